@@ -1,0 +1,47 @@
+package dev.tandem.decoding;
+
+import dev.tandem.models.Batch;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+
+/** Plain decoding: one target forward pass per token. The baseline every other method must reproduce. */
+public final class AutoregressiveGenerator implements Generator {
+    private final Transformer transformer;
+    private final Tokenizer tokenizer;
+
+    public AutoregressiveGenerator(Transformer transformer, Tokenizer tokenizer) {
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+    }
+
+    @Override
+    public String method() {
+        return "ar";
+    }
+
+    @Override
+    public GenerationResult generate(GenerationRequest request, TokenStream stream) {
+        request.checkFits(transformer.config().contextLength());
+        int[] prompt = request.promptTokens();
+        Sampler sampler = new Sampler(request.sampling());
+        OutputTracker out = new OutputTracker(tokenizer, prompt[prompt.length - 1], request, stream);
+
+        long start = System.nanoTime();
+        float[] logits = Prefill.run(transformer, prompt);
+        long promptDone = System.nanoTime();
+        int forwards = 1;
+        while (true) {
+            int token = sampler.sample(logits);
+            if (!out.accept(token)) {
+                break;
+            }
+            logits = transformer.forward(Batch.chain(token)).logits(0);
+            transformer.cache().commit(0);
+            forwards++;
+        }
+        long end = System.nanoTime();
+        GenerationStats stats = new GenerationStats(out.count(), forwards, (end - start) / 1e9,
+                (promptDone - start) / 1e9, request.sampling().seed());
+        return new GenerationResult(prompt, out.tokens(), out.text(), out.stopReason(), stats);
+    }
+}

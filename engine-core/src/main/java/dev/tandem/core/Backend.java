@@ -1,0 +1,54 @@
+package dev.tandem.core;
+
+/**
+ * The operations of a Llama-family forward pass. Every op works on the first {@code rows} rows of its
+ * tensors, one row per new token, so the same code runs one token (decoding) or a whole draft tree
+ * (verification). Implementations keep each row's arithmetic independent of how many rows share the
+ * call: a row's result is bitwise the same alone or in a batch of 64.
+ */
+public interface Backend extends AutoCloseable {
+    String name();
+
+    /** A zeroed F32 activation tensor owned by this backend. */
+    Tensor allocate(int rows, int cols);
+
+    /** {@code out[r] = table[tokens[r]]}. */
+    void embedding(Tensor out, Tensor table, int[] tokens, int rows);
+
+    /** {@code out[r] = x[r] / rms(x[r]) * weight}; out may be x. */
+    void rmsNorm(Tensor out, Tensor x, Tensor weight, int rows, float eps);
+
+    /** {@code out[r][j] = dot(w[j], x[r])}: each weight row is read once for all {@code rows} rows. */
+    void matmul(Tensor out, Tensor x, Tensor w, int rows);
+
+    /** Rotates the first {@code cols} columns of each row, head by head, at that row's position. */
+    void rope(Tensor x, int rows, int cols, int[] positions, RopeTable table);
+
+    /** {@code gate[r] = silu(gate[r]) * up[r]}. */
+    void swiglu(Tensor gate, Tensor up, int rows);
+
+    /** {@code x[r] += y[r]}. */
+    void add(Tensor x, Tensor y, int rows);
+
+    /** Copies {@code rows} rows of src starting at srcRow into dst starting at dstRow. */
+    void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int rows);
+
+    /**
+     * Attention of each batch row over the {@code cached} committed rows of the caches followed by its
+     * ancestors in the batch (whose keys/values sit at {@code cached + batchRow}), in path order.
+     */
+    void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int cached, TreeMask mask,
+                   AttentionShape shape);
+
+    /** In-place softmax of each row's first {@code cols} values. */
+    void softmax(Tensor x, int rows, int cols);
+
+    /** Index of the largest value of a row (the first one on ties). */
+    int argmax(Tensor x, int row);
+
+    /** Copies a row to the host. */
+    float[] readRow(Tensor x, int row);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,55 @@
+package dev.tandem.core;
+
+/**
+ * Rotary position embedding angles, precomputed once per model: {@code cos/sin(pos * theta^(-2i/headSize))}
+ * for every position and pair. Computed in float like the llama2.c reference so logits agree to 1e-6.
+ */
+public final class RopeTable {
+    private final int headSize;
+    private final int maxPositions;
+    private final float[] cos;
+    private final float[] sin;
+
+    public RopeTable(int headSize, int maxPositions, float theta) {
+        if (headSize % 2 != 0) {
+            throw new TandemException("head size " + headSize + " is odd; RoPE rotates pairs");
+        }
+        this.headSize = headSize;
+        this.maxPositions = maxPositions;
+        int half = headSize / 2;
+        this.cos = new float[maxPositions * half];
+        this.sin = new float[maxPositions * half];
+        for (int pos = 0; pos < maxPositions; pos++) {
+            for (int i = 0; i < half; i++) {
+                float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) headSize));
+                float angle = pos * freq;
+                cos[pos * half + i] = (float) Math.cos(angle);
+                sin[pos * half + i] = (float) Math.sin(angle);
+            }
+        }
+    }
+
+    public int headSize() {
+        return headSize;
+    }
+
+    public int maxPositions() {
+        return maxPositions;
+    }
+
+    public float cos(int pos, int pair) {
+        return cos[pos * (headSize / 2) + pair];
+    }
+
+    public float sin(int pos, int pair) {
+        return sin[pos * (headSize / 2) + pair];
+    }
+
+    float[] cosArray() {
+        return cos;
+    }
+
+    float[] sinArray() {
+        return sin;
+    }
+}

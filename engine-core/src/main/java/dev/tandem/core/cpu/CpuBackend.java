@@ -1,0 +1,218 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.AttentionShape;
+import dev.tandem.core.Backend;
+import dev.tandem.core.DType;
+import dev.tandem.core.RopeTable;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.Tensor;
+import dev.tandem.core.TreeMask;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The CPU backend: Vector API kernels over heap activations and memory-mapped weights, with the large
+ * matmuls and attentions split over a fixed {@link WorkerPool}. Small ops stay on the caller's thread:
+ * on a cache-resident model a hand-off costs more than the op.
+ */
+public final class CpuBackend implements Backend {
+    /** Multiply-adds below which a matmul stays on one thread (about 20 µs of work). */
+    private static final long PARALLEL_MATMUL_MACS = 1L << 18;
+    private static final long PARALLEL_ATTENTION_MACS = 1L << 16;
+
+    private final WorkerPool pool;
+
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+    }
+
+    /** A backend using every available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    public int threads() {
+        return pool.threads();
+    }
+
+    @Override
+    public String name() {
+        return "cpu (" + pool.threads() + " threads, " + F.vectorBitSize() + "-bit vectors)";
+    }
+
+    @Override
+    public Tensor allocate(int rows, int cols) {
+        return Tensor.allocate(rows, cols);
+    }
+
+    private static float[] heap(Tensor t) {
+        float[] a = t.array();
+        if (a == null) {
+            throw new IllegalArgumentException("activation tensor must be a heap F32 tensor");
+        }
+        return a;
+    }
+
+    @Override
+    public void embedding(Tensor out, Tensor table, int[] tokens, int rows) {
+        int dim = table.cols();
+        float[] o = heap(out);
+        for (int r = 0; r < rows; r++) {
+            int token = tokens[r];
+            if (token < 0 || token >= table.rows()) {
+                throw new TandemException("token id " + token + " is outside the vocabulary (0.." + (table.rows() - 1) + ")");
+            }
+            java.lang.foreign.MemorySegment.copy(table.segment(),
+                    java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
+                    (long) token * dim * 4, o, r * out.cols(), dim);
+        }
+    }
+
+    @Override
+    public void rmsNorm(Tensor out, Tensor x, Tensor weight, int rows, float eps) {
+        float[] xo = heap(x);
+        float[] o = heap(out);
+        int n = x.cols();
+        for (int r = 0; r < rows; r++) {
+            int base = r * n;
+            float ss = 0f;
+            for (int i = 0; i < n; i++) {
+                ss = Math.fma(xo[base + i], xo[base + i], ss);
+            }
+            ss /= n;
+            ss += eps;
+            float inv = (float) (1.0 / Math.sqrt(ss));
+            int ob = r * out.cols();
+            for (int i = 0; i < n; i++) {
+                o[ob + i] = weight.get(0, i) * (inv * xo[base + i]);
+            }
+        }
+    }
+
+    @Override
+    public void matmul(Tensor out, Tensor x, Tensor w, int rows) {
+        if (w.dtype() != DType.F32) {
+            throw new TandemException("the CPU backend has no matmul for " + w.dtype() + " weights yet");
+        }
+        int n = w.cols();
+        int d = w.rows();
+        if (x.cols() != n || out.cols() != d) {
+            throw new IllegalArgumentException("matmul shapes: x has " + x.cols() + " cols, w is " + d + "x" + n
+                    + ", out has " + out.cols() + " cols");
+        }
+        float[] o = heap(out);
+        float[] xa = heap(x);
+        long macs = (long) rows * n * d;
+        if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
+            MatmulF32.range(o, xa, rows, w.segment(), n, d, 0, d);
+        } else {
+            pool.parallelFor(d, 4, (j0, j1) -> MatmulF32.range(o, xa, rows, w.segment(), n, d, j0, j1));
+        }
+    }
+
+    @Override
+    public void rope(Tensor x, int rows, int cols, int[] positions, RopeTable table) {
+        float[] a = heap(x);
+        int hs = table.headSize();
+        int stride = x.cols();
+        for (int r = 0; r < rows; r++) {
+            int pos = positions[r];
+            if (pos < 0 || pos >= table.maxPositions()) {
+                throw new TandemException("position " + pos + " is outside the context of " + table.maxPositions());
+            }
+            int base = r * stride;
+            for (int i = 0; i < cols; i += 2) {
+                int pair = (i % hs) / 2;
+                float c = table.cos(pos, pair);
+                float s = table.sin(pos, pair);
+                float v0 = a[base + i];
+                float v1 = a[base + i + 1];
+                a[base + i] = v0 * c - v1 * s;
+                a[base + i + 1] = v0 * s + v1 * c;
+            }
+        }
+    }
+
+    @Override
+    public void swiglu(Tensor gate, Tensor up, int rows) {
+        float[] g = heap(gate);
+        float[] u = heap(up);
+        int n = rows * gate.cols();
+        for (int i = 0; i < n; i++) {
+            float v = g[i];
+            v *= (float) (1.0 / (1.0 + Math.exp(-v)));
+            g[i] = v * u[i];
+        }
+    }
+
+    @Override
+    public void add(Tensor x, Tensor y, int rows) {
+        float[] a = heap(x);
+        float[] b = heap(y);
+        int n = rows * x.cols();
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += L) {
+            FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i)).intoArray(a, i);
+        }
+        for (; i < n; i++) {
+            a[i] += b[i];
+        }
+    }
+
+    @Override
+    public void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int rows) {
+        int cols = src.cols();
+        System.arraycopy(heap(src), srcRow * cols, heap(dst), dstRow * dst.cols(), rows * cols);
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int cached, TreeMask mask,
+                          AttentionShape shape) {
+        float[] o = heap(out);
+        float[] qa = heap(q);
+        float[] k = heap(keys);
+        float[] v = heap(values);
+        int units = mask.size() * shape.heads();
+        long macs = (long) units * (cached + mask.size()) * shape.headSize() * 2;
+        if (macs < PARALLEL_ATTENTION_MACS || pool.threads() == 1) {
+            TreeAttention.range(o, qa, k, v, cached, mask, shape, 0, units);
+        } else {
+            pool.parallelFor(units, 1, (u0, u1) -> TreeAttention.range(o, qa, k, v, cached, mask, shape, u0, u1));
+        }
+    }
+
+    @Override
+    public void softmax(Tensor x, int rows, int cols) {
+        float[] a = heap(x);
+        for (int r = 0; r < rows; r++) {
+            Softmax.inPlace(a, r * x.cols(), cols);
+        }
+    }
+
+    @Override
+    public int argmax(Tensor x, int row) {
+        float[] a = heap(x);
+        int base = row * x.cols();
+        int best = 0;
+        float bestValue = a[base];
+        for (int i = 1; i < x.cols(); i++) {
+            if (a[base + i] > bestValue) {
+                bestValue = a[base + i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    @Override
+    public float[] readRow(Tensor x, int row) {
+        return x.row(row);
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * {@code out[r][j] = dot(w[j], x[r])} for F32 weights in a (possibly memory-mapped) segment.
+ *
+ * <p>Weights are the memory traffic, so the loop keeps a weight row for all batch rows (four at a time)
+ * while it is in cache. Every (r, j) dot product runs the same sequence of lane-wise FMAs, the same
+ * butterfly sum and the same scalar tail in all three variants below, so a row's result never depends on
+ * the batch size or the variant that computed it.
+ */
+final class MatmulF32 {
+    private static final ValueLayout.OfFloat W = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private MatmulF32() {}
+
+    /** Output features {@code [j0, j1)} for all rows. */
+    static void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        int r = 0;
+        for (; r + 4 <= rows; r += 4) {
+            for (int j = j0; j < j1; j++) {
+                dot4Rows(out, x, r, w, n, d, j);
+            }
+        }
+        for (; r < rows; r++) {
+            int j = j0;
+            for (; j + 4 <= j1; j += 4) {
+                dot4Cols(out, x, r, w, n, d, j);
+            }
+            for (; j < j1; j++) {
+                out[r * d + j] = dot(x, r * n, w, (long) j * n * 4, n);
+            }
+        }
+    }
+
+    private static float dot(float[] x, int xo, MemorySegment w, long wo, int n) {
+        FloatVector acc = FloatVector.zero(F);
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, ByteOrder.LITTLE_ENDIAN);
+            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        float s = VectorMath.sum(acc);
+        for (; i < n; i++) {
+            s = Math.fma(w.get(W, wo + i * 4L), x[xo + i], s);
+        }
+        return s;
+    }
+
+    /** One weight row against four batch rows: the weight is loaded once. */
+    private static void dot4Rows(float[] out, float[] x, int r, MemorySegment w, int n, int d, int j) {
+        long wo = (long) j * n * 4;
+        int x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, ByteOrder.LITTLE_ENDIAN);
+            a0 = wv.fma(FloatVector.fromArray(F, x, x0 + i), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, x1 + i), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
+        }
+        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1), s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
+        for (; i < n; i++) {
+            float wi = w.get(W, wo + i * 4L);
+            s0 = Math.fma(wi, x[x0 + i], s0);
+            s1 = Math.fma(wi, x[x1 + i], s1);
+            s2 = Math.fma(wi, x[x2 + i], s2);
+            s3 = Math.fma(wi, x[x3 + i], s3);
+        }
+        out[r * d + j] = s0;
+        out[(r + 1) * d + j] = s1;
+        out[(r + 2) * d + j] = s2;
+        out[(r + 3) * d + j] = s3;
+    }
+
+    /** Four weight rows against one batch row: four independent FMA chains hide FMA latency. */
+    private static void dot4Cols(float[] out, float[] x, int r, MemorySegment w, int n, int d, int j) {
+        long w0 = (long) j * n * 4, w1 = w0 + n * 4L, w2 = w1 + n * 4L, w3 = w2 + n * 4L;
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int upper = F.loopBound(n);
+        int i = 0;
+        for (; i < upper; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i);
+            long off = i * 4L;
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w1 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w2 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w3 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+        }
+        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1), s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
+        for (; i < n; i++) {
+            float xi = x[xo + i];
+            long off = i * 4L;
+            s0 = Math.fma(w.get(W, w0 + off), xi, s0);
+            s1 = Math.fma(w.get(W, w1 + off), xi, s1);
+            s2 = Math.fma(w.get(W, w2 + off), xi, s2);
+            s3 = Math.fma(w.get(W, w3 + off), xi, s3);
+        }
+        int o = r * d + j;
+        out[o] = s0;
+        out[o + 1] = s1;
+        out[o + 2] = s2;
+        out[o + 3] = s3;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.tandem.core.cpu;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A fixed pool of platform threads for data-parallel kernels. The caller runs the first chunk itself and
+ * workers spin briefly before parking, because a decode step issues many small parallel sections and a
+ * thread wake-up (tens of microseconds) would cost more than the work it splits.
+ */
+public final class WorkerPool implements AutoCloseable {
+    /** Body of a parallel loop over {@code [start, end)}. */
+    @FunctionalInterface
+    public interface RangeBody {
+        void run(int start, int end);
+    }
+
+    /** One parallel section, published to the workers through a single volatile write. */
+    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger remaining) {}
+
+    private static final int SPINS_BEFORE_PARK = 20_000;
+
+    private final int threads;
+    private final Thread[] workers;
+    private volatile Job job;
+    private volatile boolean closed;
+    private volatile Throwable failure;
+    private long nextId = 1;
+
+    public WorkerPool(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        this.threads = threads;
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            int chunk = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + chunk).start(() -> loop(chunk));
+        }
+    }
+
+    public int threads() {
+        return threads;
+    }
+
+    /**
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks whose
+     * boundaries are multiples of {@code align}; returns when all chunks are done. Not reentrant: one
+     * caller thread at a time.
+     */
+    public void parallelFor(int n, int align, RangeBody body) {
+        int useful = Math.max(1, Math.min(threads, (n + align - 1) / align));
+        if (useful == 1) {
+            body.run(0, n);
+            return;
+        }
+        AtomicInteger remaining = new AtomicInteger(useful - 1);
+        Job j = new Job(nextId++, body, n, useful, align, remaining);
+        failure = null;
+        job = j;
+        for (int i = 0; i < useful - 1; i++) {
+            LockSupport.unpark(workers[i]);
+        }
+        runChunk(j, 0);
+        while (remaining.get() != 0) {
+            Thread.onSpinWait();
+        }
+        Throwable t = failure;
+        if (t != null) {
+            if (t instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException("worker failed", t);
+        }
+    }
+
+    private static void runChunk(Job j, int chunk) {
+        int blocks = (j.n + j.align - 1) / j.align;
+        int start = Math.min(j.n, (int) ((long) blocks * chunk / j.chunks) * j.align);
+        int end = Math.min(j.n, (int) ((long) blocks * (chunk + 1) / j.chunks) * j.align);
+        if (start < end) {
+            j.body.run(start, end);
+        }
+    }
+
+    private void loop(int chunk) {
+        long seen = 0;
+        while (true) {
+            int spins = 0;
+            Job j;
+            while ((j = job) == null || j.id == seen) {
+                if (closed) {
+                    return;
+                }
+                if (++spins < SPINS_BEFORE_PARK) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.park(this);
+                }
+            }
+            seen = j.id;
+            if (chunk < j.chunks) {
+                try {
+                    runChunk(j, chunk);
+                } catch (Throwable t) {
+                    failure = t;
+                }
+                j.remaining.decrementAndGet();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
+    }
+}

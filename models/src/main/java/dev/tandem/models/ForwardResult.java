@@ -1,0 +1,54 @@
+package dev.tandem.models;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.Tensor;
+
+/**
+ * Outputs of one forward pass. It reads the transformer's buffers, so it is valid until the next
+ * forward pass on the same transformer.
+ */
+public final class ForwardResult {
+    private final Backend backend;
+    private final Tensor logits;
+    private final Tensor hidden;
+    private final int rows;
+    private final int firstLogitRow; // batch row of logits row 0
+
+    ForwardResult(Backend backend, Tensor logits, Tensor hidden, int rows, int firstLogitRow) {
+        this.backend = backend;
+        this.logits = logits;
+        this.hidden = hidden;
+        this.rows = rows;
+        this.firstLogitRow = firstLogitRow;
+    }
+
+    /** Number of rows in the batch. */
+    public int rows() {
+        return rows;
+    }
+
+    /** Logits after batch row {@code row} (a copy). */
+    public float[] logits(int row) {
+        return backend.readRow(logits, logitIndex(row));
+    }
+
+    /** Index of the largest logit of a row, computed where the logits live. */
+    public int argmax(int row) {
+        return backend.argmax(logits, logitIndex(row));
+    }
+
+    /** Final hidden state of a row (after the final norm), when the batch asked for them. */
+    public float[] hiddenState(int row) {
+        if (hidden == null) {
+            throw new IllegalStateException("the batch did not ask for hidden states");
+        }
+        return backend.readRow(hidden, row);
+    }
+
+    private int logitIndex(int row) {
+        if (row < firstLogitRow || row >= rows) {
+            throw new IllegalArgumentException("no logits for batch row " + row + " (rows " + firstLogitRow + ".." + (rows - 1) + " have them)");
+        }
+        return row - firstLogitRow;
+    }
+}

@@ -1,0 +1,144 @@
+package dev.tandem.models;
+
+import dev.tandem.core.AttentionShape;
+import dev.tandem.core.Backend;
+import dev.tandem.core.RopeTable;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.Tensor;
+import dev.tandem.core.TreeMask;
+
+/**
+ * A Llama-family transformer with its own KV cache. {@link #forward} is the only forward pass: it runs n
+ * new tokens (a chain or a token tree) at once, reading each weight once for all of them. Not thread-safe:
+ * one transformer per generation; many may share one {@link Model}.
+ */
+public final class Transformer {
+    public static final int DEFAULT_MAX_BATCH = 64;
+
+    private final Model model;
+    private final LlamaConfig c;
+    private final LlamaWeights w;
+    private final Backend backend;
+    private final KvCache cache;
+    private final RopeTable rope;
+    private final AttentionShape shape;
+
+    // activations, one row per batch token
+    private final Tensor x;      // residual stream
+    private final Tensor xb;     // normed input of a sub-block
+    private final Tensor xb2;    // output of a sub-block before the residual add
+    private final Tensor q;
+    private final Tensor k;
+    private final Tensor v;
+    private final Tensor att;    // attention output, before wo
+    private final Tensor hb;     // ffn gate (w1), then silu(gate) * up
+    private final Tensor hb2;    // ffn up (w3)
+    private final Tensor logits;
+
+    public Transformer(Model model, Backend backend) {
+        this(model, backend, DEFAULT_MAX_BATCH);
+    }
+
+    public Transformer(Model model, Backend backend, int maxBatch) {
+        if (maxBatch < 1) {
+            throw new IllegalArgumentException("maxBatch must be >= 1");
+        }
+        this.model = model;
+        this.c = model.config();
+        this.w = model.weights();
+        this.backend = backend;
+        this.cache = new KvCache(backend, c, maxBatch);
+        this.rope = new RopeTable(c.headSize(), c.contextLength(), c.ropeTheta());
+        this.shape = c.attentionShape();
+        this.x = backend.allocate(maxBatch, c.dim());
+        this.xb = backend.allocate(maxBatch, c.dim());
+        this.xb2 = backend.allocate(maxBatch, c.dim());
+        this.q = backend.allocate(maxBatch, c.dim());
+        this.k = backend.allocate(maxBatch, c.kvDim());
+        this.v = backend.allocate(maxBatch, c.kvDim());
+        this.att = backend.allocate(maxBatch, c.dim());
+        this.hb = backend.allocate(maxBatch, c.hiddenDim());
+        this.hb2 = backend.allocate(maxBatch, c.hiddenDim());
+        this.logits = backend.allocate(maxBatch, c.vocabSize());
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    public LlamaConfig config() {
+        return c;
+    }
+
+    public KvCache cache() {
+        return cache;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Runs the batch on top of the committed cache. Its keys and values land in scratch rows; call
+     * {@code cache().commit(...)} with the rows to keep.
+     */
+    public ForwardResult forward(Batch batch) {
+        int n = batch.size();
+        TreeMask mask = batch.mask();
+        int maxDepth = 0;
+        for (int i = 0; i < n; i++) {
+            maxDepth = Math.max(maxDepth, mask.depth(i));
+        }
+        cache.checkFits(n, maxDepth);
+        int cached = cache.length();
+        int[] positions = new int[n];
+        for (int i = 0; i < n; i++) {
+            positions[i] = cached + mask.depth(i);
+        }
+        int vocab = c.vocabSize();
+        for (int i = 0; i < n; i++) {
+            int t = batch.token(i);
+            if (t < 0 || t >= vocab) {
+                throw new TandemException("token id " + t + " is outside the model's vocabulary of " + vocab);
+            }
+        }
+
+        backend.embedding(x, w.tokenEmbedding(), batch.tokens(), n);
+
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights lw = w.layers().get(l);
+
+            // attention: qkv, rotate, stash k/v in the cache's scratch rows, attend over cache + ancestors
+            backend.rmsNorm(xb, x, lw.attentionNorm(), n, c.normEps());
+            backend.matmul(q, xb, lw.wq(), n);
+            backend.matmul(k, xb, lw.wk(), n);
+            backend.matmul(v, xb, lw.wv(), n);
+            backend.rope(q, n, c.dim(), positions, rope);
+            backend.rope(k, n, c.kvDim(), positions, rope);
+            backend.copyRows(k, 0, cache.keys(l), cached, n);
+            backend.copyRows(v, 0, cache.values(l), cached, n);
+            backend.attention(att, q, cache.keys(l), cache.values(l), cached, mask, shape);
+            backend.matmul(xb2, att, lw.wo(), n);
+            backend.add(x, xb2, n);
+
+            // feed-forward: w2(silu(w1 x) * w3 x)
+            backend.rmsNorm(xb, x, lw.ffnNorm(), n, c.normEps());
+            backend.matmul(hb, xb, lw.w1(), n);
+            backend.matmul(hb2, xb, lw.w3(), n);
+            backend.swiglu(hb, hb2, n);
+            backend.matmul(xb2, hb, lw.w2(), n);
+            backend.add(x, xb2, n);
+        }
+
+        backend.rmsNorm(x, x, w.finalNorm(), n, c.normEps());
+        cache.stage(mask);
+
+        if (batch.isLastLogitsOnly()) {
+            backend.copyRows(x, n - 1, xb, 0, 1);
+            backend.matmul(logits, xb, w.classifier(), 1);
+            return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, n, n - 1);
+        }
+        backend.matmul(logits, x, w.classifier(), n);
+        return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, n, 0);
+    }
+}
