@@ -58,7 +58,7 @@ public final class Llama2cCheckpoint {
         try {
             config = new LlamaConfig(h[0], h[1], h[2], h[3], h[4], Math.abs(h[5]), h[6], NORM_EPS, ROPE_THETA, shared);
         } catch (TandemException e) {
-            throw new TandemException("model file " + path + " does not have a valid llama2.c header: " + e.getMessage());
+            throw new TandemException("model file " + path + " is not a valid llama2.c checkpoint: " + e.getMessage());
         }
         long expected = expectedBytes(config);
         if (expected < 0) {

@@ -1,0 +1,142 @@
+package dev.tandem.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.core.Backend;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.GenerationStats;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.Model;
+import dev.tandem.models.TextStream;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = {"Continue a prompt. Streams text to stdout and a summary to stderr, or prints one JSON object with --json."})
+final class GenerateCommand implements Callable<Integer>, Main.Streams {
+    static final int DEFAULT_MAX_NEW_TOKENS = 256;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", defaultValue = "", description = "Prompt text (default: empty).")
+    String prompt;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Most new tokens (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
+    Integer maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P x the top probability, 0 = off (default: ${DEFAULT-VALUE}).")
+    float minP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock; --json reports it).")
+    Long seed;
+
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains TEXT (repeatable); TEXT is not printed.")
+    List<String> stops = new ArrayList<>();
+
+    @Option(names = "--json", description = "Print one JSON object with tokens, text and stats instead of streaming.")
+    boolean json;
+
+    private PrintStream out = System.out;
+    private PrintStream err = System.err;
+
+    @Override
+    public void streams(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        Methods.check(method);
+        SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, seed != null ? seed : System.nanoTime());
+        try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
+            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
+            int[] promptTokens = tokenizer.encode(prompt, true, false);
+            int context = model.config().contextLength();
+            int maxNew = maxNewTokens != null ? maxNewTokens
+                    : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptTokens.length));
+            GenerationRequest request = new GenerationRequest(promptTokens, maxNew, sampling, stops);
+            request.checkFits(context);
+            Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer);
+
+            TokenStream stream = TokenStream.NONE;
+            if (!json) {
+                out.print(TextStream.decodeAll(tokenizer, tokenizer.bos(), tail(promptTokens)));
+                out.flush();
+                stream = text -> {
+                    out.print(text);
+                    out.flush();
+                };
+            }
+            GenerationResult result = generator.generate(request, stream);
+            if (json) {
+                out.println(toJson(result, generator.method()));
+            } else {
+                out.println();
+                GenerationStats s = result.stats();
+                err.printf("[%s] %d tokens in %.3f s, %.1f tokens/s, %d target forwards, mean accepted length %.2f (%s, seed %d)%n",
+                        generator.method(), s.tokens(), s.seconds(), s.tokensPerSecond(), s.targetForwards(),
+                        s.meanAcceptedLength(), result.stopReason().name().toLowerCase(), s.seed());
+            }
+        }
+        return 0;
+    }
+
+    private static int[] tail(int[] promptTokens) {
+        return java.util.Arrays.copyOfRange(promptTokens, 1, promptTokens.length);
+    }
+
+    static String toJson(GenerationResult r, String method) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode root = mapper.createObjectNode();
+        ArrayNode prompt = root.putArray("prompt_tokens");
+        for (int t : r.promptTokens()) {
+            prompt.add(t);
+        }
+        ArrayNode tokens = root.putArray("tokens");
+        for (int t : r.tokens()) {
+            tokens.add(t);
+        }
+        root.put("text", r.text());
+        root.put("method", method);
+        root.put("stop_reason", r.stopReason().name().toLowerCase());
+        GenerationStats s = r.stats();
+        ObjectNode stats = root.putObject("stats");
+        stats.put("tokens", s.tokens());
+        stats.put("target_forwards", s.targetForwards());
+        stats.put("mean_accepted_length", s.meanAcceptedLength());
+        stats.put("seconds", s.seconds());
+        stats.put("prompt_seconds", s.promptSeconds());
+        stats.put("tokens_per_second", s.tokensPerSecond());
+        stats.put("seed", s.seed());
+        stats.put("lossless", true);
+        return root.toString();
+    }
+}

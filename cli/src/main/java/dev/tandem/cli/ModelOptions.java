@@ -1,0 +1,82 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.cuda.CudaAvailability;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options every model-running command shares: which model, tokenizer, device and threads. */
+final class ModelOptions {
+    static final String DEFAULT_MODEL = "../shared/models/stories260k/stories260K.bin";
+
+    @Option(names = "--model", paramLabel = "PATH",
+            description = "Model file (llama2.c .bin). Default: $TANDEM_MODEL, else " + DEFAULT_MODEL + " beside the Tandem checkout.")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer file. Default: tokenizer.bin or tok<vocab>.bin beside the model.")
+    Path tokenizer;
+
+    @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all processors).")
+    Integer threads;
+
+    Path modelPath() {
+        if (model != null) {
+            return model;
+        }
+        String env = System.getenv("TANDEM_MODEL");
+        if (env != null && !env.isBlank()) {
+            return Path.of(env);
+        }
+        String home = System.getProperty("tandem.home");
+        Path besideCheckout = home == null ? null : Path.of(home).resolve(DEFAULT_MODEL).normalize();
+        return besideCheckout != null && Files.exists(besideCheckout) ? besideCheckout : Path.of(DEFAULT_MODEL);
+    }
+
+    Model loadModel() {
+        return ModelLoader.load(modelPath());
+    }
+
+    Tokenizer loadTokenizer(Model m) {
+        Path path = tokenizer;
+        if (path == null) {
+            Path dir = m.path().toAbsolutePath().getParent();
+            for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin"}) {
+                Path p = dir.resolve(name);
+                if (Files.exists(p)) {
+                    path = p;
+                    break;
+                }
+            }
+            if (path == null) {
+                throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin and tok"
+                        + m.config().vocabSize() + ".bin); pass --tokenizer PATH");
+            }
+        }
+        return Llama2cTokenizer.load(path, m.config().vocabSize());
+    }
+
+    Backend backend() {
+        switch (device) {
+            case "cpu" -> {
+                int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
+                if (n < 1 || n > 1024) {
+                    throw new TandemException("--threads must be between 1 and 1024, got " + n);
+                }
+                return new CpuBackend(n);
+            }
+            case "cuda" -> throw new TandemException(CudaAvailability.unavailableReason());
+            default -> throw new TandemException("unknown device '" + device + "'; use cpu or cuda");
+        }
+    }
+}

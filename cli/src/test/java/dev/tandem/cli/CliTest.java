@@ -1,0 +1,199 @@
+package dev.tandem.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The CLI contract and its answers to bad input: one line, non-zero exit, no stack trace. */
+class CliTest {
+    static final Path SHARED = Path.of(System.getProperty("tandem.shared", "../shared")).toAbsolutePath().normalize();
+    static final Path MODEL = SHARED.resolve("models/stories260k/stories260K.bin");
+    static final Path TOKENIZER = SHARED.resolve("models/stories260k/tok512.bin");
+
+    record Run(int code, String out, String err) {}
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A failed run: non-zero exit, an "error:" line naming the problem, no stack trace. */
+    static void assertCleanError(Run r, String mustMention) {
+        assertNotEquals(0, r.code(), "exit code");
+        String[] lines = r.err().strip().split("\n");
+        assertTrue(lines[0].startsWith("error: "), "first line is the error: " + r.err());
+        assertTrue(lines[0].contains(mustMention), "'" + lines[0] + "' mentions '" + mustMention + "'");
+        assertFalse(r.err().contains("\tat ") || r.err().contains("Exception"), "no stack trace: " + r.err());
+    }
+
+    @Test
+    void generateJsonFollowsContractAndIsGreedyByDefault() throws IOException {
+        Run r = run("generate", "Once upon a time, there was a little girl named Lily.", "--model", MODEL.toString(),
+                "--max-new-tokens", "20", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        JsonNode golden = new ObjectMapper().readTree(SHARED.resolve("golden/stories260k/lily.json").toFile());
+        assertEquals(golden.get("prompt_tokens"), j.get("prompt_tokens"));
+        for (int i = 0; i < 20; i++) {
+            assertEquals(golden.get("generated_tokens").get(i).asInt(), j.get("tokens").get(i).asInt(), "token " + i);
+        }
+        JsonNode s = j.get("stats");
+        assertEquals(20, s.get("tokens").asInt());
+        assertEquals(20, s.get("target_forwards").asInt());
+        assertEquals(1.0, s.get("mean_accepted_length").asDouble(), 1e-9);
+        assertTrue(s.get("seconds").asDouble() > 0);
+        assertTrue(s.get("tokens_per_second").asDouble() > 0);
+        assertTrue(j.get("text").asText().startsWith(" She loved to play"), j.get("text").asText());
+    }
+
+    @Test
+    void generateStreamsTextToStdoutAndSummaryToStderr() {
+        Run r = run("generate", "Tom and his dog went to the park", "--model", MODEL.toString(), "--max-new-tokens", "10");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().startsWith("Tom and his dog went to the park. They saw"), r.out());
+        assertTrue(r.err().contains("10 tokens") && r.err().contains("tokens/s"), r.err());
+    }
+
+    @Test
+    void seededSamplingIsReproducible() {
+        String[] args = {"generate", "The sun", "--model", MODEL.toString(), "--max-new-tokens", "30",
+                "--temperature", "0.9", "--top-p", "0.9", "--seed", "123", "--json"};
+        Run a = run(args);
+        Run b = run(args);
+        assertEquals(0, a.code(), a.err());
+        assertEquals(tokens(a), tokens(b));
+    }
+
+    private static JsonNode tokens(Run r) {
+        try {
+            return new ObjectMapper().readTree(r.out()).get("tokens");
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void logitsJsonMatchesReference() throws IOException {
+        Run r = run("logits", "--model", MODEL.toString(), "--tokens", "1,403,407", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode logits = new ObjectMapper().readTree(r.out()).get("logits");
+        assertEquals(3, logits.size());
+        assertEquals(512, logits.get(0).size());
+    }
+
+    @Test
+    void helpIsEverywhere() {
+        for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"logits", "--help"}}) {
+            Run r = run(args);
+            assertEquals(0, r.code());
+            assertTrue(r.out().contains("Usage:"), String.join(" ", args));
+        }
+    }
+
+    @Test
+    void missingModelFile() {
+        assertCleanError(run("generate", "hi", "--model", "/nonexistent/model.bin"), "not found");
+    }
+
+    @Test
+    void truncatedModelFile(@TempDir Path dir) throws IOException {
+        Path bad = dir.resolve("truncated.bin");
+        byte[] all = Files.readAllBytes(MODEL);
+        Files.write(bad, Arrays.copyOf(all, all.length / 2));
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "truncated");
+        Files.write(bad, Arrays.copyOf(all, 10));
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "truncated");
+    }
+
+    @Test
+    void wrongHeaderValues(@TempDir Path dir) throws IOException {
+        byte[] all = Files.readAllBytes(MODEL);
+        ByteBuffer b = ByteBuffer.wrap(all).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(12, 7); // n_heads 7 does not divide dim 64
+        Path bad = dir.resolve("heads.bin");
+        Files.write(bad, all);
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "n_heads");
+        b.putInt(12, 8);
+        b.putInt(0, -64); // negative dim
+        Files.write(bad, all);
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "dim");
+        b.putInt(0, 64);
+        b.putInt(4, 1 << 30); // hidden_dim that the file cannot hold
+        Files.write(bad, all);
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "bytes");
+    }
+
+    @Test
+    void tokenizerWithAnotherVocabulary(@TempDir Path dir) throws IOException {
+        byte[] tok = Files.readAllBytes(TOKENIZER);
+        // keep the header and the first 100 tokens only
+        ByteBuffer b = ByteBuffer.wrap(tok).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(4);
+        for (int i = 0; i < 100; i++) {
+            b.getFloat();
+            int len = b.getInt();
+            b.position(b.position() + len);
+        }
+        Path bad = dir.resolve("tok100.bin");
+        Files.write(bad, Arrays.copyOf(tok, b.position()));
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--tokenizer", bad.toString()), "100 tokens");
+    }
+
+    @Test
+    void maxNewTokensBeyondContext() {
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--max-new-tokens", "100000"), "context");
+    }
+
+    @Test
+    void unknownMethod() {
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "telepathy"), "unknown method 'telepathy'");
+    }
+
+    @Test
+    void unknownOptionAndBadNumber() {
+        assertCleanError(run("generate", "--frobnicate"), "frobnicate");
+        assertCleanError(run("generate", "--max-new-tokens", "lots"), "lots");
+    }
+
+    @Test
+    void badSamplingSettings() {
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--top-p", "2"), "top-p");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--temperature", "-1"), "temperature");
+    }
+
+    @Test
+    void tokenOutsideVocabularyAndTooManyTokens() {
+        assertCleanError(run("logits", "--model", MODEL.toString(), "--tokens", "1,9999"), "9999");
+        String many = String.join(",", java.util.Collections.nCopies(600, "1"));
+        assertCleanError(run("logits", "--model", MODEL.toString(), "--tokens", many), "context");
+    }
+
+    @Test
+    void cudaDeviceSaysItIsUnavailable() {
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--device", "cuda"), "CUDA");
+    }
+
+    @Test
+    void foreignFile(@TempDir Path dir) throws IOException {
+        Path bad = dir.resolve("notes.bin");
+        Files.writeString(bad, "this is not a model at all, just some text that is long enough");
+        assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "model file");
+    }
+}
