@@ -34,10 +34,25 @@ public interface Backend extends AutoCloseable {
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int rows);
 
     /**
-     * Attention of each batch row over the {@code cached} committed rows of the caches followed by its
-     * ancestors in the batch (whose keys/values sit at {@code cached + batchRow}), in path order.
+     * Allocates one layer's key cache for {@code slots} positions. Its layout is the backend's own (the
+     * CPU stores keys transposed); only {@link #storeKv}, {@link #moveKv} and {@link #attention} read it.
      */
-    void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int cached, TreeMask mask,
+    Tensor allocateKeys(int slots, int kvDim);
+
+    /** Allocates one layer's value cache for {@code slots} positions. */
+    Tensor allocateValues(int slots, int kvDim);
+
+    /** Writes {@code rows} rows of k and v into cache slots {@code firstSlot, firstSlot + 1, ...}. */
+    void storeKv(Tensor keyCache, Tensor valueCache, Tensor k, Tensor v, int firstSlot, int rows);
+
+    /** Copies cache slot {@code from} to slot {@code to} (keys and values). */
+    void moveKv(Tensor keyCache, Tensor valueCache, int from, int to);
+
+    /**
+     * Attention of each batch row over the {@code cached} committed slots of the caches followed by its
+     * ancestors in the batch (whose keys/values sit at slot {@code cached + batchRow}), in path order.
+     */
+    void attention(Tensor out, Tensor q, Tensor keyCache, Tensor valueCache, int cached, TreeMask mask,
                    AttentionShape shape);
 
     /** In-place softmax of each row's first {@code cols} values. */

@@ -26,8 +26,8 @@ public final class KvCache {
         this.keys = new Tensor[config.layers()];
         this.values = new Tensor[config.layers()];
         for (int l = 0; l < config.layers(); l++) {
-            keys[l] = backend.allocate(contextLength + maxBatch, config.kvDim());
-            values[l] = backend.allocate(contextLength + maxBatch, config.kvDim());
+            keys[l] = backend.allocateKeys(contextLength + maxBatch, config.kvDim());
+            values[l] = backend.allocateValues(contextLength + maxBatch, config.kvDim());
         }
     }
 
@@ -79,8 +79,7 @@ public final class KvCache {
             int to = length + i;
             if (from != to) {
                 for (int l = 0; l < keys.length; l++) {
-                    backend.copyRows(keys[l], from, keys[l], to, 1);
-                    backend.copyRows(values[l], from, values[l], to, 1);
+                    backend.moveKv(keys[l], values[l], from, to);
                 }
             }
         }

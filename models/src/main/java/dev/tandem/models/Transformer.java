@@ -115,8 +115,7 @@ public final class Transformer {
             backend.matmul(v, xb, lw.wv(), n);
             backend.rope(q, n, c.dim(), positions, rope);
             backend.rope(k, n, c.kvDim(), positions, rope);
-            backend.copyRows(k, 0, cache.keys(l), cached, n);
-            backend.copyRows(v, 0, cache.values(l), cached, n);
+            backend.storeKv(cache.keys(l), cache.values(l), k, v, cached, n);
             backend.attention(att, q, cache.keys(l), cache.values(l), cached, mask, shape);
             backend.matmul(xb2, att, lw.wo(), n);
             backend.add(x, xb2, n);

@@ -72,21 +72,32 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, int rows, float eps) {
-        float[] xo = heap(x);
+        float[] xa = heap(x);
         float[] o = heap(out);
         int n = x.cols();
+        int upper = F.loopBound(n);
+        java.lang.foreign.MemorySegment w = weight.segment();
         for (int r = 0; r < rows; r++) {
             int base = r * n;
-            float ss = 0f;
-            for (int i = 0; i < n; i++) {
-                ss = Math.fma(xo[base + i], xo[base + i], ss);
+            FloatVector acc = FloatVector.zero(F);
+            int i = 0;
+            for (; i < upper; i += L) {
+                FloatVector v = FloatVector.fromArray(F, xa, base + i);
+                acc = v.fma(v, acc);
             }
-            ss /= n;
-            ss += eps;
-            float inv = (float) (1.0 / Math.sqrt(ss));
+            float ss = VectorMath.sum(acc);
+            for (; i < n; i++) {
+                ss = Math.fma(xa[base + i], xa[base + i], ss);
+            }
+            float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
             int ob = r * out.cols();
-            for (int i = 0; i < n; i++) {
-                o[ob + i] = weight.get(0, i) * (inv * xo[base + i]);
+            i = 0;
+            for (; i < upper; i += L) {
+                FloatVector wv = FloatVector.fromMemorySegment(F, w, i * 4L, java.nio.ByteOrder.LITTLE_ENDIAN);
+                wv.mul(FloatVector.fromArray(F, xa, base + i).mul(inv)).intoArray(o, ob + i);
+            }
+            for (; i < n; i++) {
+                o[ob + i] = weight.get(0, i) * (inv * xa[base + i]);
             }
         }
     }
@@ -140,10 +151,16 @@ public final class CpuBackend implements Backend {
         float[] g = heap(gate);
         float[] u = heap(up);
         int n = rows * gate.cols();
-        for (int i = 0; i < n; i++) {
+        FloatVector one = FloatVector.broadcast(F, 1f);
+        int i = 0;
+        for (int upper = F.loopBound(n); i < upper; i += L) {
+            FloatVector v = FloatVector.fromArray(F, g, i);
+            FloatVector silu = v.div(one.add(VectorMath.exp(v.neg())));
+            silu.mul(FloatVector.fromArray(F, u, i)).intoArray(g, i);
+        }
+        for (; i < n; i++) {
             float v = g[i];
-            v *= (float) (1.0 / (1.0 + Math.exp(-v)));
-            g[i] = v * u[i];
+            g[i] = v / (1f + VectorMath.exp(-v)) * u[i];
         }
     }
 
@@ -168,18 +185,54 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor out, Tensor q, Tensor keys, Tensor values, int cached, TreeMask mask,
+    public Tensor allocateKeys(int slots, int kvDim) {
+        return Tensor.allocate(kvDim, slots); // transposed: a head dimension's keys are contiguous over positions
+    }
+
+    @Override
+    public Tensor allocateValues(int slots, int kvDim) {
+        return Tensor.allocate(slots, kvDim);
+    }
+
+    @Override
+    public void storeKv(Tensor keyCache, Tensor valueCache, Tensor k, Tensor v, int firstSlot, int rows) {
+        float[] kt = heap(keyCache);
+        float[] ka = heap(k);
+        int slots = keyCache.cols();
+        int kvDim = keyCache.rows();
+        for (int r = 0; r < rows; r++) {
+            int slot = firstSlot + r;
+            for (int j = 0; j < kvDim; j++) {
+                kt[j * slots + slot] = ka[r * k.cols() + j];
+            }
+        }
+        copyRows(v, 0, valueCache, firstSlot, rows);
+    }
+
+    @Override
+    public void moveKv(Tensor keyCache, Tensor valueCache, int from, int to) {
+        float[] kt = heap(keyCache);
+        int slots = keyCache.cols();
+        for (int j = 0; j < keyCache.rows(); j++) {
+            kt[j * slots + to] = kt[j * slots + from];
+        }
+        copyRows(valueCache, from, valueCache, to, 1);
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor q, Tensor keyCache, Tensor valueCache, int cached, TreeMask mask,
                           AttentionShape shape) {
         float[] o = heap(out);
         float[] qa = heap(q);
-        float[] k = heap(keys);
-        float[] v = heap(values);
+        float[] k = heap(keyCache);
+        float[] v = heap(valueCache);
+        int slots = keyCache.cols();
         int units = mask.size() * shape.heads();
         long macs = (long) units * (cached + mask.size()) * shape.headSize() * 2;
         if (macs < PARALLEL_ATTENTION_MACS || pool.threads() == 1) {
-            TreeAttention.range(o, qa, k, v, cached, mask, shape, 0, units);
+            TreeAttention.range(o, qa, k, v, slots, cached, mask, shape, 0, units);
         } else {
-            pool.parallelFor(units, 1, (u0, u1) -> TreeAttention.range(o, qa, k, v, cached, mask, shape, u0, u1));
+            pool.parallelFor(units, 1, (u0, u1) -> TreeAttention.range(o, qa, k, v, slots, cached, mask, shape, u0, u1));
         }
     }
 

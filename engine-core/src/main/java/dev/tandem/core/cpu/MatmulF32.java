@@ -4,20 +4,20 @@ import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 
 /**
  * {@code out[r][j] = dot(w[j], x[r])} for F32 weights in a (possibly memory-mapped) segment.
  *
  * <p>Weights are the memory traffic, so the loop keeps a weight row for all batch rows (four at a time)
- * while it is in cache. Every (r, j) dot product runs the same sequence of lane-wise FMAs, the same
- * butterfly sum and the same scalar tail in all three variants below, so a row's result never depends on
- * the batch size or the variant that computed it.
+ * while it is in cache. Every (r, j) dot product runs the same sequence of lane-wise FMAs (the last chunk
+ * masked, so there is no scalar tail) and the same butterfly sum in all three variants below: a row's
+ * result never depends on the batch size or on the variant that computed it.
  */
 final class MatmulF32 {
-    private static final ValueLayout.OfFloat W = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     private MatmulF32() {}
 
@@ -45,14 +45,13 @@ final class MatmulF32 {
         int upper = F.loopBound(n);
         int i = 0;
         for (; i < upper; i += L) {
-            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, ByteOrder.LITTLE_ENDIAN);
-            acc = wv.fma(FloatVector.fromArray(F, x, xo + i), acc);
+            acc = FloatVector.fromMemorySegment(F, w, wo + i * 4L, LE).fma(FloatVector.fromArray(F, x, xo + i), acc);
         }
-        float s = VectorMath.sum(acc);
-        for (; i < n; i++) {
-            s = Math.fma(w.get(W, wo + i * 4L), x[xo + i], s);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            acc = FloatVector.fromMemorySegment(F, w, wo + i * 4L, LE, m).fma(FloatVector.fromArray(F, x, xo + i, m), acc);
         }
-        return s;
+        return VectorMath.sum(acc);
     }
 
     /** One weight row against four batch rows: the weight is loaded once. */
@@ -63,24 +62,24 @@ final class MatmulF32 {
         int upper = F.loopBound(n);
         int i = 0;
         for (; i < upper; i += L) {
-            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, ByteOrder.LITTLE_ENDIAN);
+            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, LE);
             a0 = wv.fma(FloatVector.fromArray(F, x, x0 + i), a0);
             a1 = wv.fma(FloatVector.fromArray(F, x, x1 + i), a1);
             a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i), a3);
         }
-        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1), s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
-        for (; i < n; i++) {
-            float wi = w.get(W, wo + i * 4L);
-            s0 = Math.fma(wi, x[x0 + i], s0);
-            s1 = Math.fma(wi, x[x1 + i], s1);
-            s2 = Math.fma(wi, x[x2 + i], s2);
-            s3 = Math.fma(wi, x[x3 + i], s3);
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector wv = FloatVector.fromMemorySegment(F, w, wo + i * 4L, LE, m);
+            a0 = wv.fma(FloatVector.fromArray(F, x, x0 + i, m), a0);
+            a1 = wv.fma(FloatVector.fromArray(F, x, x1 + i, m), a1);
+            a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i, m), a2);
+            a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i, m), a3);
         }
-        out[r * d + j] = s0;
-        out[(r + 1) * d + j] = s1;
-        out[(r + 2) * d + j] = s2;
-        out[(r + 3) * d + j] = s3;
+        out[r * d + j] = VectorMath.sum(a0);
+        out[(r + 1) * d + j] = VectorMath.sum(a1);
+        out[(r + 2) * d + j] = VectorMath.sum(a2);
+        out[(r + 3) * d + j] = VectorMath.sum(a3);
     }
 
     /** Four weight rows against one batch row: four independent FMA chains hide FMA latency. */
@@ -93,24 +92,24 @@ final class MatmulF32 {
         for (; i < upper; i += L) {
             FloatVector xv = FloatVector.fromArray(F, x, xo + i);
             long off = i * 4L;
-            a0 = FloatVector.fromMemorySegment(F, w, w0 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a0);
-            a1 = FloatVector.fromMemorySegment(F, w, w1 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a1);
-            a2 = FloatVector.fromMemorySegment(F, w, w2 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a2);
-            a3 = FloatVector.fromMemorySegment(F, w, w3 + off, ByteOrder.LITTLE_ENDIAN).fma(xv, a3);
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + off, LE).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w1 + off, LE).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w2 + off, LE).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w3 + off, LE).fma(xv, a3);
         }
-        float s0 = VectorMath.sum(a0), s1 = VectorMath.sum(a1), s2 = VectorMath.sum(a2), s3 = VectorMath.sum(a3);
-        for (; i < n; i++) {
-            float xi = x[xo + i];
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector xv = FloatVector.fromArray(F, x, xo + i, m);
             long off = i * 4L;
-            s0 = Math.fma(w.get(W, w0 + off), xi, s0);
-            s1 = Math.fma(w.get(W, w1 + off), xi, s1);
-            s2 = Math.fma(w.get(W, w2 + off), xi, s2);
-            s3 = Math.fma(w.get(W, w3 + off), xi, s3);
+            a0 = FloatVector.fromMemorySegment(F, w, w0 + off, LE, m).fma(xv, a0);
+            a1 = FloatVector.fromMemorySegment(F, w, w1 + off, LE, m).fma(xv, a1);
+            a2 = FloatVector.fromMemorySegment(F, w, w2 + off, LE, m).fma(xv, a2);
+            a3 = FloatVector.fromMemorySegment(F, w, w3 + off, LE, m).fma(xv, a3);
         }
         int o = r * d + j;
-        out[o] = s0;
-        out[o + 1] = s1;
-        out[o + 2] = s2;
-        out[o + 3] = s3;
+        out[o] = VectorMath.sum(a0);
+        out[o + 1] = VectorMath.sum(a1);
+        out[o + 2] = VectorMath.sum(a2);
+        out[o + 3] = VectorMath.sum(a3);
     }
 }

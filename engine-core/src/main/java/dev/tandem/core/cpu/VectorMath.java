@@ -1,13 +1,17 @@
 package dev.tandem.core.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Shared Vector API pieces. Lane sums use a fixed butterfly of lane-wise adds instead of
- * {@code reduceLanes}, whose order is unspecified and may differ between interpreted and compiled code:
- * a dot product must give the same bits whichever kernel variant or compilation tier computed it.
+ * Shared Vector API pieces, written so that results never depend on the compilation tier: lane sums
+ * use a fixed butterfly of lane-wise adds (the order of {@code reduceLanes} is unspecified and differs
+ * between interpreted and compiled code), and {@code exp} is our own polynomial of lane-wise IEEE ops
+ * (SVML's {@code EXP} intrinsic and its scalar fallback round differently). Each vector routine has a
+ * scalar twin doing the same operations, for loop tails.
  */
 final class VectorMath {
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -23,6 +27,16 @@ final class VectorMath {
         }
     }
 
+    // exp(x) = 2^n * e^r with n = round(x / ln 2), |r| <= ln(2)/2, e^r by its degree-6 Taylor polynomial
+    // (relative error < 2e-7, about one float ulp).
+    private static final float LOG2E = 1.44269504088896341f;
+    private static final float LN2_HI = 0.693359375f;
+    private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 0x1.8p23f; // adding it rounds to an integer held in the low mantissa bits
+    private static final float EXP_MIN = -87.3f;
+    private static final float EXP_MAX = 88.7f;
+    private static final float C6 = 1f / 720, C5 = 1f / 120, C4 = 1f / 24, C3 = 1f / 6, C2 = 0.5f;
+
     private VectorMath() {}
 
     /** Sum of all lanes in a fixed order. */
@@ -31,5 +45,37 @@ final class VectorMath {
             v = v.add(v.rearrange(shuffle));
         }
         return v.lane(0);
+    }
+
+    static FloatVector exp(FloatVector x) {
+        x = x.max(EXP_MIN).min(EXP_MAX);
+        FloatVector z = x.fma(LOG2E, ROUND);
+        FloatVector n = z.sub(ROUND);
+        FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), x);
+        r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+        FloatVector p = r.fma(C6, C5);
+        p = p.fma(r, FloatVector.broadcast(F, C4));
+        p = p.fma(r, FloatVector.broadcast(F, C3));
+        p = p.fma(r, FloatVector.broadcast(F, C2));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        p = p.fma(r, FloatVector.broadcast(F, 1f));
+        IntVector bits = z.reinterpretAsInts().lanewise(VectorOperators.LSHL, 23).add(0x3f800000);
+        return p.mul(bits.reinterpretAsFloats());
+    }
+
+    /** The scalar twin of {@link #exp(FloatVector)}: bitwise the same result for the same input. */
+    static float exp(float x) {
+        x = Math.min(Math.max(x, EXP_MIN), EXP_MAX);
+        float z = Math.fma(x, LOG2E, ROUND);
+        float n = z - ROUND;
+        float r = Math.fma(n, -LN2_HI, x);
+        r = Math.fma(n, -LN2_LO, r);
+        float p = Math.fma(r, C6, C5);
+        p = Math.fma(p, r, C4);
+        p = Math.fma(p, r, C3);
+        p = Math.fma(p, r, C2);
+        p = Math.fma(p, r, 1f);
+        p = Math.fma(p, r, 1f);
+        return p * Float.intBitsToFloat((Float.floatToRawIntBits(z) << 23) + 0x3f800000);
     }
 }

@@ -1,0 +1,76 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.decoding.AutoregressiveGenerator;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * End-to-end harness: greedy autoregressive decoding tokens/s on a model, per thread count, after the JVM
+ * has warmed up. Each measured run decodes {@code tokens} tokens from BOS (as llama2.c's
+ * {@code run -n tokens+1 -t 0} does) and the median of the runs is reported with its spread.
+ */
+public final class ArThroughput {
+    private ArThroughput() {}
+
+    public record Figure(int threads, double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond, int runs) {}
+
+    public static Figure measure(Model model, Tokenizer tokenizer, int threads, int tokens, double warmupSeconds, int runs) {
+        try (CpuBackend backend = new CpuBackend(threads)) {
+            AutoregressiveGenerator ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer);
+            GenerationRequest request = new GenerationRequest(new int[] {tokenizer.bos()}, tokens, SamplingParams.GREEDY);
+            long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
+            while (System.nanoTime() < warmEnd) {
+                ar.generate(request, TokenStream.NONE);
+            }
+            double[] tps = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t0 = System.nanoTime();
+                GenerationResult r = ar.generate(request, TokenStream.NONE);
+                tps[i] = r.tokens().length / ((System.nanoTime() - t0) / 1e9);
+            }
+            Arrays.sort(tps);
+            return new Figure(threads, tps[runs / 2], tps[0], tps[runs - 1], runs);
+        }
+    }
+
+    public static void main(String[] args) {
+        Path model = Path.of(arg(args, "--model", "../shared/models/stories260k/stories260K.bin"));
+        Path tok = Path.of(arg(args, "--tokenizer", model.resolveSibling("tok512.bin").toString()));
+        int tokens = Integer.parseInt(arg(args, "--tokens", "255"));
+        double warmup = Double.parseDouble(arg(args, "--warmup-seconds", "5"));
+        int runs = Integer.parseInt(arg(args, "--runs", "21"));
+        int[] threads = Arrays.stream(arg(args, "--threads", "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
+        try (Model m = ModelLoader.load(model)) {
+            Tokenizer tokenizer = Llama2cTokenizer.load(tok, m.config().vocabSize());
+            System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up%n",
+                    m.name(), tokens, runs, warmup);
+            System.out.println("| threads | tokens/s (median) | min | max |");
+            System.out.println("|---:|---:|---:|---:|");
+            for (int t : threads) {
+                Figure f = measure(m, tokenizer, t, tokens, warmup, runs);
+                System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.0f |%n", f.threads(), f.medianTokensPerSecond(),
+                        f.minTokensPerSecond(), f.maxTokensPerSecond());
+            }
+        }
+    }
+
+    static String arg(String[] args, String name, String def) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return def;
+    }
+}
