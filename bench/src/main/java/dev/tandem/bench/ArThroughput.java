@@ -12,7 +12,9 @@ import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -25,27 +27,48 @@ public final class ArThroughput {
 
     public record Figure(int threads, double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond, int runs) {}
 
-    public static Figure measure(Model model, Tokenizer tokenizer, int threads, int tokens, double warmupSeconds, int runs) {
-        try (CpuBackend backend = new CpuBackend(threads)) {
-            AutoregressiveGenerator ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer);
+    /**
+     * Measures every thread count in turn, round-robin, so that JIT warm-up and machine noise fall on
+     * all of them alike.
+     */
+    public static List<Figure> measure(Model model, Tokenizer tokenizer, int[] threads, int tokens, double warmupSeconds, int runs) {
+        List<CpuBackend> backends = new ArrayList<>();
+        try {
+            List<AutoregressiveGenerator> generators = new ArrayList<>();
+            for (int t : threads) {
+                CpuBackend b = new CpuBackend(t);
+                backends.add(b);
+                generators.add(new AutoregressiveGenerator(new Transformer(model, b), tokenizer));
+            }
             GenerationRequest request = new GenerationRequest(new int[] {tokenizer.bos()}, tokens, SamplingParams.GREEDY);
             long warmEnd = System.nanoTime() + (long) (warmupSeconds * 1e9);
             while (System.nanoTime() < warmEnd) {
-                ar.generate(request, TokenStream.NONE);
+                for (AutoregressiveGenerator g : generators) {
+                    g.generate(request, TokenStream.NONE);
+                }
             }
-            double[] tps = new double[runs];
-            for (int i = 0; i < runs; i++) {
-                long t0 = System.nanoTime();
-                GenerationResult r = ar.generate(request, TokenStream.NONE);
-                tps[i] = r.tokens().length / ((System.nanoTime() - t0) / 1e9);
+            double[][] tps = new double[threads.length][runs];
+            for (int run = 0; run < runs; run++) {
+                for (int c = 0; c < threads.length; c++) {
+                    long t0 = System.nanoTime();
+                    GenerationResult r = generators.get(c).generate(request, TokenStream.NONE);
+                    tps[c][run] = r.tokens().length / ((System.nanoTime() - t0) / 1e9);
+                }
             }
-            Arrays.sort(tps);
-            return new Figure(threads, tps[runs / 2], tps[0], tps[runs - 1], runs);
+            List<Figure> figures = new ArrayList<>();
+            for (int c = 0; c < threads.length; c++) {
+                double[] v = tps[c];
+                Arrays.sort(v);
+                figures.add(new Figure(threads[c], v[runs / 2], v[0], v[runs - 1], runs));
+            }
+            return figures;
+        } finally {
+            backends.forEach(CpuBackend::close);
         }
     }
 
     public static void main(String[] args) {
-        Path model = Path.of(arg(args, "--model", "../shared/models/stories260k/stories260K.bin"));
+        Path model = Path.of(arg(args, "--model", BenchPaths.defaultModel().toString()));
         Path tok = Path.of(arg(args, "--tokenizer", model.resolveSibling("tok512.bin").toString()));
         int tokens = Integer.parseInt(arg(args, "--tokens", "255"));
         double warmup = Double.parseDouble(arg(args, "--warmup-seconds", "5"));
@@ -57,8 +80,7 @@ public final class ArThroughput {
                     m.name(), tokens, runs, warmup);
             System.out.println("| threads | tokens/s (median) | min | max |");
             System.out.println("|---:|---:|---:|---:|");
-            for (int t : threads) {
-                Figure f = measure(m, tokenizer, t, tokens, warmup, runs);
+            for (Figure f : measure(m, tokenizer, threads, tokens, warmup, runs)) {
                 System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.0f |%n", f.threads(), f.medianTokensPerSecond(),
                         f.minTokensPerSecond(), f.maxTokensPerSecond());
             }

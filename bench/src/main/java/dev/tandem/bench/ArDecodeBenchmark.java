@@ -1,0 +1,78 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.decoding.AutoregressiveGenerator;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Greedy autoregressive decoding of stories260K, 255 tokens from BOS per operation (llama2.c's
+ * {@code run -n 256 -t 0}); the score is tokens per second. Several forks, since C2's Vector API code
+ * can differ between JVM runs.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
+public class ArDecodeBenchmark {
+    static final int TOKENS = 255;
+
+    @Param({"1", "2"})
+    public int threads;
+
+    /** Empty: stories260K from ../shared beside the checkout. */
+    @Param({""})
+    public String model;
+
+    private Model loaded;
+    private CpuBackend backend;
+    private AutoregressiveGenerator generator;
+    private GenerationRequest request;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Path path = model.isEmpty() ? BenchPaths.defaultModel() : Path.of(model);
+        loaded = ModelLoader.load(path);
+        Tokenizer tokenizer = Llama2cTokenizer.load(path.resolveSibling("tok512.bin"), loaded.config().vocabSize());
+        backend = new CpuBackend(threads);
+        generator = new AutoregressiveGenerator(new Transformer(loaded, backend), tokenizer);
+        request = new GenerationRequest(new int[] {tokenizer.bos()}, TOKENS, SamplingParams.GREEDY);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        backend.close();
+        loaded.close();
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(TOKENS)
+    public int decode() {
+        return generator.generate(request, TokenStream.NONE).tokens().length;
+    }
+}

@@ -1,0 +1,20 @@
+package dev.tandem.bench;
+
+import java.util.Arrays;
+
+/** Entry point of the end-to-end harness ({@code ./tandem bench NAME [options]}). */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) {
+        String which = args.length == 0 ? "help" : args[0];
+        String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
+        switch (which) {
+            case "ar" -> ArThroughput.main(rest);
+            default -> {
+                System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]");
+                System.exit(which.equals("help") ? 0 : 2);
+            }
+        }
+    }
+}
