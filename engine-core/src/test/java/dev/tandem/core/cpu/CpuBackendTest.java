@@ -1,0 +1,149 @@
+package dev.tandem.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tandem.core.AttentionShape;
+import dev.tandem.core.DType;
+import dev.tandem.core.RopeTable;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.Tensor;
+import dev.tandem.core.TreeMask;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class CpuBackendTest {
+    private static float[] random(SplittableRandom rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) rnd.nextDouble(-1, 1);
+        }
+        return a;
+    }
+
+    /** Weights as a little-endian off-heap segment, like a mapped model file. */
+    private static Tensor weights(Arena arena, float[] values, int rows, int cols) {
+        MemorySegment seg = arena.allocate((long) values.length * 4, 64);
+        MemorySegment.copy(values, 0, seg, ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, values.length);
+        return Tensor.of(seg, DType.F32, rows, cols);
+    }
+
+    @Test
+    void matmulMatchesScalarReferenceForAwkwardShapes() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        try (Arena arena = Arena.ofConfined(); CpuBackend cpu = new CpuBackend(1)) {
+            for (int[] shape : new int[][] {{1, 1, 1}, {3, 17, 5}, {5, 64, 172}, {7, 172, 64}, {4, 33, 9}}) {
+                int rows = shape[0], n = shape[1], d = shape[2];
+                float[] w = random(rnd, d * n);
+                float[] x = random(rnd, rows * n);
+                Tensor out = cpu.allocate(rows, d);
+                cpu.matmul(out, Tensor.wrap(x, rows, n), weights(arena, w, d, n), rows);
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < d; j++) {
+                        double ref = 0;
+                        for (int i = 0; i < n; i++) {
+                            ref += (double) w[j * n + i] * x[r * n + i];
+                        }
+                        assertEquals(ref, out.get(r, j), 1e-5, "row " + r + " col " + j + " of " + rows + "x" + n + "x" + d);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Batch invariance: a row's output is bitwise the same alone, in any batch, on any thread count. */
+    @Test
+    void matmulRowIsBitwiseIndependentOfBatchAndThreads() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        int n = 300, d = 1031, rows = 13; // big enough to take the parallel path on 2 threads
+        float[] w = random(rnd, d * n);
+        float[] x = random(rnd, rows * n);
+        try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+            Tensor wt = weights(arena, w, d, n);
+            Tensor batch1 = one.allocate(rows, d);
+            Tensor batch2 = two.allocate(rows, d);
+            one.matmul(batch1, Tensor.wrap(x, rows, n), wt, rows);
+            two.matmul(batch2, Tensor.wrap(x, rows, n), wt, rows);
+            for (int r = 0; r < rows; r++) {
+                float[] xr = java.util.Arrays.copyOfRange(x, r * n, (r + 1) * n);
+                Tensor alone = one.allocate(1, d);
+                one.matmul(alone, Tensor.wrap(xr, 1, n), wt, 1);
+                assertArrayEquals(alone.row(0), batch1.row(r), 0f, "row " + r + " in a batch of " + rows);
+                assertArrayEquals(alone.row(0), batch2.row(r), 0f, "row " + r + " on two threads");
+            }
+        }
+    }
+
+    @Test
+    void parallelAttentionEqualsSingleThreaded() {
+        SplittableRandom rnd = new SplittableRandom(5);
+        AttentionShape shape = new AttentionShape(8, 2, 16);
+        int slots = 400, cached = 300;
+        TreeMask mask = TreeMask.of(new int[] {-1, 0, 0, 1, 2, 3, -1, 6});
+        int rows = mask.size();
+        float[] q = random(rnd, rows * shape.dim());
+        float[] k = random(rnd, slots * shape.kvDim());
+        float[] v = random(rnd, slots * shape.kvDim());
+        try (CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+            Tensor keys1 = one.allocateKeys(slots, shape.kvDim()), values1 = one.allocateValues(slots, shape.kvDim());
+            Tensor keys2 = two.allocateKeys(slots, shape.kvDim()), values2 = two.allocateValues(slots, shape.kvDim());
+            Tensor kt = Tensor.wrap(k, slots, shape.kvDim()), vt = Tensor.wrap(v, slots, shape.kvDim());
+            one.storeKv(keys1, values1, kt, vt, 0, slots);
+            two.storeKv(keys2, values2, kt, vt, 0, slots);
+            Tensor out1 = one.allocate(rows, shape.dim()), out2 = two.allocate(rows, shape.dim());
+            one.attention(out1, Tensor.wrap(q, rows, shape.dim()), keys1, values1, cached, mask, shape);
+            two.attention(out2, Tensor.wrap(q, rows, shape.dim()), keys2, values2, cached, mask, shape);
+            for (int r = 0; r < rows; r++) {
+                assertArrayEquals(out1.row(r), out2.row(r), 0f, "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void ropeRotatesPairsByPosition() {
+        RopeTable table = new RopeTable(4, 8, 10000f);
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            Tensor x = Tensor.wrap(new float[] {1, 0, 1, 0}, 1, 4);
+            cpu.rope(x, 1, 4, new int[] {3}, table);
+            assertEquals(Math.cos(3), x.get(0, 0), 1e-6);
+            assertEquals(Math.sin(3), x.get(0, 1), 1e-6);
+            assertEquals(Math.cos(3 / 100.0), x.get(0, 2), 1e-6);
+            assertThrows(TandemException.class, () -> cpu.rope(x, 1, 4, new int[] {8}, table));
+        }
+    }
+
+    @Test
+    void treeMaskRejectsParentsThatDoNotComeFirst() {
+        assertThrows(TandemException.class, () -> TreeMask.of(new int[] {-1, 1}));
+        assertThrows(TandemException.class, () -> TreeMask.of(new int[] {0}));
+        TreeMask m = TreeMask.of(new int[] {-1, 0, 0, 2});
+        assertArrayEquals(new int[] {0, 2, 3}, m.path(3));
+        assertEquals(2, m.depth(3));
+    }
+
+    @Test
+    void workerPoolCoversRangeExactlyOnce() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int n : new int[] {1, 3, 4, 7, 64, 1001}) {
+                int[] hits = new int[n];
+                pool.parallelFor(n, 4, (a, b) -> {
+                    for (int i = a; i < b; i++) {
+                        hits[i]++;
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, hits[i], "index " + i + " of " + n);
+                }
+            }
+            assertThrows(IllegalStateException.class, () -> pool.parallelFor(100, 1, (a, b) -> {
+                if (a > 0) {
+                    throw new IllegalStateException("worker failure surfaces in the caller");
+                }
+            }));
+        }
+    }
+}
