@@ -11,8 +11,10 @@ public final class Main {
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (which) {
             case "ar" -> ArThroughput.main(rest);
+            case "methods" -> MethodTable.main(rest);
             default -> {
-                System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]");
+                System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
+                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd] [--tokens 300] [--rounds 5] [--warmup-seconds 5]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }

@@ -1,14 +1,27 @@
 package dev.tandem.decoding;
 
+import java.util.Map;
+
 /**
  * Figures of one run.
  *
- * @param tokens           new tokens produced
- * @param targetForwards   decoding steps of the target model (the prompt's forward counts as the first
- *                         step, since it yields the first token; a long prompt's extra chunks do not)
- * @param seconds          wall time from the first forward pass to the last token, prompt included
+ * @param tokens               new tokens produced
+ * @param targetForwards       decoding steps of the target model (the prompt's forward counts as the first
+ *                             step, since it yields the first token; a long prompt's extra chunks do not)
+ * @param seconds              wall time from the first forward pass to the last token, prompt included
+ * @param draftForwards        forward passes of each draft model level (empty for methods without one)
+ * @param acceptanceByPosition for draft depth d (index d-1): the fraction of steps that drafted a token at
+ *                             that depth in which the target accepted the path down to it
+ * @param lossless             whether the output distribution is exactly the target's
  */
-public record GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed) {
+public record GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
+                              Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless) {
+
+    /** Figures of a method without drafts. */
+    public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed) {
+        this(tokens, targetForwards, seconds, promptSeconds, seed, Map.of(), new double[0], true);
+    }
+
     /** Tokens per target step: 1.0 for plain decoding, more when drafts are accepted. */
     public double meanAcceptedLength() {
         return targetForwards == 0 ? 0 : (double) tokens / targetForwards;

@@ -1,21 +1,56 @@
 package dev.tandem.decoding;
 
 import dev.tandem.core.TandemException;
+import dev.tandem.decoding.spec.CascadeDrafter;
+import dev.tandem.decoding.spec.DraftModelDrafter;
+import dev.tandem.decoding.spec.LookupDrafter;
+import dev.tandem.decoding.spec.SpeculativeGenerator;
+import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The decoding methods by the names the CLI and the server use. */
 public final class Methods {
     /** Methods this build implements. */
-    public static final List<String> AVAILABLE = List.of("ar");
+    public static final List<String> AVAILABLE = List.of("ar", "lookup", "draft", "csd");
+
+    /** Default draft lengths, chosen by measurement on stories260K (see the README's table). */
+    static final int LOOKUP_LENGTH = 8;
+    static final int DRAFT_LENGTH = 4;
+    static final int CSD_LENGTH = 12;
+    static final int DEFAULT_DRAFT_LAYERS = 1;
 
     private Methods() {}
 
     public static Generator create(String method, Transformer target, Tokenizer tokenizer) {
+        return create(method, target, tokenizer, MethodOptions.defaults());
+    }
+
+    public static Generator create(String method, Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        check(method);
         return switch (method) {
             case "ar" -> new AutoregressiveGenerator(target, tokenizer);
-            default -> throw new TandemException("unknown method '" + method + "'; available: " + String.join(", ", AVAILABLE));
+            case "lookup" -> new SpeculativeGenerator("lookup", target, tokenizer,
+                    new LookupDrafter(o.maxNgram(), o.lookupCandidates(), target.cache().maxBatch() - 1),
+                    length(o, LOOKUP_LENGTH));
+            case "draft" -> {
+                List<Transformer> drafts = draftModels(target, o);
+                if (drafts.size() != 1) {
+                    throw new TandemException("--method draft takes one draft model (--draft-model PATH or --draft-layers K), got " + drafts.size());
+                }
+                int n = length(o, DRAFT_LENGTH);
+                yield new SpeculativeGenerator("draft", target, tokenizer,
+                        new DraftModelDrafter(draftNames(o).get(0), drafts.get(0), n, o.branching(), o.treeBudget()), n);
+            }
+            case "csd" -> {
+                List<Transformer> drafts = draftModels(target, o);
+                int[][] k = o.kMatrix() != null ? CascadeDrafter.parseK(o.kMatrix()) : defaultK(drafts.size());
+                yield new SpeculativeGenerator("csd", target, tokenizer,
+                        new CascadeDrafter(drafts, draftNames(o), k, o.lenience()), length(o, CSD_LENGTH));
+            }
+            default -> throw new IllegalStateException(method);
         };
     }
 
@@ -24,5 +59,59 @@ public final class Methods {
         if (!AVAILABLE.contains(method)) {
             throw new TandemException("unknown method '" + method + "'; available: " + String.join(", ", AVAILABLE));
         }
+    }
+
+    private static int length(MethodOptions o, int def) {
+        return o.draftLength() > 0 ? o.draftLength() : def;
+    }
+
+    /**
+     * CS Drafting's k-matrix for n draft model levels + MaG: each model level gets 2 tokens reviewed by the
+     * level above, MaG proposes 10 at the bottom and tops each draft up with 4 more.
+     */
+    static int[][] defaultK(int models) {
+        int levels = models + 1;
+        int[][] k = new int[levels][levels];
+        for (int r = 0; r < levels; r++) {
+            for (int j = r; j < levels - 1; j++) {
+                k[r][j] = 2;
+            }
+            k[r][levels - 1] = r == levels - 1 ? CascadeDrafter.MAG_PROPOSAL : 4;
+        }
+        return k;
+    }
+
+    /** The draft models as transformers on the target's backend: separate models first, then self-drafts. */
+    static List<Transformer> draftModels(Transformer target, MethodOptions o) {
+        List<Transformer> out = new ArrayList<>();
+        int batch = target.cache().maxBatch();
+        for (Model m : o.draftModels()) {
+            if (m.config().vocabSize() != target.config().vocabSize()) {
+                throw new TandemException("draft model " + m.path() + " has a vocabulary of " + m.config().vocabSize()
+                        + " tokens but the target's has " + target.config().vocabSize() + "; they must share the tokenizer");
+            }
+            out.add(new Transformer(m, target.backend(), batch));
+        }
+        List<Integer> layers = o.draftLayers().isEmpty() && o.draftModels().isEmpty() ? List.of(DEFAULT_DRAFT_LAYERS) : o.draftLayers();
+        for (int k : layers) {
+            if (k < 1 || k >= target.config().layers()) {
+                throw new TandemException("--draft-layers " + k + " must be between 1 and " + (target.config().layers() - 1)
+                        + " (the target has " + target.config().layers() + " layers)");
+            }
+            out.add(new Transformer(target.model(), target.backend(), batch, k));
+        }
+        return out;
+    }
+
+    static List<String> draftNames(MethodOptions o) {
+        List<String> names = new ArrayList<>();
+        for (Model m : o.draftModels()) {
+            names.add(m.name());
+        }
+        List<Integer> layers = o.draftLayers().isEmpty() && o.draftModels().isEmpty() ? List.of(DEFAULT_DRAFT_LAYERS) : o.draftLayers();
+        for (int k : layers) {
+            names.add("layers-" + k);
+        }
+        return names;
     }
 }

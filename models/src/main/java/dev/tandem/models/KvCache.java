@@ -19,13 +19,13 @@ public final class KvCache {
     private int length;
     private TreeMask pending; // mask of the last forward's batch, until committed or dropped
 
-    public KvCache(Backend backend, LlamaConfig config, int maxBatch) {
+    public KvCache(Backend backend, LlamaConfig config, int layers, int maxBatch) {
         this.backend = backend;
         this.contextLength = config.contextLength();
         this.maxBatch = maxBatch;
-        this.keys = new Tensor[config.layers()];
-        this.values = new Tensor[config.layers()];
-        for (int l = 0; l < config.layers(); l++) {
+        this.keys = new Tensor[layers];
+        this.values = new Tensor[layers];
+        for (int l = 0; l < layers; l++) {
             keys[l] = backend.allocateKeys(contextLength + maxBatch, config.kvDim());
             values[l] = backend.allocateValues(contextLength + maxBatch, config.kvDim());
         }

@@ -16,6 +16,7 @@ public final class Transformer {
     public static final int DEFAULT_MAX_BATCH = 64;
 
     private final Model model;
+    private final int layers; // layers run: all, or the first few when this is a self-draft of the model
     private final LlamaConfig c;
     private final LlamaWeights w;
     private final Backend backend;
@@ -40,14 +41,27 @@ public final class Transformer {
     }
 
     public Transformer(Model model, Backend backend, int maxBatch) {
+        this(model, backend, maxBatch, model.config().layers());
+    }
+
+    /**
+     * A transformer that runs only the first {@code layers} layers, then the final norm and classifier:
+     * the model's own cheap draft (self-speculation), sharing its weights.
+     */
+    public Transformer(Model model, Backend backend, int maxBatch, int layers) {
         if (maxBatch < 1) {
             throw new IllegalArgumentException("maxBatch must be >= 1");
         }
+        if (layers < 1 || layers > model.config().layers()) {
+            throw new dev.tandem.core.TandemException("cannot run " + layers + " layers of a model with "
+                    + model.config().layers());
+        }
         this.model = model;
+        this.layers = layers;
         this.c = model.config();
         this.w = model.weights();
         this.backend = backend;
-        this.cache = new KvCache(backend, c, maxBatch);
+        this.cache = new KvCache(backend, c, layers, maxBatch);
         this.rope = new RopeTable(c.headSize(), c.contextLength(), c.ropeTheta());
         this.shape = c.attentionShape();
         this.x = backend.allocate(maxBatch, c.dim());
@@ -68,6 +82,11 @@ public final class Transformer {
 
     public LlamaConfig config() {
         return c;
+    }
+
+    /** Layers this transformer runs. */
+    public int layers() {
+        return layers;
     }
 
     public KvCache cache() {
@@ -105,7 +124,7 @@ public final class Transformer {
 
         backend.embedding(x, w.tokenEmbedding(), batch.tokens(), n);
 
-        for (int l = 0; l < c.layers(); l++) {
+        for (int l = 0; l < layers; l++) {
             LayerWeights lw = w.layers().get(l);
 
             // attention: qkv, rotate, stash k/v in the cache's scratch rows, attend over cache + ancestors

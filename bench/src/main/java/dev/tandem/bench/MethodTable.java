@@ -1,0 +1,134 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every decoding method on the same prompts, greedy and sampled: mean accepted length, target forwards
+ * per token, draft forwards, tokens/s and speedup over {@code ar}, all measured in one run with the
+ * methods interleaved round-robin so that noise and JIT state fall on all of them alike.
+ */
+public final class MethodTable {
+    /** The golden prompts plus one more. */
+    static final List<String> PROMPTS = List.of("", "Once upon a time, there was a little girl named Lily.",
+            "Tom and his dog went to the park", "The sun was shining. Sara wanted to", "Lily and Ben were friends.");
+
+    record Config(String label, String method, MethodOptions options) {}
+
+    static final class Totals {
+        long tokens;
+        long targetForwards;
+        long draftForwards;
+        double seconds;
+        double[] tps;
+    }
+
+    public static List<Config> configs(String spec) {
+        MethodOptions d = MethodOptions.defaults();
+        List<Config> all = new ArrayList<>();
+        all.add(new Config("ar", "ar", d));
+        all.add(new Config("lookup", "lookup", d));
+        all.add(new Config("lookup (tree of 4)", "lookup", new MethodOptions(0, 3, 4, List.of(), List.of(), 0, 3, null, 1)));
+        all.add(new Config("draft (layers-1, chain)", "draft", d));
+        all.add(new Config("draft (layers-1, tree 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(1), 16, 3, null, 1)));
+        all.add(new Config("csd (layers-1 + MaG)", "csd", d));
+        all.add(new Config("csd (layers-2,1 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(2, 1), 0, 3, null, 1)));
+        if (spec == null || spec.isBlank()) {
+            return all;
+        }
+        List<String> wanted = Arrays.asList(spec.split(","));
+        return all.stream().filter(c -> wanted.contains(c.method())).toList();
+    }
+
+    public static void main(String[] args) {
+        Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
+        int tokens = Integer.parseInt(ArThroughput.arg(args, "--tokens", "300"));
+        int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "5"));
+        double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
+        String methods = ArThroughput.arg(args, "--methods", "");
+        float[] temperatures = {0f, 0.8f};
+        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(1)) {
+            Tokenizer tok = Llama2cTokenizer.load(modelPath.resolveSibling("tok512.bin"), model.config().vocabSize());
+            List<Config> configs = configs(methods);
+            System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, 1 thread%n%n",
+                    model.name(), PROMPTS.size(), tokens, rounds, warmup);
+            for (float temperature : temperatures) {
+                Map<Config, Generator> gens = new LinkedHashMap<>();
+                for (Config c : configs) {
+                    gens.put(c, Methods.create(c.method(), new Transformer(model, backend), tok, c.options()));
+                }
+                long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+                while (System.nanoTime() < warmEnd) {
+                    for (Generator g : gens.values()) {
+                        runAll(g, tok, tokens, temperature, 1);
+                    }
+                }
+                Map<Config, Totals> totals = new LinkedHashMap<>();
+                for (Config c : configs) {
+                    Totals t = new Totals();
+                    t.tps = new double[rounds];
+                    totals.put(c, t);
+                }
+                for (int round = 0; round < rounds; round++) {
+                    for (Config c : configs) {
+                        Totals t = totals.get(c);
+                        long before = t.tokens;
+                        double secondsBefore = t.seconds;
+                        for (GenerationResult r : runAll(gens.get(c), tok, tokens, temperature, 100 + round)) {
+                            t.tokens += r.tokens().length;
+                            t.targetForwards += r.stats().targetForwards();
+                            t.draftForwards += r.stats().draftForwards().values().stream().mapToLong(Long::longValue).sum();
+                            t.seconds += r.stats().seconds();
+                        }
+                        t.tps[round] = (t.tokens - before) / (t.seconds - secondsBefore);
+                    }
+                }
+                double arTps = median(totals.get(configs.get(0)).tps);
+                System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
+                System.out.println("| method | mean accepted length | target forwards / token | draft forwards / token | tokens/s | speedup vs ar |");
+                System.out.println("|---|---:|---:|---:|---:|---:|");
+                for (Config c : configs) {
+                    Totals t = totals.get(c);
+                    double tps = median(t.tps);
+                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.3f | %.3f | %.0f | %.2f |%n", c.label(),
+                            (double) t.tokens / t.targetForwards, (double) t.targetForwards / t.tokens,
+                            (double) t.draftForwards / t.tokens, tps, tps / arTps);
+                }
+                System.out.println();
+            }
+        }
+    }
+
+    static List<GenerationResult> runAll(Generator g, Tokenizer tok, int tokens, float temperature, long seed) {
+        List<GenerationResult> out = new ArrayList<>();
+        for (String p : PROMPTS) {
+            SamplingParams sp = new SamplingParams(temperature, 0, 1f, 0f, seed);
+            out.add(g.generate(new GenerationRequest(tok.encode(p, true, false), tokens, sp), TokenStream.NONE));
+        }
+        return out;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

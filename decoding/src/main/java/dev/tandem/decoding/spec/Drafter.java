@@ -1,0 +1,31 @@
+package dev.tandem.decoding.spec;
+
+import dev.tandem.decoding.Sampler;
+import java.util.Map;
+
+/**
+ * Proposes a token tree continuing a sequence. The last token of the history is the root: the target
+ * has not seen it yet and verifies it together with the draft.
+ */
+public interface Drafter {
+    String name();
+
+    /** Called once per generation with the prompt, before the first proposal. */
+    default void reset(TokenHistory history) {}
+
+    /**
+     * A draft below {@code history.last()}, at most {@code maxDepth} tokens deep (0 means: propose nothing).
+     * Sampled drafters draw with {@code sampler} and record the distributions they drew from.
+     */
+    DraftTree propose(TokenHistory history, int maxDepth, Sampler sampler);
+
+    /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
+    default Map<String, Long> draftForwards() {
+        return Map.of();
+    }
+
+    /** Whether the draft is exact under the verification this drafter asks for (lenience > 1 is not). */
+    default Verifier verifier(dev.tandem.decoding.SamplingParams sampling, DraftTree.Kind kind) {
+        return Verifiers.exact(kind, sampling);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.tandem.decoding.spec;
+
+import dev.tandem.decoding.Sampler;
+import java.util.Arrays;
+
+/**
+ * CS Drafting's lenient review (lossy when lenience > 1): a draft token x is accepted if it is the target's
+ * argmax or if {@code p(x) > q(x) / lenience}, with p the target's softmax and q the probability the draft
+ * gave x (1 for deterministic candidates). At the first failure the target's argmax is added.
+ */
+public final class LenientVerifier implements Verifier {
+    private final double lenience;
+
+    public LenientVerifier(double lenience) {
+        if (!(lenience >= 1)) {
+            throw new IllegalArgumentException("lenience must be >= 1");
+        }
+        this.lenience = lenience;
+    }
+
+    @Override
+    public boolean lossless() {
+        return lenience == 1;
+    }
+
+    @Override
+    public Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler) {
+        int[] path = new int[tree.maxDepth()];
+        int n = 0;
+        int node = -1;
+        while (true) {
+            float[] logits = target.logits(node);
+            int best = Sampler.argmax(logits);
+            int next = GreedyVerifier.childWithToken(tree, node, best);
+            if (next < 0 && lenience > 1) {
+                float[] p = softmax(logits);
+                for (int c : tree.children(node)) {
+                    float[] q = tree.q(c);
+                    double qx = q == null ? 1.0 : q[tree.token(c)];
+                    if (p[tree.token(c)] > qx / lenience) {
+                        next = c;
+                        break;
+                    }
+                }
+            }
+            if (next < 0) {
+                return new Acceptance(Arrays.copyOf(path, n), best);
+            }
+            path[n++] = next;
+            node = next;
+        }
+    }
+
+    static float[] softmax(float[] logits) {
+        float[] p = logits.clone();
+        dev.tandem.core.cpu.Softmax.inPlace(p, 0, p.length);
+        return p;
+    }
+}

@@ -1,0 +1,7 @@
+package dev.tandem.decoding.spec;
+
+/** The target's logits at the root (-1) and at each draft node, from one verification forward pass. */
+@FunctionalInterface
+public interface TargetLogits {
+    float[] logits(int node);
+}

@@ -1,0 +1,13 @@
+package dev.tandem.decoding.spec;
+
+import dev.tandem.decoding.Sampler;
+
+/** Decides which path of a draft tree the target accepts and which token it adds. */
+public interface Verifier {
+    Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler);
+
+    /** Whether the output distribution is exactly the target's. */
+    default boolean lossless() {
+        return true;
+    }
+}
