@@ -4,18 +4,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.Backend;
+import dev.tandem.core.TandemException;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.GenerationStats;
 import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
 import dev.tandem.models.TextStream;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,6 +61,38 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
     String method;
 
+    @Option(names = "--draft-model", paramLabel = "PATH", description = "draft/csd: a separate draft model (same tokenizer); repeat for a cascade, largest first.")
+    List<Path> draftModels = new ArrayList<>();
+
+    @Option(names = "--draft-layers", paramLabel = "K[,K...]", split = ",",
+            description = "draft/csd: self-drafts made of the target's first K layers, largest first (default: "
+                    + "3/4 of the target's layers when no --draft-model is given).")
+    List<Integer> draftLayers = new ArrayList<>();
+
+    @Option(names = "--draft-length", paramLabel = "N", description = "Most draft tokens per step (defaults: lookup 8, draft 4, csd 12).")
+    Integer draftLength;
+
+    @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
+            description = "draft: 0 = a chain; else a top-k draft tree of at most N nodes grown by cumulative probability (default: ${DEFAULT-VALUE}).")
+    int treeBudget;
+
+    @Option(names = "--branching", paramLabel = "K", defaultValue = "3", description = "draft tree: candidates per position (default: ${DEFAULT-VALUE}).")
+    int branching;
+
+    @Option(names = "--max-ngram", paramLabel = "N", defaultValue = "3", description = "lookup: longest n-gram matched (default: ${DEFAULT-VALUE}).")
+    int maxNgram;
+
+    @Option(names = "--lookup-candidates", paramLabel = "N", defaultValue = "1",
+            description = "lookup: matches merged into a draft tree, 1 = a chain (default: ${DEFAULT-VALUE}).")
+    int lookupCandidates;
+
+    @Option(names = "--k-matrix", paramLabel = "ROWS", description = "csd: CS Drafting's k-matrix, rows separated by ';', e.g. \"2,4;0,10\".")
+    String kMatrix;
+
+    @Option(names = "--lenience", paramLabel = "L", defaultValue = "1",
+            description = "csd: 1 = lossless (default); > 1 accepts draft tokens with p(x) > q(x)/L (lossy).")
+    double lenience;
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains TEXT (repeatable); TEXT is not printed.")
     List<String> stops = new ArrayList<>();
 
@@ -84,29 +120,45 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
                     : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptTokens.length));
             GenerationRequest request = new GenerationRequest(promptTokens, maxNew, sampling, stops);
             request.checkFits(context);
-            Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer);
-
-            TokenStream stream = TokenStream.NONE;
-            if (!json) {
-                out.print(TextStream.decodeAll(tokenizer, tokenizer.bos(), tail(promptTokens)));
-                out.flush();
-                stream = text -> {
-                    out.print(text);
-                    out.flush();
-                };
+            if (draftLength != null && draftLength < 1) {
+                throw new TandemException("--draft-length must be >= 1, got " + draftLength);
             }
-            GenerationResult result = generator.generate(request, stream);
-            if (json) {
-                out.println(toJson(result, generator.method()));
-            } else {
-                out.println();
-                GenerationStats s = result.stats();
-                err.printf("[%s] %d tokens in %.3f s, %.1f tokens/s, %d target forwards, mean accepted length %.2f (%s, seed %d)%n",
-                        generator.method(), s.tokens(), s.seconds(), s.tokensPerSecond(), s.targetForwards(),
-                        s.meanAcceptedLength(), result.stopReason().name().toLowerCase(), s.seed());
+            List<Model> drafts = new ArrayList<>();
+            try {
+                for (Path p : draftModels) {
+                    drafts.add(ModelLoader.load(p));
+                }
+                MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates,
+                        drafts, draftLayers, treeBudget, branching, kMatrix, lenience);
+                Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
+                run(generator, tokenizer, promptTokens, request);
+            } finally {
+                drafts.forEach(Model::close);
             }
         }
         return 0;
+    }
+
+    private void run(Generator generator, Tokenizer tokenizer, int[] promptTokens, GenerationRequest request) {
+        TokenStream stream = TokenStream.NONE;
+        if (!json) {
+            out.print(TextStream.decodeAll(tokenizer, tokenizer.bos(), tail(promptTokens)));
+            out.flush();
+            stream = text -> {
+                out.print(text);
+                out.flush();
+            };
+        }
+        GenerationResult result = generator.generate(request, stream);
+        if (json) {
+            out.println(toJson(result, generator.method()));
+            return;
+        }
+        out.println();
+        GenerationStats s = result.stats();
+        err.printf("[%s] %d tokens in %.3f s, %.1f tokens/s, %d target forwards, mean accepted length %.2f%s (%s, seed %d)%n",
+                generator.method(), s.tokens(), s.seconds(), s.tokensPerSecond(), s.targetForwards(),
+                s.meanAcceptedLength(), s.lossless() ? "" : ", LOSSY", result.stopReason().name().toLowerCase(), s.seed());
     }
 
     private static int[] tail(int[] promptTokens) {
@@ -136,7 +188,13 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         stats.put("prompt_seconds", s.promptSeconds());
         stats.put("tokens_per_second", s.tokensPerSecond());
         stats.put("seed", s.seed());
-        stats.put("lossless", true);
+        stats.put("lossless", s.lossless());
+        ObjectNode drafts = stats.putObject("draft_forwards");
+        s.draftForwards().forEach(drafts::put);
+        ArrayNode acceptance = stats.putArray("acceptance_by_position");
+        for (double a : s.acceptanceByPosition()) {
+            acceptance.add(a);
+        }
         return root.toString();
     }
 }

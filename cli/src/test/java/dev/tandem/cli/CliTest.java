@@ -191,6 +191,46 @@ class CliTest {
     }
 
     @Test
+    void draftingMethodsWorkAndReportTheirStats() throws IOException {
+        Run ar = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json");
+        JsonNode arTokens = new ObjectMapper().readTree(ar.out()).get("tokens");
+        for (String[] extra : new String[][] {{"--method", "lookup"}, {"--method", "draft", "--draft-layers", "4"},
+                {"--method", "draft", "--tree-budget", "12"}, {"--method", "csd"},
+                {"--method", "csd", "--draft-layers", "4,2", "--k-matrix", "2,2,4;0,1,4;0,0,10"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.stream.Stream.of("generate", "Once upon a time",
+                    "--model", MODEL.toString(), "--max-new-tokens", "40", "--json"), java.util.Arrays.stream(extra)).toArray(String[]::new);
+            Run r = run(args);
+            assertEquals(0, r.code(), String.join(" ", extra) + ": " + r.err());
+            JsonNode j = new ObjectMapper().readTree(r.out());
+            assertEquals(arTokens, j.get("tokens"), String.join(" ", extra) + " is lossless at temperature 0");
+            JsonNode s = j.get("stats");
+            assertTrue(s.get("target_forwards").asInt() <= 40);
+            assertTrue(s.get("lossless").asBoolean());
+            assertTrue(s.has("acceptance_by_position") && s.has("draft_forwards"), s.toString());
+        }
+        Run lossy = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json",
+                "--method", "csd", "--lenience", "3");
+        assertEquals(0, lossy.code(), lossy.err());
+        assertFalse(new ObjectMapper().readTree(lossy.out()).get("stats").get("lossless").asBoolean());
+    }
+
+    @Test
+    void invalidDraftingSettings(@TempDir Path dir) {
+        Path small = dir.resolve("vocab12.bin");
+        dev.tandem.models.Llama2cWriter.writeRandom(small,
+                new dev.tandem.models.LlamaConfig(16, 32, 2, 2, 1, 12, 64, 1e-5f, 10000f, true), 1, 0.5f);
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--draft-model", small.toString()),
+                "vocabulary");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--draft-length", "0"), "draft-length");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "lookup", "--draft-length", "100000"), "context");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "csd", "--lenience", "0.5"), "lenience");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "csd", "--k-matrix", "1,x"), "k-matrix");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "csd", "--k-matrix", "1,2,3;0,1,1;0,0,1"), "k-matrix");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--draft-layers", "9"), "draft-layers");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--tree-budget", "500"), "tree budget");
+    }
+
+    @Test
     void foreignFile(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("notes.bin");
         Files.writeString(bad, "this is not a model at all, just some text that is long enough");

@@ -15,13 +15,22 @@ import java.util.List;
  * @param treeBudget       draft: 0 = chain, else the node budget of a top-k draft tree
  * @param branching        draft tree: candidates kept per position
  * @param kMatrix          csd: CS Drafting's k-matrix, e.g. "4,4;0,10" (null = default for the levels)
- * @param lenience         csd: 1 = lossless; > 1 is CS Drafting's lossy relaxation
+ * @param lenience         csd: lenience of the target's verification: 1 = lossless; > 1 is CS Drafting's
+ *                         lossy relaxation
+ * @param reviewLenience   csd: lenience of the draft models' reviews inside the cascade (0 = the default);
+ *                         the target still verifies, so this never changes the output
  */
 public record MethodOptions(int draftLength, int maxNgram, int lookupCandidates, List<Model> draftModels,
-                            List<Integer> draftLayers, int treeBudget, int branching, String kMatrix, double lenience) {
+                            List<Integer> draftLayers, int treeBudget, int branching, String kMatrix, double lenience,
+                            double reviewLenience) {
 
     public static MethodOptions defaults() {
-        return new MethodOptions(0, 3, 1, List.of(), List.of(), 0, 3, null, 1.0);
+        return new MethodOptions(0, 3, 1, List.of(), List.of(), 0, 3, null, 1.0, 0);
+    }
+
+    public MethodOptions(int draftLength, int maxNgram, int lookupCandidates, List<Model> draftModels,
+                         List<Integer> draftLayers, int treeBudget, int branching, String kMatrix, double lenience) {
+        this(draftLength, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix, lenience, 0);
     }
 
     public MethodOptions {
@@ -33,12 +42,16 @@ public record MethodOptions(int draftLength, int maxNgram, int lookupCandidates,
         if (!(lenience >= 1)) {
             throw new TandemException("lenience must be >= 1 (1 is lossless), got " + lenience);
         }
+        if (reviewLenience != 0 && !(reviewLenience >= 1)) {
+            throw new TandemException("review lenience must be >= 1, got " + reviewLenience);
+        }
         if (treeBudget < 0 || treeBudget > 63) {
             throw new TandemException("tree budget must be between 0 (a chain) and 63 nodes, got " + treeBudget);
         }
     }
 
     public MethodOptions withDraftLength(int n) {
-        return new MethodOptions(n, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix, lenience);
+        return new MethodOptions(n, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix,
+                lenience, reviewLenience);
     }
 }

@@ -20,8 +20,10 @@ import java.util.Map;
  * <p>The k-matrix is CS Drafting's: levels are the draft models, largest first, then MaG; row 0 belongs to
  * the target, row i to draft level i acting as a reviewer; {@code k[r][j]} is how many more tokens the
  * sub-cascade starting at level j adds to the draft that row r's owner reviews. Reviews accept a token
- * equal to the reviewer's argmax, or, with lenience l > 1, one with {@code p(x) > q(x) / l}; the target's
- * own verification uses the same lenience (so l > 1 is lossy).
+ * equal to the reviewer's argmax, or, with review lenience l > 1, one with {@code p(x) > q(x) / l} (q = 1
+ * for the point-mass proposals below); as in the reference code this leaves the output exact, since the
+ * target verifies everything. {@code lenience} > 1 relaxes the target's own verification the same way,
+ * the paper's lossy setting.
  */
 public final class CascadeDrafter implements Drafter {
     /** Tokens MaG proposes per call at the bottom of the cascade (as in the reference). */
@@ -31,8 +33,9 @@ public final class CascadeDrafter implements Drafter {
     private final MagDrafter mag = new MagDrafter();
     private final int[][] k;
     private final double lenience;
+    private final double reviewLenience;
 
-    public CascadeDrafter(List<Transformer> drafts, List<String> names, int[][] k, double lenience) {
+    public CascadeDrafter(List<Transformer> drafts, List<String> names, int[][] k, double lenience, double reviewLenience) {
         if (drafts.isEmpty()) {
             throw new TandemException("a cascade needs at least one draft model level");
         }
@@ -65,8 +68,12 @@ public final class CascadeDrafter implements Drafter {
         for (int i = 0; i < drafts.size(); i++) {
             models.add(new DraftModel(names.get(i), drafts.get(i)));
         }
+        if (!(reviewLenience >= 1)) {
+            throw new TandemException("review lenience must be >= 1, got " + reviewLenience);
+        }
         this.k = k;
         this.lenience = lenience;
+        this.reviewLenience = reviewLenience;
     }
 
     /** Parses "4,4;0,10": rows separated by ';', entries by ','. */
@@ -156,7 +163,7 @@ public final class CascadeDrafter implements Drafter {
             return true;
         }
         // q(x) = 1: the proposals below are treated as point masses, as the reference does for MaG
-        return lenience > 1 && LenientVerifier.softmax(logits)[token] > 1.0 / lenience;
+        return reviewLenience > 1 && LenientVerifier.softmax(logits)[token] > 1.0 / reviewLenience;
     }
 
     private static int[] concat(int[] a, int[] b) {

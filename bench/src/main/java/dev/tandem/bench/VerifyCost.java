@@ -1,0 +1,68 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.models.Batch;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Transformer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * The verification cost curve: the time of one forward pass over k new tokens (a chain on top of a
+ * 128-token context) divided by the time of a forward pass over one token, k = 1..64. Speculation pays
+ * when the accepted length exceeds this ratio.
+ */
+public final class VerifyCost {
+    private VerifyCost() {}
+
+    public static void main(String[] args) {
+        Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
+        int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "1"));
+        int context = Integer.parseInt(ArThroughput.arg(args, "--context", "128"));
+        int reps = Integer.parseInt(ArThroughput.arg(args, "--reps", "200"));
+        int[] ks = {1, 2, 4, 8, 16, 32, 64};
+        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
+            Transformer t = new Transformer(model, backend, 64);
+            int[] prefix = new int[context];
+            Arrays.fill(prefix, 5);
+            for (int s = 0; s < context; s += 64) {
+                int n = Math.min(64, context - s);
+                t.forward(Batch.chain(Arrays.copyOf(prefix, n)));
+                t.cache().commit(chainRows(n));
+            }
+            double[] median = new double[ks.length];
+            for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
+                for (int i = 0; i < ks.length; i++) {
+                    int[] tokens = new int[ks[i]];
+                    Arrays.fill(tokens, 7);
+                    Batch batch = Batch.chain(tokens);
+                    double[] times = new double[reps];
+                    for (int r = 0; r < reps; r++) {
+                        long t0 = System.nanoTime();
+                        t.forward(batch);
+                        times[r] = System.nanoTime() - t0;
+                    }
+                    Arrays.sort(times);
+                    median[i] = times[reps / 2];
+                }
+            }
+            System.out.printf(Locale.ROOT, "verification cost, %s, %d threads, %d-token context (median of %d)%n",
+                    model.name(), threads, context, reps);
+            System.out.println("| rows k | µs per forward | cost / 1 row |");
+            System.out.println("|---:|---:|---:|");
+            for (int i = 0; i < ks.length; i++) {
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
+            }
+        }
+    }
+
+    private static int[] chainRows(int n) {
+        int[] r = new int[n];
+        for (int i = 0; i < n; i++) {
+            r[i] = i;
+        }
+        return r;
+    }
+}

@@ -1,0 +1,82 @@
+package dev.tandem.decoding.spec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.core.TandemException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class DraftersTest {
+    @Test
+    void lookupCopiesWhatFollowedTheLongestEarlierMatch() {
+        TokenHistory h = new TokenHistory(new int[] {1, 5, 6, 7, 8, 9, 2, 6, 7, 3, 5, 6, 7});
+        DraftTree t = new LookupDrafter(3, 1, 64).propose(h, 4, null);
+        // "5 6 7" first occurs at index 1 and was followed by 8 9 2 6
+        assertArrayEquals(new int[] {8, 9, 2, 6}, t.tokens());
+        assertEquals(DraftTree.Kind.DETERMINISTIC, t.kind());
+    }
+
+    @Test
+    void lookupTreeMergesSeveralMatches() {
+        TokenHistory h = new TokenHistory(new int[] {4, 7, 1, 4, 7, 2, 4, 7, 1, 3, 4, 7});
+        DraftTree t = new LookupDrafter(2, 3, 64).propose(h, 2, null);
+        // matches of "4 7" at 0, 3, 6 continue with [1 4], [2 4], [1 3]: a trie with two roots
+        assertEquals(2, t.children(-1).length);
+        assertEquals(5, t.size());
+        assertEquals(2, t.maxDepth());
+    }
+
+    @Test
+    void lookupWithNoMatchProposesNothing() {
+        assertTrue(new LookupDrafter(3, 1, 64).propose(new TokenHistory(new int[] {1, 2, 3}), 5, null).isEmpty());
+    }
+
+    @Test
+    void magFallsBackToTheBigramTable() {
+        MagDrafter mag = new MagDrafter();
+        TokenHistory h = new TokenHistory(new int[] {1, 9, 3, 9, 3, 9, 4, 3});
+        mag.reset(h);
+        // the suffix "3" occurs earlier (followed by 9 then...), so MaG copies; draft 6 tokens
+        int[] d = mag.propose(h, 6, null).tokens();
+        assertEquals(6, d.length);
+        assertEquals(9, d[0]);
+        TokenHistory fresh = new TokenHistory(new int[] {1, 5});
+        mag.reset(fresh);
+        assertEquals(0, mag.propose(fresh, 3, null).size(), "no match and no bigram yet: nothing to propose");
+    }
+
+    @Test
+    void sparseTreeFollowsChoicesAndAddsPrefixes() {
+        int[][] tokens = {{10, 11, 12}, {20, 21}, {30}};
+        DraftTree t = TreeBuilder.sparse(List.of(new int[] {0, 0, 0}, new int[] {1}, new int[] {0, 1}), tokens, 5);
+        // paths: (0) (1) (0,0) (0,1) (0,0,0)
+        assertArrayEquals(new int[] {10, 11, 20, 21, 30}, t.tokens());
+        assertArrayEquals(new int[] {-1, -1, 0, 0, 2}, t.parents());
+    }
+
+    @Test
+    void dynamicTreeTakesTheMostProbablePathsWithinBudget() {
+        int[][] tokens = {{10, 11}, {20, 21}};
+        float[][] probs = {{0.6f, 0.4f}, {0.9f, 0.1f}};
+        DraftTree t = TreeBuilder.dynamic(tokens, probs, 3, 2);
+        // scores: (0)=.6 (0,0)=.54 (1)=.4 (0,1)=.06: the best three
+        assertArrayEquals(new int[] {10, 11, 20}, t.tokens());
+        assertArrayEquals(new int[] {-1, -1, 0}, t.parents());
+        assertEquals(1, TreeBuilder.dynamic(tokens, probs, 5, 1).maxDepth(), "depth limit");
+    }
+
+    @Test
+    void kMatrixParsingAndValidation() {
+        assertArrayEquals(new int[][] {{2, 4}, {0, 10}}, CascadeDrafter.parseK("2,4;0,10"));
+        assertThrows(TandemException.class, () -> CascadeDrafter.parseK("2,a"));
+    }
+
+    @Test
+    void draftTreeRejectsBadParents() {
+        assertThrows(IllegalArgumentException.class, () -> new DraftTree(new int[] {1, 2}, new int[] {1, -1}, null, DraftTree.Kind.DETERMINISTIC));
+        assertThrows(IllegalArgumentException.class, () -> new DraftTree(new int[] {1}, new int[] {-1}, null, DraftTree.Kind.SAMPLED));
+    }
+}
