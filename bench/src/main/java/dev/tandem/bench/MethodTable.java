@@ -47,10 +47,10 @@ public final class MethodTable {
         all.add(new Config("ar", "ar", d));
         all.add(new Config("lookup", "lookup", d));
         all.add(new Config("lookup (tree of 4)", "lookup", new MethodOptions(0, 3, 4, List.of(), List.of(), 0, 3, null, 1)));
-        all.add(new Config("draft (layers-1, chain)", "draft", d));
-        all.add(new Config("draft (layers-1, tree 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(1), 16, 3, null, 1)));
-        all.add(new Config("csd (layers-1 + MaG)", "csd", d));
-        all.add(new Config("csd (layers-2,1 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(2, 1), 0, 3, null, 1)));
+        all.add(new Config("draft (layers-4 chain of 4)", "draft", d));
+        all.add(new Config("draft (layers-4 tree of 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(4), 16, 3, null, 1)));
+        all.add(new Config("csd (layers-4 + MaG)", "csd", d));
+        all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(4, 2), 0, 3, null, 1)));
         if (spec == null || spec.isBlank()) {
             return all;
         }
@@ -64,12 +64,13 @@ public final class MethodTable {
         int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "5"));
         double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
         String methods = ArThroughput.arg(args, "--methods", "");
+        int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
         float[] temperatures = {0f, 0.8f};
-        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(1)) {
+        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = Llama2cTokenizer.load(modelPath.resolveSibling("tok512.bin"), model.config().vocabSize());
             List<Config> configs = configs(methods);
-            System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, 1 thread%n%n",
-                    model.name(), PROMPTS.size(), tokens, rounds, warmup);
+            System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
+                    model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);
             for (float temperature : temperatures) {
                 Map<Config, Generator> gens = new LinkedHashMap<>();
                 for (Config c : configs) {

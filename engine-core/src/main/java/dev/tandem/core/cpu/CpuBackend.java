@@ -18,9 +18,13 @@ import jdk.incubator.vector.FloatVector;
  * on a cache-resident model a hand-off costs more than the op.
  */
 public final class CpuBackend implements Backend {
-    /** Multiply-adds below which a matmul stays on one thread (about 20 µs of work). */
-    private static final long PARALLEL_MATMUL_MACS = 1L << 18;
-    private static final long PARALLEL_ATTENTION_MACS = 1L << 16;
+    /**
+     * Multiply-adds below which a matmul or an attention stays on one thread: about 20 µs of work, where a
+     * hand-off (~1 µs with spinning workers) stops mattering. Measured with bench verify-cost: on stories260K
+     * one decoded token stays single-threaded while an 8-row verification splits (cost 7.1x -> 5.0x one row).
+     */
+    private static final long PARALLEL_MATMUL_MACS = Long.getLong("tandem.parallelMatmulMacs", 1L << 16);
+    private static final long PARALLEL_ATTENTION_MACS = Long.getLong("tandem.parallelAttentionMacs", 1L << 16);
 
     private final WorkerPool pool;
 
