@@ -93,6 +93,14 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
             description = "csd: 1 = lossless (default); > 1 accepts draft tokens with p(x) > q(x)/L (lossy).")
     double lenience;
 
+    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus: heads file from ./tandem train-heads.")
+    Path heads;
+
+    @Option(names = "--gate-entropy", paramLabel = "NATS", defaultValue = "-1",
+            description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
+                    + "(default: 3.0 for cerberus, off for medusa).")
+    double gateEntropy;
+
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains TEXT (repeatable); TEXT is not printed.")
     List<String> stops = new ArrayList<>();
 
@@ -129,7 +137,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
                     drafts.add(ModelLoader.load(p));
                 }
                 MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates,
-                        drafts, draftLayers, treeBudget, branching, kMatrix, lenience);
+                        drafts, draftLayers, treeBudget, branching, kMatrix, lenience).withHeads(heads, gateEntropy);
                 Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
                 run(generator, tokenizer, promptTokens, request);
             } finally {
@@ -189,6 +197,8 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         stats.put("tokens_per_second", s.tokensPerSecond());
         stats.put("seed", s.seed());
         stats.put("lossless", s.lossless());
+        ObjectNode events = stats.putObject("events");
+        s.events().forEach(events::put);
         ObjectNode drafts = stats.putObject("draft_forwards");
         s.draftForwards().forEach(drafts::put);
         ArrayNode acceptance = stats.putArray("acceptance_by_position");

@@ -13,13 +13,15 @@ import java.util.Map;
  * @param acceptanceByPosition for draft depth d (index d-1): the fraction of steps that drafted a token at
  *                             that depth in which the target accepted the path down to it
  * @param lossless             whether the output distribution is exactly the target's
+ * @param events               method-specific counts, e.g. the adaptive gate's decisions
  */
 public record GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
-                              Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless) {
+                              Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless,
+                              Map<String, Long> events) {
 
     /** Figures of a method without drafts. */
     public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed) {
-        this(tokens, targetForwards, seconds, promptSeconds, seed, Map.of(), new double[0], true);
+        this(tokens, targetForwards, seconds, promptSeconds, seed, Map.of(), new double[0], true, Map.of());
     }
 
     /** Tokens per target step: 1.0 for plain decoding, more when drafts are accepted. */

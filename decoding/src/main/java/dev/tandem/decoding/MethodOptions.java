@@ -19,18 +19,26 @@ import java.util.List;
  *                         lossy relaxation
  * @param reviewLenience   csd: lenience of the draft models' reviews inside the cascade (0 = the default);
  *                         the target still verifies, so this never changes the output
+ * @param heads            medusa/cerberus: the heads file
+ * @param gateEntropy      medusa/cerberus: adaptive gate threshold in nats (-1 = the method's default, 0 = off)
  */
 public record MethodOptions(int draftLength, int maxNgram, int lookupCandidates, List<Model> draftModels,
                             List<Integer> draftLayers, int treeBudget, int branching, String kMatrix, double lenience,
-                            double reviewLenience) {
+                            double reviewLenience, java.nio.file.Path heads, double gateEntropy) {
 
     public static MethodOptions defaults() {
-        return new MethodOptions(0, 3, 1, List.of(), List.of(), 0, 3, null, 1.0, 0);
+        return new MethodOptions(0, 3, 1, List.of(), List.of(), 0, 3, null, 1.0, 0, null, -1);
     }
 
     public MethodOptions(int draftLength, int maxNgram, int lookupCandidates, List<Model> draftModels,
                          List<Integer> draftLayers, int treeBudget, int branching, String kMatrix, double lenience) {
-        this(draftLength, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix, lenience, 0);
+        this(draftLength, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix, lenience, 0, null, -1);
+    }
+
+    /** These options with a heads file and a gate threshold. */
+    public MethodOptions withHeads(java.nio.file.Path file, double gate) {
+        return new MethodOptions(draftLength, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching,
+                kMatrix, lenience, reviewLenience, file, gate);
     }
 
     public MethodOptions {
@@ -45,6 +53,9 @@ public record MethodOptions(int draftLength, int maxNgram, int lookupCandidates,
         if (reviewLenience != 0 && !(reviewLenience >= 1)) {
             throw new TandemException("review lenience must be >= 1, got " + reviewLenience);
         }
+        if (gateEntropy != -1 && !(gateEntropy >= 0)) {
+            throw new TandemException("gate entropy must be >= 0 (0 turns the gate off), got " + gateEntropy);
+        }
         if (treeBudget < 0 || treeBudget > 63) {
             throw new TandemException("tree budget must be between 0 (a chain) and 63 nodes, got " + treeBudget);
         }
@@ -52,6 +63,6 @@ public record MethodOptions(int draftLength, int maxNgram, int lookupCandidates,
 
     public MethodOptions withDraftLength(int n) {
         return new MethodOptions(n, maxNgram, lookupCandidates, draftModels, draftLayers, treeBudget, branching, kMatrix,
-                lenience, reviewLenience);
+                lenience, reviewLenience, heads, gateEntropy);
     }
 }

@@ -195,6 +195,19 @@ class SamplingDistributionTest {
         assertMatchesTarget("top-k draft tree", score(new DraftModelDrafter("draft", draftTransformer(), 2, 3, 6), 2));
     }
 
+    @Test
+    void headsDraftsMatchTarget() {
+        Transformer t = new Transformer(target, backend);
+        var corpus = dev.tandem.decoding.heads.DistillationCorpus.generate(t, LETTERS, 600, 40, 1, n -> {});
+        for (var kind : dev.tandem.decoding.heads.HeadKind.values()) {
+            var heads = new dev.tandem.decoding.heads.HeadsTrainer(target, backend,
+                    new dev.tandem.decoding.heads.HeadsTrainer.Settings(kind, 2, 1, 16, 0.01f, 1))
+                    .train(corpus, null, (e, es, s, ss, l, p) -> {}).heads();
+            var drafter = new dev.tandem.decoding.heads.HeadsDrafter(heads, target.weights().classifier(), backend, 3, 6, 0);
+            assertMatchesTarget(kind + " heads", score(drafter, 2));
+        }
+    }
+
     /** The test has teeth: a verifier that resamples from p instead of the residual after a rejection. */
     @Test
     void wrongVerifierFailsTheTest() {

@@ -67,7 +67,7 @@ public final class DraftModelDrafter implements Drafter {
                 tokens[i] = Sampler.argmax(logits);
                 if (treeBudget > 0) {
                     float[] p = LenientVerifier.softmax(logits);
-                    candidates[i] = topK(p, branching);
+                    candidates[i] = TreeBuilder.topK(p, branching);
                     candidateProbs[i] = new float[candidates[i].length];
                     for (int r = 0; r < candidates[i].length; r++) {
                         candidateProbs[i][r] = p[candidates[i][r]];
@@ -84,23 +84,5 @@ public final class DraftModelDrafter implements Drafter {
             return TreeBuilder.dynamic(candidates, candidateProbs, treeBudget, n);
         }
         return DraftTree.chain(tokens);
-    }
-
-    /** Ids of the k largest values, largest first (lowest id on ties). */
-    static int[] topK(float[] p, int k) {
-        k = Math.min(k, p.length);
-        int[] best = new int[k];
-        java.util.Arrays.fill(best, -1);
-        for (int i = 0; i < p.length; i++) {
-            int pos = k;
-            while (pos > 0 && (best[pos - 1] < 0 || p[i] > p[best[pos - 1]])) {
-                pos--;
-            }
-            if (pos < k) {
-                System.arraycopy(best, pos, best, pos + 1, k - pos - 1);
-                best[pos] = i;
-            }
-        }
-        return best;
     }
 }

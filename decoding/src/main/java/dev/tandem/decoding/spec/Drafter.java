@@ -19,6 +19,22 @@ public interface Drafter {
      */
     DraftTree propose(TokenHistory history, int maxDepth, Sampler sampler);
 
+    /** Whether the drafter reads the target's hidden states (decoding heads); the loop then asks for them. */
+    default boolean wantsHiddenState() {
+        return false;
+    }
+
+    /**
+     * Before each proposal: the target's final hidden state and logits at the position whose prediction
+     * became {@code history.last()} (only called when {@link #wantsHiddenState()}).
+     */
+    default void observe(float[] hidden, float[] logits) {}
+
+    /** Counts of the drafter's own decisions so far (cumulative), e.g. an adaptive gate's. */
+    default Map<String, Long> events() {
+        return Map.of();
+    }
+
     /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
     default Map<String, Long> draftForwards() {
         return Map.of();

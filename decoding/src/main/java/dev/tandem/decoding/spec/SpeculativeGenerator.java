@@ -58,14 +58,20 @@ public final class SpeculativeGenerator implements Generator {
         TokenHistory history = new TokenHistory(prompt);
         drafter.reset(history);
         Map<String, Long> draftsBefore = new LinkedHashMap<>(drafter.draftForwards());
+        Map<String, Long> eventsBefore = new LinkedHashMap<>(drafter.events());
+        boolean hidden = drafter.wantsHiddenState();
         long[] proposedAt = new long[maxDepth + 1];
         long[] acceptedAt = new long[maxDepth + 1];
         boolean lossless = true;
 
         long start = System.nanoTime();
-        float[] logits = Prefill.run(target, prompt);
+        float[][] promptHidden = new float[1][];
+        float[] logits = Prefill.run(target, prompt, hidden ? promptHidden : null);
         long promptDone = System.nanoTime();
         int forwards = 1;
+        if (hidden) {
+            drafter.observe(promptHidden[0], logits);
+        }
         int pending = sampler.sample(logits);
         boolean going = out.accept(pending);
         history.add(pending);
@@ -79,7 +85,8 @@ public final class SpeculativeGenerator implements Generator {
             if (tree.maxDepth() > depthLeft) {
                 throw new IllegalStateException(drafter.name() + " drafted " + tree.maxDepth() + " deep, asked for " + depthLeft);
             }
-            ForwardResult result = target.forward(treeBatch(pending, tree));
+            Batch batch = treeBatch(pending, tree);
+            ForwardResult result = target.forward(hidden ? batch.withHiddenStates() : batch);
             forwards++;
             Verifier verifier = drafter.verifier(request.sampling(), tree.kind());
             lossless &= verifier.lossless();
@@ -90,6 +97,10 @@ public final class SpeculativeGenerator implements Generator {
                 rows[i + 1] = a.path()[i] + 1;
             }
             target.cache().commit(rows);
+            if (hidden) {
+                int last = rows[rows.length - 1]; // the row whose prediction is the next pending token
+                drafter.observe(result.hiddenState(last), result.logits(last));
+            }
             int depth = tree.maxDepth();
             for (int d = 1; d <= depth; d++) {
                 proposedAt[d]++;
@@ -123,8 +134,10 @@ public final class SpeculativeGenerator implements Generator {
                 used = d;
             }
         }
+        Map<String, Long> events = new LinkedHashMap<>();
+        drafter.events().forEach((k, v) -> events.put(k, v - eventsBefore.getOrDefault(k, 0L)));
         GenerationStats stats = new GenerationStats(out.count(), forwards, (end - start) / 1e9, (promptDone - start) / 1e9,
-                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless);
+                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless, events);
         return new GenerationResult(prompt, out.tokens(), out.text(), out.stopReason(), stats);
     }
 

@@ -114,4 +114,22 @@ public final class TreeBuilder {
         return new DraftTree(toks.stream().mapToInt(Integer::intValue).toArray(),
                 parents.stream().mapToInt(Integer::intValue).toArray(), null, DraftTree.Kind.DETERMINISTIC);
     }
+
+    /** Ids of the k largest values, largest first (lowest id on ties). */
+    public static int[] topK(float[] p, int k) {
+        k = Math.min(k, p.length);
+        int[] best = new int[k];
+        java.util.Arrays.fill(best, -1);
+        for (int i = 0; i < p.length; i++) {
+            int pos = k;
+            while (pos > 0 && (best[pos - 1] < 0 || p[i] > p[best[pos - 1]])) {
+                pos--;
+            }
+            if (pos < k) {
+                System.arraycopy(best, pos, best, pos + 1, k - pos - 1);
+                best[pos] = i;
+            }
+        }
+        return best;
+    }
 }

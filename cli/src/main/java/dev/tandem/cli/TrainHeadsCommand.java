@@ -1,0 +1,137 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.heads.DistillationCorpus;
+import dev.tandem.decoding.heads.HeadKind;
+import dev.tandem.decoding.heads.HeadsFile;
+import dev.tandem.decoding.heads.HeadsTrainer;
+import dev.tandem.models.Model;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "train-heads", mixinStandardHelpOptions = true,
+        description = {"Train decoding heads on a frozen model by self-distillation (Medusa-1 style) and write them as safetensors.",
+                "Interrupted runs resume from OUT.ckpt when started again with the same settings."})
+final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--kind", required = true, paramLabel = "medusa|cerberus|hidden-transfer", description = "Which heads.")
+    String kind;
+
+    @Option(names = "--out", required = true, paramLabel = "PATH", description = "Heads file to write (safetensors).")
+    Path out;
+
+    @Option(names = "--heads", paramLabel = "N", defaultValue = "4", description = "Number of heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "60000", description = "Corpus positions to generate (default: ${DEFAULT-VALUE}).")
+    int tokens;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Passes over the corpus (default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "0.003", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the corpus and the batch order (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--fresh", description = "Ignore an existing checkpoint and start over.")
+    boolean fresh;
+
+    private PrintStream out2 = System.out;
+    private PrintStream err = System.err;
+
+    @Override
+    public void streams(PrintStream out, PrintStream err) {
+        this.out2 = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        HeadKind headKind = switch (kind) {
+            case "medusa" -> HeadKind.MEDUSA;
+            case "cerberus" -> HeadKind.CERBERUS;
+            case "hidden-transfer" -> throw new TandemException("--kind hidden-transfer is not implemented yet (medusa and cerberus are)");
+            default -> throw new TandemException("unknown --kind '" + kind + "'; use medusa or cerberus");
+        };
+        if (tokens < 100) {
+            throw new TandemException("--tokens must be at least 100, got " + tokens);
+        }
+        HeadsTrainer.Settings settings = new HeadsTrainer.Settings(headKind, heads, epochs, batch, learningRate, seed);
+        Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
+        if (fresh) {
+            Files.deleteIfExists(checkpoint);
+        } else if (Files.exists(checkpoint)) {
+            err.println("tandem: resuming from checkpoint " + checkpoint);
+        }
+        try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
+            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
+            long t0 = System.nanoTime();
+            ProgressBar corpusBar = new ProgressBar(err, "corpus");
+            DistillationCorpus corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, tokens, 256, seed,
+                    made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
+            corpusBar.done();
+            ProgressBar trainBar = new ProgressBar(err, "train ");
+            HeadsTrainer.Result r = new HeadsTrainer(model, backend, settings).train(corpus, checkpoint,
+                    (epoch, allEpochs, step, steps, loss, pps) -> trainBar.show(step / (double) steps,
+                            String.format(Locale.ROOT, "epoch %d/%d  loss %.3f  %,.0f positions/s", epoch, allEpochs, loss, pps)));
+            trainBar.done();
+            Map<String, String> notes = new LinkedHashMap<>();
+            notes.put("corpus_positions", Integer.toString(corpus.positions()));
+            notes.put("epochs", Integer.toString(epochs));
+            notes.put("learning_rate", Float.toString(learningRate));
+            notes.put("seed", Long.toString(seed));
+            notes.put("final_loss", String.format(Locale.ROOT, "%.4f", r.finalLoss()));
+            HeadsFile.save(out, r.heads(), notes);
+            Files.deleteIfExists(checkpoint);
+            out2.printf(Locale.ROOT, "wrote %d %s heads to %s (final loss %.3f, %,d examples, %.1f s)%n", heads, headKind.id(), out,
+                    r.finalLoss(), r.examples(), (System.nanoTime() - t0) / 1e9);
+        }
+        return 0;
+    }
+
+    /** A one-line progress bar redrawn in place at most five times a second. */
+    static final class ProgressBar {
+        private final PrintStream err;
+        private final String label;
+        private long lastDraw;
+
+        ProgressBar(PrintStream err, String label) {
+            this.err = err;
+            this.label = label;
+        }
+
+        void show(double fraction, String detail) {
+            long now = System.nanoTime();
+            if (now - lastDraw < 200_000_000L && fraction < 1) {
+                return;
+            }
+            lastDraw = now;
+            int filled = (int) Math.round(Math.min(1, fraction) * 30);
+            err.print("\r" + label + " [" + "#".repeat(filled) + ".".repeat(30 - filled) + "] "
+                    + String.format(Locale.ROOT, "%3.0f%%  ", fraction * 100) + detail + "   ");
+            err.flush();
+        }
+
+        void done() {
+            err.println();
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.tandem.decoding.heads;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.Tensor;
+import dev.tandem.decoding.Sampler;
+import dev.tandem.decoding.spec.DraftTree;
+import dev.tandem.decoding.spec.Drafter;
+import dev.tandem.decoding.spec.TokenHistory;
+import dev.tandem.decoding.spec.TreeBuilder;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Drafts with decoding heads (Medusa or Cerberus): from the target's hidden state at the position that
+ * chose the pending token, head k proposes its top candidates for draft depth k; a tree of at most
+ * {@code budget} nodes is grown from them by cumulative head probability and verified with tree
+ * attention. With a gate (Cerberus' adaptive gate) a step whose target distribution is unsure (entropy
+ * above the threshold) drafts nothing: a plain autoregressive step, without paying for a tree.
+ */
+public final class HeadsDrafter implements Drafter {
+    private final Heads heads;
+    private final Tensor classifier;
+    private final Backend backend;
+    private final int branching;
+    private final int budget;
+    private final double gateEntropy; // <= 0: no gate
+    private float[] hidden;
+    private float[] logits;
+    private long parallelSteps;
+    private long arSteps;
+
+    public HeadsDrafter(Heads heads, Tensor classifier, Backend backend, int branching, int budget, double gateEntropy) {
+        this.heads = heads;
+        this.classifier = classifier;
+        this.backend = backend;
+        this.branching = branching;
+        this.budget = budget;
+        this.gateEntropy = gateEntropy;
+    }
+
+    @Override
+    public String name() {
+        return heads.kind().id();
+    }
+
+    @Override
+    public boolean wantsHiddenState() {
+        return true;
+    }
+
+    @Override
+    public void observe(float[] hidden, float[] logits) {
+        this.hidden = hidden;
+        this.logits = logits;
+    }
+
+    @Override
+    public Map<String, Long> events() {
+        if (gateEntropy <= 0) {
+            return Map.of();
+        }
+        Map<String, Long> m = new LinkedHashMap<>();
+        m.put("gate_parallel", parallelSteps);
+        m.put("gate_ar", arSteps);
+        return m;
+    }
+
+    @Override
+    public DraftTree propose(TokenHistory history, int maxDepth, Sampler sampler) {
+        if (hidden == null) {
+            return DraftTree.empty();
+        }
+        if (gateEntropy > 0 && entropy(logits) > gateEntropy) {
+            arSteps++;
+            return DraftTree.empty();
+        }
+        parallelSteps++;
+        float[][] headLogits = heads.logits(hidden, classifier, backend);
+        int depth = Math.min(maxDepth, headLogits.length);
+        int[][] candidates = new int[depth][];
+        float[][] probs = new float[depth][];
+        for (int k = 0; k < depth; k++) {
+            float[] p = softmax(headLogits[k]);
+            candidates[k] = TreeBuilder.topK(p, branching);
+            probs[k] = new float[candidates[k].length];
+            for (int r = 0; r < candidates[k].length; r++) {
+                probs[k][r] = p[candidates[k][r]];
+            }
+        }
+        return TreeBuilder.dynamic(candidates, probs, budget, depth);
+    }
+
+    /** Entropy (nats) of softmax(logits). */
+    static double entropy(float[] logits) {
+        float[] p = softmax(logits);
+        double h = 0;
+        for (float v : p) {
+            if (v > 0) {
+                h -= v * Math.log(v);
+            }
+        }
+        return h;
+    }
+
+    private static float[] softmax(float[] logits) {
+        float[] p = logits.clone();
+        dev.tandem.core.cpu.Softmax.inPlace(p, 0, p.length);
+        return p;
+    }
+}

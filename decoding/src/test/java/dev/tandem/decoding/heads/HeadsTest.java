@@ -1,0 +1,182 @@
+package dev.tandem.decoding.heads;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.core.TandemException;
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.decoding.AutoregressiveGenerator;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.LlamaConfig;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Heads trained in Java: lossless decoding, files that check their model, resumable training. */
+class HeadsTest {
+    static final Path SHARED = Path.of(System.getProperty("tandem.shared", "../shared"));
+    @TempDir
+    static Path dir;
+    private static Model model;
+    private static Tokenizer tokenizer;
+    private static CpuBackend backend;
+    private static DistillationCorpus corpus;
+    private static Path medusa;
+    private static Path cerberus;
+
+    @BeforeAll
+    static void train() {
+        model = ModelLoader.load(SHARED.resolve("models/stories260k/stories260K.bin"));
+        tokenizer = Llama2cTokenizer.load(SHARED.resolve("models/stories260k/tok512.bin"), 512);
+        backend = new CpuBackend(2);
+        corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, 4000, 200, 3, n -> {});
+        medusa = dir.resolve("medusa.safetensors");
+        cerberus = dir.resolve("cerberus.safetensors");
+        for (HeadKind kind : HeadKind.values()) {
+            HeadsTrainer.Result r = new HeadsTrainer(model, backend, new HeadsTrainer.Settings(kind, 3, 1, 32, 0.003f, 5))
+                    .train(corpus, null, (e, es, s, ss, loss, pps) -> {});
+            HeadsFile.save(kind == HeadKind.MEDUSA ? medusa : cerberus, r.heads(), Map.of());
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        backend.close();
+        model.close();
+    }
+
+    static List<String> prompts() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (var s = Files.list(SHARED.resolve("golden/stories260k"))) {
+            for (Path p : s.sorted().toList()) {
+                out.add(new com.fasterxml.jackson.databind.ObjectMapper().readTree(p.toFile()).get("prompt").asText());
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void headsMethodsAreLosslessAtTemperatureZero() throws Exception {
+        MethodOptions base = MethodOptions.defaults();
+        Object[][] configs = {
+                {"medusa", base.withHeads(medusa, 0)},
+                {"medusa", new MethodOptions(0, 3, 1, List.of(), List.of(), 40, 4, null, 1).withHeads(medusa, 0)},
+                {"cerberus", base.withHeads(cerberus, -1)},
+                {"cerberus", base.withHeads(cerberus, 0)},
+                {"cerberus", new MethodOptions(2, 3, 1, List.of(), List.of(), 5, 2, null, 1).withHeads(cerberus, 1.5)}};
+        for (String prompt : prompts()) {
+            GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 300, SamplingParams.GREEDY);
+            int[] ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer).generate(req, TokenStream.NONE).tokens();
+            for (Object[] c : configs) {
+                Generator g = Methods.create((String) c[0], new Transformer(model, backend), tokenizer, (MethodOptions) c[1]);
+                GenerationResult r = g.generate(req, TokenStream.NONE);
+                assertArrayEquals(ar, r.tokens(), c[0] + " " + c[1] + " on '" + prompt + "'");
+                assertTrue(r.stats().targetForwards() <= r.tokens().length);
+            }
+        }
+    }
+
+    @Test
+    void cerberusGateReportsBothBranches() {
+        Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 3.0));
+        GenerationResult r = g.generate(new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 200,
+                SamplingParams.GREEDY), TokenStream.NONE);
+        Map<String, Long> ev = r.stats().events();
+        assertTrue(ev.get("gate_parallel") > 0 && ev.get("gate_ar") > 0, ev.toString());
+        Generator off = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 0));
+        assertTrue(off.generate(new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 50, SamplingParams.GREEDY),
+                TokenStream.NONE).stats().events().isEmpty());
+    }
+
+    @Test
+    void trainingLowersTheLoss() {
+        HeadsTrainer one = new HeadsTrainer(model, backend, new HeadsTrainer.Settings(HeadKind.CERBERUS, 2, 1, 64, 0.003f, 9));
+        double[] first = new double[1];
+        double[] last = new double[1];
+        one.train(corpus, null, (e, es, s, ss, loss, pps) -> {
+            if (s == 1) {
+                first[0] = loss;
+            }
+            last[0] = loss;
+        });
+        HeadsTrainer.Result three = new HeadsTrainer(model, backend, new HeadsTrainer.Settings(HeadKind.CERBERUS, 2, 3, 64, 0.003f, 9))
+                .train(corpus, null, (e, es, s, ss, loss, pps) -> {});
+        assertTrue(three.finalLoss() < first[0], "loss falls: first batch " + first[0] + ", after 3 epochs " + three.finalLoss());
+    }
+
+    @Test
+    void interruptedTrainingResumesToTheSameHeads(@TempDir Path tmp) {
+        HeadsTrainer.Settings s = new HeadsTrainer.Settings(HeadKind.MEDUSA, 2, 2, 64, 0.003f, 11, 5);
+        Heads whole = new HeadsTrainer(model, backend, s).train(corpus, null, (e, es, st, ss, l, p) -> {}).heads();
+        Path ckpt = tmp.resolve("heads.ckpt");
+        class Stop extends RuntimeException {}
+        assertThrows(Stop.class, () -> new HeadsTrainer(model, backend, s).train(corpus, ckpt, (e, es, st, ss, l, p) -> {
+            if (st == 13) {
+                throw new Stop(); // killed mid-run: the checkpoint holds step 10
+            }
+        }));
+        assertTrue(Files.exists(ckpt));
+        long[] firstStep = {-1};
+        Heads resumed = new HeadsTrainer(model, backend, s).train(corpus, ckpt, (e, es, st, ss, l, p) -> {
+            if (firstStep[0] < 0) {
+                firstStep[0] = st;
+            }
+        }).heads();
+        assertEquals(11, firstStep[0], "resumed after the last checkpoint (step 10)");
+        for (int k = 0; k < whole.count(); k++) {
+            assertArrayEquals(whole.w[k], resumed.w[k], 0f, "head " + k + " W");
+            assertArrayEquals(whole.b[k], resumed.b[k], 0f, "head " + k + " b");
+        }
+        HeadsTrainer.Settings other = new HeadsTrainer.Settings(HeadKind.MEDUSA, 3, 2, 64, 0.003f, 11, 5);
+        TandemException e = assertThrows(TandemException.class,
+                () -> new HeadsTrainer(model, backend, other).train(corpus, ckpt, (a, b, c, d, l, p) -> {}));
+        assertTrue(e.getMessage().contains("another training run"), e.getMessage());
+    }
+
+    @Test
+    void headsFilesCheckTheirModelAndIntegrity(@TempDir Path tmp) throws Exception {
+        Heads foreign = new Heads(HeadKind.MEDUSA, 2, 16, 12, "synthetic");
+        Path other = tmp.resolve("other.safetensors");
+        HeadsFile.save(other, foreign, Map.of());
+        TandemException e = assertThrows(TandemException.class, () -> HeadsFile.load(other, model.config()));
+        assertTrue(e.getMessage().contains("another model"), e.getMessage());
+
+        byte[] good = Files.readAllBytes(medusa);
+        Path truncated = tmp.resolve("truncated.safetensors");
+        Files.write(truncated, Arrays.copyOf(good, good.length - 100));
+        assertThrows(TandemException.class, () -> HeadsFile.load(truncated, model.config()));
+        Path garbage = tmp.resolve("garbage.safetensors");
+        Files.write(garbage, "not a safetensors file at all".getBytes());
+        assertThrows(TandemException.class, () -> HeadsFile.load(garbage, model.config()));
+        byte[] flipped = good.clone();
+        flipped[20] ^= 0x55; // inside the JSON header
+        Path bad = tmp.resolve("flipped.safetensors");
+        Files.write(bad, flipped);
+        assertThrows(TandemException.class, () -> HeadsFile.load(bad, model.config()));
+
+        LlamaConfig c = model.config();
+        Heads loaded = HeadsFile.load(medusa, c);
+        assertEquals(3, loaded.count());
+        assertEquals(c.dim(), loaded.dim());
+    }
+}
