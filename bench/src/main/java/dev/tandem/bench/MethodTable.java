@@ -33,15 +33,18 @@ public final class MethodTable {
 
     record Config(String label, String method, MethodOptions options) {}
 
+
     static final class Totals {
         long tokens;
         long targetForwards;
         long draftForwards;
+        long gateParallel;
+        long gateAr;
         double seconds;
         double[] tps;
     }
 
-    public static List<Config> configs(String spec) {
+    public static List<Config> configs(String spec, Path headsDir) {
         MethodOptions d = MethodOptions.defaults();
         List<Config> all = new ArrayList<>();
         all.add(new Config("ar", "ar", d));
@@ -51,6 +54,18 @@ public final class MethodTable {
         all.add(new Config("draft (layers-4 tree of 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(4), 16, 3, null, 1)));
         all.add(new Config("csd (layers-4 + MaG)", "csd", d));
         all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(4, 2), 0, 3, null, 1)));
+        if (headsDir != null) {
+            Path medusa = headsDir.resolve("medusa.safetensors");
+            Path cerberus = headsDir.resolve("cerberus.safetensors");
+            if (java.nio.file.Files.exists(medusa)) {
+                all.add(new Config("medusa (tree of 6)", "medusa", d.withHeads(medusa, 0)));
+            }
+            if (java.nio.file.Files.exists(cerberus)) {
+                all.add(new Config("cerberus (gate off)", "cerberus", d.withHeads(cerberus, 0)));
+                all.add(new Config("cerberus (gate 1.0 nats, default)", "cerberus", d.withHeads(cerberus, -1)));
+                all.add(new Config("cerberus (gate 2.0 nats)", "cerberus", d.withHeads(cerberus, 2.0)));
+            }
+        }
         if (spec == null || spec.isBlank()) {
             return all;
         }
@@ -64,11 +79,12 @@ public final class MethodTable {
         int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "5"));
         double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
         String methods = ArThroughput.arg(args, "--methods", "");
+        String headsDir = ArThroughput.arg(args, "--heads-dir", "");
         int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
         float[] temperatures = {0f, 0.8f};
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = Llama2cTokenizer.load(modelPath.resolveSibling("tok512.bin"), model.config().vocabSize());
-            List<Config> configs = configs(methods);
+            List<Config> configs = configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir));
             System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
                     model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);
             for (float temperature : temperatures) {
@@ -98,20 +114,23 @@ public final class MethodTable {
                             t.targetForwards += r.stats().targetForwards();
                             t.draftForwards += r.stats().draftForwards().values().stream().mapToLong(Long::longValue).sum();
                             t.seconds += r.stats().seconds();
+                            t.gateParallel += r.stats().events().getOrDefault("gate_parallel", 0L);
+                            t.gateAr += r.stats().events().getOrDefault("gate_ar", 0L);
                         }
                         t.tps[round] = (t.tokens - before) / (t.seconds - secondsBefore);
                     }
                 }
                 double arTps = median(totals.get(configs.get(0)).tps);
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
-                System.out.println("| method | mean accepted length | target forwards / token | draft forwards / token | tokens/s | speedup vs ar |");
-                System.out.println("|---|---:|---:|---:|---:|---:|");
+                System.out.println("| method | mean accepted length | target forwards / token | draft forwards / token | gate parallel / AR steps | tokens/s | speedup vs ar |");
+                System.out.println("|---|---:|---:|---:|---:|---:|---:|");
                 for (Config c : configs) {
                     Totals t = totals.get(c);
                     double tps = median(t.tps);
-                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.3f | %.3f | %.0f | %.2f |%n", c.label(),
+                    String gate = t.gateParallel + t.gateAr == 0 ? "-" : t.gateParallel + " / " + t.gateAr;
+                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.3f | %.3f | %s | %.0f | %.2f |%n", c.label(),
                             (double) t.tokens / t.targetForwards, (double) t.targetForwards / t.tokens,
-                            (double) t.draftForwards / t.tokens, tps, tps / arTps);
+                            (double) t.draftForwards / t.tokens, gate, tps, tps / arTps);
                 }
                 System.out.println();
             }

@@ -73,7 +73,8 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
     Integer draftLength;
 
     @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
-            description = "draft: 0 = a chain; else a top-k draft tree of at most N nodes grown by cumulative probability (default: ${DEFAULT-VALUE}).")
+            description = "draft: 0 = a chain, else a top-k draft tree of at most N nodes grown by cumulative probability; "
+                    + "medusa/cerberus: the heads' tree budget (0 = 6) (default: ${DEFAULT-VALUE}).")
     int treeBudget;
 
     @Option(names = "--branching", paramLabel = "K", defaultValue = "3", description = "draft tree: candidates per position (default: ${DEFAULT-VALUE}).")
@@ -98,7 +99,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
 
     @Option(names = "--gate-entropy", paramLabel = "NATS", defaultValue = "-1",
             description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
-                    + "(default: 3.0 for cerberus, off for medusa).")
+                    + "(default: 1.0 for cerberus, off for medusa).")
     double gateEntropy;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains TEXT (repeatable); TEXT is not printed.")
