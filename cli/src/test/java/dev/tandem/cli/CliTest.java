@@ -100,7 +100,7 @@ class CliTest {
 
     @Test
     void helpIsEverywhere() {
-        for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"logits", "--help"}}) {
+        for (String[] args : new String[][] {{"--help"}, {"generate", "--help"}, {"logits", "--help"}, {"train-heads", "--help"}}) {
             Run r = run(args);
             assertEquals(0, r.code());
             assertTrue(r.out().contains("Usage:"), String.join(" ", args));
@@ -228,6 +228,44 @@ class CliTest {
         assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "csd", "--k-matrix", "1,2,3;0,1,1;0,0,1"), "k-matrix");
         assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--draft-layers", "9"), "draft-layers");
         assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "draft", "--tree-budget", "500"), "tree budget");
+    }
+
+    @Test
+    void trainHeadsThenDecodeWithThem(@TempDir Path dir) throws IOException {
+        Path heads = dir.resolve("cerberus.safetensors");
+        Run train = run("train-heads", "--kind", "cerberus", "--model", MODEL.toString(), "--out", heads.toString(),
+                "--tokens", "400", "--epochs", "1", "--heads", "2");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("wrote 2 cerberus heads"), train.out());
+        assertTrue(train.err().contains("train  [") && train.err().contains("100%"), "progress bar: " + train.err());
+        assertFalse(java.nio.file.Files.exists(dir.resolve("cerberus.safetensors.ckpt")), "checkpoint removed at the end");
+
+        Run ar = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json");
+        Run r = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json",
+                "--method", "cerberus", "--heads", heads.toString(), "--gate-entropy", "2.5");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertEquals(new ObjectMapper().readTree(ar.out()).get("tokens"), j.get("tokens"));
+        JsonNode events = j.get("stats").get("events");
+        assertTrue(events.has("gate_parallel") && events.has("gate_ar"), j.get("stats").toString());
+
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "medusa", "--heads", heads.toString()),
+                "holds cerberus heads");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "medusa"), "--heads");
+        Path small = dir.resolve("vocab12.bin");
+        dev.tandem.models.Llama2cWriter.writeRandom(small,
+                new dev.tandem.models.LlamaConfig(16, 32, 2, 2, 1, 12, 64, 1e-5f, 10000f, true), 1, 0.5f);
+        Path alien = dir.resolve("alien.safetensors");
+        Run other = run("train-heads", "--kind", "medusa", "--model", small.toString(), "--tokenizer", TOKENIZER.toString(),
+                "--out", alien.toString(), "--tokens", "200", "--epochs", "1");
+        assertCleanError(other, "tokens but the model's vocabulary"); // the tokenizer check comes first
+        Path corrupt = dir.resolve("corrupt.safetensors");
+        java.nio.file.Files.writeString(corrupt, "garbage");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "cerberus", "--heads", corrupt.toString()),
+                "corrupt");
+        assertCleanError(run("train-heads", "--kind", "hidden-transfer", "--model", MODEL.toString(), "--out", alien.toString()),
+                "not implemented yet");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "auto"), "not implemented yet");
     }
 
     @Test
