@@ -66,6 +66,9 @@ public final class MethodTable {
                 all.add(new Config("cerberus (gate 2.0 nats)", "cerberus", d.withHeads(cerberus, 2.0)));
             }
         }
+        Path cerberusHeads = headsDir == null ? null : headsDir.resolve("cerberus.safetensors");
+        all.add(new Config(cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads) ? "auto (router, with cerberus heads)" : "auto (router)",
+                "auto", cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads) ? d.withHeads(cerberusHeads, -1) : d));
         if (spec == null || spec.isBlank()) {
             return all;
         }

@@ -5,6 +5,8 @@ import dev.tandem.decoding.heads.Heads;
 import dev.tandem.decoding.heads.HeadsDrafter;
 import dev.tandem.decoding.heads.HeadsFile;
 import dev.tandem.decoding.spec.CascadeDrafter;
+import dev.tandem.decoding.spec.CostModel;
+import dev.tandem.decoding.spec.RouterDrafter;
 import dev.tandem.decoding.spec.DraftModelDrafter;
 import dev.tandem.decoding.spec.LookupDrafter;
 import dev.tandem.decoding.spec.SpeculativeGenerator;
@@ -17,10 +19,10 @@ import java.util.List;
 /** The decoding methods by the names the CLI and the server use. */
 public final class Methods {
     /** Methods this build implements. */
-    public static final List<String> AVAILABLE = List.of("ar", "lookup", "draft", "csd", "medusa", "cerberus");
+    public static final List<String> AVAILABLE = List.of("ar", "lookup", "draft", "csd", "medusa", "cerberus", "auto");
 
     /** Named in the papers and the issues, not built yet: asking for them says so. */
-    public static final List<String> NOT_YET = List.of("hidden-transfer", "auto");
+    public static final List<String> NOT_YET = List.of("hidden-transfer");
 
     /** Default draft lengths, chosen by measurement on stories260K (see the README's table). */
     static final int LOOKUP_LENGTH = 8;
@@ -59,6 +61,7 @@ public final class Methods {
                                 o.reviewLenience() > 0 ? o.reviewLenience() : DEFAULT_REVIEW_LENIENCE), length(o, CSD_LENGTH));
             }
             case "medusa", "cerberus" -> headsGenerator(method, target, tokenizer, o);
+            case "auto" -> autoGenerator(target, tokenizer, o);
             default -> throw new IllegalStateException(method);
         };
     }
@@ -67,6 +70,40 @@ public final class Methods {
      *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see the README). */
     static final int HEADS_TREE_BUDGET = 6;
     static final double DEFAULT_GATE_ENTROPY = 1.0;
+
+    /** Start-up calibration of the verification cost (then refined by every measured step). */
+    static final long CALIBRATION_MILLIS = 300;
+
+    /**
+     * The router's options: plain steps; lookup 2, 4 or 8 deep; the draft model 2 or 4 deep; CS Drafting;
+     * and, given --heads, the heads with trees of 3 and 6 nodes.
+     */
+    private static Generator autoGenerator(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        List<RouterDrafter.Option> options = new ArrayList<>();
+        options.add(new RouterDrafter.Option("ar", null, 0));
+        LookupDrafter lookup = new LookupDrafter(o.maxNgram(), 1, target.cache().maxBatch() - 1);
+        for (int depth : new int[] {2, 4, 8}) {
+            options.add(new RouterDrafter.Option("lookup-" + depth, lookup, depth));
+        }
+        List<Transformer> drafts = draftModels(target, o);
+        String draftName = draftNames(target, o).get(0);
+        DraftModelDrafter draft = new DraftModelDrafter(draftName, drafts.get(0), 4, o.branching(), 0);
+        options.add(new RouterDrafter.Option("draft-2", draft, 2));
+        options.add(new RouterDrafter.Option("draft-4", draft, 4));
+        Transformer cascadeModel = new Transformer(drafts.get(0).model(), target.backend(), target.cache().maxBatch(), drafts.get(0).layers());
+        options.add(new RouterDrafter.Option("csd", new CascadeDrafter(List.of(cascadeModel), List.of(draftName), defaultK(1), 1.0,
+                DEFAULT_REVIEW_LENIENCE), CSD_LENGTH));
+        if (o.heads() != null) {
+            Heads heads = HeadsFile.load(o.heads(), target.config());
+            for (int budget : new int[] {3, 6}) {
+                options.add(new RouterDrafter.Option(heads.kind().id() + "-" + budget, new HeadsDrafter(heads,
+                        target.model().weights().classifier(), target.backend(), o.branching(), budget, 0), heads.count()));
+            }
+        }
+        int maxDepth = options.stream().mapToInt(RouterDrafter.Option::depth).max().orElse(1);
+        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), CALIBRATION_MILLIS);
+        return new SpeculativeGenerator("auto", target, tokenizer, new RouterDrafter(options, cost), maxDepth);
+    }
 
     private static Generator headsGenerator(String method, Transformer target, Tokenizer tokenizer, MethodOptions o) {
         if (o.heads() == null) {

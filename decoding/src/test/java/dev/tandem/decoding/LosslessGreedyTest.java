@@ -86,7 +86,8 @@ class LosslessGreedyTest {
                 Arguments.of("csd", "default", options(0, 1, List.of(), 0, null, false)),
                 Arguments.of("csd", "layers 4, k 1,10;0,10", options(12, 1, List.of(4), 0, "1,10;0,10", false)),
                 Arguments.of("csd", "layers 4,2 cascade", options(16, 1, List.of(4, 2), 0, "2,2,6;0,1,4;0,0,10", false)),
-                Arguments.of("csd", "separate model + layers 2", options(10, 1, List.of(2), 0, null, true)));
+                Arguments.of("csd", "separate model + layers 2", options(10, 1, List.of(2), 0, null, true)),
+                Arguments.of("auto", "router over ar, lookup, draft, csd", options(0, 1, List.of(), 0, null, false)));
     }
 
     @ParameterizedTest(name = "{0} {1}")

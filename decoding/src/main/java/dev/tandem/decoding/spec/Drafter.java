@@ -35,6 +35,12 @@ public interface Drafter {
         return Map.of();
     }
 
+    /**
+     * After each verification: the tree that was verified, how many of its tokens were accepted, how long
+     * the target's forward pass took and how long {@link #propose} took. Adaptive drafters learn from it.
+     */
+    default void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {}
+
     /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
     default Map<String, Long> draftForwards() {
         return Map.of();

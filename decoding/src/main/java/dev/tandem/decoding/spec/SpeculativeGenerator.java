@@ -77,7 +77,9 @@ public final class SpeculativeGenerator implements Generator {
         history.add(pending);
         while (going) {
             int depthLeft = Math.min(maxDepth, request.maxNewTokens() - out.count() - 1);
+            long draftStart = System.nanoTime();
             DraftTree tree = depthLeft > 0 ? drafter.propose(history, depthLeft, sampler) : DraftTree.empty();
+            long draftNanos = System.nanoTime() - draftStart;
             if (tree.size() + 1 > target.cache().maxBatch()) {
                 throw new TandemException("draft of " + tree.size() + " nodes exceeds the verification batch of "
                         + (target.cache().maxBatch() - 1));
@@ -86,7 +88,9 @@ public final class SpeculativeGenerator implements Generator {
                 throw new IllegalStateException(drafter.name() + " drafted " + tree.maxDepth() + " deep, asked for " + depthLeft);
             }
             Batch batch = treeBatch(pending, tree);
+            long verifyStart = System.nanoTime();
             ForwardResult result = target.forward(hidden ? batch.withHiddenStates() : batch);
+            long verifyNanos = System.nanoTime() - verifyStart;
             forwards++;
             Verifier verifier = drafter.verifier(request.sampling(), tree.kind());
             lossless &= verifier.lossless();
@@ -97,6 +101,7 @@ public final class SpeculativeGenerator implements Generator {
                 rows[i + 1] = a.path()[i] + 1;
             }
             target.cache().commit(rows);
+            drafter.verified(tree, a.acceptedLength(), verifyNanos, draftNanos);
             if (hidden) {
                 int last = rows[rows.length - 1]; // the row whose prediction is the next pending token
                 drafter.observe(result.hiddenState(last), result.logits(last));

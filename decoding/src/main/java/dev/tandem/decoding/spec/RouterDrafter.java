@@ -1,0 +1,185 @@
+package dev.tandem.decoding.spec;
+
+import dev.tandem.decoding.Sampler;
+import dev.tandem.decoding.SamplingParams;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The adaptive router ({@code --method auto}): each step it picks one option — plain decoding, or a
+ * drafter with a draft size — by the tokens per second it expects from it: (1 + expected accepted
+ * tokens) / (expected verification time for its number of rows + its drafting time). Acceptance and
+ * drafting time are running averages per option; verification time per row count starts from a
+ * calibration on the actual device and follows the measured forward passes. Every option is verified
+ * by its own lossless rule, so the router is lossless whatever it picks.
+ */
+public final class RouterDrafter implements Drafter {
+    /** One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step). */
+    public record Option(String name, Drafter drafter, int depth) {}
+
+    private static final double DECAY = 0.1;   // weight of the newest observation in the running averages
+    private static final int TRIALS = 3;        // steps each option gets before the averages are trusted
+    private static final int FIRST_REPROBE = 32;
+    private static final int MAX_REPROBE = 4096;
+
+    private final List<Option> options;
+    private final CostModel cost;
+    private final double[] accepted;  // running mean of accepted tokens per step
+    private final double[] rows;      // running mean of verification rows
+    private final double[] draftSeconds;
+    private final long[] steps;
+    private final long[] probeInterval; // steps until a losing option is tried again; doubles while it keeps losing
+    private final long[] nextProbe;
+    private long step;
+    private int current = -1;
+
+    public RouterDrafter(List<Option> options, CostModel cost) {
+        this.options = List.copyOf(options);
+        this.cost = cost;
+        int n = options.size();
+        this.accepted = new double[n];
+        this.rows = new double[n];
+        this.draftSeconds = new double[n];
+        this.steps = new long[n];
+        this.probeInterval = new long[n];
+        this.nextProbe = new long[n];
+        java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
+        for (int i = 0; i < n; i++) {
+            rows[i] = options.get(i).drafter() == null ? 1 : 1 + options.get(i).depth();
+        }
+    }
+
+    @Override
+    public String name() {
+        return "auto";
+    }
+
+    @Override
+    public void reset(TokenHistory history) {
+        for (Option o : options) {
+            if (o.drafter() != null) {
+                o.drafter().reset(history);
+            }
+        }
+    }
+
+    @Override
+    public boolean wantsHiddenState() {
+        return options.stream().anyMatch(o -> o.drafter() != null && o.drafter().wantsHiddenState());
+    }
+
+    @Override
+    public void observe(float[] hidden, float[] logits) {
+        for (Option o : options) {
+            if (o.drafter() != null && o.drafter().wantsHiddenState()) {
+                o.drafter().observe(hidden, logits);
+            }
+        }
+    }
+
+    @Override
+    public DraftTree propose(TokenHistory history, int maxDepth, Sampler sampler) {
+        step++;
+        current = choose();
+        Option o = options.get(current);
+        if (o.drafter() == null) {
+            return DraftTree.empty();
+        }
+        return o.drafter().propose(history, Math.min(maxDepth, o.depth()), sampler);
+    }
+
+    /**
+     * Options not yet tried enough go first; then the best expected rate. A losing option is re-probed
+     * after an interval that doubles each time it still loses: a probe of a draft model has to catch its
+     * cache up on everything since its last use, so probing must get rarer as the evidence grows.
+     */
+    private int choose() {
+        for (int i = 0; i < options.size(); i++) {
+            if (steps[i] < TRIALS) {
+                return i;
+            }
+        }
+        int best = best();
+        for (int i = 0; i < options.size(); i++) {
+            if (i != best && step >= nextProbe[i]) {
+                nextProbe[i] = step + probeInterval[i];
+                probeInterval[i] = Math.min(MAX_REPROBE, probeInterval[i] * 2);
+                return i;
+            }
+        }
+        probeInterval[best] = FIRST_REPROBE; // the winner, should it start losing, is re-probed soon
+        return best;
+    }
+
+    private int best() {
+        int best = 0;
+        double bestRate = -1;
+        for (int i = 0; i < options.size(); i++) {
+            double rate = expectedRate(i);
+            if (rate > bestRate) {
+                bestRate = rate;
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** Expected tokens per second of option i. */
+    public double expectedRate(int i) {
+        double seconds = cost.seconds((int) Math.round(rows[i])) + draftSeconds[i];
+        return (1 + accepted[i]) / seconds;
+    }
+
+    @Override
+    public void verified(DraftTree tree, int acceptedTokens, long verifyNanos, long draftNanos) {
+        int i = current;
+        if (i < 0) {
+            return;
+        }
+        double w = steps[i] == 0 ? 1 : DECAY;
+        accepted[i] += w * (acceptedTokens - accepted[i]);
+        rows[i] += w * (tree.size() + 1 - rows[i]);
+        draftSeconds[i] += w * (draftNanos / 1e9 - draftSeconds[i]);
+        steps[i]++;
+        cost.observe(tree.size() + 1, verifyNanos / 1e9);
+    }
+
+    @Override
+    public Verifier verifier(SamplingParams sampling, DraftTree.Kind kind) {
+        Option o = options.get(Math.max(0, current));
+        return o.drafter() == null ? Verifiers.exact(kind, sampling) : o.drafter().verifier(sampling, kind);
+    }
+
+    @Override
+    public Map<String, Long> events() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (int i = 0; i < options.size(); i++) {
+            m.put("auto:" + options.get(i).name(), steps[i]);
+        }
+        return m;
+    }
+
+    @Override
+    public Map<String, Long> draftForwards() {
+        Map<String, Long> m = new LinkedHashMap<>();
+        for (Option o : options) {
+            if (o.drafter() != null) {
+                o.drafter().draftForwards().forEach((k, v) -> m.merge(k, v, Math::max)); // shared models count once
+            }
+        }
+        return m;
+    }
+
+    /** Name of the option chosen by the last {@link #propose}. */
+    public String currentOption() {
+        return current < 0 ? null : options.get(current).name();
+    }
+
+    public List<String> optionNames() {
+        List<String> names = new ArrayList<>();
+        options.forEach(o -> names.add(o.name()));
+        return names;
+    }
+}

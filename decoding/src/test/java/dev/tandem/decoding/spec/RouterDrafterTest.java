@@ -1,0 +1,45 @@
+package dev.tandem.decoding.spec;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.decoding.Sampler;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The router follows measured acceptance and measured cost (a simulated target; no model needed). */
+class RouterDrafterTest {
+    /** Proposes a 4-token chain. */
+    record Fake(String name) implements Drafter {
+        public DraftTree propose(TokenHistory h, int maxDepth, Sampler s) {
+            return DraftTree.chain(new int[Math.min(4, maxDepth)]);
+        }
+    }
+
+    /**
+     * 1000 simulated steps: "good" drafts get 3 of 4 tokens accepted, "bad" none; the target's forward
+     * pass costs what the cost model says. Returns the router's step count per option.
+     */
+    private static Map<String, Long> run(CostModel cost) {
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("good", new Fake("good"), 4), new RouterDrafter.Option("bad", new Fake("bad"), 4)), cost);
+        TokenHistory h = new TokenHistory(new int[] {1});
+        for (int i = 0; i < 1000; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            int accepted = "good".equals(r.currentOption()) ? 3 : 0;
+            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+        }
+        return r.events();
+    }
+
+    @Test
+    void picksTheDrafterWhenRowsAreCheapAndPlainStepsWhenEachRowCosts() {
+        // extra rows nearly free (memory-bound): 4 tokens a step from "good" beat 1 from "ar"
+        Map<String, Long> cheapRows = run(CostModel.linear(1e-3, 1e-6));
+        assertTrue(cheapRows.get("auto:good") > 900, cheapRows.toString());
+        // every row costs a full step (compute-bound, like stories260K on a CPU): plain steps win
+        Map<String, Long> costlyRows = run(CostModel.linear(0, 1e-3));
+        assertTrue(costlyRows.get("auto:ar") > 900, costlyRows.toString());
+        assertTrue(costlyRows.get("auto:bad") < 20, "a losing option is probed ever more rarely: " + costlyRows);
+    }
+}
