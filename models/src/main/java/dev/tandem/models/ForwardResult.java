@@ -11,13 +11,15 @@ public final class ForwardResult {
     private final Backend backend;
     private final Tensor logits;
     private final Tensor hidden;
+    private final Tensor layerStates;
     private final int rows;
     private final int firstLogitRow; // batch row of logits row 0
 
-    ForwardResult(Backend backend, Tensor logits, Tensor hidden, int rows, int firstLogitRow) {
+    ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows, int firstLogitRow) {
         this.backend = backend;
         this.logits = logits;
         this.hidden = hidden;
+        this.layerStates = layerStates;
         this.rows = rows;
         this.firstLogitRow = firstLogitRow;
     }
@@ -43,6 +45,14 @@ public final class ForwardResult {
             throw new IllegalStateException("the batch did not ask for hidden states");
         }
         return backend.readRow(hidden, row);
+    }
+
+    /** A real row's residual stream after the layer the batch asked to capture. */
+    public float[] layerState(int row) {
+        if (layerStates == null) {
+            throw new IllegalStateException("the batch did not ask for a layer's states");
+        }
+        return backend.readRow(layerStates, row);
     }
 
     private int logitIndex(int row) {

@@ -103,15 +103,18 @@ public final class Transformer {
      */
     public ForwardResult forward(Batch batch) {
         int n = batch.size();
-        TreeMask mask = batch.mask();
+        TreeMask realMask = batch.mask();
+        TreeMask mask = batch.fullMask();
+        Batch.Transfer transfer = batch.transfer();
+        int rowsAll = mask.size();
         int maxDepth = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < rowsAll; i++) {
             maxDepth = Math.max(maxDepth, mask.depth(i));
         }
-        cache.checkFits(n, maxDepth);
+        cache.checkFits(rowsAll, maxDepth);
         int cached = cache.length();
-        int[] positions = new int[n];
-        for (int i = 0; i < n; i++) {
+        int[] positions = new int[rowsAll];
+        for (int i = 0; i < rowsAll; i++) {
             positions[i] = cached + mask.depth(i);
         }
         int vocab = c.vocabSize();
@@ -121,42 +124,61 @@ public final class Transformer {
                 throw new TandemException("token id " + t + " is outside the model's vocabulary of " + vocab);
             }
         }
+        Tensor captured = null;
 
         backend.embedding(x, w.tokenEmbedding(), batch.tokens(), n);
 
         for (int l = 0; l < layers; l++) {
+            if (l == batch.captureLayer()) {
+                captured = backend.allocate(n, c.dim());
+                backend.copyRows(x, 0, captured, 0, n);
+            }
+            if (transfer != null && l == transfer.layer()) {
+                // Hidden Transfer: pseudo states of future tokens join the residual stream here
+                float[][] pseudo = transfer.fn().apply(backend.readRow(x, transfer.anchor()));
+                for (int i = 0; i < transfer.count(); i++) {
+                    backend.copyRows(Tensor.wrap(pseudo[i], 1, c.dim()), 0, x, n + i, 1);
+                }
+            }
+            boolean all = transfer != null && l >= transfer.layer();
+            int rows = all ? rowsAll : n;
+            TreeMask lm = all ? mask : realMask;
             LayerWeights lw = w.layers().get(l);
 
             // attention: qkv, rotate, stash k/v in the cache's scratch rows, attend over cache + ancestors
-            backend.rmsNorm(xb, x, lw.attentionNorm(), n, c.normEps());
-            backend.matmul(q, xb, lw.wq(), n);
-            backend.matmul(k, xb, lw.wk(), n);
-            backend.matmul(v, xb, lw.wv(), n);
-            backend.rope(q, n, c.dim(), positions, rope);
-            backend.rope(k, n, c.kvDim(), positions, rope);
-            backend.storeKv(cache.keys(l), cache.values(l), k, v, cached, n);
-            backend.attention(att, q, cache.keys(l), cache.values(l), cached, mask, shape);
-            backend.matmul(xb2, att, lw.wo(), n);
-            backend.add(x, xb2, n);
+            backend.rmsNorm(xb, x, lw.attentionNorm(), rows, c.normEps());
+            backend.matmul(q, xb, lw.wq(), rows);
+            backend.matmul(k, xb, lw.wk(), rows);
+            backend.matmul(v, xb, lw.wv(), rows);
+            backend.rope(q, rows, c.dim(), positions, rope);
+            backend.rope(k, rows, c.kvDim(), positions, rope);
+            backend.storeKv(cache.keys(l), cache.values(l), k, v, cached, rows);
+            backend.attention(att, q, cache.keys(l), cache.values(l), cached, lm, shape);
+            backend.matmul(xb2, att, lw.wo(), rows);
+            backend.add(x, xb2, rows);
 
             // feed-forward: w2(silu(w1 x) * w3 x)
-            backend.rmsNorm(xb, x, lw.ffnNorm(), n, c.normEps());
-            backend.matmul(hb, xb, lw.w1(), n);
-            backend.matmul(hb2, xb, lw.w3(), n);
-            backend.swiglu(hb, hb2, n);
-            backend.matmul(xb2, hb, lw.w2(), n);
-            backend.add(x, xb2, n);
+            backend.rmsNorm(xb, x, lw.ffnNorm(), rows, c.normEps());
+            backend.matmul(hb, xb, lw.w1(), rows);
+            backend.matmul(hb2, xb, lw.w3(), rows);
+            backend.swiglu(hb, hb2, rows);
+            backend.matmul(xb2, hb, lw.w2(), rows);
+            backend.add(x, xb2, rows);
         }
-
+        if (layers == batch.captureLayer()) {
+            captured = backend.allocate(n, c.dim());
+            backend.copyRows(x, 0, captured, 0, n);
+        }
+        n = rowsAll; // from here on the pseudo rows are rows like the others
         backend.rmsNorm(x, x, w.finalNorm(), n, c.normEps());
         cache.stage(mask);
 
         if (batch.isLastLogitsOnly()) {
             backend.copyRows(x, n - 1, xb, 0, 1);
             backend.matmul(logits, xb, w.classifier(), 1);
-            return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, n, n - 1);
+            return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, captured, n, n - 1);
         }
         backend.matmul(logits, x, w.classifier(), n);
-        return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, n, 0);
+        return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, captured, n, 0);
     }
 }
