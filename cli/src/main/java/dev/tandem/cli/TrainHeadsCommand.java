@@ -6,6 +6,7 @@ import dev.tandem.decoding.heads.DistillationCorpus;
 import dev.tandem.decoding.heads.HeadKind;
 import dev.tandem.decoding.heads.HeadsFile;
 import dev.tandem.decoding.heads.HeadsTrainer;
+import dev.tandem.decoding.heads.TransferMaps;
 import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
@@ -51,6 +52,9 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the corpus and the batch order (default: ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--layer", paramLabel = "L", description = "hidden-transfer: the transfer layer (default: a quarter of the model's layers, at least 1).")
+    Integer layer;
+
     @Option(names = "--fresh", description = "Ignore an existing checkpoint and start over.")
     boolean fresh;
 
@@ -65,15 +69,17 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
 
     @Override
     public Integer call() throws Exception {
-        HeadKind headKind = switch (kind) {
-            case "medusa" -> HeadKind.MEDUSA;
-            case "cerberus" -> HeadKind.CERBERUS;
-            case "hidden-transfer" -> throw new TandemException("--kind hidden-transfer is not implemented yet (medusa and cerberus are)");
-            default -> throw new TandemException("unknown --kind '" + kind + "'; use medusa or cerberus");
-        };
         if (tokens < 100) {
             throw new TandemException("--tokens must be at least 100, got " + tokens);
         }
+        if (kind.equals("hidden-transfer")) {
+            return trainTransfers();
+        }
+        HeadKind headKind = switch (kind) {
+            case "medusa" -> HeadKind.MEDUSA;
+            case "cerberus" -> HeadKind.CERBERUS;
+            default -> throw new TandemException("unknown --kind '" + kind + "'; use medusa, cerberus or hidden-transfer");
+        };
         HeadsTrainer.Settings settings = new HeadsTrainer.Settings(headKind, heads, epochs, batch, learningRate, seed);
         Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
         if (fresh) {
@@ -103,6 +109,38 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
             Files.deleteIfExists(checkpoint);
             out2.printf(Locale.ROOT, "wrote %d %s heads to %s (final loss %.3f, %,d examples, %.1f s)%n", heads, headKind.id(), out,
                     r.finalLoss(), r.examples(), (System.nanoTime() - t0) / 1e9);
+        }
+        return 0;
+    }
+
+    /** Hidden Transfer: fits the linear transfers in closed form (no epochs, nothing to resume). */
+    private int trainTransfers() {
+        if (heads < 1 || heads > 16) {
+            throw new TandemException("--heads must be between 1 and 16, got " + heads);
+        }
+        try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
+            int layers = model.config().layers();
+            int l = layer != null ? layer : Math.max(1, layers / 4); // early layers transferred best on stories260K (README)
+            if (l < 1 || l >= layers) {
+                throw new TandemException("--layer must be between 1 and " + (layers - 1) + ", got " + l);
+            }
+            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
+            long t0 = System.nanoTime();
+            Transformer t = new Transformer(model, backend);
+            ProgressBar corpusBar = new ProgressBar(err, "corpus");
+            DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed,
+                    made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
+            corpusBar.done();
+            double[] mse = new double[heads];
+            TransferMaps maps = TransferMaps.fit(corpus.layerStates(t, l), l, heads, model.name(), mse);
+            Map<String, String> notes = new LinkedHashMap<>();
+            notes.put("corpus_positions", Integer.toString(corpus.positions()));
+            notes.put("seed", Long.toString(seed));
+            notes.put("mse", java.util.Arrays.toString(mse));
+            maps.save(out, notes);
+            out2.printf(Locale.ROOT, "wrote %d hidden transfers at layer %d to %s (mean squared error per offset %s, %.1f s)%n", heads, l,
+                    out, java.util.Arrays.toString(java.util.Arrays.stream(mse).map(v -> Math.round(v * 1000) / 1000.0).toArray()),
+                    (System.nanoTime() - t0) / 1e9);
         }
         return 0;
     }

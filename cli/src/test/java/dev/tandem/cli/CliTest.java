@@ -263,9 +263,18 @@ class CliTest {
         java.nio.file.Files.writeString(corrupt, "garbage");
         assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "cerberus", "--heads", corrupt.toString()),
                 "corrupt");
-        assertCleanError(run("train-heads", "--kind", "hidden-transfer", "--model", MODEL.toString(), "--out", alien.toString()),
-                "not implemented yet");
-        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "hidden-transfer"), "not implemented yet");
+        Path transfer = dir.resolve("hidden-transfer.safetensors");
+        Run ht = run("train-heads", "--kind", "hidden-transfer", "--model", MODEL.toString(), "--out", transfer.toString(),
+                "--tokens", "400", "--heads", "2");
+        assertEquals(0, ht.code(), ht.err());
+        Run htRun = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json",
+                "--method", "hidden-transfer", "--heads", transfer.toString());
+        assertEquals(0, htRun.code(), htRun.err());
+        assertEquals(new ObjectMapper().readTree(ar.out()).get("tokens"), new ObjectMapper().readTree(htRun.out()).get("tokens"));
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "hidden-transfer", "--heads", heads.toString()),
+                "not a Tandem hidden-transfer file");
+        assertCleanError(run("train-heads", "--kind", "hidden-transfer", "--model", MODEL.toString(), "--out", alien.toString(),
+                "--layer", "9"), "--layer");
     }
 
     @Test

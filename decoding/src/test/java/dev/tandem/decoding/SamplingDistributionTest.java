@@ -147,8 +147,10 @@ class SamplingDistributionTest {
 
     /** Runs seeded 3-token generations and returns chi-square statistic / critical value for tokens 2 and 3. */
     static double[] score(Drafter drafter, int depth) {
-        Transformer t = new Transformer(target, backend);
-        SpeculativeGenerator g = new SpeculativeGenerator("test", t, LETTERS, drafter, depth);
+        return score(new SpeculativeGenerator("test", new Transformer(target, backend), LETTERS, drafter, depth));
+    }
+
+    static double[] score(SpeculativeGenerator g) {
         long[] obs2 = new long[VOCAB];
         long[] obs3 = new long[VOCAB];
         for (int i = 0; i < SAMPLES; i++) {
@@ -206,6 +208,17 @@ class SamplingDistributionTest {
             var drafter = new dev.tandem.decoding.heads.HeadsDrafter(heads, target.weights().classifier(), backend, 3, 6, 0);
             assertMatchesTarget(kind + " heads", score(drafter, 2));
         }
+    }
+
+    @Test
+    void hiddenTransferDraftsMatchTarget() {
+        Transformer t = new Transformer(target, backend);
+        var corpus = dev.tandem.decoding.heads.DistillationCorpus.generate(t, LETTERS, 600, 40, 2, n -> {});
+        var maps = dev.tandem.decoding.heads.TransferMaps.fit(corpus.layerStates(t, 1), 1, 2, "synthetic", null);
+        Transformer verifying = new Transformer(target, backend);
+        var drafter = new dev.tandem.decoding.heads.HiddenTransferDrafter(verifying, maps, 3, 6);
+        SpeculativeGenerator g = new SpeculativeGenerator("hidden-transfer", verifying, LETTERS, drafter, 2);
+        assertMatchesTarget("hidden transfer", score(g));
     }
 
     /** The test has teeth: a verifier that resamples from p instead of the residual after a rejection. */

@@ -79,6 +79,31 @@ public final class DistillationCorpus {
         return new DistillationCorpus(out);
     }
 
+    /** Every sequence's residual stream after {@code layer} layers, position by position. */
+    public List<float[][]> layerStates(Transformer t, int layer) {
+        List<float[][]> out = new ArrayList<>();
+        for (Sequence s : sequences) {
+            int[] tokens = s.tokens();
+            t.cache().reset();
+            float[][] h = new float[tokens.length][];
+            int max = t.cache().maxBatch();
+            for (int start = 0; start < tokens.length; start += max) {
+                int e = Math.min(tokens.length, start + max);
+                ForwardResult r = t.forward(Batch.chain(Arrays.copyOfRange(tokens, start, e)).lastLogitsOnly().capturingLayer(layer));
+                for (int i = start; i < e; i++) {
+                    h[i] = r.layerState(i - start);
+                }
+                int[] rows = new int[e - start];
+                for (int i = 0; i < rows.length; i++) {
+                    rows[i] = i;
+                }
+                t.cache().commit(rows);
+            }
+            out.add(h);
+        }
+        return out;
+    }
+
     /** The final hidden state after every token, from batched forward passes. */
     static float[][] hiddenStates(Transformer t, int[] tokens) {
         t.cache().reset();

@@ -43,6 +43,7 @@ class HeadsTest {
     private static DistillationCorpus corpus;
     private static Path medusa;
     private static Path cerberus;
+    private static Path transfer;
 
     @BeforeAll
     static void train() {
@@ -57,6 +58,8 @@ class HeadsTest {
                     .train(corpus, null, (e, es, s, ss, loss, pps) -> {});
             HeadsFile.save(kind == HeadKind.MEDUSA ? medusa : cerberus, r.heads(), Map.of());
         }
+        transfer = dir.resolve("hidden-transfer.safetensors");
+        TransferMaps.fit(corpus.layerStates(new Transformer(model, backend), 1), 1, 2, model.name(), null).save(transfer, Map.of());
     }
 
     @AfterAll
@@ -83,7 +86,10 @@ class HeadsTest {
                 {"medusa", new MethodOptions(0, 3, 1, List.of(), List.of(), 40, 4, null, 1).withHeads(medusa, 0)},
                 {"cerberus", base.withHeads(cerberus, -1)},
                 {"cerberus", base.withHeads(cerberus, 0)},
-                {"cerberus", new MethodOptions(2, 3, 1, List.of(), List.of(), 5, 2, null, 1).withHeads(cerberus, 1.5)}};
+                {"cerberus", new MethodOptions(2, 3, 1, List.of(), List.of(), 5, 2, null, 1).withHeads(cerberus, 1.5)},
+                {"hidden-transfer", base.withHeads(transfer, 0)},
+                {"hidden-transfer", new MethodOptions(0, 3, 1, List.of(), List.of(), 20, 4, null, 1).withHeads(transfer, 0)},
+                {"auto", base.withHeads(cerberus, -1)}};
         for (String prompt : prompts()) {
             GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 300, SamplingParams.GREEDY);
             int[] ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer).generate(req, TokenStream.NONE).tokens();
@@ -151,6 +157,29 @@ class HeadsTest {
         TandemException e = assertThrows(TandemException.class,
                 () -> new HeadsTrainer(model, backend, other).train(corpus, ckpt, (a, b, c, d, l, p) -> {}));
         assertTrue(e.getMessage().contains("another training run"), e.getMessage());
+    }
+
+    @Test
+    void transferFitPredictsFutureStatesBetterThanTheCurrentOne() {
+        List<float[][]> states = corpus.layerStates(new Transformer(model, backend), 1);
+        double[] mse = new double[2];
+        TransferMaps maps = TransferMaps.fit(states, 1, 2, model.name(), mse);
+        // baseline: predict the next state by the current one
+        double copy = 0;
+        long n = 0;
+        for (float[][] seq : states) {
+            for (int t = 0; t + 1 < seq.length; t++) {
+                for (int c = 0; c < seq[t].length; c++) {
+                    double e = seq[t][c] - seq[t + 1][c];
+                    copy += e * e;
+                    n++;
+                }
+            }
+        }
+        assertTrue(mse[0] < copy / n, "fitted transfer error " + mse[0] + " beats copying the state " + copy / n);
+        assertEquals(2, maps.count());
+        TandemException e = assertThrows(TandemException.class, () -> TransferMaps.load(medusa, model.config()));
+        assertTrue(e.getMessage().contains("not a Tandem hidden-transfer file"), e.getMessage());
     }
 
     @Test
