@@ -119,6 +119,7 @@ public final class MethodTable {
                         double secondsBefore = t.seconds;
                         for (GenerationResult r : runAll(gens.get(c), tok, tokens, temperature, 100 + round)) {
                             t.tokens += r.tokens().length;
+                            t.steps += r.stats().targetForwards();
                             // Hidden Transfer's drafting pass is a target forward: count it as one
                             long transfer = r.stats().draftForwards().getOrDefault("target (transfer)", 0L);
                             t.targetForwards += r.stats().targetForwards() + transfer;
