@@ -83,37 +83,30 @@ public final class DistillationCorpus {
     public List<float[][]> layerStates(Transformer t, int layer) {
         List<float[][]> out = new ArrayList<>();
         for (Sequence s : sequences) {
-            int[] tokens = s.tokens();
-            t.cache().reset();
-            float[][] h = new float[tokens.length][];
-            int max = t.cache().maxBatch();
-            for (int start = 0; start < tokens.length; start += max) {
-                int e = Math.min(tokens.length, start + max);
-                ForwardResult r = t.forward(Batch.chain(Arrays.copyOfRange(tokens, start, e)).lastLogitsOnly().capturingLayer(layer));
-                for (int i = start; i < e; i++) {
-                    h[i] = r.layerState(i - start);
-                }
-                int[] rows = new int[e - start];
-                for (int i = 0; i < rows.length; i++) {
-                    rows[i] = i;
-                }
-                t.cache().commit(rows);
-            }
-            out.add(h);
+            out.add(states(t, s.tokens(), layer));
         }
         return out;
     }
 
-    /** The final hidden state after every token, from batched forward passes. */
+    /** The final hidden state after every token. */
     static float[][] hiddenStates(Transformer t, int[] tokens) {
+        return states(t, tokens, -1);
+    }
+
+    /**
+     * Per token, the residual stream after {@code layer} layers, or the final hidden state for -1, from
+     * batched forward passes over the whole sequence.
+     */
+    private static float[][] states(Transformer t, int[] tokens, int layer) {
         t.cache().reset();
         float[][] h = new float[tokens.length][];
         int max = t.cache().maxBatch();
         for (int s = 0; s < tokens.length; s += max) {
             int e = Math.min(tokens.length, s + max);
-            ForwardResult r = t.forward(Batch.chain(Arrays.copyOfRange(tokens, s, e)).lastLogitsOnly().withHiddenStates());
+            Batch b = Batch.chain(Arrays.copyOfRange(tokens, s, e)).lastLogitsOnly();
+            ForwardResult r = t.forward(layer < 0 ? b.withHiddenStates() : b.capturingLayer(layer));
             for (int i = s; i < e; i++) {
-                h[i] = r.hiddenState(i - s);
+                h[i] = layer < 0 ? r.hiddenState(i - s) : r.layerState(i - s);
             }
             int[] rows = new int[e - s];
             for (int i = 0; i < rows.length; i++) {

@@ -1,7 +1,6 @@
 package dev.tandem.decoding.spec;
 
 import dev.tandem.decoding.Sampler;
-import java.util.Arrays;
 
 /**
  * CS Drafting's lenient review (lossy when lenience > 1): a draft token x is accepted if it is the target's
@@ -25,30 +24,23 @@ public final class LenientVerifier implements Verifier {
 
     @Override
     public Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler) {
-        int[] path = new int[tree.maxDepth()];
-        int n = 0;
-        int node = -1;
-        while (true) {
+        return TreeWalk.walk(tree, node -> {
             float[] logits = target.logits(node);
             int best = Sampler.argmax(logits);
-            int next = GreedyVerifier.childWithToken(tree, node, best);
-            if (next < 0 && lenience > 1) {
+            int child = TreeWalk.childWithToken(tree, node, best);
+            if (child < 0 && lenience > 1) {
                 float[] p = softmax(logits);
                 for (int c : tree.children(node)) {
                     float[] q = tree.q(c);
                     double qx = q == null ? 1.0 : q[tree.token(c)];
                     if (p[tree.token(c)] > qx / lenience) {
-                        next = c;
+                        child = c;
                         break;
                     }
                 }
             }
-            if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), best);
-            }
-            path[n++] = next;
-            node = next;
-        }
+            return child >= 0 ? child : TreeWalk.stop(best);
+        });
     }
 
     static float[] softmax(float[] logits) {

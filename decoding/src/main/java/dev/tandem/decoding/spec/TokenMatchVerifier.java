@@ -1,7 +1,6 @@
 package dev.tandem.decoding.spec;
 
 import dev.tandem.decoding.Sampler;
-import java.util.Arrays;
 
 /**
  * Sampling with deterministic candidates (top-k heads, n-gram lookup, argmax reviews): at each node draw
@@ -12,17 +11,10 @@ import java.util.Arrays;
 public final class TokenMatchVerifier implements Verifier {
     @Override
     public Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler) {
-        int[] path = new int[tree.maxDepth()];
-        int n = 0;
-        int node = -1;
-        while (true) {
+        return TreeWalk.walk(tree, node -> {
             int y = sampler.draw(sampler.distribution(target.logits(node)));
-            int next = GreedyVerifier.childWithToken(tree, node, y);
-            if (next < 0) {
-                return new Acceptance(Arrays.copyOf(path, n), y);
-            }
-            path[n++] = next;
-            node = next;
-        }
+            int child = TreeWalk.childWithToken(tree, node, y);
+            return child >= 0 ? child : TreeWalk.stop(y);
+        });
     }
 }
