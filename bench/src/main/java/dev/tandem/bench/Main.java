@@ -15,7 +15,7 @@ public final class Main {
             case "verify-cost" -> VerifyCost.main(rest);
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
-                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
+                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]");
                 System.exit(which.equals("help") ? 0 : 2);
             }

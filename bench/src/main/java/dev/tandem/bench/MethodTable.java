@@ -88,6 +88,7 @@ public final class MethodTable {
         double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
         String methods = ArThroughput.arg(args, "--methods", "");
         String headsDir = ArThroughput.arg(args, "--heads-dir", "");
+        String png = ArThroughput.arg(args, "--png", "");
         int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
         float[] temperatures = {0f, 0.8f};
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
@@ -132,6 +133,17 @@ public final class MethodTable {
                     }
                 }
                 double arTps = median(totals.get(configs.get(0)).tps);
+                if (!png.isEmpty()) {
+                    List<String> labels = configs.stream().map(Config::label).toList();
+                    double[] speedup = configs.stream().mapToDouble(c -> median(totals.get(c).tps) / arTps).toArray();
+                    double[] accepted = configs.stream().mapToDouble(c -> (double) totals.get(c).tokens / totals.get(c).steps).toArray();
+                    Path file = Path.of(png.replace(".png", String.format(Locale.ROOT, "-t%.1f.png", temperature)));
+                    BarChart.write(file, String.format(Locale.ROOT, "%s, temperature %.1f, %d thread(s): every method against plain decoding",
+                            model.name(), temperature, threads), labels, List.of(
+                            new BarChart.Series("speedup over ar (tokens/s)", speedup, new java.awt.Color(0x3b75af), 1.0),
+                            new BarChart.Series("mean accepted length (tokens / step)", accepted, new java.awt.Color(0xef8636), 1.0)));
+                    System.out.println("chart: " + file);
+                }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");
                 System.out.println("| method | mean accepted length | target forwards / token | draft forwards / token | gate parallel / AR steps | tokens/s | speedup vs ar |");
