@@ -110,7 +110,8 @@ public final class Methods {
             Heads heads = HeadsFile.load(o.heads(), target.config());
             for (int budget : new int[] {3, 6}) {
                 options.add(new RouterDrafter.Option(heads.kind().id() + "-" + budget, new HeadsDrafter(heads,
-                        target.model().weights().classifier(), target.backend(), o.branching(), budget, 0), heads.count()));
+                        target.model().weights().classifier(), target.model().weights().tokenEmbedding(), target.backend(),
+                        o.branching(), budget, 0), heads.count()));
             }
         }
         int maxDepth = options.stream().mapToInt(RouterDrafter.Option::depth).max().orElse(1);
@@ -131,7 +132,8 @@ public final class Methods {
         int budget = o.treeBudget() > 0 ? o.treeBudget() : HEADS_TREE_BUDGET;
         int depth = Math.min(heads.count(), o.draftLength() > 0 ? o.draftLength() : heads.count());
         return new SpeculativeGenerator(method, target, tokenizer,
-                new HeadsDrafter(heads, target.model().weights().classifier(), target.backend(), o.branching(), budget, gate), depth);
+                new HeadsDrafter(heads, target.model().weights().classifier(), target.model().weights().tokenEmbedding(),
+                        target.backend(), o.branching(), budget, gate), depth);
     }
 
     /** Fails early, before a model is loaded, for a name no build knows. */

@@ -205,7 +205,8 @@ class SamplingDistributionTest {
             var heads = new dev.tandem.decoding.heads.HeadsTrainer(target, backend,
                     new dev.tandem.decoding.heads.HeadsTrainer.Settings(kind, 2, 1, 16, 0.01f, 1))
                     .train(corpus, null, (e, es, s, ss, l, p) -> {}).heads();
-            var drafter = new dev.tandem.decoding.heads.HeadsDrafter(heads, target.weights().classifier(), backend, 3, 6, 0);
+            var drafter = new dev.tandem.decoding.heads.HeadsDrafter(heads, target.weights().classifier(),
+                    target.weights().tokenEmbedding(), backend, 3, 6, 0);
             assertMatchesTarget(kind + " heads", score(drafter, 2));
         }
     }

@@ -8,9 +8,11 @@ public enum HeadKind {
      */
     MEDUSA,
     /**
-     * Cerberus: as Medusa, but head k's block also reads head k-1's representation,
-     * {@code z_k = h + SiLU(W_k [h; z_{k-1}] + b_k)} with {@code z_0 = h}, so later heads know what earlier
-     * heads predicted (sequential knowledge).
+     * Cerberus: as Medusa, but head k's block also reads head k-1's representation and the embedding of the
+     * token head k-1 predicted, {@code z_k = h + SiLU(W_k [h; z_{k-1}; e(y_{k-1})] + b_k)} with {@code z_0 = h}
+     * and y_0 the token the target itself just chose: later heads know what earlier heads predicted
+     * (sequential knowledge). The token embedding is our addition to the paper's hidden-state connection;
+     * training feeds the true tokens (teacher forcing), decoding each previous head's top token.
      */
     CERBERUS;
 
@@ -20,6 +22,6 @@ public enum HeadKind {
 
     /** Columns of W_k: the block's input size. */
     public int inputSize(int dim) {
-        return this == CERBERUS ? 2 * dim : dim;
+        return this == CERBERUS ? 3 * dim : dim;
     }
 }

@@ -46,52 +46,72 @@ public final class Heads {
     }
 
     /**
-     * Every head's representation z_k for a last hidden state {@code h}, plus the pre-activations u_k
-     * (kept for training). Returns z[k] (k = 0..count-1).
+     * Every head's representation z_k for a last hidden state {@code h}; {@code prev[k]} is the token head
+     * k's block reads the embedding of (Cerberus only: the token before the one head k guesses). Keeps the
+     * pre-activations u_k in {@code preActivations} when given (training).
      */
-    public float[][] represent(float[] h, float[][] preActivations) {
-        int heads = count();
-        float[][] z = new float[heads][];
-        int in = kind.inputSize(dim);
-        float[] x = new float[in];
-        for (int k = 0; k < heads; k++) {
-            System.arraycopy(h, 0, x, 0, dim);
-            if (kind == HeadKind.CERBERUS) {
-                System.arraycopy(k == 0 ? h : z[k - 1], 0, x, dim, dim);
-            }
-            float[] u = new float[dim];
-            float[] zk = new float[dim];
-            float[] wk = w[k];
-            for (int r = 0; r < dim; r++) {
-                float s = b[k][r];
-                int ro = r * in;
-                for (int i = 0; i < in; i++) {
-                    s += wk[ro + i] * x[i];
-                }
-                u[r] = s;
-                zk[r] = h[r] + silu(s);
-            }
-            z[k] = zk;
-            if (preActivations != null) {
-                preActivations[k] = u;
-            }
+    public float[][] represent(float[] h, int[] prev, Tensor embedding, float[][] preActivations) {
+        float[][] z = new float[count()][];
+        for (int k = 0; k < count(); k++) {
+            z[k] = block(k, h, k == 0 ? h : z[k - 1], kind == HeadKind.CERBERUS ? embedding.row(prev[k]) : null,
+                    preActivations == null ? null : (preActivations[k] = new float[dim]));
         }
         return z;
     }
 
-    /** Logits of each head: the target's classifier applied to every z_k in one matmul. */
-    public float[][] logits(float[] h, Tensor classifier, Backend backend) {
-        float[][] z = represent(h, null);
-        int heads = z.length;
-        float[] flat = new float[heads * dim];
-        for (int k = 0; k < heads; k++) {
-            System.arraycopy(z[k], 0, flat, k * dim, dim);
+    /** One head's residual block: z = h + SiLU(W [h; zPrev; ePrev] + b), the extra inputs for Cerberus only. */
+    private float[] block(int k, float[] h, float[] zPrev, float[] ePrev, float[] uOut) {
+        int in = kind.inputSize(dim);
+        float[] x = new float[in];
+        System.arraycopy(h, 0, x, 0, dim);
+        if (kind == HeadKind.CERBERUS) {
+            System.arraycopy(zPrev, 0, x, dim, dim);
+            System.arraycopy(ePrev, 0, x, 2 * dim, dim);
         }
-        Tensor out = Tensor.allocate(heads, classifier.rows());
-        backend.matmul(out, Tensor.wrap(flat, heads, dim), classifier, heads);
+        float[] z = new float[dim];
+        float[] wk = w[k];
+        for (int r = 0; r < dim; r++) {
+            float s = b[k][r];
+            int ro = r * in;
+            for (int i = 0; i < in; i++) {
+                s += wk[ro + i] * x[i];
+            }
+            if (uOut != null) {
+                uOut[r] = s;
+            }
+            z[r] = h[r] + silu(s);
+        }
+        return z;
+    }
+
+    /**
+     * Logits of each head after the target chose {@code pending}. Medusa's heads are independent (one
+     * matmul for all); Cerberus' run in order, each reading the previous head's top token.
+     */
+    public float[][] logits(float[] h, int pending, Tensor classifier, Tensor embedding, Backend backend) {
+        int heads = count();
         float[][] logits = new float[heads][];
+        if (kind == HeadKind.MEDUSA) {
+            float[][] z = represent(h, null, null, null);
+            float[] flat = new float[heads * dim];
+            for (int k = 0; k < heads; k++) {
+                System.arraycopy(z[k], 0, flat, k * dim, dim);
+            }
+            Tensor out = Tensor.allocate(heads, classifier.rows());
+            backend.matmul(out, Tensor.wrap(flat, heads, dim), classifier, heads);
+            for (int k = 0; k < heads; k++) {
+                logits[k] = out.row(k);
+            }
+            return logits;
+        }
+        float[] zPrev = h;
+        int prev = pending;
+        Tensor out = Tensor.allocate(1, classifier.rows());
         for (int k = 0; k < heads; k++) {
-            logits[k] = out.row(k);
+            zPrev = block(k, h, zPrev, embedding.row(prev), null);
+            backend.matmul(out, Tensor.wrap(zPrev, 1, dim), classifier, 1);
+            logits[k] = out.row(0);
+            prev = dev.tandem.decoding.Sampler.argmax(logits[k]);
         }
         return logits;
     }

@@ -20,6 +20,7 @@ import java.util.Map;
 public final class HeadsDrafter implements Drafter {
     private final Heads heads;
     private final Tensor classifier;
+    private final Tensor embedding;
     private final Backend backend;
     private final int branching;
     private final int budget;
@@ -29,9 +30,11 @@ public final class HeadsDrafter implements Drafter {
     private long parallelSteps;
     private long arSteps;
 
-    public HeadsDrafter(Heads heads, Tensor classifier, Backend backend, int branching, int budget, double gateEntropy) {
+    public HeadsDrafter(Heads heads, Tensor classifier, Tensor embedding, Backend backend, int branching, int budget,
+                        double gateEntropy) {
         this.heads = heads;
         this.classifier = classifier;
+        this.embedding = embedding;
         this.backend = backend;
         this.branching = branching;
         this.budget = budget;
@@ -75,7 +78,7 @@ public final class HeadsDrafter implements Drafter {
             return DraftTree.empty();
         }
         parallelSteps++;
-        float[][] headLogits = heads.logits(hidden, classifier, backend);
+        float[][] headLogits = heads.logits(hidden, history.last(), classifier, embedding, backend);
         int depth = Math.min(maxDepth, headLogits.length);
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];

@@ -64,6 +64,7 @@ public final class HeadsTrainer {
     private final Backend backend;
     private final Settings settings;
     private final Tensor classifier;
+    private final Tensor embedding;
     private final Tensor classifierT; // dim x vocab: for gradients into z
 
     public HeadsTrainer(Model model, Backend backend, Settings settings) {
@@ -71,6 +72,7 @@ public final class HeadsTrainer {
         this.backend = backend;
         this.settings = settings;
         this.classifier = model.weights().classifier();
+        this.embedding = model.weights().tokenEmbedding();
         int v = classifier.rows();
         int d = classifier.cols();
         float[] t = new float[d * v];
@@ -82,8 +84,11 @@ public final class HeadsTrainer {
         this.classifierT = Tensor.wrap(t, d, v);
     }
 
-    /** One training example: a position's hidden state and the labels of each head (-1 = past the end). */
-    private record Example(float[] h, int[] labels) {}
+    /**
+     * One training example: a position's hidden state, the labels of each head (-1 = past the end) and the
+     * token before each label (what Cerberus' head reads: teacher forcing).
+     */
+    private record Example(float[] h, int[] labels, int[] prev) {}
 
     /** Trains, checkpointing to {@code checkpoint}; returns the heads and the last epoch's mean loss. */
     public Result train(DistillationCorpus corpus, Path checkpoint, Progress progress) {
@@ -144,11 +149,13 @@ public final class HeadsTrainer {
             int n = s.tokens().length;
             for (int t = 0; t + 2 < n; t++) {
                 int[] labels = new int[k];
+                int[] prev = new int[k];
                 for (int j = 0; j < k; j++) {
                     int at = t + j + 2; // head j (0-based) guesses the token j + 2 after position t
                     labels[j] = at < n ? s.tokens()[at] : -1;
+                    prev[j] = at - 1 < n ? s.tokens()[at - 1] : 0;
                 }
-                out.add(new Example(s.hidden()[t], labels));
+                out.add(new Example(s.hidden()[t], labels, prev));
             }
         }
         return out;
@@ -180,7 +187,7 @@ public final class HeadsTrainer {
         float[][][] z = new float[batch.size()][][];
         float[] zFlat = new float[rows * d];
         for (int e = 0; e < batch.size(); e++) {
-            z[e] = heads.represent(batch.get(e).h(), pre[e]);
+            z[e] = heads.represent(batch.get(e).h(), batch.get(e).prev(), embedding, pre[e]);
             for (int j = 0; j < k; j++) {
                 System.arraycopy(z[e][j], 0, zFlat, (e * k + j) * d, d);
             }
@@ -241,6 +248,7 @@ public final class HeadsTrainer {
                 System.arraycopy(h, 0, x, 0, d);
                 if (heads.kind() == HeadKind.CERBERUS) {
                     System.arraycopy(j == 0 ? h : z[e][j - 1], 0, x, d, d);
+                    System.arraycopy(embedding.row(batch.get(e).prev()[j]), 0, x, 2 * d, d);
                 }
                 float[] gwj = gw[j];
                 float[] wj = heads.w[j];
