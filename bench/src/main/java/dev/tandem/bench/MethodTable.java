@@ -55,11 +55,13 @@ public final class MethodTable {
         all.add(new Config("draft (layers-4 tree of 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(4), 16, 3, null, 1)));
         all.add(new Config("csd (layers-4 + MaG)", "csd", d));
         all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(4, 2), 0, 3, null, 1)));
+        MethodOptions wideTree = new MethodOptions(0, 3, 1, List.of(), List.of(), 63, 8, null, 1);
         if (headsDir != null) {
             Path medusa = headsDir.resolve("medusa.safetensors");
             Path cerberus = headsDir.resolve("cerberus.safetensors");
             if (java.nio.file.Files.exists(medusa)) {
                 all.add(new Config("medusa (tree of 6)", "medusa", d.withHeads(medusa, 0)));
+                all.add(new Config("medusa (tree of 63)", "medusa", wideTree.withHeads(medusa, 0)));
             }
             Path transfer = headsDir.resolve("hidden-transfer.safetensors");
             if (java.nio.file.Files.exists(transfer)) {
@@ -67,6 +69,7 @@ public final class MethodTable {
             }
             if (java.nio.file.Files.exists(cerberus)) {
                 all.add(new Config("cerberus (gate off)", "cerberus", d.withHeads(cerberus, 0)));
+                all.add(new Config("cerberus (gate off, tree of 63)", "cerberus", wideTree.withHeads(cerberus, 0)));
                 all.add(new Config("cerberus (gate 1.0 nats, default)", "cerberus", d.withHeads(cerberus, -1)));
                 all.add(new Config("cerberus (gate 2.0 nats)", "cerberus", d.withHeads(cerberus, 2.0)));
             }

@@ -34,13 +34,13 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--out", required = true, paramLabel = "PATH", description = "Heads file to write (safetensors).")
     Path out;
 
-    @Option(names = "--heads", paramLabel = "N", defaultValue = "4", description = "Number of heads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", paramLabel = "N", defaultValue = "5", description = "Number of heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "60000", description = "Corpus positions to generate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "200000", description = "Corpus positions to generate (default: ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--epochs", paramLabel = "N", defaultValue = "3", description = "Passes over the corpus (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Passes over the corpus (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--learning-rate", paramLabel = "LR", defaultValue = "0.003", description = "Adam learning rate (default: ${DEFAULT-VALUE}).")

@@ -2,7 +2,6 @@ package dev.tandem.decoding.heads;
 
 import dev.tandem.core.Backend;
 import dev.tandem.core.Tensor;
-import java.util.Arrays;
 
 /**
  * A stack of decoding heads over a frozen target: per head a residual block (W_k, b_k) whose output goes
@@ -118,14 +117,5 @@ public final class Heads {
 
     static float silu(float u) {
         return u / (1f + (float) Math.exp(-u));
-    }
-
-    Heads copy() {
-        Heads c = new Heads(kind, count(), dim, vocab, modelName);
-        for (int k = 0; k < count(); k++) {
-            c.w[k] = Arrays.copyOf(w[k], w[k].length);
-            c.b[k] = Arrays.copyOf(b[k], b[k].length);
-        }
-        return c;
     }
 }

@@ -2,7 +2,6 @@ package dev.tandem.decoding.spec;
 
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.SamplingParams;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -175,11 +174,5 @@ public final class RouterDrafter implements Drafter {
     /** Name of the option chosen by the last {@link #propose}. */
     public String currentOption() {
         return current < 0 ? null : options.get(current).name();
-    }
-
-    public List<String> optionNames() {
-        List<String> names = new ArrayList<>();
-        options.forEach(o -> names.add(o.name()));
-        return names;
     }
 }
