@@ -65,16 +65,17 @@ public final class HeadsFile {
         Heads heads = new Heads(kind, count, dim, vocab, meta.getOrDefault("model", "?"));
         int in = kind.inputSize(dim);
         for (int k = 0; k < count; k++) {
-            heads.w[k] = tensor(c, file, "heads." + k + ".w", dim * in);
-            heads.b[k] = tensor(c, file, "heads." + k + ".b", dim);
+            heads.w[k] = tensor(c, file, "heads file", "heads." + k + ".w", dim * in);
+            heads.b[k] = tensor(c, file, "heads file", "heads." + k + ".b", dim);
         }
         return heads;
     }
 
-    private static float[] tensor(Safetensors.Contents c, Path file, String name, int size) {
+    /** A tensor of {@code size} values that a {@code what} file must hold, or a clear error. */
+    static float[] tensor(Safetensors.Contents c, Path file, String what, String name, int size) {
         Safetensors.Entry e = c.tensors().get(name);
         if (e == null || e.values().length != size) {
-            throw new TandemException("heads file " + file + " is corrupt: tensor " + name
+            throw new TandemException(what + " " + file + " is corrupt: tensor " + name
                     + (e == null ? " is missing" : " has " + e.values().length + " values, expected " + size));
         }
         return e.values();

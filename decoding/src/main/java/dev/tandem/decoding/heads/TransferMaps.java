@@ -172,17 +172,9 @@ public final class TransferMaps {
         }
         TransferMaps maps = new TransferMaps(layer, dim, count, meta.getOrDefault("model", "?"));
         for (int i = 0; i < count; i++) {
-            maps.w[i] = tensor(c, file, "transfer." + i + ".w", dim * dim);
-            maps.b[i] = tensor(c, file, "transfer." + i + ".b", dim);
+            maps.w[i] = HeadsFile.tensor(c, file, "hidden-transfer file", "transfer." + i + ".w", dim * dim);
+            maps.b[i] = HeadsFile.tensor(c, file, "hidden-transfer file", "transfer." + i + ".b", dim);
         }
         return maps;
-    }
-
-    private static float[] tensor(Safetensors.Contents c, Path file, String name, int size) {
-        Safetensors.Entry e = c.tensors().get(name);
-        if (e == null || e.values().length != size) {
-            throw new TandemException("hidden-transfer file " + file + " is corrupt: tensor " + name + " is missing or has the wrong size");
-        }
-        return e.values();
     }
 }
