@@ -30,7 +30,7 @@ public final class VerifyCost {
             for (int s = 0; s < context; s += 64) {
                 int n = Math.min(64, context - s);
                 t.forward(Batch.chain(Arrays.copyOf(prefix, n)));
-                t.cache().commit(chainRows(n));
+                t.cache().commitChain(n);
             }
             double[] median = new double[ks.length];
             for (int round = 0; round < 3; round++) { // the first rounds warm the JIT up
@@ -56,13 +56,5 @@ public final class VerifyCost {
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
             }
         }
-    }
-
-    private static int[] chainRows(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
     }
 }

@@ -30,16 +30,8 @@ public final class Prefill {
                     hidden[0] = r.hiddenState(end - start - 1);
                 }
             }
-            transformer.cache().commit(chainRows(end - start));
+            transformer.cache().commitChain(end - start);
         }
         return logits;
-    }
-
-    static int[] chainRows(int n) {
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        return rows;
     }
 }

@@ -87,6 +87,15 @@ public final class KvCache {
         pending = null;
     }
 
+    /** Keeps the first {@code n} rows of the last forward pass, which must have been a chain. */
+    public void commitChain(int n) {
+        int[] rows = new int[n];
+        for (int i = 0; i < n; i++) {
+            rows[i] = i;
+        }
+        commit(rows);
+    }
+
     /** Forgets positions from {@code newLength} on (a rollback to an earlier point). */
     public void truncate(int newLength) {
         if (newLength < 0 || newLength > length) {

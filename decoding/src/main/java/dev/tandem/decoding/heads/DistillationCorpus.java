@@ -108,11 +108,7 @@ public final class DistillationCorpus {
             for (int i = s; i < e; i++) {
                 h[i] = layer < 0 ? r.hiddenState(i - s) : r.layerState(i - s);
             }
-            int[] rows = new int[e - s];
-            for (int i = 0; i < rows.length; i++) {
-                rows[i] = i;
-            }
-            t.cache().commit(rows);
+            t.cache().commitChain(e - s);
         }
         return h;
     }

@@ -23,7 +23,7 @@ public final class CostModel {
         Arrays.fill(context, 1);
         scratch.cache().reset();
         scratch.forward(Batch.chain(context));
-        scratch.cache().commit(chain(context.length));
+        scratch.cache().commitChain(context.length);
         long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
         double[] best = new double[probe.length];
         Arrays.fill(best, Double.MAX_VALUE);
@@ -69,13 +69,5 @@ public final class CostModel {
         if (rows >= 1 && rows <= MAX_ROWS) {
             seconds[rows] += DECAY * (measured - seconds[rows]);
         }
-    }
-
-    private static int[] chain(int n) {
-        int[] r = new int[n];
-        for (int i = 0; i < n; i++) {
-            r[i] = i;
-        }
-        return r;
     }
 }

@@ -56,7 +56,7 @@ final class DraftModel {
             int from = transformer.cache().length();
             int n = Math.min(max, sequence.length - 1 - from);
             feed(Arrays.copyOfRange(sequence, from, from + n));
-            transformer.cache().commit(chain(n));
+            transformer.cache().commitChain(n);
         }
         int from = transformer.cache().length();
         int unfed = sequence.length - from;
@@ -75,7 +75,7 @@ final class DraftModel {
 
     /** Keeps the sequence of the last {@link #score} call and the first {@code accepted} proposal tokens. */
     void keep(int accepted) {
-        transformer.cache().commit(chain(pendingUnfed + accepted)); // feed() already recorded their tokens
+        transformer.cache().commitChain(pendingUnfed + accepted); // feed() already recorded their tokens
     }
 
     private ForwardResult feed(int[] tokens) {
@@ -86,13 +86,5 @@ final class DraftModel {
         }
         System.arraycopy(tokens, 0, fed, from, tokens.length);
         return transformer.forward(Batch.chain(tokens));
-    }
-
-    private static int[] chain(int n) {
-        int[] rows = new int[n];
-        for (int i = 0; i < n; i++) {
-            rows[i] = i;
-        }
-        return rows;
     }
 }
