@@ -6,17 +6,19 @@ import java.util.Arrays;
 public final class Main {
     private Main() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
         String which = args.length == 0 ? "help" : args[0];
         String[] rest = Arrays.copyOfRange(args, Math.min(1, args.length), args.length);
         switch (which) {
             case "ar" -> ArThroughput.main(rest);
             case "methods" -> MethodTable.main(rest);
             case "verify-cost" -> VerifyCost.main(rest);
+            case "matmul" -> MatmulBandwidth.main(rest);
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
-                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]");
+                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]\n"
+                        + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }

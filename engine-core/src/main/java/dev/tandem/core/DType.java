@@ -1,17 +1,76 @@
 package dev.tandem.core;
 
-/** Element types of weight tensors. Activations are always F32. */
+/**
+ * Element types of weight tensors, with GGUF's block layouts. Activations are always F32.
+ *
+ * <p>Block-quantized types store {@link #blockSize()} values in {@link #blockBytes()} bytes:
+ * <ul>
+ *   <li>{@code Q8_0}: an F16 scale {@code d}, then 32 signed bytes {@code q}; value = {@code d * q}.</li>
+ *   <li>{@code Q4_0}: an F16 scale {@code d}, then 16 bytes; value {@code i < 16} is the low nibble of byte i,
+ *       value {@code i >= 16} the high nibble of byte {@code i - 16}; value = {@code d * (nibble - 8)}.</li>
+ * </ul>
+ */
 public enum DType {
-    F32(4);
+    F32(0, 1, 4),
+    F16(1, 1, 2),
+    Q4_0(2, 32, 18),
+    Q8_0(8, 32, 34),
+    BF16(30, 1, 2);
 
-    private final int bytes;
+    private final int ggufType;
+    private final int blockSize;
+    private final int blockBytes;
 
-    DType(int bytes) {
-        this.bytes = bytes;
+    DType(int ggufType, int blockSize, int blockBytes) {
+        this.ggufType = ggufType;
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
     }
 
-    /** Bytes taken by {@code elements} values stored back to back. */
+    /** The type's id in GGUF tensor infos ({@code ggml_type}). */
+    public int ggufType() {
+        return ggufType;
+    }
+
+    /** Values per block (1 for plain float types). */
+    public int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block. */
+    public int blockBytes() {
+        return blockBytes;
+    }
+
+    public boolean quantized() {
+        return blockSize > 1;
+    }
+
+    /** Bytes taken by {@code elements} values stored back to back; a whole number of blocks. */
     public long byteSize(long elements) {
-        return elements * bytes;
+        if (elements % blockSize != 0) {
+            throw new TandemException(elements + " values are not a whole number of " + this + " blocks of " + blockSize);
+        }
+        return Math.multiplyExact(elements / blockSize, (long) blockBytes);
+    }
+
+    /** The DType with GGUF id {@code id}, or null when Tandem has no kernels for it. */
+    public static DType fromGguf(int id) {
+        for (DType t : values()) {
+            if (t.ggufType == id) {
+                return t;
+            }
+        }
+        return null;
+    }
+
+    /** Parses a user-facing name such as {@code q8_0} or {@code bf16}. */
+    public static DType parse(String name) {
+        for (DType t : values()) {
+            if (t.name().equalsIgnoreCase(name)) {
+                return t;
+            }
+        }
+        throw new TandemException("unknown dtype '" + name + "' (known: f32, f16, bf16, q8_0, q4_0)");
     }
 }

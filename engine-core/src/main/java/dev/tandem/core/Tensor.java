@@ -30,6 +30,10 @@ public final class Tensor {
 
     /** A view of {@code rows x cols} values of {@code dtype} at the start of {@code segment}. */
     public static Tensor of(MemorySegment segment, DType dtype, int rows, int cols) {
+        if (cols % dtype.blockSize() != 0) {
+            throw new TandemException("a " + dtype + " tensor's rows must hold whole blocks of " + dtype.blockSize()
+                    + " values, but it has " + cols + " columns");
+        }
         long need = dtype.byteSize((long) rows * cols);
         if (segment.byteSize() < need) {
             throw new TandemException("tensor of " + rows + "x" + cols + " needs " + need
@@ -77,17 +81,24 @@ public final class Tensor {
         if (array != null) {
             return array[row * cols + col];
         }
+        if (dtype != DType.F32) {
+            return row(row)[col];
+        }
         return segment.get(F32_LE, ((long) row * cols + col) * 4);
     }
 
-    /** Copies one row into a new array (F32 tensors only). */
+    /** Copies one row into a new array, decoding quantized weights. */
     public float[] row(int row) {
-        float[] out = new float[cols];
         if (array != null) {
+            float[] out = new float[cols];
             System.arraycopy(array, row * cols, out, 0, cols);
-        } else {
-            MemorySegment.copy(segment, F32_LE, (long) row * cols * 4, out, 0, cols);
+            return out;
         }
-        return out;
+        return Quantization.row(this, row);
+    }
+
+    /** Bytes one row takes. */
+    public long rowBytes() {
+        return dtype.byteSize(cols);
     }
 }

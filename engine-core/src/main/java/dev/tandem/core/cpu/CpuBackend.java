@@ -6,10 +6,12 @@ import static dev.tandem.core.cpu.VectorMath.L;
 import dev.tandem.core.AttentionShape;
 import dev.tandem.core.Backend;
 import dev.tandem.core.DType;
+import dev.tandem.core.Quantization;
 import dev.tandem.core.RopeTable;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
 import dev.tandem.core.TreeMask;
+import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
@@ -68,9 +70,7 @@ public final class CpuBackend implements Backend {
             if (token < 0 || token >= table.rows()) {
                 throw new TandemException("token id " + token + " is outside the vocabulary (0.." + (table.rows() - 1) + ")");
             }
-            java.lang.foreign.MemorySegment.copy(table.segment(),
-                    java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN),
-                    (long) token * dim * 4, o, r * out.cols(), dim);
+            Quantization.decode(table.dtype(), table.segment(), token * table.rowBytes(), dim, o, r * out.cols());
         }
     }
 
@@ -108,9 +108,6 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor x, Tensor w, int rows) {
-        if (w.dtype() != DType.F32) {
-            throw new TandemException("the CPU backend has no matmul for " + w.dtype() + " weights yet");
-        }
         int n = w.cols();
         int d = w.rows();
         if (x.cols() != n || out.cols() != d) {
@@ -119,11 +116,21 @@ public final class CpuBackend implements Backend {
         }
         float[] o = heap(out);
         float[] xa = heap(x);
+        DType type = w.dtype();
+        MemorySegment ws = w.segment();
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
-            MatmulF32.range(o, xa, rows, w.segment(), n, d, 0, d);
+            matmulRange(type, o, xa, rows, ws, n, d, 0, d);
         } else {
-            pool.parallelFor(d, 4, (j0, j1) -> MatmulF32.range(o, xa, rows, w.segment(), n, d, j0, j1));
+            pool.parallelFor(d, 4, (j0, j1) -> matmulRange(type, o, xa, rows, ws, n, d, j0, j1));
+        }
+    }
+
+    private static void matmulRange(DType type, float[] o, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (type == DType.F32) {
+            MatmulF32.range(o, x, rows, w, n, d, j0, j1);
+        } else {
+            MatmulQuantized.range(type, o, x, rows, w, n, d, j0, j1);
         }
     }
 

@@ -29,12 +29,12 @@ final class MatmulF32 {
                 dot4Rows(out, x, r, w, n, d, j);
             }
         }
+        int q = (j1 - j0) / 4; // four weight rows from four quarters of the range: four read streams
         for (; r < rows; r++) {
-            int j = j0;
-            for (; j + 4 <= j1; j += 4) {
-                dot4Cols(out, x, r, w, n, d, j);
+            for (int j = j0; j < j0 + q; j++) {
+                dot4Cols(out, x, r, w, n, d, j, q);
             }
-            for (; j < j1; j++) {
+            for (int j = j0 + 4 * q; j < j1; j++) {
                 out[r * d + j] = dot(x, r * n, w, (long) j * n * 4, n);
             }
         }
@@ -82,9 +82,10 @@ final class MatmulF32 {
         out[(r + 3) * d + j] = VectorMath.sum(a3);
     }
 
-    /** Four weight rows against one batch row: four independent FMA chains hide FMA latency. */
-    private static void dot4Cols(float[] out, float[] x, int r, MemorySegment w, int n, int d, int j) {
-        long w0 = (long) j * n * 4, w1 = w0 + n * 4L, w2 = w1 + n * 4L, w3 = w2 + n * 4L;
+    /** Weight rows j, j + q, j + 2q, j + 3q against one batch row: four independent FMA chains hide FMA latency. */
+    private static void dot4Cols(float[] out, float[] x, int r, MemorySegment w, int n, int d, int j, int q) {
+        long step = (long) q * n * 4;
+        long w0 = (long) j * n * 4, w1 = w0 + step, w2 = w1 + step, w3 = w2 + step;
         int xo = r * n;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int upper = F.loopBound(n);
@@ -106,10 +107,6 @@ final class MatmulF32 {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + off, LE, m).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + off, LE, m).fma(xv, a3);
         }
-        int o = r * d + j;
-        out[o] = VectorMath.sum(a0);
-        out[o + 1] = VectorMath.sum(a1);
-        out[o + 2] = VectorMath.sum(a2);
-        out[o + 3] = VectorMath.sum(a3);
+        DecodedMatmul.store4(out, r * d + j, q, a0, a1, a2, a3);
     }
 }

@@ -1,0 +1,71 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.DType;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * {@code ./tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]}: runs
+ * {@link MemoryBandwidthBenchmark} and {@link MatmulBandwidthBenchmark} in one JMH run and prints each
+ * weight type's GB/s as a fraction of the bandwidth measured alongside.
+ */
+final class MatmulBandwidth {
+    private MatmulBandwidth() {}
+
+    public static void main(String[] args) throws RunnerException {
+        String threads = ArThroughput.arg(args, "--threads", "2");
+        String mib = ArThroughput.arg(args, "--mib", "2048");
+        String rows = ArThroughput.arg(args, "--rows", "1");
+        String[] dtypes = ArThroughput.arg(args, "--dtypes", "F32,F16,BF16,Q8_0,Q4_0").split(",");
+        Options opt = new OptionsBuilder()
+                .include(MemoryBandwidthBenchmark.class.getSimpleName())
+                .include(MatmulBandwidthBenchmark.class.getSimpleName())
+                .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes)
+                .build();
+        Collection<RunResult> results = new Runner(opt).run();
+        long bytes = Long.parseLong(mib) << 20;
+        double triad = 0, read = 0;
+        List<String[]> table = new ArrayList<>();
+        for (RunResult r : results) {
+            String name = r.getParams().getBenchmark();
+            double ms = r.getPrimaryResult().getScore();
+            if (name.endsWith(".triad")) {
+                triad = 3.0 * bytes / (ms / 1e3) / 1e9;
+            } else if (name.endsWith(".read")) {
+                read = bytes / (ms / 1e3) / 1e9;
+            }
+        }
+        for (RunResult r : results) {
+            if (!r.getParams().getBenchmark().endsWith(".matmul")) {
+                continue;
+            }
+            DType type = DType.parse(r.getParams().getParam("dtype"));
+            double ms = r.getPrimaryResult().getScore();
+            long wbytes = MatmulBandwidthBenchmark.matrixRows(type, Integer.parseInt(mib)) * type.byteSize(MatmulBandwidthBenchmark.COLS);
+            double gbs = wbytes / (ms / 1e3) / 1e9;
+            table.add(new String[] {type.toString(), fmt(ms, 2), fmt(gbs, 1), pct(gbs / triad), pct(gbs / read)});
+        }
+        System.out.printf(Locale.ROOT, "%n%s threads, %s rows, %s MiB of weights per matrix (4096 columns)%n", threads, rows, mib);
+        System.out.printf(Locale.ROOT, "memory bandwidth in the same run: triad %.1f GB/s, read %.1f GB/s%n%n", triad, read);
+        System.out.println("| weights | ms per matmul | GB/s | of triad | of read |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        for (String[] row : table) {
+            System.out.println("| " + String.join(" | ", row) + " |");
+        }
+    }
+
+    private static String fmt(double v, int digits) {
+        return String.format(Locale.ROOT, "%." + digits + "f", v);
+    }
+
+    private static String pct(double v) {
+        return String.format(Locale.ROOT, "%.0f%%", 100 * v);
+    }
+}

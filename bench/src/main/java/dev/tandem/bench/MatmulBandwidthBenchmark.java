@@ -1,0 +1,113 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Quantization;
+import dev.tandem.core.Tensor;
+import dev.tandem.core.cpu.CpuBackend;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Matrix-vector products over weight matrices far larger than any cache, one per weight type. Run with
+ * {@link MemoryBandwidthBenchmark} on the same threads: the matmul's bytes per second divided by the
+ * triad's is the fraction of this machine's bandwidth the kernel reaches.
+ * {@code ./tandem bench matmul} runs it and prints GB/s (JMH's ms/op turned into bytes per second).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 6, time = 2)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
+public class MatmulBandwidthBenchmark {
+    static final int COLS = 4096;
+
+    @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    public String dtype;
+
+    /** Bytes of weights (and of each triad array), in MiB. */
+    @Param({"2048"})
+    public int mib;
+
+    @Param({"2"})
+    public int threads;
+
+    /** Batch rows multiplied with each weight (1: decoding; more: verification). */
+    @Param({"1"})
+    public int rows;
+
+    private Arena arena;
+    private CpuBackend backend;
+    private Tensor weights;
+    private Tensor x;
+    private Tensor out;
+
+    /** Rows of a COLS-wide matrix of {@code type} that fill {@code mib}. */
+    static int matrixRows(DType type, int mib) {
+        return (int) (((long) mib << 20) / type.byteSize(COLS));
+    }
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        DType type = DType.parse(dtype);
+        arena = Arena.ofShared();
+        backend = new CpuBackend(threads);
+        int d = matrixRows(type, mib);
+        weights = Tensor.of(tiledRandomWeights(arena, type, d), type, d, COLS);
+        SplittableRandom rnd = new SplittableRandom(1);
+        float[] xs = new float[rows * COLS];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = (float) rnd.nextGaussian();
+        }
+        x = Tensor.wrap(xs, rows, COLS);
+        out = backend.allocate(rows, d);
+    }
+
+    /** Realistic encoded weights (gaussian, std 0.02) without encoding gigabytes: a 4 MiB pattern, repeated. */
+    static MemorySegment tiledRandomWeights(Arena arena, DType type, int d) {
+        long rowBytes = type.byteSize(COLS);
+        int patternRows = (int) Math.min(d, (4L << 20) / rowBytes);
+        SplittableRandom rnd = new SplittableRandom(42);
+        float[] values = new float[COLS];
+        MemorySegment seg = arena.allocate(rowBytes * d, 64);
+        for (int j = 0; j < patternRows; j++) {
+            for (int i = 0; i < COLS; i++) {
+                values[i] = (float) (rnd.nextGaussian() * 0.02);
+            }
+            Quantization.encode(type, values, 0, COLS, seg, j * rowBytes);
+        }
+        long pattern = patternRows * rowBytes;
+        for (long off = pattern; off < rowBytes * d; off += pattern) {
+            MemorySegment.copy(seg, 0, seg, off, Math.min(pattern, rowBytes * d - off));
+        }
+        return seg;
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        backend.close();
+        arena.close();
+    }
+
+    @Benchmark
+    public Tensor matmul() {
+        backend.matmul(out, x, weights, rows);
+        return out;
+    }
+}

@@ -1,0 +1,83 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Loads of {@link VectorMath#L} weights of each stored type as an F32 vector. Each decoded value equals
+ * the scalar decoder's ({@link dev.tandem.core.Quantization#decode}) bit for bit.
+ */
+final class BlockLoads {
+    static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    /**
+     * Whether the block types decode with vectors: a byte vector of L lanes must exist (L >= 8, i.e. 256-bit
+     * float vectors or wider). 128-bit machines decode block types with the scalar decoder instead.
+     */
+    static final boolean VECTOR_BLOCKS = L >= 8;
+    /** Bytes of L lanes: each block chunk converts as part 0, which C2 turns into one widening instruction. */
+    private static final VectorSpecies<Byte> B = VECTOR_BLOCKS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
+    private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+
+    private BlockLoads() {}
+
+    /** The F16 scale at byte {@code off}. */
+    static float scale(MemorySegment w, long off) {
+        return Float.float16ToFloat(w.get(I16, off));
+    }
+
+    /** Values e..e+L-1 of the Q8_0 block at {@code block}, times its scale {@code d}. */
+    static FloatVector q8(MemorySegment w, long block, int e, FloatVector d) {
+        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+
+    /** Values e..e+L-1 of the Q4_0 block at {@code block}, times its scale {@code d}. */
+    static FloatVector q4(MemorySegment w, long block, int e, FloatVector d) {
+        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e % 16, LE);
+        // a scalar shift, not a choice between two vectors: C2 would box a vector chosen by a branch
+        q = q.lanewise(VectorOperators.LSHR, e >= 16 ? 4 : 0).and((byte) 0x0F).sub((byte) 8);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+
+    /** IEEE half values at byte {@code off} (the lanes of {@code m} only; others are 0). */
+    static FloatVector f16(MemorySegment w, long off, VectorMask<Float> m) {
+        IntVector h = (IntVector) load(w, off, m).convertShape(VectorOperators.S2I, I, 0);
+        IntVector magnitude = h.and(0x7FFF);
+        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+        // normal numbers: move exponent and mantissa into place and re-bias the exponent by 127 - 15
+        IntVector bits = magnitude.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
+        // infinities and NaNs: exponent all ones
+        bits = bits.lanewise(VectorOperators.ADD, 112 << 23, magnitude.compare(VectorOperators.GE, 0x7C00));
+        // zeros and subnormals: mantissa * 2^-24, computed exactly without float subnormals
+        FloatVector tiny = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
+        bits = bits.blend(tiny.reinterpretAsInts(), magnitude.compare(VectorOperators.LT, 0x0400));
+        return bits.or(sign).reinterpretAsFloats();
+    }
+
+    /** bfloat16 values at byte {@code off} (the lanes of {@code m} only; others are 0). */
+    static FloatVector bf16(MemorySegment w, long off, VectorMask<Float> m) {
+        IntVector h = (IntVector) load(w, off, m).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    private static ShortVector load(MemorySegment w, long off, VectorMask<Float> m) {
+        if (m == null) {
+            return ShortVector.fromMemorySegment(S, w, off, LE);
+        }
+        return ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S));
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+
+/**
+ * Dot products of weight rows already decoded to floats (a small buffer that stays in L1/L2) with batch
+ * rows. A decoded row is zero-padded to whole vectors; x loads in the last chunk are masked.
+ *
+ * <p>Every (row, feature) result is the same chain: {@code acc = fma(w_c, x_c, acc)} over chunks c in
+ * order, then {@link VectorMath#sum}. The fused kernels of each weight type run exactly that chain with
+ * the weights decoded on the fly, so a row's result never depends on the batch size or on the path.
+ */
+final class DecodedMatmul {
+    private DecodedMatmul() {}
+
+    /** Floats a decoded row of {@code n} values takes in the buffer: whole vectors. */
+    static int stride(int n) {
+        return (n + L - 1) / L * L;
+    }
+
+    /**
+     * Four decoded weight rows (buf, stride s) against four batch rows: 16 independent chains. The weight rows
+     * are output features {@code j, j + q, j + 2q, j + 3q}.
+     */
+    static void dot4x4(float[] out, float[] x, int r, float[] buf, int s, int n, int d, int j, int q) {
+        int x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
+        FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
+        FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+        FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+        int full = n / L * L;
+        int i = 0;
+        for (; i < full; i += L) {
+            FloatVector w0 = FloatVector.fromArray(F, buf, i);
+            FloatVector w1 = FloatVector.fromArray(F, buf, s + i);
+            FloatVector w2 = FloatVector.fromArray(F, buf, 2 * s + i);
+            FloatVector w3 = FloatVector.fromArray(F, buf, 3 * s + i);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + i);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.fromArray(F, x, x1 + i);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.fromArray(F, x, x2 + i);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.fromArray(F, x, x3 + i);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+        }
+        if (i < n) {
+            VectorMask<Float> m = F.indexInRange(i, n);
+            FloatVector w0 = FloatVector.fromArray(F, buf, i);
+            FloatVector w1 = FloatVector.fromArray(F, buf, s + i);
+            FloatVector w2 = FloatVector.fromArray(F, buf, 2 * s + i);
+            FloatVector w3 = FloatVector.fromArray(F, buf, 3 * s + i);
+            FloatVector v = FloatVector.fromArray(F, x, x0 + i, m);
+            a00 = w0.fma(v, a00); a01 = w1.fma(v, a01); a02 = w2.fma(v, a02); a03 = w3.fma(v, a03);
+            v = FloatVector.fromArray(F, x, x1 + i, m);
+            a10 = w0.fma(v, a10); a11 = w1.fma(v, a11); a12 = w2.fma(v, a12); a13 = w3.fma(v, a13);
+            v = FloatVector.fromArray(F, x, x2 + i, m);
+            a20 = w0.fma(v, a20); a21 = w1.fma(v, a21); a22 = w2.fma(v, a22); a23 = w3.fma(v, a23);
+            v = FloatVector.fromArray(F, x, x3 + i, m);
+            a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
+        }
+        store4(out, r * d + j, q, a00, a01, a02, a03);
+        store4(out, (r + 1) * d + j, q, a10, a11, a12, a13);
+        store4(out, (r + 2) * d + j, q, a20, a21, a22, a23);
+        store4(out, (r + 3) * d + j, q, a30, a31, a32, a33);
+    }
+
+    /** Four decoded weight rows (features {@code j + g * q}) against one batch row. */
+    static void dot4x1(float[] out, float[] x, int r, float[] buf, int s, int n, int d, int j, int q) {
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int full = n / L * L;
+        int i = 0;
+        for (; i < full; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i);
+            a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
+            a1 = FloatVector.fromArray(F, buf, s + i).fma(v, a1);
+            a2 = FloatVector.fromArray(F, buf, 2 * s + i).fma(v, a2);
+            a3 = FloatVector.fromArray(F, buf, 3 * s + i).fma(v, a3);
+        }
+        if (i < n) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + i, F.indexInRange(i, n));
+            a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
+            a1 = FloatVector.fromArray(F, buf, s + i).fma(v, a1);
+            a2 = FloatVector.fromArray(F, buf, 2 * s + i).fma(v, a2);
+            a3 = FloatVector.fromArray(F, buf, 3 * s + i).fma(v, a3);
+        }
+        store4(out, r * d + j, q, a0, a1, a2, a3);
+    }
+
+    /** One decoded weight row (at offset {@code b} of buf) against one batch row. */
+    static float dot1(float[] x, int r, float[] buf, int b, int n) {
+        int xo = r * n;
+        FloatVector acc = FloatVector.zero(F);
+        int full = n / L * L;
+        int i = 0;
+        for (; i < full; i += L) {
+            acc = FloatVector.fromArray(F, buf, b + i).fma(FloatVector.fromArray(F, x, xo + i), acc);
+        }
+        if (i < n) {
+            acc = FloatVector.fromArray(F, buf, b + i).fma(FloatVector.fromArray(F, x, xo + i, F.indexInRange(i, n)), acc);
+        }
+        return VectorMath.sum(acc);
+    }
+
+    static void store4(float[] out, int o, int q, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        out[o] = VectorMath.sum(a0);
+        out[o + q] = VectorMath.sum(a1);
+        out[o + 2 * q] = VectorMath.sum(a2);
+        out[o + 3 * q] = VectorMath.sum(a3);
+    }
+}

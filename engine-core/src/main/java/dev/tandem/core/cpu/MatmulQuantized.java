@@ -1,0 +1,94 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * {@code out[r][j] = dot(w[j], x[r])} for F16, BF16, Q8_0 and Q4_0 weights. Four weight rows at a time are
+ * decoded once into a small float buffer, then multiplied with every batch row: each weight byte is read
+ * from memory once per call, whatever the number of rows (k = 1..64).
+ */
+final class MatmulQuantized {
+    private MatmulQuantized() {}
+
+    /**
+     * Output features {@code [j0, j1)} for all rows. The four weight rows decoded together come from the four
+     * quarters of the range: four sequential streams per thread keep more memory reads in flight than one
+     * (measured: 31 vs 24 GB/s on two threads).
+     */
+    static void range(DType type, float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        long rowBytes = type.byteSize(n);
+        int s = DecodedMatmul.stride(n);
+        float[] buf = new float[4 * s];
+        int q = (j1 - j0) / 4;
+        for (int j = j0; j < j0 + q; j++) {
+            for (int g = 0; g < 4; g++) {
+                decodeRow(type, w, (j + g * q) * rowBytes, n, buf, g * s);
+            }
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q);
+            }
+            for (; r < rows; r++) {
+                DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);
+            }
+        }
+        for (int j = j0 + 4 * q; j < j1; j++) {
+            decodeRow(type, w, j * rowBytes, n, buf, 0);
+            for (int r = 0; r < rows; r++) {
+                out[r * d + j] = DecodedMatmul.dot1(x, r, buf, 0, n);
+            }
+        }
+    }
+
+    /** Decodes one weight row of n values at byte {@code row} into buf at {@code b}, zero-padded to whole vectors. */
+    static void decodeRow(DType type, MemorySegment w, long row, int n, float[] buf, int b) {
+        if (type.quantized() && !BlockLoads.VECTOR_BLOCKS) {
+            dev.tandem.core.Quantization.decode(type, w, row, n, buf, b); // same values, scalar
+            return;
+        }
+        switch (type) {
+            case Q8_0 -> {
+                for (int blk = 0; blk < n / 32; blk++) {
+                    long o = row + 34L * blk;
+                    FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+                    for (int e = 0; e < 32; e += L) {
+                        BlockLoads.q8(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
+                    }
+                }
+            }
+            case Q4_0 -> {
+                for (int blk = 0; blk < n / 32; blk++) {
+                    long o = row + 18L * blk;
+                    FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+                    for (int e = 0; e < 32; e += L) {
+                        BlockLoads.q4(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
+                    }
+                }
+            }
+            case F16 -> {
+                int full = n / L * L;
+                for (int i = 0; i < full; i += L) {
+                    BlockLoads.f16(w, row + 2L * i, null).intoArray(buf, b + i);
+                }
+                if (full < n) {
+                    BlockLoads.f16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
+                }
+            }
+            case BF16 -> {
+                int full = n / L * L;
+                for (int i = 0; i < full; i += L) {
+                    BlockLoads.bf16(w, row + 2L * i, null).intoArray(buf, b + i);
+                }
+                if (full < n) {
+                    BlockLoads.bf16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
+                }
+            }
+            case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.tandem.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Quantization;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+class MatmulQuantizedTest {
+    private static float[] random(SplittableRandom rnd, int n, double scale) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = (float) (rnd.nextGaussian() * scale);
+        }
+        return a;
+    }
+
+    /** Encodes d x n values as {@code type} into an off-heap segment, like a mapped model file. */
+    private static Tensor encode(Arena arena, DType type, float[] values, int d, int n) {
+        MemorySegment seg = arena.allocate(type.byteSize((long) d * n), 64);
+        for (int j = 0; j < d; j++) {
+            Quantization.encode(type, values, j * n, n, seg, type.byteSize((long) j * n));
+        }
+        return Tensor.of(seg, type, d, n);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0"})
+    void vectorDecodeEqualsScalarDecodeBitForBit(DType type) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        int n = type.quantized() ? 128 : 172; // 172: a masked tail for the 16-bit types
+        float[] v = random(rnd, n, 0.05);
+        if (!type.quantized()) { // the awkward halves: zeros, subnormals, the largest, infinities, NaN
+            float[] special = {0f, -0f, 1e-7f, -3e-6f, 6.1e-5f, 65504f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1e-40f};
+            System.arraycopy(special, 0, v, 0, special.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Tensor t = encode(arena, type, v, 1, n);
+            float[] scalar = new float[n];
+            Quantization.decode(type, t.segment(), 0, n, scalar, 0);
+            float[] vector = new float[DecodedMatmul.stride(n)];
+            MatmulQuantized.decodeRow(type, t.segment(), 0, n, vector, 0);
+            for (int i = 0; i < n; i++) {
+                assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vector[i]), type + " value " + i + " (" + v[i] + ")");
+            }
+        }
+    }
+
+    @Test
+    void encodersFollowGgmlReferenceRounding() {
+        float[] x = new float[32];
+        for (int i = 0; i < 32; i++) {
+            x[i] = (i - 16) * 0.25f;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment q8 = arena.allocate(34);
+            Quantization.encode(DType.Q8_0, x, 0, 32, q8, 0);
+            // amax 4.0 -> d = 4/127; -4.0 -> -127, 0.25 -> round(7.9375) = 8
+            assertEquals(-127, q8.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 2));
+            assertEquals(8, q8.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 2 + 17));
+            MemorySegment q4 = arena.allocate(18);
+            Quantization.encode(DType.Q4_0, x, 0, 32, q4, 0);
+            float[] back = new float[32];
+            Quantization.decode(DType.Q4_0, q4, 0, 32, back, 0);
+            assertEquals(-4f, back[0], 0f, "the largest magnitude maps to -8 exactly");
+        }
+        assertEquals((short) 0x3F80, Quantization.toBf16(1f));
+        assertEquals((short) 0x3F80, Quantization.toBf16(Float.intBitsToFloat(0x3F808000)), "a tie rounds to even");
+        assertEquals((short) 0x3F82, Quantization.toBf16(Float.intBitsToFloat(0x3F818000)), "a tie rounds to even");
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0"})
+    void matmulMatchesDequantizedReference(DType type) {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int[][] shapes = type.quantized() ? new int[][] {{1, 32, 1}, {3, 64, 5}, {5, 96, 13}, {9, 256, 7}}
+                                          : new int[][] {{1, 1, 1}, {3, 17, 5}, {5, 172, 13}, {9, 64, 7}};
+        try (Arena arena = Arena.ofConfined(); CpuBackend cpu = new CpuBackend(1)) {
+            for (int[] shape : shapes) {
+                int rows = shape[0], n = shape[1], d = shape[2];
+                Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
+                float[] x = random(rnd, rows * n, 1);
+                Tensor out = cpu.allocate(rows, d);
+                cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
+                for (int j = 0; j < d; j++) {
+                    float[] wj = w.row(j);
+                    for (int r = 0; r < rows; r++) {
+                        double ref = 0;
+                        for (int i = 0; i < n; i++) {
+                            ref += (double) wj[i] * x[r * n + i];
+                        }
+                        assertEquals(ref, out.get(r, j), 1e-4, type + " row " + r + " col " + j + " of " + rows + "x" + n + "x" + d);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Batch invariance, which lossless verification needs: a row's output is bitwise the same alone or in a batch. */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0"})
+    void rowIsBitwiseIndependentOfBatchSizeAndThreads(DType type) {
+        SplittableRandom rnd = new SplittableRandom(12);
+        int n = type.quantized() ? 320 : 300, d = 1031, rows = 64;
+        float[] x = random(rnd, rows * n, 1);
+        try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+            Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
+            Tensor alone = one.allocate(1, d);
+            for (int batch : new int[] {2, 3, 5, 8, 64}) {
+                Tensor b1 = one.allocate(batch, d);
+                Tensor b2 = two.allocate(batch, d);
+                one.matmul(b1, Tensor.wrap(Arrays.copyOf(x, batch * n), batch, n), w, batch);
+                two.matmul(b2, Tensor.wrap(Arrays.copyOf(x, batch * n), batch, n), w, batch);
+                for (int r = 0; r < batch; r++) {
+                    one.matmul(alone, Tensor.wrap(Arrays.copyOfRange(x, r * n, (r + 1) * n), 1, n), w, 1);
+                    assertArrayEquals(alone.row(0), b1.row(r), 0f, type + " row " + r + " in a batch of " + batch);
+                    assertArrayEquals(alone.row(0), b2.row(r), 0f, type + " row " + r + " in a batch of " + batch + " on two threads");
+                }
+            }
+        }
+    }
+
+    @Test
+    void blockTypesRefuseRowsThatAreNotWholeBlocks() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(1024);
+            TandemException e = assertThrows(TandemException.class, () -> Tensor.of(seg, DType.Q8_0, 2, 40));
+            assertEquals(true, e.getMessage().contains("whole blocks of 32"), e.getMessage());
+        }
+    }
+}
