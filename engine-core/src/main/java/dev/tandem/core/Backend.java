@@ -30,6 +30,9 @@ public interface Backend extends AutoCloseable {
     /** {@code x[r] += y[r]}. */
     void add(Tensor x, Tensor y, int rows);
 
+    /** {@code x[r] += bias} (a 1 x cols tensor) for every row. */
+    void addBias(Tensor x, Tensor bias, int rows);
+
     /** Copies {@code rows} rows of src starting at srcRow into dst starting at dstRow. */
     void copyRows(Tensor src, int srcRow, Tensor dst, int dstRow, int rows);
 

@@ -9,19 +9,35 @@ public final class RopeTable {
     private final int maxPositions;
     private final float[] cos;
     private final float[] sin;
+    private final boolean halfSplit;
 
+    /** Adjacent pairs, no scaling (llama2.c). */
     public RopeTable(int headSize, int maxPositions, float theta) {
+        this(headSize, maxPositions, Rope.adjacent(theta));
+    }
+
+    public RopeTable(int headSize, int maxPositions, Rope rope) {
         if (headSize % 2 != 0) {
             throw new TandemException("head size " + headSize + " is odd; RoPE rotates pairs");
         }
         this.headSize = headSize;
         this.maxPositions = maxPositions;
+        this.halfSplit = rope.halfSplit();
+        float theta = rope.theta();
+        float[] factors = rope.freqFactors();
         int half = headSize / 2;
+        if (factors != null && factors.length != half) {
+            throw new TandemException("rope has " + factors.length + " frequency factors for a head size of " + headSize
+                    + " (needs " + half + ")");
+        }
         this.cos = new float[maxPositions * half];
         this.sin = new float[maxPositions * half];
         for (int pos = 0; pos < maxPositions; pos++) {
             for (int i = 0; i < half; i++) {
                 float freq = (float) (1.0 / Math.pow(theta, (2 * i) / (float) headSize));
+                if (factors != null) {
+                    freq /= factors[i];
+                }
                 float angle = pos * freq;
                 cos[pos * half + i] = (float) Math.cos(angle);
                 sin[pos * half + i] = (float) Math.sin(angle);
@@ -31,6 +47,11 @@ public final class RopeTable {
 
     public int headSize() {
         return headSize;
+    }
+
+    /** Whether pair i is {@code (x[i], x[i + headSize/2])} rather than {@code (x[2i], x[2i+1])}. */
+    public boolean halfSplit() {
+        return halfSplit;
     }
 
     public int maxPositions() {

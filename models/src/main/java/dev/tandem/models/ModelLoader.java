@@ -11,7 +11,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
-/** Opens a model file, recognising its format by its first bytes. */
+/** Opens a model: a GGUF file, a Hugging Face folder (config.json + safetensors) or a llama2.c checkpoint. */
 public final class ModelLoader {
     private ModelLoader() {}
 
@@ -20,11 +20,14 @@ public final class ModelLoader {
             throw new TandemException("model file not found: " + path);
         }
         if (Files.isDirectory(path)) {
-            throw new TandemException("model path " + path + " is a directory; Hugging Face folders are not supported yet (llama2.c .bin files are)");
+            return dev.tandem.models.hf.HfModel.load(path);
         }
         byte[] head = readHead(path, 4);
         if (head.length == 4 && "GGUF".equals(new String(head, StandardCharsets.ISO_8859_1))) {
-            throw new TandemException("model file " + path + " is GGUF, which this version cannot read yet (llama2.c .bin files are supported)");
+            return dev.tandem.models.gguf.GgufModel.load(path);
+        }
+        if (path.getFileName().toString().endsWith(".safetensors")) {
+            throw new TandemException("model file " + path + " is a safetensors file; pass its folder (with config.json) instead");
         }
         return Llama2cCheckpoint.load(path);
     }

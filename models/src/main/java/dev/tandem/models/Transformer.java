@@ -62,7 +62,7 @@ public final class Transformer {
         this.w = model.weights();
         this.backend = backend;
         this.cache = new KvCache(backend, c, layers, maxBatch);
-        this.rope = new RopeTable(c.headSize(), c.contextLength(), c.ropeTheta());
+        this.rope = new RopeTable(c.headSize(), c.contextLength(), c.rope());
         this.shape = c.attentionShape();
         this.x = backend.allocate(maxBatch, c.dim());
         this.xb = backend.allocate(maxBatch, c.dim());
@@ -150,6 +150,11 @@ public final class Transformer {
             backend.matmul(q, xb, lw.wq(), rows);
             backend.matmul(k, xb, lw.wk(), rows);
             backend.matmul(v, xb, lw.wv(), rows);
+            if (lw.bq() != null) {
+                backend.addBias(q, lw.bq(), rows);
+                backend.addBias(k, lw.bk(), rows);
+                backend.addBias(v, lw.bv(), rows);
+            }
             backend.rope(q, rows, c.dim(), positions, rope);
             backend.rope(k, rows, c.kvDim(), positions, rope);
             backend.storeKv(cache.keys(l), cache.values(l), k, v, cached, rows);

@@ -67,7 +67,7 @@ class GoldenForwardTest {
         }
     }
 
-    private static void assertLogitsClose(JsonNode g, ForwardResult r, int rows, int firstPosition) {
+    static void assertLogitsClose(JsonNode g, ForwardResult r, int rows, int firstPosition) {
         for (int row = 0; row < rows; row++) {
             int p = firstPosition + row;
             JsonNode expected = g.get("logits").get(p);

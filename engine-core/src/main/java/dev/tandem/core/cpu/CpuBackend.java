@@ -145,6 +145,21 @@ public final class CpuBackend implements Backend {
                 throw new TandemException("position " + pos + " is outside the context of " + table.maxPositions());
             }
             int base = r * stride;
+            if (table.halfSplit()) {
+                int half = hs / 2;
+                for (int h = 0; h < cols; h += hs) {
+                    for (int i = 0; i < half; i++) {
+                        float c = table.cos(pos, i);
+                        float s = table.sin(pos, i);
+                        int a0 = base + h + i, a1 = a0 + half;
+                        float v0 = a[a0];
+                        float v1 = a[a1];
+                        a[a0] = v0 * c - v1 * s;
+                        a[a1] = v0 * s + v1 * c;
+                    }
+                }
+                continue;
+            }
             for (int i = 0; i < cols; i += 2) {
                 int pair = (i % hs) / 2;
                 float c = table.cos(pos, pair);
@@ -186,6 +201,18 @@ public final class CpuBackend implements Backend {
         }
         for (; i < n; i++) {
             a[i] += b[i];
+        }
+    }
+
+    @Override
+    public void addBias(Tensor x, Tensor bias, int rows) {
+        float[] a = heap(x);
+        float[] b = bias.row(0);
+        int n = x.cols();
+        for (int r = 0; r < rows; r++) {
+            for (int i = 0; i < n; i++) {
+                a[r * n + i] += b[i];
+            }
         }
     }
 

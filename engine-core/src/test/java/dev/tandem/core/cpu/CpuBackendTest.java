@@ -117,6 +117,29 @@ class CpuBackendTest {
     }
 
     @Test
+    void halfSplitRopeRotatesFirstWithMiddleAndScalesFrequencies() {
+        RopeTable table = new RopeTable(4, 8, new dev.tandem.core.Rope(10000f, true, new float[] {1f, 4f}));
+        try (CpuBackend cpu = new CpuBackend(1)) {
+            Tensor x = Tensor.wrap(new float[] {1, 1, 0, 0}, 1, 4); // pairs (x0, x2) and (x1, x3)
+            cpu.rope(x, 1, 4, new int[] {3}, table);
+            assertEquals(Math.cos(3), x.get(0, 0), 1e-6);
+            assertEquals(Math.sin(3), x.get(0, 2), 1e-6);
+            assertEquals(Math.cos(3 / 100.0 / 4), x.get(0, 1), 1e-6);
+            assertEquals(Math.sin(3 / 100.0 / 4), x.get(0, 3), 1e-6);
+        }
+    }
+
+    @Test
+    void llama3FactorsKeepShortWavelengthsAndSlowLongOnes() {
+        float[] f = dev.tandem.core.Rope.llama3Factors(128, 500000f, 8f, 1f, 4f, 8192);
+        assertEquals(1f, f[0], 0f);
+        assertEquals(8f, f[63], 0f);
+        for (int i = 1; i < 64; i++) {
+            assertEquals(true, f[i] >= f[i - 1], "factors grow with wavelength");
+        }
+    }
+
+    @Test
     void treeMaskRejectsParentsThatDoNotComeFirst() {
         assertThrows(TandemException.class, () -> TreeMask.of(new int[] {-1, 1}));
         assertThrows(TandemException.class, () -> TreeMask.of(new int[] {0}));

@@ -1,0 +1,53 @@
+package dev.tandem.models.convert;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Tensor;
+import dev.tandem.models.LlamaConfig;
+import dev.tandem.models.Model;
+import dev.tandem.models.gguf.GgufWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.function.LongConsumer;
+
+/**
+ * Writes a model as GGUF the way llama.cpp's converters do: architecture "llama" with adjacent RoPE pairs
+ * (query/key rows permuted when the source is half-split), or "qwen2" kept half-split; Llama 3 frequency
+ * factors as {@code rope_freqs.weight}; the tokenizer embedded as {@code tokenizer.ggml.*} metadata.
+ */
+public final class GgufExport {
+    private GgufExport() {}
+
+    /** Returns the writer, ready to {@link GgufWriter#write}; {@code dtype} null keeps each tensor's type. */
+    public static GgufWriter plan(Model m, Map<String, Object> tokenizerMetadata, DType dtype) {
+        LlamaConfig c = m.config();
+        String arch = c.architecture();
+        boolean halfSplit = arch.equals("qwen2");
+        GgufWriter w = new GgufWriter()
+                .put("general.architecture", arch)
+                .put("general.name", m.name())
+                .put(arch + ".context_length", c.contextLength())
+                .put(arch + ".embedding_length", c.dim())
+                .put(arch + ".block_count", c.layers())
+                .put(arch + ".feed_forward_length", c.hiddenDim())
+                .put(arch + ".attention.head_count", c.heads())
+                .put(arch + ".attention.head_count_kv", c.kvHeads())
+                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps())
+                .put(arch + ".rope.freq_base", c.ropeTheta())
+                .put(arch + ".rope.dimension_count", c.headSize())
+                .putAll(tokenizerMetadata);
+        for (ModelTensors.Entry e : ModelTensors.of(m)) {
+            ExportTensor t = ModelTensors.export(e, c, halfSplit, dtype);
+            w.tensor(t.name(), t.rows(), t.cols(), t.target(), t::fill);
+        }
+        float[] factors = c.rope().freqFactors();
+        if (factors != null) {
+            ExportTensor t = new ExportTensor("rope_freqs.weight", Tensor.wrap(factors.clone(), 1, factors.length), null, DType.F32, true);
+            w.tensor(t.name(), 1, factors.length, DType.F32, t::fill);
+        }
+        return w;
+    }
+
+    public static void write(Model m, Map<String, Object> tokenizerMetadata, DType dtype, Path out, LongConsumer progress) {
+        plan(m, tokenizerMetadata, dtype).write(out, progress);
+    }
+}
