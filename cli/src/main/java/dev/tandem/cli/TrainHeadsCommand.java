@@ -144,32 +144,4 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
         }
         return 0;
     }
-
-    /** A one-line progress bar redrawn in place at most five times a second. */
-    static final class ProgressBar {
-        private final PrintStream err;
-        private final String label;
-        private long lastDraw;
-
-        ProgressBar(PrintStream err, String label) {
-            this.err = err;
-            this.label = label;
-        }
-
-        void show(double fraction, String detail) {
-            long now = System.nanoTime();
-            if (now - lastDraw < 200_000_000L && fraction < 1) {
-                return;
-            }
-            lastDraw = now;
-            int filled = (int) Math.round(Math.min(1, fraction) * 30);
-            err.print("\r" + label + " [" + "#".repeat(filled) + ".".repeat(30 - filled) + "] "
-                    + String.format(Locale.ROOT, "%3.0f%%  ", fraction * 100) + detail + "   ");
-            err.flush();
-        }
-
-        void done() {
-            err.println();
-        }
-    }
 }

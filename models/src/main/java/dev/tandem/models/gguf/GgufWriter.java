@@ -25,7 +25,8 @@ import java.util.function.LongConsumer;
  * Writes GGUF v3. Metadata values map to the types llama.cpp expects: Integer to UINT32 (INT32 when negative),
  * Long to UINT64, Float to FLOAT32, Double to FLOAT64, Boolean, String, and Lists of one of those (a List of
  * Integer becomes an INT32 array, as token types are). Tensor data is written straight into the mapped output
- * through each tensor's filler; the file appears under its name only once complete.
+ * through each tensor's filler (which may split its segment over threads); the file appears under its name
+ * only once complete.
  */
 public final class GgufWriter {
     static final long ALIGNMENT = 32;
@@ -88,7 +89,7 @@ public final class GgufWriter {
         long total = dataStart + offset;
         Path tmp = out.resolveSibling(out.getFileName() + ".partial");
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofConfined()) {
+                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
             ch.write(ByteBuffer.wrap(head.toByteArray()));
             MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
             long done = 0;
