@@ -13,10 +13,12 @@ public final class Main {
             case "ar" -> ArThroughput.main(rest);
             case "methods" -> MethodTable.main(rest);
             case "verify-cost" -> VerifyCost.main(rest);
+            case "tokenize" -> TokenizerThroughput.main(rest);
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
-                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]");
+                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]\n"
+                        + "       tandem bench tokenize [--lengths 1000,4000,16000,64000] [--baseline-max 16000] [--seconds 2]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }
