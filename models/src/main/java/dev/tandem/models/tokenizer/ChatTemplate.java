@@ -18,8 +18,9 @@ import java.util.Locale;
  *   <li>{@code zephyr} (TinyLlama chat): {@code <|system|>\ntext</s>\n<|user|>\ntext</s>\n<|assistant|>\n}
  *   <li>{@code mistral}: {@code <s>[INST] user [/INST]reply</s>[INST] ...}; no system role, so a system
  *       message goes before the first user message, separated by a blank line
- *   <li>{@code raw}: no markup; the turns' texts joined by newlines and the model continues the text. For
- *       models without a chat template (base models such as stories260K).
+ *   <li>{@code raw}: no markup, for models without a chat template (base models such as stories260K): the
+ *       model continues the text; a reply follows its prompt directly, the next user or system text starts
+ *       a new line.
  * </ul>
  * Markup is rendered as {@link PromptPart#markup} parts (their special-token text becomes special tokens)
  * and message text as {@link PromptPart#content}.
@@ -148,7 +149,8 @@ public final class ChatTemplate {
             }
             case "raw" -> {
                 for (int i = 0; i < m.size(); i++) {
-                    out.add(PromptPart.content((i > 0 ? "\n" : "") + m.get(i).content()));
+                    boolean continues = i == 0 || m.get(i).role().equals("assistant");
+                    out.add(PromptPart.content((continues ? "" : "\n") + m.get(i).content()));
                 }
             }
             default -> throw new IllegalStateException(family);

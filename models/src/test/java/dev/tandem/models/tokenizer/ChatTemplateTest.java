@@ -64,7 +64,8 @@ class ChatTemplateTest {
 
     @Test
     void raw() {
-        assertEquals("Be brief.\n Hi there \nHello! \n2+2?", render("raw", CONVERSATION));
+        // a reply continues the text it answers; other turns start on a new line
+        assertEquals("Be brief.\n Hi there Hello! \n2+2?", render("raw", CONVERSATION));
     }
 
     @Test
