@@ -16,7 +16,9 @@ import java.util.stream.IntStream;
  * the text starts as one symbol per code point, then the adjacent pair whose concatenation is the
  * best-scoring normal piece is merged, again and again (leftmost on ties), as SentencePiece, llama.cpp and
  * llama2.c do. A code point without a piece becomes its UTF-8 bytes' {@code <0xXX>} tokens (byte fallback),
- * or the unknown token when the vocabulary has no byte tokens.
+ * or the unknown token when the vocabulary has no byte tokens; like llama2.c and Hugging Face (and unlike
+ * llama.cpp, which falls back after merging) such a code point takes no part in merges, which matters only
+ * for vocabularies with pieces that contain characters that are not pieces themselves.
  */
 public final class SentencePieceBpe extends BpeTokenizer {
     /** SentencePiece's visible space. */
