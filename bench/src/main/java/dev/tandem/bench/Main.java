@@ -14,11 +14,13 @@ public final class Main {
             case "methods" -> MethodTable.main(rest);
             case "verify-cost" -> VerifyCost.main(rest);
             case "matmul" -> MatmulBandwidth.main(rest);
+            case "tokenize" -> TokenizerThroughput.main(rest);
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]\n"
-                        + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]");
+                        + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]\n"
+                        + "       tandem bench tokenize [--lengths 1000,4000,16000,64000] [--baseline-max 16000] [--seconds 2]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }

@@ -151,7 +151,8 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
     private void run(Generator generator, Tokenizer tokenizer, int[] promptTokens, GenerationRequest request) {
         TokenStream stream = TokenStream.NONE;
         if (!json) {
-            out.print(TextStream.decodeAll(tokenizer, tokenizer.bos(), tail(promptTokens)));
+            boolean bos = promptTokens[0] == tokenizer.bos(); // tokenizers whose model adds no BOS (Qwen2) leave it out
+            out.print(TextStream.decodeAll(tokenizer, bos ? tokenizer.bos() : -1, bos ? tail(promptTokens) : promptTokens));
             out.flush();
             stream = text -> {
                 out.print(text);

@@ -4,10 +4,10 @@ import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.cuda.CudaAvailability;
-import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.Tokenizers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
@@ -21,7 +21,8 @@ final class ModelOptions {
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
-            description = "Tokenizer file. Default: tokenizer.bin or tok<vocab>.bin beside the model.")
+            description = "Tokenizer: a llama2.c .bin file, a Hugging Face tokenizer.json, or a folder holding one. "
+                    + "Default: tokenizer.bin, tok<vocab>.bin or tokenizer.json beside the model.")
     Path tokenizer;
 
     @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to run (default: ${DEFAULT-VALUE}).")
@@ -51,7 +52,7 @@ final class ModelOptions {
         Path path = tokenizer;
         if (path == null) {
             Path dir = m.path().toAbsolutePath().getParent();
-            for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin"}) {
+            for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin", "tokenizer.json"}) {
                 Path p = dir.resolve(name);
                 if (Files.exists(p)) {
                     path = p;
@@ -59,11 +60,11 @@ final class ModelOptions {
                 }
             }
             if (path == null) {
-                throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin and tok"
-                        + m.config().vocabSize() + ".bin); pass --tokenizer PATH");
+                throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin, tok"
+                        + m.config().vocabSize() + ".bin and tokenizer.json); pass --tokenizer PATH");
             }
         }
-        return Llama2cTokenizer.load(path, m.config().vocabSize());
+        return Tokenizers.load(path, m.config().vocabSize());
     }
 
     Backend backend() {

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Collects accepted tokens for every decoding method and decides when to stop: at BOS/EOS (not
- * emitted), at a stop string (cut from the text) or at max new tokens. Streams text as it becomes final,
+ * Collects accepted tokens for every decoding method and decides when to stop: at BOS/EOS or a chat
+ * model's end-of-turn token ({@link Tokenizer#isEndOfGeneration}; not emitted), at a stop string (cut from the text) or at max new tokens. Streams text as it becomes final,
  * holding back a tail that could still grow into a stop string.
  */
 public final class OutputTracker {
@@ -35,7 +35,7 @@ public final class OutputTracker {
         if (stopReason != null) {
             return false;
         }
-        if (token == tokenizer.bos() || token == tokenizer.eos()) {
+        if (tokenizer.isEndOfGeneration(token)) {
             stopReason = StopReason.END_OF_SEQUENCE;
             finish();
             return false;

@@ -4,7 +4,7 @@ package dev.tandem.decoding;
 public enum StopReason {
     /** max new tokens reached */
     LENGTH,
-    /** the model produced BOS or EOS */
+    /** the model produced BOS, EOS or an end-of-turn token */
     END_OF_SEQUENCE,
     /** the text contains a stop string */
     STOP_STRING,

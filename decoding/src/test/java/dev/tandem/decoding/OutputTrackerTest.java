@@ -49,6 +49,25 @@ class OutputTrackerTest {
     }
 
     @Test
+    void stopsAtTheTokenizersEndOfTurnTokens() {
+        Tokenizer chat = new Tokenizer() {
+            public int vocabSize() { return TOY.vocabSize(); }
+            public int bos() { return 1; }
+            public int eos() { return 2; }
+            public int[] encode(String text, boolean bos, boolean eos) { throw new UnsupportedOperationException(); }
+            public byte[] decode(int prev, int token) { return TOY.decode(prev, token); }
+            public String piece(int token) { return TOY.piece(token); }
+            @Override public boolean isEndOfGeneration(int token) { return token == 8 || token == 2; }
+        };
+        StringBuilder s = new StringBuilder();
+        OutputTracker t = new OutputTracker(chat, 1, new GenerationRequest(new int[] {1}, 10, SamplingParams.GREEDY), s::append);
+        assertTrue(t.accept(3));
+        assertFalse(t.accept(8)); // "!" plays an end-of-turn marker here
+        assertEquals(StopReason.END_OF_SEQUENCE, t.stopReason());
+        assertEquals("Hello", s.toString());
+    }
+
+    @Test
     void stopStringIsCutAndItsPrefixNeverStreamed() {
         StringBuilder s = new StringBuilder();
         OutputTracker t = tracker(10, List.of(" STOP"), s);

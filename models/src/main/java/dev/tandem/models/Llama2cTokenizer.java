@@ -104,6 +104,20 @@ public final class Llama2cTokenizer implements Tokenizer {
         return new String(pieces[token], StandardCharsets.UTF_8);
     }
 
+    /** The merge score of a token (higher merges first). */
+    public float score(int token) {
+        return scores[token];
+    }
+
+    @Override
+    public int tokenId(String piece) {
+        return lookup(piece.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private int lookup(byte[] bytes) {
+        return lookup(bytes, bytes.length);
+    }
+
     private int lookup(byte[] bytes, int len) {
         Integer id = ids.get(new String(bytes, 0, len, StandardCharsets.ISO_8859_1));
         return id == null ? -1 : id;

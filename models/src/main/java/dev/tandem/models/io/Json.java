@@ -185,6 +185,76 @@ public final class Json {
         }
     }
 
+    /**
+     * {@code value} as indented JSON: maps (keys in their iteration order), lists, strings, numbers
+     * (integral ones without a fraction), booleans and null.
+     */
+    public static String write(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, 0);
+        return sb.append('\n').toString();
+    }
+
+    private static void write(StringBuilder sb, Object v, int depth) {
+        if (depth > MAX_DEPTH) {
+            throw new TandemException("cannot write JSON nested deeper than " + MAX_DEPTH);
+        }
+        switch (v) {
+            case null -> sb.append("null");
+            case String s -> sb.append(quote(s));
+            case Boolean b -> sb.append(b);
+            case Integer n -> sb.append(n);
+            case Long n -> sb.append(n);
+            case Number n -> {
+                double d = n.doubleValue();
+                if (!Double.isFinite(d)) {
+                    throw new TandemException("cannot write " + d + " as JSON");
+                }
+                sb.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d));
+            }
+            case Map<?, ?> m -> {
+                if (m.isEmpty()) {
+                    sb.append("{}");
+                    return;
+                }
+                sb.append('{');
+                String sep = "\n";
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    sb.append(sep);
+                    indent(sb, depth + 1);
+                    sb.append(quote(String.valueOf(e.getKey()))).append(": ");
+                    write(sb, e.getValue(), depth + 1);
+                    sep = ",\n";
+                }
+                sb.append('\n');
+                indent(sb, depth);
+                sb.append('}');
+            }
+            case List<?> l -> {
+                if (l.isEmpty()) {
+                    sb.append("[]");
+                    return;
+                }
+                sb.append('[');
+                String sep = "\n";
+                for (Object o : l) {
+                    sb.append(sep);
+                    indent(sb, depth + 1);
+                    write(sb, o, depth + 1);
+                    sep = ",\n";
+                }
+                sb.append('\n');
+                indent(sb, depth);
+                sb.append(']');
+            }
+            default -> throw new TandemException("cannot write a " + v.getClass().getSimpleName() + " as JSON");
+        }
+    }
+
+    private static void indent(StringBuilder sb, int depth) {
+        sb.append("  ".repeat(depth));
+    }
+
     /** A JSON string literal. */
     public static String quote(String v) {
         StringBuilder sb = new StringBuilder("\"");

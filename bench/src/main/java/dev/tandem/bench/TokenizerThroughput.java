@@ -1,0 +1,146 @@
+package dev.tandem.bench;
+
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.ByteLevelBpe;
+import dev.tandem.models.tokenizer.PreTokenizer;
+import dev.tandem.models.tokenizer.SentencePieceBpe;
+import dev.tandem.models.tokenizer.SpecialTokens;
+import dev.tandem.models.tokenizer.TokenType;
+import dev.tandem.models.tokenizer.Vocabulary;
+import dev.tandem.models.io.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Encoding speed: llama2.c's tokenizer (a full rescan per merge: quadratic in the text) against the
+ * SentencePiece BPE with its merge queue on the same vocabulary (same tokens, checked), and byte-level BPE
+ * with merges learned from the same text. Texts are the golden stories repeated to each length.
+ */
+public final class TokenizerThroughput {
+    private TokenizerThroughput() {}
+
+    public static void main(String[] args) {
+        Path shared = BenchPaths.defaultModel().getParent().getParent().getParent();
+        Path tok = Path.of(ArThroughput.arg(args, "--tokenizer", shared.resolve("models/stories260k/tok512.bin").toString()));
+        int[] lengths = Arrays.stream(ArThroughput.arg(args, "--lengths", "1000,4000,16000,64000").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        int baselineMax = Integer.parseInt(ArThroughput.arg(args, "--baseline-max", "16000"));
+        double seconds = Double.parseDouble(ArThroughput.arg(args, "--seconds", "2"));
+        String corpus = corpus(shared.resolve("golden/stories260k"));
+        Llama2cTokenizer llama2c = Llama2cTokenizer.load(tok, 0);
+        SentencePieceBpe spm = SentencePieceBpe.fromLlama2c(llama2c);
+        ByteLevelBpe byteLevel = learnByteLevel(corpus, 1000);
+
+        System.out.printf(Locale.ROOT, "Encoding speed, median of runs over %.0f s per cell after as long a warm-up (text: the golden "
+                + "stories repeated)%n", seconds);
+        System.out.println("| characters | llama2.c tokenizer ms | SentencePiece BPE ms | ratio | byte-level BPE ms (1000 merges) |");
+        System.out.println("|---:|---:|---:|---:|---:|");
+        for (int n : lengths) {
+            String text = corpus.repeat(n / corpus.length() + 1).substring(0, n);
+            double base = Double.NaN;
+            if (n <= baselineMax) {
+                if (!Arrays.equals(llama2c.encode(text, true, false), spm.encode(text, true, false))) {
+                    throw new IllegalStateException("the two tokenizers disagree on a text of " + n + " characters");
+                }
+                base = millis(llama2c, text, seconds);
+            }
+            double fast = millis(spm, text, seconds);
+            double bl = millis(byteLevel, text, seconds);
+            System.out.printf(Locale.ROOT, "| %d | %s | %.3f | %s | %.3f |%n", n, Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.3f", base),
+                    fast, Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.1fx", base / fast), bl);
+        }
+    }
+
+    /** Median milliseconds of one encode, after warming up for {@code seconds}. */
+    private static double millis(Tokenizer t, String text, double seconds) {
+        long warm = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < warm) {
+            t.encode(text, true, false);
+        }
+        List<Double> runs = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < end || runs.size() < 3) {
+            long t0 = System.nanoTime();
+            t.encode(text, true, false);
+            runs.add((System.nanoTime() - t0) / 1e6);
+        }
+        runs.sort(null);
+        return runs.get(runs.size() / 2);
+    }
+
+    private static String corpus(Path goldenDir) {
+        StringBuilder sb = new StringBuilder();
+        try (Stream<Path> files = Files.list(goldenDir)) {
+            for (Path p : files.sorted().toList()) {
+                Object text = ((Map<?, ?>) Json.parse(Files.readString(p, StandardCharsets.UTF_8))).get("text");
+                sb.append(text).append("\n\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sb.toString();
+    }
+
+    /** GPT-2-style byte-level BPE trained on {@code text}: the most frequent adjacent pair merges, {@code merges} times. */
+    static ByteLevelBpe learnByteLevel(String text, int merges) {
+        List<String> pieces = new ArrayList<>();
+        int n = 0;
+        for (int b = 0; b < 256; b++) {
+            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+            pieces.add(String.valueOf(printable ? (char) b : (char) (256 + n++)));
+        }
+        Map<List<String>, Integer> words = new HashMap<>();
+        for (String w : PreTokenizer.named("gpt2").split(text)) {
+            List<String> sym = new ArrayList<>();
+            for (byte b : w.getBytes(StandardCharsets.UTF_8)) {
+                sym.add(pieces.get(b & 0xFF));
+            }
+            words.merge(sym, 1, Integer::sum);
+        }
+        List<ByteLevelBpe.Merge> rules = new ArrayList<>();
+        for (int m = 0; m < merges; m++) {
+            Map<ByteLevelBpe.Merge, Integer> counts = new LinkedHashMap<>();
+            words.forEach((sym, c) -> {
+                for (int i = 0; i + 1 < sym.size(); i++) {
+                    counts.merge(new ByteLevelBpe.Merge(sym.get(i), sym.get(i + 1)), c, Integer::sum);
+                }
+            });
+            ByteLevelBpe.Merge best = counts.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(null);
+            if (best == null) {
+                break;
+            }
+            rules.add(best);
+            pieces.add(best.left() + best.right());
+            Map<List<String>, Integer> next = new HashMap<>();
+            words.forEach((sym, c) -> {
+                List<String> out = new ArrayList<>();
+                for (int i = 0; i < sym.size(); i++) {
+                    if (i + 1 < sym.size() && sym.get(i).equals(best.left()) && sym.get(i + 1).equals(best.right())) {
+                        out.add(best.left() + best.right());
+                        i++;
+                    } else {
+                        out.add(sym.get(i));
+                    }
+                }
+                next.merge(out, c, Integer::sum);
+            });
+            words = next;
+        }
+        List<TokenType> types = new ArrayList<>();
+        pieces.forEach(p -> types.add(TokenType.NORMAL));
+        return new ByteLevelBpe(new Vocabulary(pieces, types), rules, new SpecialTokens(-1, -1, -1, -1, false, false),
+                PreTokenizer.named("gpt2"), ByteLevelBpe.Options.DEFAULT, null);
+    }
+}

@@ -1,0 +1,251 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.GenerationStats;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.StopReason;
+import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Model;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import dev.tandem.models.tokenizer.ChatMessage;
+import dev.tandem.models.tokenizer.ChatTemplate;
+import dev.tandem.models.tokenizer.PromptPart;
+import dev.tandem.models.tokenizer.SentencePieceBpe;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "chat", mixinStandardHelpOptions = true,
+        description = {"Chat with a model: each line you type is a user turn; the reply streams back and the "
+                + "conversation is kept (commands: /reset, /exit). With --message, the given turns run without input "
+                + "(also: pipe lines into stdin). The prompt format comes from the model's chat template, or --template."})
+final class ChatCommand implements Callable<Integer>, Main.Streams {
+    static final int DEFAULT_MAX_NEW_TOKENS = 256;
+
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--system", paramLabel = "TEXT", description = "System message that opens the conversation.")
+    String system;
+
+    @Option(names = "--template", paramLabel = "NAME",
+            description = "Prompt format: llama2, llama3, chatml (qwen2 adds Qwen's default system message), zephyr, mistral "
+                    + "or raw (default: from the model's chat template; raw when it has none).")
+    String template;
+
+    @Option(names = "--message", paramLabel = "TEXT", description = "A user turn (repeatable): run these and exit instead of reading stdin.")
+    List<String> messages = new ArrayList<>();
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Most tokens per reply (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
+    Integer maxNewTokens;
+
+    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE}).")
+    float topP;
+
+    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
+    int topK;
+
+    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P x the top probability, 0 = off (default: ${DEFAULT-VALUE}).")
+    float minP;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock).")
+    Long seed;
+
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--draft-length", paramLabel = "N", description = "Most draft tokens per step (the method's default when not given).")
+    Integer draftLength;
+
+    @Option(names = "--draft-layers", paramLabel = "K[,K...]", split = ",",
+            description = "draft/csd: self-drafts made of the target's first K layers, largest first.")
+    List<Integer> draftLayers = new ArrayList<>();
+
+    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
+    Path heads;
+
+    @Option(names = "--stats", description = "After each reply, print its decoding figures to stderr.")
+    boolean stats;
+
+    private PrintStream out = System.out;
+    private PrintStream err = System.err;
+
+    @Override
+    public void streams(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() {
+        Methods.check(method);
+        if (template != null) {
+            ChatTemplate.named(template); // a bad name fails before the model loads
+        }
+        if (draftLength != null && draftLength < 1) {
+            throw new TandemException("--draft-length must be >= 1, got " + draftLength);
+        }
+        if (maxNewTokens != null && maxNewTokens < 1) {
+            throw new TandemException("--max-new-tokens must be >= 1, got " + maxNewTokens);
+        }
+        long baseSeed = seed != null ? seed : System.nanoTime();
+        try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
+            Tokenizer tokenizer = modelOptions.loadTokenizer(model);
+            if (tokenizer instanceof Llama2cTokenizer l) {
+                tokenizer = SentencePieceBpe.fromLlama2c(l); // same encoding, and its <s>/</s> parse as tokens
+            }
+            ChatTemplate format = ChatTemplate.choose(template, tokenizer.chatTemplate());
+            if (template == null && format.family().equals("raw")) {
+                err.println("note: the model has no chat template, so turns are joined as plain text (raw); "
+                        + "choose a format with --template NAME");
+            }
+            MethodOptions d = MethodOptions.defaults();
+            MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, d.maxNgram(), d.lookupCandidates(),
+                    List.of(), draftLayers, d.treeBudget(), d.branching(), d.kMatrix(), d.lenience()).withHeads(heads, d.gateEntropy());
+            Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
+            Conversation c = new Conversation(tokenizer, format, generator, model.config().contextLength(), baseSeed);
+            if (!messages.isEmpty()) {
+                for (String m : messages) {
+                    c.turn(m, false);
+                }
+            } else {
+                readTurns(c);
+            }
+        }
+        return 0;
+    }
+
+    /** Lines from stdin until EOF or /exit; a prompt is shown only when a person is typing. */
+    private void readTurns(Conversation c) {
+        boolean console = System.console() != null;
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        try {
+            while (true) {
+                if (console) {
+                    out.print("> ");
+                    out.flush();
+                }
+                String line = in.readLine();
+                if (line == null || line.strip().equals("/exit") || line.strip().equals("/quit")) {
+                    return;
+                }
+                if (line.strip().equals("/reset")) {
+                    c.reset();
+                    err.println("(conversation cleared)");
+                } else if (!line.isBlank()) {
+                    c.turn(line, true);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The messages so far and how one more turn runs. */
+    private final class Conversation {
+        private final Tokenizer tokenizer;
+        private final ChatTemplate format;
+        private final Generator generator;
+        private final int context;
+        private final long baseSeed;
+        private final List<ChatMessage> history = new ArrayList<>();
+        private final String bosText;
+        private final String eosText;
+        private final List<String> stopStrings = new ArrayList<>();
+        private int turns;
+
+        Conversation(Tokenizer tokenizer, ChatTemplate format, Generator generator, int context, long baseSeed) {
+            this.tokenizer = tokenizer;
+            this.format = format;
+            this.generator = generator;
+            this.context = context;
+            this.baseSeed = baseSeed;
+            this.bosText = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
+            this.eosText = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
+            String endOfTurn = format.endOfTurn(eosText);
+            if (endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0) {
+                stopStrings.add(endOfTurn); // the marker is text here, not one token: stop on its text
+            }
+            reset();
+        }
+
+        void reset() {
+            history.clear();
+            if (system != null) {
+                history.add(ChatMessage.system(system));
+            }
+        }
+
+        /** Runs one user turn; in interactive mode a turn that does not fit is refused and the chat goes on. */
+        void turn(String userText, boolean interactive) {
+            history.add(ChatMessage.user(userText));
+            List<PromptPart> parts = format.render(history, true, bosText, eosText);
+            StringBuilder rendered = new StringBuilder();
+            parts.forEach(p -> rendered.append(p.text()));
+            boolean addBos = !rendered.toString().startsWith(bosText) || tokenizer.tokenId(bosText) < 0;
+            int[] prompt = tokenizer.encodePrompt(parts, addBos);
+            if (prompt.length >= context) {
+                history.remove(history.size() - 1);
+                String msg = "the conversation is now " + prompt.length + " tokens, which does not fit the model's context of "
+                        + context + " tokens" + (interactive ? "; /reset to start over" : "");
+                if (!interactive) {
+                    throw new TandemException(msg);
+                }
+                err.println("error: " + msg);
+                return;
+            }
+            int room = context - prompt.length;
+            int maxNew = Math.min(room, maxNewTokens != null ? maxNewTokens : DEFAULT_MAX_NEW_TOKENS);
+            SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, baseSeed + turns++);
+            GenerationRequest request = new GenerationRequest(prompt, maxNew, sampling, stopStrings);
+            boolean trim = !format.family().equals("raw");
+            boolean[] started = {!trim};
+            TokenStream stream = text -> {
+                if (!started[0]) {
+                    text = text.stripLeading(); // the reply's first token usually carries the space after the cue
+                    if (text.isEmpty()) {
+                        return;
+                    }
+                    started[0] = true;
+                }
+                out.print(text);
+                out.flush();
+            };
+            GenerationResult result = generator.generate(request, stream);
+            out.println();
+            out.flush();
+            history.add(ChatMessage.assistant(trim ? result.text().strip() : result.text()));
+            if (stats) {
+                GenerationStats s = result.stats();
+                err.printf("[%s] prompt %d tokens, reply %d tokens in %.3f s, %.1f tokens/s, mean accepted length %.2f (%s)%n",
+                        generator.method(), prompt.length, s.tokens(), s.seconds(), s.tokensPerSecond(),
+                        s.meanAcceptedLength(), result.stopReason().name().toLowerCase());
+            }
+            if (result.stopReason() == StopReason.LENGTH && maxNew == room) {
+                err.println("note: the reply filled the model's context of " + context + " tokens; /reset to start over");
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tandem.models.tokenizer;
+
+import dev.tandem.core.TandemException;
+import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/** Loads a tokenizer file by its kind: tokenizer.json (or a folder holding one), else a llama2.c tokenizer. */
+public final class Tokenizers {
+    private Tokenizers() {}
+
+    /**
+     * The tokenizer at {@code path} for a model with {@code modelVocab} tokens (0: do not check). A
+     * tokenizer.json smaller than the model's vocabulary is padded with unused entries (models round their
+     * embedding tables up); a larger one is refused.
+     */
+    public static Tokenizer load(Path path, int modelVocab) {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
+        if (Files.isDirectory(path)) {
+            if (!Files.isRegularFile(path.resolve(TokenizerJson.FILE))) {
+                throw new TandemException("no " + TokenizerJson.FILE + " in the folder " + path);
+            }
+            return fit(TokenizerJson.read(path), modelVocab, path);
+        }
+        if (name.endsWith(".json")) {
+            return fit(TokenizerJson.read(path), modelVocab, path);
+        }
+        if (name.endsWith(".gguf")) {
+            throw new TandemException(path + " is a GGUF file: its tokenizer comes with the model (pass it as --model)");
+        }
+        return Llama2cTokenizer.load(path, modelVocab);
+    }
+
+    private static BpeTokenizer fit(BpeTokenizer t, int modelVocab, Path path) {
+        if (modelVocab > 0 && t.vocabSize() > modelVocab) {
+            throw new TandemException("tokenizer " + path + " has " + t.vocabSize() + " tokens but the model's vocabulary has "
+                    + modelVocab + "; they do not belong together");
+        }
+        return modelVocab > 0 ? t.padTo(modelVocab) : t;
+    }
+}
