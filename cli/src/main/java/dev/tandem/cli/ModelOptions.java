@@ -17,7 +17,7 @@ final class ModelOptions {
     static final String DEFAULT_MODEL = "../shared/models/stories260k/stories260K.bin";
 
     @Option(names = "--model", paramLabel = "PATH",
-            description = "Model file (llama2.c .bin). Default: $TANDEM_MODEL, else " + DEFAULT_MODEL + " beside the Tandem checkout.")
+            description = "Model: a GGUF file, a Hugging Face folder or a llama2.c .bin. Default: $TANDEM_MODEL, else " + DEFAULT_MODEL + " beside the Tandem checkout.")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -51,6 +51,10 @@ final class ModelOptions {
     Tokenizer loadTokenizer(Model m) {
         Path path = tokenizer;
         if (path == null) {
+            Tokenizer own = Tokenizers.embedded(m);
+            if (own != null) {
+                return own;
+            }
             Path dir = m.path().toAbsolutePath().getParent();
             for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin", "tokenizer.json"}) {
                 Path p = dir.resolve(name);

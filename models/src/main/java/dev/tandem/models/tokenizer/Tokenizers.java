@@ -16,6 +16,20 @@ public final class Tokenizers {
      * tokenizer.json smaller than the model's vocabulary is padded with unused entries (models round their
      * embedding tables up); a larger one is refused.
      */
+    /**
+     * The tokenizer a model carries: a GGUF file's embedded {@code tokenizer.ggml.*} metadata, or a Hugging Face
+     * folder's tokenizer.json; null for formats without one (llama2.c checkpoints).
+     */
+    public static Tokenizer embedded(dev.tandem.models.Model m) {
+        if (m.metadata().containsKey(GgufTokenizers.MODEL)) {
+            return fit(GgufTokenizers.fromMetadata(m.metadata()), m.config().vocabSize(), m.path());
+        }
+        if (Files.isDirectory(m.path()) && Files.isRegularFile(m.path().resolve(TokenizerJson.FILE))) {
+            return fit(TokenizerJson.read(m.path()), m.config().vocabSize(), m.path());
+        }
+        return null;
+    }
+
     public static Tokenizer load(Path path, int modelVocab) {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(path)) {
