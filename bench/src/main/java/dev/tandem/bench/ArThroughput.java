@@ -69,22 +69,36 @@ public final class ArThroughput {
 
     public static void main(String[] args) {
         Path model = Path.of(arg(args, "--model", BenchPaths.defaultModel().toString()));
-        Path tok = Path.of(arg(args, "--tokenizer", model.resolveSibling("tok512.bin").toString()));
+        String tokArg = arg(args, "--tokenizer", null);
         int tokens = Integer.parseInt(arg(args, "--tokens", "255"));
         double warmup = Double.parseDouble(arg(args, "--warmup-seconds", "5"));
         int runs = Integer.parseInt(arg(args, "--runs", "21"));
         int[] threads = Arrays.stream(arg(args, "--threads", "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
         try (Model m = ModelLoader.load(model)) {
-            Tokenizer tokenizer = Llama2cTokenizer.load(tok, m.config().vocabSize());
-            System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up%n",
-                    m.name(), tokens, runs, warmup);
-            System.out.println("| threads | tokens/s (median) | min | max |");
-            System.out.println("|---:|---:|---:|---:|");
+            Tokenizer embedded = dev.tandem.models.tokenizer.Tokenizers.embedded(m);
+            Tokenizer tokenizer = tokArg == null && embedded != null ? embedded
+                    : Llama2cTokenizer.load(tokArg != null ? Path.of(tokArg) : model.resolveSibling("tok512.bin"), m.config().vocabSize());
+            double gb = weightBytesPerToken(m) / 1e9;
+            System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
+                    m.name(), tokens, runs, warmup, gb);
+            System.out.println("| threads | tokens/s (median) | min | max | weight GB/s |");
+            System.out.println("|---:|---:|---:|---:|---:|");
             for (Figure f : measure(m, tokenizer, threads, tokens, warmup, runs)) {
-                System.out.printf(Locale.ROOT, "| %d | %.0f | %.0f | %.0f |%n", f.threads(), f.medianTokensPerSecond(),
-                        f.minTokensPerSecond(), f.maxTokensPerSecond());
+                System.out.printf(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.1f |%n", f.threads(), f.medianTokensPerSecond(),
+                        f.minTokensPerSecond(), f.maxTokensPerSecond(), f.medianTokensPerSecond() * gb);
             }
         }
+    }
+
+    /** Bytes of the matrices one decoded token reads: every layer's projections and the classifier. */
+    static long weightBytesPerToken(Model m) {
+        long bytes = m.weights().classifier().segment().byteSize();
+        for (dev.tandem.models.LayerWeights l : m.weights().layers()) {
+            for (dev.tandem.core.Tensor t : new dev.tandem.core.Tensor[] {l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()}) {
+                bytes += t.segment().byteSize();
+            }
+        }
+        return bytes;
     }
 
     static String arg(String[] args, String name, String def) {

@@ -45,17 +45,43 @@ final class BlockLoads {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
-    /** Values e..e+L-1 of the Q4_0 block at {@code block}, times its scale {@code d}. */
-    static FloatVector q4(MemorySegment w, long block, int e, FloatVector d) {
-        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e % 16, LE);
-        // a scalar shift, not a choice between two vectors: C2 would box a vector chosen by a branch
-        q = q.lanewise(VectorOperators.LSHR, e >= 16 ? 4 : 0).and((byte) 0x0F).sub((byte) 8);
+    /** Values e..e+L-1 (e < 16) of the Q4_0 block at {@code block}, from the low nibbles, times its scale. */
+    static FloatVector q4Low(MemorySegment w, long block, int e, FloatVector d) {
+        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE).and((byte) 0x0F).sub((byte) 8);
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
-    /** IEEE half values at byte {@code off} (the lanes of {@code m} only; others are 0). */
+    /** Values 16+e..16+e+L-1 of the Q4_0 block at {@code block}, from the high nibbles, times its scale. */
+    static FloatVector q4High(MemorySegment w, long block, int e, FloatVector d) {
+        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE)
+                .lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
+        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+    }
+
+    /** L IEEE half values at byte {@code off}. */
+    static FloatVector f16(MemorySegment w, long off) {
+        return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0));
+    }
+
+    /** The half values at byte {@code off} in the lanes of {@code m}; 0 elsewhere. */
     static FloatVector f16(MemorySegment w, long off, VectorMask<Float> m) {
-        IntVector h = (IntVector) load(w, off, m).convertShape(VectorOperators.S2I, I, 0);
+        return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S)).convertShape(VectorOperators.S2I, I, 0));
+    }
+
+    /** L bfloat16 values at byte {@code off}. */
+    static FloatVector bf16(MemorySegment w, long off) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** The bfloat16 values at byte {@code off} in the lanes of {@code m}; 0 elsewhere. */
+    static FloatVector bf16(MemorySegment w, long off, VectorMask<Float> m) {
+        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S)).convertShape(VectorOperators.S2I, I, 0);
+        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+    }
+
+    /** Sign-extended half bits to floats, exactly (no float subnormal is ever formed). */
+    private static FloatVector halfToFloat(IntVector h) {
         IntVector magnitude = h.and(0x7FFF);
         IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
         // normal numbers: move exponent and mantissa into place and re-bias the exponent by 127 - 15
@@ -66,18 +92,5 @@ final class BlockLoads {
         FloatVector tiny = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
         bits = bits.blend(tiny.reinterpretAsInts(), magnitude.compare(VectorOperators.LT, 0x0400));
         return bits.or(sign).reinterpretAsFloats();
-    }
-
-    /** bfloat16 values at byte {@code off} (the lanes of {@code m} only; others are 0). */
-    static FloatVector bf16(MemorySegment w, long off, VectorMask<Float> m) {
-        IntVector h = (IntVector) load(w, off, m).convertShape(VectorOperators.S2I, I, 0);
-        return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    private static ShortVector load(MemorySegment w, long off, VectorMask<Float> m) {
-        if (m == null) {
-            return ShortVector.fromMemorySegment(S, w, off, LE);
-        }
-        return ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S));
     }
 }

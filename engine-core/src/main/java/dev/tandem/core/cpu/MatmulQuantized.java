@@ -25,7 +25,20 @@ final class MatmulQuantized {
         int s = DecodedMatmul.stride(n);
         float[] buf = new float[4 * s];
         int q = (j1 - j0) / 4;
-        for (int j = j0; j < j0 + q; j++) {
+        // decoding (1-3 rows): weights decoded in registers, no buffer round trip
+        boolean fusedPath = rows < 4 && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
+        int width = type == DType.Q4_0 || type == DType.F16 ? 2 : 4; // weight rows per fused kernel call
+        int qf = (j1 - j0) / width;
+        for (int j = j0; j < j0 + qf && fusedPath; j++) {
+            for (int r = 0; r < rows; r++) {
+                fused(type, out, x, r, w, rowBytes, n, d, j, qf);
+            }
+        }
+        if (fusedPath) {
+            tail(type, out, x, rows, w, rowBytes, n, d, j0 + width * qf, j1, buf);
+            return;
+        }
+        for (int j = j0; j < j0 + q && !fusedPath; j++) {
             for (int g = 0; g < 4; g++) {
                 decodeRow(type, w, (j + g * q) * rowBytes, n, buf, g * s);
             }
@@ -37,11 +50,27 @@ final class MatmulQuantized {
                 DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);
             }
         }
-        for (int j = j0 + 4 * q; j < j1; j++) {
+        tail(type, out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
+    }
+
+    /** Features {@code [j0, j1)} one at a time (the few left over by the grouped loops). */
+    private static void tail(DType type, float[] out, float[] x, int rows, MemorySegment w, long rowBytes, int n, int d,
+                             int j0, int j1, float[] buf) {
+        for (int j = j0; j < j1; j++) {
             decodeRow(type, w, j * rowBytes, n, buf, 0);
             for (int r = 0; r < rows; r++) {
                 out[r * d + j] = DecodedMatmul.dot1(x, r, buf, 0, n);
             }
+        }
+    }
+
+    private static void fused(DType type, float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+        switch (type) {
+            case Q8_0 -> FusedMatmul.q8(out, x, r, w, rowBytes, n, d, j, q);
+            case Q4_0 -> FusedMatmul.q4(out, x, r, w, rowBytes, n, d, j, q);
+            case F16 -> FusedMatmul.f16(out, x, r, w, rowBytes, n, d, j, q);
+            case BF16 -> FusedMatmul.bf16(out, x, r, w, rowBytes, n, d, j, q);
+            case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
         }
     }
 
@@ -52,43 +81,54 @@ final class MatmulQuantized {
             return;
         }
         switch (type) {
-            case Q8_0 -> {
-                for (int blk = 0; blk < n / 32; blk++) {
-                    long o = row + 34L * blk;
-                    FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
-                    for (int e = 0; e < 32; e += L) {
-                        BlockLoads.q8(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
-                    }
-                }
-            }
-            case Q4_0 -> {
-                for (int blk = 0; blk < n / 32; blk++) {
-                    long o = row + 18L * blk;
-                    FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
-                    for (int e = 0; e < 32; e += L) {
-                        BlockLoads.q4(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
-                    }
-                }
-            }
-            case F16 -> {
-                int full = n / L * L;
-                for (int i = 0; i < full; i += L) {
-                    BlockLoads.f16(w, row + 2L * i, null).intoArray(buf, b + i);
-                }
-                if (full < n) {
-                    BlockLoads.f16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
-                }
-            }
-            case BF16 -> {
-                int full = n / L * L;
-                for (int i = 0; i < full; i += L) {
-                    BlockLoads.bf16(w, row + 2L * i, null).intoArray(buf, b + i);
-                }
-                if (full < n) {
-                    BlockLoads.bf16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
-                }
-            }
+            case Q8_0 -> decodeQ8(w, row, n, buf, b);
+            case Q4_0 -> decodeQ4(w, row, n, buf, b);
+            case F16 -> decodeF16(w, row, n, buf, b);
+            case BF16 -> decodeBF16(w, row, n, buf, b);
             case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
+        }
+    }
+
+    // One method per type: each is compiled on its own, within C2's inlining budget.
+
+    private static void decodeQ8(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long o = row + 34L * blk;
+            FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            for (int e = 0; e < 32; e += L) {
+                BlockLoads.q8(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
+            }
+        }
+    }
+
+    private static void decodeQ4(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long o = row + 18L * blk;
+            FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            for (int e = 0; e < 16; e += L) {
+                BlockLoads.q4Low(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
+                BlockLoads.q4High(w, o, e, dv).intoArray(buf, b + 32 * blk + 16 + e);
+            }
+        }
+    }
+
+    private static void decodeF16(MemorySegment w, long row, int n, float[] buf, int b) {
+        int full = n / L * L;
+        for (int i = 0; i < full; i += L) {
+            BlockLoads.f16(w, row + 2L * i).intoArray(buf, b + i);
+        }
+        if (full < n) {
+            BlockLoads.f16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
+        }
+    }
+
+    private static void decodeBF16(MemorySegment w, long row, int n, float[] buf, int b) {
+        int full = n / L * L;
+        for (int i = 0; i < full; i += L) {
+            BlockLoads.bf16(w, row + 2L * i).intoArray(buf, b + i);
+        }
+        if (full < n) {
+            BlockLoads.bf16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
         }
     }
 }
