@@ -20,21 +20,8 @@ public final class GgufExport {
     /** Returns the writer, ready to {@link GgufWriter#write}; {@code dtype} null keeps each tensor's type. */
     public static GgufWriter plan(Model m, Map<String, Object> tokenizerMetadata, DType dtype) {
         LlamaConfig c = m.config();
-        String arch = c.architecture();
-        boolean halfSplit = arch.equals("qwen2");
-        GgufWriter w = new GgufWriter()
-                .put("general.architecture", arch)
-                .put("general.name", m.name())
-                .put(arch + ".context_length", c.contextLength())
-                .put(arch + ".embedding_length", c.dim())
-                .put(arch + ".block_count", c.layers())
-                .put(arch + ".feed_forward_length", c.hiddenDim())
-                .put(arch + ".attention.head_count", c.heads())
-                .put(arch + ".attention.head_count_kv", c.kvHeads())
-                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps())
-                .put(arch + ".rope.freq_base", c.ropeTheta())
-                .put(arch + ".rope.dimension_count", c.headSize())
-                .putAll(tokenizerMetadata);
+        boolean halfSplit = c.architecture().equals("qwen2");
+        GgufWriter w = header(c, m.name()).putAll(tokenizerMetadata);
         for (ModelTensors.Entry e : ModelTensors.of(m)) {
             ExportTensor t = ModelTensors.export(e, c, halfSplit, dtype);
             w.tensor(t.name(), t.rows(), t.cols(), t.target(), t::fill);
@@ -45,6 +32,23 @@ public final class GgufExport {
             w.tensor(t.name(), 1, factors.length, DType.F32, t::fill);
         }
         return w;
+    }
+
+    /** A writer holding the hyper-parameters of {@code c} under llama.cpp's key names. */
+    static GgufWriter header(LlamaConfig c, String name) {
+        String arch = c.architecture();
+        return new GgufWriter()
+                .put("general.architecture", arch)
+                .put("general.name", name)
+                .put(arch + ".context_length", c.contextLength())
+                .put(arch + ".embedding_length", c.dim())
+                .put(arch + ".block_count", c.layers())
+                .put(arch + ".feed_forward_length", c.hiddenDim())
+                .put(arch + ".attention.head_count", c.heads())
+                .put(arch + ".attention.head_count_kv", c.kvHeads())
+                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps())
+                .put(arch + ".rope.freq_base", c.ropeTheta())
+                .put(arch + ".rope.dimension_count", c.headSize());
     }
 
     public static void write(Model m, Map<String, Object> tokenizerMetadata, DType dtype, Path out, LongConsumer progress) {

@@ -41,19 +41,7 @@ public final class SyntheticModel {
     /** A writer for the model; matrices whose rows are not whole blocks of {@code dtype} are F32. */
     public static GgufWriter plan(String shapeName, DType dtype, long seed) {
         LlamaConfig c = shape(shapeName);
-        String arch = "llama";
-        GgufWriter w = new GgufWriter()
-                .put("general.architecture", arch)
-                .put("general.name", "synthetic " + shapeName + " (random weights)")
-                .put(arch + ".context_length", c.contextLength())
-                .put(arch + ".embedding_length", c.dim())
-                .put(arch + ".block_count", c.layers())
-                .put(arch + ".feed_forward_length", c.hiddenDim())
-                .put(arch + ".attention.head_count", c.heads())
-                .put(arch + ".attention.head_count_kv", c.kvHeads())
-                .put(arch + ".attention.layer_norm_rms_epsilon", c.normEps())
-                .put(arch + ".rope.freq_base", c.ropeTheta())
-                .put(arch + ".rope.dimension_count", c.headSize())
+        GgufWriter w = GgufExport.header(c, "synthetic " + shapeName + " (random weights)")
                 .putAll(vocabulary(c.vocabSize()));
         int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
         long[] salt = {seed};
