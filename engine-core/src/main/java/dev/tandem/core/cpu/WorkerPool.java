@@ -26,6 +26,9 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
     private long nextId = 1;
+    // the pool serves one parallel section at a time; a second caller (another sequence's thread) runs its
+    // section on its own thread instead of corrupting the first one's (results are thread-count invariant)
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -45,15 +48,23 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks whose
-     * boundaries are multiples of {@code align}; returns when all chunks are done. Not reentrant: one
-     * caller thread at a time.
+     * boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from
+     * several threads: while one caller's section runs, another's runs whole on its own thread.
      */
     public void parallelFor(int n, int align, RangeBody body) {
         int useful = Math.max(1, Math.min(threads, (n + align - 1) / align));
-        if (useful == 1) {
+        if (useful == 1 || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
+        try {
+            runParallel(n, align, body, useful);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void runParallel(int n, int align, RangeBody body, int useful) {
         AtomicInteger remaining = new AtomicInteger(useful - 1);
         Job j = new Job(nextId++, body, n, useful, align, remaining);
         failure = null;

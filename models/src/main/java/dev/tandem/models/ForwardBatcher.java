@@ -1,0 +1,234 @@
+package dev.tandem.models;
+
+import dev.tandem.core.Backend;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Continuous batching of forward passes. Each sequence keeps running its own decoding loop on its own
+ * thread (any method: its verification batch is a chain or a draft tree); when it calls
+ * {@link Transformer#forward} on a transformer {@linkplain Transformer#batchedBy batched by} this
+ * batcher, the call waits here and joins one {@link MultiSequenceForward} pass with the batches of the
+ * other sequences that are waiting. Sequences join and leave between any two steps.
+ *
+ * <p>Who runs the pass: the caller that completes the batch (flat combining), so a lone sequence runs its
+ * own pass at once with no thread hand-off. A pass starts when every sequence that has {@linkplain #join
+ * joined} is waiting, or when the oldest waiting call has waited {@code maxWait} (a sequence busy drafting
+ * or writing to a slow client must not hold the others back).
+ *
+ * <p>Results are bitwise those of running alone (see {@link MultiSequenceForward}), so batching never
+ * changes what any method outputs.
+ */
+public final class ForwardBatcher {
+    private final Backend backend;
+    private final int maxRows;
+    private final long maxWaitNanos;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ArrayDeque<Call> waiting = new ArrayDeque<>();
+    private int members;
+    private boolean running;
+    private final Map<Object, MultiSequenceForward> passes = new HashMap<>(); // used by the running combiner only
+
+    private final AtomicLong passCount = new AtomicLong();
+    private final AtomicLong rowCount = new AtomicLong();
+    private final AtomicLong sequenceCount = new AtomicLong();
+
+    private static final class Call {
+        final Transformer transformer;
+        final Batch batch;
+        final long since;
+        ForwardResult result;
+        RuntimeException failure;
+        boolean done;
+
+        Call(Transformer transformer, Batch batch) {
+            this.transformer = transformer;
+            this.batch = batch;
+            this.since = System.nanoTime();
+        }
+    }
+
+    /** A sequence's membership: while open, batched passes wait for it (up to the batcher's wait). */
+    public interface Membership extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /** Counters since start: batched passes run, rows they held, and sequence batches they combined. */
+    public record Counters(long passes, long rows, long sequences) {
+        /** Sequences per pass: 1.0 when nothing was combined. */
+        public double meanSequencesPerPass() {
+            return passes == 0 ? 0 : (double) sequences / passes;
+        }
+    }
+
+    /**
+     * @param backend  the backend of every transformer it batches
+     * @param maxRows  most rows in one pass (batches beyond it run in the next pass)
+     * @param maxWait  longest a waiting call holds its pass open for members that have not called yet
+     */
+    public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait) {
+        if (maxRows < 1) {
+            throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
+        }
+        this.backend = backend;
+        this.maxRows = maxRows;
+        this.maxWaitNanos = maxWait.toNanos();
+    }
+
+    /** Registers a sequence that is about to decode; close it when the sequence is done. */
+    public Membership join() {
+        lock.lock();
+        try {
+            members++;
+        } finally {
+            lock.unlock();
+        }
+        return new Membership() {
+            private boolean closed;
+
+            @Override
+            public void close() {
+                lock.lock();
+                try {
+                    if (!closed) {
+                        closed = true;
+                        members--;
+                        changed.signalAll(); // the others may be complete now
+                    }
+                } finally {
+                    lock.unlock();
+                }
+            }
+        };
+    }
+
+    public Counters counters() {
+        return new Counters(passCount.get(), rowCount.get(), sequenceCount.get());
+    }
+
+    /** Passes this batcher can combine: plain batches (no Hidden Transfer injection, no layer capture). */
+    boolean takes(Transformer t, Batch b) {
+        return t.backend() == backend && b.transfer() == null && b.captureLayer() < 0;
+    }
+
+    ForwardResult forward(Transformer t, Batch b) {
+        Call call = new Call(t, b);
+        boolean interrupted = false;
+        lock.lock();
+        try {
+            waiting.add(call);
+            changed.signalAll();
+            while (!call.done) {
+                if (running) {
+                    changed.awaitUninterruptibly();
+                    continue;
+                }
+                long waited = System.nanoTime() - waiting.peekFirst().since;
+                if (waiting.size() >= members || waited >= maxWaitNanos) {
+                    List<Call> pass = take();
+                    running = true;
+                    lock.unlock();
+                    try {
+                        run(pass);
+                    } finally {
+                        lock.lock();
+                        running = false;
+                        for (Call c : pass) {
+                            c.done = true;
+                        }
+                        changed.signalAll();
+                    }
+                } else {
+                    try {
+                        changed.awaitNanos(maxWaitNanos - waited);
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (call.failure != null) {
+            throw call.failure;
+        }
+        return call.result;
+    }
+
+    /** The oldest waiting calls, up to maxRows rows (always at least one call). */
+    private List<Call> take() {
+        List<Call> pass = new ArrayList<>();
+        int rows = 0;
+        while (!waiting.isEmpty()) {
+            Call next = waiting.peekFirst();
+            if (!pass.isEmpty() && rows + next.batch.size() > maxRows) {
+                break;
+            }
+            pass.add(waiting.pollFirst());
+            rows += next.batch.size();
+        }
+        return pass;
+    }
+
+    /** Runs the calls, grouped by model and layer count (a draft model's passes never mix with the target's). */
+    private void run(List<Call> pass) {
+        Map<Object, List<Call>> groups = new HashMap<>();
+        for (Call c : pass) {
+            groups.computeIfAbsent(List.of(c.transformer.model(), c.transformer.layers()), k -> new ArrayList<>()).add(c);
+        }
+        for (Map.Entry<Object, List<Call>> g : groups.entrySet()) {
+            List<Call> calls = g.getValue();
+            Transformer first = calls.get(0).transformer;
+            MultiSequenceForward f = passes.computeIfAbsent(g.getKey(),
+                    k -> new MultiSequenceForward(first.model(), first.layers(), backend));
+            runGroup(f, calls);
+        }
+    }
+
+    private void runGroup(MultiSequenceForward f, List<Call> calls) {
+        Transformer[] ts = new Transformer[calls.size()];
+        Batch[] bs = new Batch[calls.size()];
+        for (int i = 0; i < ts.length; i++) {
+            ts[i] = calls.get(i).transformer;
+            bs[i] = calls.get(i).batch;
+        }
+        try {
+            ForwardResult[] results = f.run(ts, bs);
+            int rows = 0;
+            for (int i = 0; i < ts.length; i++) {
+                calls.get(i).result = results[i];
+                rows += bs[i].size();
+            }
+            passCount.incrementAndGet();
+            rowCount.addAndGet(rows);
+            sequenceCount.addAndGet(ts.length);
+        } catch (RuntimeException e) {
+            if (calls.size() == 1) {
+                calls.get(0).failure = e;
+                return;
+            }
+            // one sequence's bad batch (past its context, say) must fail that sequence only
+            for (Call c : calls) {
+                runGroup(f, List.of(c));
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ForwardBatcher[maxRows=" + maxRows + ", maxWait=" + TimeUnit.NANOSECONDS.toMicros(maxWaitNanos) + "µs]";
+    }
+}
