@@ -35,6 +35,10 @@ public final class OutputTracker {
         if (stopReason != null) {
             return false;
         }
+        if (stream.cancelled()) {
+            cancel();
+            return false;
+        }
         if (token == tokenizer.bos() || token == tokenizer.eos()) {
             stopReason = StopReason.END_OF_SEQUENCE;
             finish();
