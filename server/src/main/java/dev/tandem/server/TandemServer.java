@@ -74,6 +74,10 @@ public final class TandemServer implements AutoCloseable {
         return admission.active();
     }
 
+    Admission admission() {
+        return admission;
+    }
+
     /** Blocks until the server stops. */
     public void join() throws InterruptedException {
         jetty.join();
