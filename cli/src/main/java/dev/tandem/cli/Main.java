@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The {@code tandem} command. */
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM transformer inference with parallel (speculative) decoding.",
-        subcommands = {GenerateCommand.class, LogitsCommand.class, TrainHeadsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {GenerateCommand.class, LogitsCommand.class, TrainHeadsCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

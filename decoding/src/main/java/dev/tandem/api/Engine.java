@@ -219,6 +219,25 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs throwaway generations (plain decoding, alone and {@code parallel} at a time so the batched pass
+     * is compiled too) for about {@code time}. A fresh JVM runs its first generations many times slower
+     * while the JIT compiles the kernels; a server calls this before it takes requests.
+     */
+    public void warmUp(Duration time, int parallel) {
+        long end = System.nanoTime() + time.toNanos();
+        GenerationRequest r = new GenerationRequest(encode(""), Math.min(128, contextLength() - 1), dev.tandem.decoding.SamplingParams.GREEDY);
+        try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < Math.max(1, parallel); i++) {
+                threads.submit(() -> {
+                    do {
+                        generate(r, "ar", TokenStream.NONE);
+                    } while (System.nanoTime() < end);
+                });
+            }
+        }
+    }
+
     /** Starts a generation on a new virtual thread; the handle cancels it or waits for it. */
     public Generation start(GenerationRequest request, String method, TokenStream stream) {
         Methods.check(method);

@@ -127,6 +127,14 @@ class EngineTest {
         assertTrue(t.tokens() >= r.tokens().length && t.targetForwards() > 0 && t.seconds() > 0);
         assertTrue(r.stats().meanAcceptedLength() > 1.0, "lookup accepts drafts: " + r.stats().meanAcceptedLength());
         assertEquals("stories260K", engine.modelId());
+        long[] h = r.stats().acceptedHistogram();
+        long steps = java.util.Arrays.stream(h).sum();
+        long drafted = 0;
+        for (int a = 0; a < h.length; a++) {
+            drafted += (a + 1) * h[a];
+        }
+        assertEquals(r.stats().targetForwards() - 1, steps, "one histogram entry per verification step");
+        assertTrue(1 + drafted >= r.tokens().length, "the histogram accounts for every token");
     }
 
     @Test

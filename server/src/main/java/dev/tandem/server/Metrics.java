@@ -4,7 +4,6 @@ import dev.tandem.api.Engine;
 import dev.tandem.api.MethodTotals;
 import dev.tandem.models.ForwardBatcher;
 import java.util.ArrayDeque;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -111,6 +110,6 @@ final class Metrics {
     }
 
     private static String format(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : String.format(Locale.ROOT, "%.6g", v);
+        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v) : Double.toString(v);
     }
 }
