@@ -18,10 +18,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * batcher, the call waits here and joins one {@link MultiSequenceForward} pass with the batches of the
  * other sequences that are waiting. Sequences join and leave between any two steps.
  *
- * <p>Who runs the pass: the caller that completes the batch (flat combining), so a lone sequence runs its
+ * <p>Who runs the pass: the leader, the oldest waiting call (flat combining), so a lone sequence runs its
  * own pass at once with no thread hand-off. A pass starts when every sequence that has {@linkplain #join
- * joined} is waiting, or when the oldest waiting call has waited {@code maxWait} (a sequence busy drafting
- * or writing to a slow client must not hold the others back).
+ * joined} is waiting, or when the leader has waited {@code maxWait} (a sequence busy drafting or writing to
+ * a slow client must not hold the others back). Each call sleeps on its own condition, so a step wakes each
+ * thread once, not every thread on every arrival.
  *
  * <p>Results are bitwise those of running alone (see {@link MultiSequenceForward}), so batching never
  * changes what any method outputs.
@@ -32,10 +33,10 @@ public final class ForwardBatcher {
     private final long maxWaitNanos;
 
     private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
     private int members;
     private boolean running;
+    private Call leader; // the waiting call that starts the next pass (the oldest, in practice)
     private final Map<Object, MultiSequenceForward> passes = new HashMap<>(); // used by the running combiner only
 
     private final AtomicLong passCount = new AtomicLong();
@@ -46,14 +47,16 @@ public final class ForwardBatcher {
         final Transformer transformer;
         final Batch batch;
         final long since;
+        final Condition wake; // each call sleeps on its own condition: no herd of wake-ups per step
         ForwardResult result;
         RuntimeException failure;
         boolean done;
 
-        Call(Transformer transformer, Batch batch) {
+        Call(Transformer transformer, Batch batch, Condition wake) {
             this.transformer = transformer;
             this.batch = batch;
             this.since = System.nanoTime();
+            this.wake = wake;
         }
     }
 
@@ -103,7 +106,9 @@ public final class ForwardBatcher {
                     if (!closed) {
                         closed = true;
                         members--;
-                        changed.signalAll(); // the others may be complete now
+                        if (leader != null) {
+                            leader.wake.signal(); // the others may be complete now
+                        }
                     }
                 } finally {
                     lock.unlock();
@@ -122,20 +127,25 @@ public final class ForwardBatcher {
     }
 
     ForwardResult forward(Transformer t, Batch b) {
-        Call call = new Call(t, b);
+        Call call = new Call(t, b, lock.newCondition());
         boolean interrupted = false;
         lock.lock();
         try {
             waiting.add(call);
-            changed.signalAll();
+            if (leader == null) {
+                leader = call;
+            } else if (waiting.size() >= members) {
+                leader.wake.signal(); // the pass is complete: only its leader needs to know
+            }
             while (!call.done) {
-                if (running) {
-                    changed.awaitUninterruptibly();
+                if (call != leader || running) {
+                    call.wake.awaitUninterruptibly(); // woken when its pass is done, or when it becomes the leader
                     continue;
                 }
                 long waited = System.nanoTime() - waiting.peekFirst().since;
                 if (waiting.size() >= members || waited >= maxWaitNanos) {
                     List<Call> pass = take();
+                    leader = null;
                     running = true;
                     lock.unlock();
                     try {
@@ -145,12 +155,18 @@ public final class ForwardBatcher {
                         running = false;
                         for (Call c : pass) {
                             c.done = true;
+                            c.wake.signal();
                         }
-                        changed.signalAll();
+                        if (leader == null && !waiting.isEmpty()) {
+                            leader = waiting.peekFirst();
+                        }
+                        if (leader != null) {
+                            leader.wake.signal();
+                        }
                     }
                 } else {
                     try {
-                        changed.awaitNanos(maxWaitNanos - waited);
+                        call.wake.awaitNanos(maxWaitNanos - waited);
                     } catch (InterruptedException e) {
                         interrupted = true;
                     }

@@ -200,48 +200,65 @@ final class Completions {
     private void stream(Job job, Exchange ex) throws IOException {
         String id = id(job.kind());
         long created = System.currentTimeMillis() / 1000;
-        ex.startEvents();
-        boolean[] gone = {false};
-        if (job.kind() == Kind.CHAT) {
-            ObjectNode first = chunk(job, id, created);
-            ObjectNode delta = ((ObjectNode) first.withArray("choices").get(0)).putObject("delta");
-            delta.put("role", "assistant");
-            delta.put("content", "");
-            ex.event(first.toString());
-        }
-        TokenStream events = new TokenStream() {
-            @Override
-            public void onText(String text) {
-                if (gone[0] || text.isEmpty()) {
-                    return;
-                }
-                try {
-                    ex.event(piece(job, id, created, text, null).toString());
-                } catch (IOException e) {
-                    gone[0] = true; // the client went away: stop before the next token
-                    metrics.disconnect();
-                }
+        PieceFormat format = new PieceFormat(job, id, created);
+        GenerationResult r;
+        try (EventStream events = new EventStream(ex, metrics::disconnect)) {
+            if (job.kind() == Kind.CHAT) {
+                ObjectNode first = chunk(job, id, created);
+                ObjectNode delta = ((ObjectNode) first.withArray("choices").get(0)).putObject("delta");
+                delta.put("role", "assistant");
+                delta.put("content", "");
+                events.send(first.toString());
             }
+            r = engine.generate(job.request(), job.method(), new TokenStream() {
+                @Override
+                public void onText(String text) {
+                    if (!text.isEmpty()) {
+                        events.send(format.piece(text));
+                    }
+                }
 
-            @Override
-            public boolean cancelled() {
-                return gone[0];
+                @Override
+                public boolean cancelled() {
+                    return events.gone(); // the client went away: stop before the next token
+                }
+            });
+            metrics.generated(r.tokens().length);
+            if (!events.gone()) {
+                events.send(piece(job, id, created, null, finishReason(r.stopReason())).toString());
+                if (job.usageInStream()) {
+                    ObjectNode u = chunk(job, id, created);
+                    u.putArray("choices");
+                    u.set("usage", usage(job, r));
+                    events.send(u.toString());
+                }
+                events.send("[DONE]");
             }
-        };
-        GenerationResult r = engine.generate(job.request(), job.method(), events);
-        metrics.generated(r.tokens().length);
-        if (gone[0]) {
-            return;
         }
-        ex.event(piece(job, id, created, null, finishReason(r.stopReason())).toString());
-        if (job.usageInStream()) {
-            ObjectNode u = chunk(job, id, created);
-            u.putArray("choices");
-            u.set("usage", usage(job, r));
-            ex.event(u.toString());
+    }
+
+    /**
+     * A streamed piece of text as JSON, built from a fixed prefix and suffix around the quoted text: this
+     * runs once per token on the generating thread, so it skips building a tree.
+     */
+    private final class PieceFormat {
+        private final String prefix;
+        private final String suffix;
+
+        PieceFormat(Job job, String id, long created) {
+            String head = "{\"id\":\"" + id + "\",\"object\":\"" + (job.kind() == Kind.CHAT ? "chat.completion.chunk" : "text_completion")
+                    + "\",\"created\":" + created + ",\"model\":" + quote(engine.modelId()) + ",\"choices\":[{\"index\":0,";
+            this.prefix = head + (job.kind() == Kind.CHAT ? "\"delta\":{\"content\":" : "\"text\":");
+            this.suffix = (job.kind() == Kind.CHAT ? "}" : "") + ",\"logprobs\":null,\"finish_reason\":null}]}";
         }
-        ex.event("[DONE]");
-        ex.endEvents();
+
+        String piece(String text) {
+            return prefix + quote(text) + suffix;
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
     }
 
     private ObjectNode chunk(Job job, String id, long created) {

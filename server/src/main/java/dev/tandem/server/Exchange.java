@@ -123,9 +123,9 @@ final class Exchange {
         response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-cache");
     }
 
-    /** One {@code data:} event, sent at once; fails with an IOException when the client has gone. */
-    void event(String data) throws IOException {
-        Content.Sink.write(response, false, ByteBuffer.wrap(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8)));
+    /** Sends text of an event stream at once; fails with an IOException when the client has gone. */
+    void write(String events) throws IOException {
+        Content.Sink.write(response, false, ByteBuffer.wrap(events.getBytes(StandardCharsets.UTF_8)));
     }
 
     void endEvents() throws IOException {
