@@ -66,7 +66,7 @@ public final class Engine implements AutoCloseable {
         }
         this.model = m;
         this.backend = new CpuBackend(b.threads);
-        this.batcher = b.batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait) : null;
+        this.batcher = b.batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, b.lanes > 0 ? b.lanes : b.threads) : null;
         this.options = b.options;
         this.maxBatch = Transformer.DEFAULT_MAX_BATCH;
     }
@@ -88,6 +88,7 @@ public final class Engine implements AutoCloseable {
         private boolean batching = true;
         private Duration batchWait = Duration.ofMillis(2);
         private int maxBatchRows = 512;
+        private int lanes;
         private MethodOptions options = MethodOptions.defaults();
 
         private Builder(Path model) {
@@ -124,6 +125,19 @@ public final class Engine implements AutoCloseable {
                 throw new TandemException("batch wait must be >= 0, got " + wait);
             }
             this.batchWait = wait;
+            return this;
+        }
+
+        /**
+         * Batched passes that may run at once, each over its share of the running generations (default: the
+         * thread count). On a CPU with a cache-resident model a pass's rows cost about what they cost apart,
+         * so one lane per core keeps every core busy; a model whose weights dominate wants 1 lane.
+         */
+        public Builder batchLanes(int n) {
+            if (n < 1) {
+                throw new TandemException("batch lanes must be >= 1, got " + n);
+            }
+            this.lanes = n;
             return this;
         }
 

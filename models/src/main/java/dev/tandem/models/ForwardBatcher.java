@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -24,6 +26,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * a slow client must not hold the others back). Each call sleeps on its own condition, so a step wakes each
  * thread once, not every thread on every arrival.
  *
+ * <p>With several lanes, up to that many passes run at once, each taking its share of the waiting
+ * sequences; the next pass forms while one runs.
+ *
  * <p>Results are bitwise those of running alone (see {@link MultiSequenceForward}), so batching never
  * changes what any method outputs.
  */
@@ -35,9 +40,12 @@ public final class ForwardBatcher {
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
     private int members;
-    private boolean running;
     private Call leader; // the waiting call that starts the next pass (the oldest, in practice)
-    private final Map<Object, MultiSequenceForward> passes = new HashMap<>(); // used by the running combiner only
+    private int runningPasses;
+    private int inPass; // calls inside running passes: they cannot join the next one
+    private final int lanes;
+    // a pass's buffers, per model and layer count; one per pass running at once
+    private final Map<Object, ConcurrentLinkedDeque<MultiSequenceForward>> idle = new ConcurrentHashMap<>();
 
     private final AtomicLong passCount = new AtomicLong();
     private final AtomicLong rowCount = new AtomicLong();
@@ -80,9 +88,20 @@ public final class ForwardBatcher {
      * @param maxWait  longest a waiting call holds its pass open for members that have not called yet
      */
     public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait) {
-        if (maxRows < 1) {
-            throw new IllegalArgumentException("maxRows must be >= 1, got " + maxRows);
+        this(backend, maxRows, maxWait, 1);
+    }
+
+    /**
+     * @param lanes passes that may run at once, each over its share of the sequences. On a CPU where one
+     *              pass's rows cost about what they cost apart (a cache-resident model), as many lanes as
+     *              cores keep every core busy; where weights dominate (large models, GPUs), one lane and
+     *              the biggest batch is best.
+     */
+    public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait, int lanes) {
+        if (maxRows < 1 || lanes < 1) {
+            throw new IllegalArgumentException("maxRows and lanes must be >= 1, got " + maxRows + " and " + lanes);
         }
+        this.lanes = lanes;
         this.backend = backend;
         this.maxRows = maxRows;
         this.maxWaitNanos = maxWait.toNanos();
@@ -134,30 +153,35 @@ public final class ForwardBatcher {
             waiting.add(call);
             if (leader == null) {
                 leader = call;
-            } else if (waiting.size() >= members) {
+            } else if (waiting.size() >= members - inPass) {
                 leader.wake.signal(); // the pass is complete: only its leader needs to know
             }
             while (!call.done) {
-                if (call != leader || running) {
-                    call.wake.awaitUninterruptibly(); // woken when its pass is done, or when it becomes the leader
+                if (call != leader || runningPasses >= lanes) {
+                    call.wake.awaitUninterruptibly(); // woken when its pass is done, or when it may start one
                     continue;
                 }
                 long waited = System.nanoTime() - waiting.peekFirst().since;
-                if (waiting.size() >= members || waited >= maxWaitNanos) {
+                if (waiting.size() >= members - inPass || waited >= maxWaitNanos) {
                     List<Call> pass = take();
-                    leader = null;
-                    running = true;
+                    runningPasses++;
+                    inPass += pass.size();
+                    leader = waiting.peekFirst();
+                    if (leader != null) {
+                        leader.wake.signal(); // the rest may form a pass on another lane meanwhile
+                    }
                     lock.unlock();
                     try {
                         run(pass);
                     } finally {
                         lock.lock();
-                        running = false;
+                        runningPasses--;
+                        inPass -= pass.size();
                         for (Call c : pass) {
                             c.done = true;
                             c.wake.signal();
                         }
-                        if (leader == null && !waiting.isEmpty()) {
+                        if (leader == null) {
                             leader = waiting.peekFirst();
                         }
                         if (leader != null) {
@@ -184,11 +208,12 @@ public final class ForwardBatcher {
         return call.result;
     }
 
-    /** The oldest waiting calls, up to maxRows rows (always at least one call). */
+    /** The oldest waiting calls: at most a lane's share of the members and at most maxRows rows (at least one call). */
     private List<Call> take() {
+        int share = Math.max(1, (members + lanes - 1) / lanes);
         List<Call> pass = new ArrayList<>();
         int rows = 0;
-        while (!waiting.isEmpty()) {
+        while (!waiting.isEmpty() && pass.size() < share) {
             Call next = waiting.peekFirst();
             if (!pass.isEmpty() && rows + next.batch.size() > maxRows) {
                 break;
@@ -208,9 +233,16 @@ public final class ForwardBatcher {
         for (Map.Entry<Object, List<Call>> g : groups.entrySet()) {
             List<Call> calls = g.getValue();
             Transformer first = calls.get(0).transformer;
-            MultiSequenceForward f = passes.computeIfAbsent(g.getKey(),
-                    k -> new MultiSequenceForward(first.model(), first.layers(), backend));
-            runGroup(f, calls);
+            ConcurrentLinkedDeque<MultiSequenceForward> pool = idle.computeIfAbsent(g.getKey(), k -> new ConcurrentLinkedDeque<>());
+            MultiSequenceForward f = pool.poll();
+            if (f == null) {
+                f = new MultiSequenceForward(first.model(), first.layers(), backend);
+            }
+            try {
+                runGroup(f, calls);
+            } finally {
+                pool.push(f);
+            }
         }
     }
 
@@ -245,6 +277,6 @@ public final class ForwardBatcher {
 
     @Override
     public String toString() {
-        return "ForwardBatcher[maxRows=" + maxRows + ", maxWait=" + TimeUnit.NANOSECONDS.toMicros(maxWaitNanos) + "µs]";
+        return "ForwardBatcher[lanes=" + lanes + ", maxRows=" + maxRows + ", maxWait=" + TimeUnit.NANOSECONDS.toMicros(maxWaitNanos) + "µs]";
     }
 }

@@ -142,8 +142,9 @@ class MultiSequenceForwardTest {
         return out;
     }
 
-    @Test
-    void concurrentSequencesThroughTheBatcherGetTheirSoloTokens() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} lane(s)")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
+    void concurrentSequencesThroughTheBatcherGetTheirSoloTokens(int lanes) throws Exception {
         Random rnd = new Random(7);
         int sequences = 6;
         List<int[]> prompts = new ArrayList<>();
@@ -154,7 +155,7 @@ class MultiSequenceForwardTest {
             prompts.add(p);
             expected.add(decode(new Transformer(model, backend), p, 60 + 10 * s));
         }
-        ForwardBatcher batcher = new ForwardBatcher(backend, 256, Duration.ofMillis(2));
+        ForwardBatcher batcher = new ForwardBatcher(backend, 256, Duration.ofMillis(2), lanes);
         List<Future<int[]>> futures = new ArrayList<>();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int s = 0; s < sequences; s++) {
@@ -171,7 +172,7 @@ class MultiSequenceForwardTest {
             }
         }
         ForwardBatcher.Counters c = batcher.counters();
-        assertTrue(c.meanSequencesPerPass() > 1.5, "passes combined sequences: " + c);
+        assertTrue(c.meanSequencesPerPass() > (lanes == 1 ? 1.5 : 1.2), "passes combined sequences: " + c);
     }
 
     @Test
