@@ -30,7 +30,22 @@ import java.util.Locale;
 public final class LoadBench {
     private LoadBench() {}
 
-    record Row(String batching, int clients, LoadGenerator.Report report, double sequencesPerPass) {}
+    /** One batching mode at one client count: every request of every round, and the median round's tokens/s. */
+    record Row(String batching, int clients, List<LoadGenerator.Outcome> outcomes, double tokensPerSecond, double sequencesPerPass) {
+        long completed() {
+            return outcomes.stream().filter(LoadGenerator.Outcome::completed).count();
+        }
+
+        double latency(double q) {
+            return new LoadGenerator.Report(clients, outcomes, 1).latency(q);
+        }
+
+        double firstToken(double q) {
+            return new LoadGenerator.Report(clients, outcomes, 1).firstToken(q);
+        }
+    }
+
+    private record Setup(String mode, Engine engine, TandemServer server, URI base) {}
 
     public static void main(String[] args) throws Exception {
         Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
@@ -41,9 +56,10 @@ public final class LoadBench {
         String modes = ArThroughput.arg(args, "--batching", "on,off");
         double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "3"));
         int minRequests = Integer.parseInt(ArThroughput.arg(args, "--requests", "32"));
+        int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "3"));
         long batchWaitMicros = Long.parseLong(ArThroughput.arg(args, "--batch-wait-us", "2000"));
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
-        Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "240")));
+        Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "120")));
         int most = Arrays.stream(clients).max().orElse(1);
 
         ObjectNode body = new ObjectMapper().createObjectNode();
@@ -53,35 +69,57 @@ public final class LoadBench {
         body.put("temperature", 0);
         body.put("method", method);
 
-        List<Row> rows = new ArrayList<>();
-        List<String[]> breakdown = new ArrayList<>();
-        for (String mode : modes.split(",")) {
-            boolean on = mode.equals("on");
-            try (Engine engine = Engine.builder(modelPath).threads(threads).batching(on).batchWait(Duration.ofNanos(batchWaitMicros * 1000)).build();
-                 TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)
-                         .withLimits(most, 4 * most, Duration.ofSeconds(120)))) {
-                URI base = URI.create("http://127.0.0.1:" + server.port());
-                engine.warmUp(Duration.ofMillis((long) (warmup * 1000)), 8);
-                LoadGenerator.run(base, null, body, Math.min(8, most), 2, deadline); // warms the HTTP path up
-                if (on) {
-                    breakdown = singleClient(engine, base, body, maxTokens, method);
-                }
+        List<Setup> setups = new ArrayList<>();
+        try {
+            for (String mode : modes.split(",")) {
+                Engine engine = Engine.builder(modelPath).threads(threads).batching(mode.equals("on"))
+                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).build();
+                TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)
+                        .withLimits(most, 4 * most, Duration.ofSeconds(120)));
+                setups.add(new Setup(mode, engine, server, URI.create("http://127.0.0.1:" + server.port())));
+            }
+            for (Setup s : setups) {
+                s.engine().warmUp(Duration.ofMillis((long) (warmup * 1000)), 8);
+                LoadGenerator.run(s.base(), null, body, Math.min(8, most), 2, deadline); // warms the HTTP path up
+            }
+            List<String[]> breakdown = singleClient(setups.get(0).engine(), setups.get(0).base(), body, maxTokens, method);
+            // rounds interleave the modes and client counts, so that a noisy moment of a shared machine falls on all of them
+            java.util.Map<String, List<LoadGenerator.Outcome>> outcomes = new java.util.LinkedHashMap<>();
+            java.util.Map<String, double[]> tps = new java.util.HashMap<>();
+            java.util.Map<String, double[]> perPass = new java.util.HashMap<>();
+            for (int round = 0; round < rounds; round++) {
                 for (int c : clients) {
-                    int perClient = Math.max(2, (minRequests + c - 1) / c);
-                    ForwardBatcher.Counters before = engine.batchCounters();
-                    LoadGenerator.Report r = LoadGenerator.run(base, null, body, c, perClient, deadline);
-                    ForwardBatcher.Counters after = engine.batchCounters();
-                    double perPass = after.passes() == before.passes() ? 1.0
-                            : (double) (after.sequences() - before.sequences()) / (after.passes() - before.passes());
-                    rows.add(new Row(mode, c, r, perPass));
-                    System.err.printf(Locale.ROOT, "batching %s, %d clients: %d/%d completed, %.0f tokens/s%n", mode, c,
-                            r.completed(), r.outcomes().size(), r.tokensPerSecond());
+                    for (Setup s : setups) {
+                        String key = s.mode() + "|" + c;
+                        int perClient = Math.max(2, (minRequests + c - 1) / c);
+                        ForwardBatcher.Counters before = s.engine().batchCounters();
+                        LoadGenerator.Report r = LoadGenerator.run(s.base(), null, body, c, perClient, deadline);
+                        ForwardBatcher.Counters after = s.engine().batchCounters();
+                        outcomes.computeIfAbsent(key, k -> new ArrayList<>()).addAll(r.outcomes());
+                        tps.computeIfAbsent(key, k -> new double[rounds])[round] = r.tokensPerSecond();
+                        perPass.computeIfAbsent(key, k -> new double[rounds])[round] = after.passes() == before.passes() ? 1.0
+                                : (double) (after.sequences() - before.sequences()) / (after.passes() - before.passes());
+                        System.err.printf(Locale.ROOT, "round %d, batching %s, %d clients: %d/%d completed, %.0f tokens/s%n", round + 1,
+                                s.mode(), c, r.completed(), r.outcomes().size(), r.tokensPerSecond());
+                    }
                 }
             }
-        }
-        print(rows, breakdown, maxTokens, threads, method, modelPath);
-        if (!reportDir.isEmpty()) {
-            LoadReport.write(Path.of(reportDir), rows, breakdown, maxTokens, threads, method);
+            List<Row> rows = new ArrayList<>();
+            for (Setup s : setups) {
+                for (int c : clients) {
+                    String key = s.mode() + "|" + c;
+                    rows.add(new Row(s.mode(), c, outcomes.get(key), MethodTable.median(tps.get(key)), MethodTable.median(perPass.get(key))));
+                }
+            }
+            print(rows, breakdown, maxTokens, threads, method, modelPath, rounds);
+            if (!reportDir.isEmpty()) {
+                LoadReport.write(Path.of(reportDir), rows, breakdown, maxTokens, threads, method, rounds);
+            }
+        } finally {
+            for (Setup s : setups) {
+                s.server().close();
+                s.engine().close();
+            }
         }
     }
 
@@ -127,27 +165,27 @@ public final class LoadBench {
         return String.format(Locale.ROOT, "%.0f", v);
     }
 
-    static void print(List<Row> rows, List<String[]> breakdown, int maxTokens, int threads, String method, Path model) {
+    static void print(List<Row> rows, List<String[]> breakdown, int maxTokens, int threads, String method, Path model, int rounds) {
         System.out.printf(Locale.ROOT, "%s, streaming completions of %d tokens (temperature 0, method %s), %d engine threads, "
-                + "clients in the same JVM over loopback%n%n", model.getFileName(), maxTokens, method, threads);
-        System.out.println("| batching | clients | requests | completed | failed | tokens/s | vs 1 client | p50 latency s | p99 latency s | p50 first token s | sequences / pass |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "clients in the same JVM over loopback; tokens/s: median of %d rounds%n%n", model.getFileName(), maxTokens, method, threads, rounds);
+        System.out.println("| batching | clients | requests | completed | tokens/s | vs 1 client | p50 latency s | p99 latency s | p50 first token s | sequences / pass |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (Row r : rows) {
-            double one = rows.stream().filter(x -> x.batching().equals(r.batching()) && x.clients() == 1)
-                    .mapToDouble(x -> x.report().tokensPerSecond()).findFirst().orElse(Double.NaN);
-            LoadGenerator.Report rep = r.report();
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %d | %.0f | %.2f | %.3f | %.3f | %.4f | %.2f |%n", r.batching(), r.clients(),
-                    rep.outcomes().size(), rep.completed(), rep.failed(), rep.tokensPerSecond(), rep.tokensPerSecond() / one,
-                    rep.latency(0.5), rep.latency(0.99), rep.firstToken(0.5), r.sequencesPerPass());
+            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %.0f | %.2f | %.3f | %.3f | %.4f | %.2f |%n", r.batching(), r.clients(),
+                    r.outcomes().size(), r.completed(), r.tokensPerSecond(), r.tokensPerSecond() / oneClient(rows, r),
+                    r.latency(0.5), r.latency(0.99), r.firstToken(0.5), r.sequencesPerPass());
         }
-        if (!breakdown.isEmpty()) {
-            System.out.println();
-            System.out.println("One client, where the time goes (medians of 20 requests):");
-            System.out.println("| path | tokens/s | vs engine | µs per token |");
-            System.out.println("|---|---:|---:|---:|");
-            for (String[] b : breakdown) {
-                System.out.println("| " + String.join(" | ", b) + " |");
-            }
+        System.out.println();
+        System.out.println("One client, where the time goes (medians of 20 requests):");
+        System.out.println("| path | tokens/s | vs engine | µs per token |");
+        System.out.println("|---|---:|---:|---:|");
+        for (String[] b : breakdown) {
+            System.out.println("| " + String.join(" | ", b) + " |");
         }
+    }
+
+    static double oneClient(List<Row> rows, Row r) {
+        return rows.stream().filter(x -> x.batching().equals(r.batching()) && x.clients() == 1)
+                .mapToDouble(Row::tokensPerSecond).findFirst().orElse(Double.NaN);
     }
 }

@@ -10,20 +10,18 @@ import java.util.Locale;
 final class LoadReport {
     private LoadReport() {}
 
-    static void write(Path dir, List<LoadBench.Row> rows, List<String[]> breakdown, int maxTokens, int threads, String method) {
+    static void write(Path dir, List<LoadBench.Row> rows, List<String[]> breakdown, int maxTokens, int threads, String method, int rounds) {
         List<List<String>> table = new ArrayList<>();
         for (LoadBench.Row r : rows) {
-            double one = rows.stream().filter(x -> x.batching().equals(r.batching()) && x.clients() == 1)
-                    .mapToDouble(x -> x.report().tokensPerSecond()).findFirst().orElse(Double.NaN);
-            var rep = r.report();
-            table.add(List.of(r.batching(), Integer.toString(r.clients()), Integer.toString(rep.outcomes().size()),
-                    Long.toString(rep.completed()), Long.toString(rep.failed()), String.format(Locale.ROOT, "%.0f", rep.tokensPerSecond()),
-                    String.format(Locale.ROOT, "%.2f", rep.tokensPerSecond() / one), String.format(Locale.ROOT, "%.3f", rep.latency(0.5)),
-                    String.format(Locale.ROOT, "%.3f", rep.latency(0.99)), String.format(Locale.ROOT, "%.4f", rep.firstToken(0.5)),
-                    String.format(Locale.ROOT, "%.2f", r.sequencesPerPass())));
+            table.add(List.of(r.batching(), Integer.toString(r.clients()), Integer.toString(r.outcomes().size()),
+                    Long.toString(r.completed()), Long.toString(r.outcomes().size() - r.completed()),
+                    String.format(Locale.ROOT, "%.0f", r.tokensPerSecond()),
+                    String.format(Locale.ROOT, "%.2f", r.tokensPerSecond() / LoadBench.oneClient(rows, r)),
+                    String.format(Locale.ROOT, "%.3f", r.latency(0.5)), String.format(Locale.ROOT, "%.3f", r.latency(0.99)),
+                    String.format(Locale.ROOT, "%.4f", r.firstToken(0.5)), String.format(Locale.ROOT, "%.2f", r.sequencesPerPass())));
         }
         Tables.write(dir, "load", String.format(Locale.ROOT, "Streaming completions of %d tokens (temperature 0, method %s), "
-                        + "%d engine threads, clients in the same JVM over loopback.", maxTokens, method, threads),
+                        + "%d engine threads, clients in the same JVM over loopback; tokens/s: median of %d rounds.", maxTokens, method, threads, rounds),
                 List.of("batching", "clients", "requests", "completed", "failed", "tokens/s", "vs 1 client", "p50 latency s",
                         "p99 latency s", "p50 first token s", "sequences / pass"), table);
         if (!breakdown.isEmpty()) {
@@ -32,9 +30,9 @@ final class LoadReport {
         }
         List<String> labels = rows.stream().map(r -> "batching " + r.batching() + ", " + r.clients() + " client" + (r.clients() > 1 ? "s" : "")).toList();
         BarChart.write(dir.resolve("load.png"), "Server under load: aggregate tokens/s and p99 latency", labels, List.of(
-                new BarChart.Series("tokens/s (all clients)", rows.stream().mapToDouble(r -> r.report().tokensPerSecond()).toArray(),
+                new BarChart.Series("tokens/s (all clients)", rows.stream().mapToDouble(LoadBench.Row::tokensPerSecond).toArray(),
                         new Color(0x3b75af), 0),
-                new BarChart.Series("p99 latency (s)", rows.stream().mapToDouble(r -> r.report().latency(0.99)).toArray(),
+                new BarChart.Series("p99 latency (s)", rows.stream().mapToDouble(r -> r.latency(0.99)).toArray(),
                         new Color(0xef8636), 0)));
     }
 }

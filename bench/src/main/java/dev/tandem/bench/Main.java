@@ -13,18 +13,23 @@ public final class Main {
             case "ar" -> ArThroughput.main(rest);
             case "methods" -> MethodTable.main(rest);
             case "verify-cost" -> VerifyCost.main(rest);
-            case "load" -> {
+            case "load", "report" -> {
                 try {
-                    LoadBench.main(rest);
+                    if (which.equals("load")) {
+                        LoadBench.main(rest);
+                    } else {
+                        Report.main(rest);
+                    }
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
             }
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
-                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
-                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]\n"
-                        + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--report-dir DIR]");
+                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
+                        + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"
+                        + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--rounds 3] [--report-dir DIR]\n"
+                        + "       tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only verify-cost,methods,load]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }
