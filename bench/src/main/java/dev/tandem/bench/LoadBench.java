@@ -58,6 +58,7 @@ public final class LoadBench {
         int minRequests = Integer.parseInt(ArThroughput.arg(args, "--requests", "32"));
         int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "3"));
         long batchWaitMicros = Long.parseLong(ArThroughput.arg(args, "--batch-wait-us", "2000"));
+        int lanes = Integer.parseInt(ArThroughput.arg(args, "--lanes", "0"));
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
         Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "120")));
         int most = Arrays.stream(clients).max().orElse(1);
@@ -72,8 +73,12 @@ public final class LoadBench {
         List<Setup> setups = new ArrayList<>();
         try {
             for (String mode : modes.split(",")) {
-                Engine engine = Engine.builder(modelPath).threads(threads).batching(mode.equals("on"))
-                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).build();
+                Engine.Builder eb = Engine.builder(modelPath).threads(threads).batching(mode.equals("on"))
+                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000));
+                if (lanes > 0) {
+                    eb.batchLanes(lanes);
+                }
+                Engine engine = eb.build();
                 TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)
                         .withLimits(most, 4 * most, Duration.ofSeconds(120)));
                 setups.add(new Setup(mode, engine, server, URI.create("http://127.0.0.1:" + server.port())));

@@ -64,6 +64,10 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             description = "Longest a step waits for the other running requests to join its pass (default: ${DEFAULT-VALUE}).")
     long batchWaitMicros;
 
+    @Option(names = "--batch-lanes", paramLabel = "N", defaultValue = "0",
+            description = "Batched passes running at once, one thread each; 0 = one per thread for models up to 32 MB, else 1 (default: ${DEFAULT-VALUE}).")
+    int batchLanes;
+
     @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
             description = "Throwaway generations before serving, so the first requests do not pay for JIT compilation (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
@@ -100,6 +104,11 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
         }
         if (modelOptions.threads != null) {
             b.threads(modelOptions.threads);
+        }
+        if (batchLanes > 0) {
+            b.batchLanes(batchLanes);
+        } else if (batchLanes < 0) {
+            throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
         }
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
                 Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain());

@@ -51,6 +51,7 @@ public final class Engine implements AutoCloseable {
     private final ForwardBatcher batcher;
     private final MethodOptions options;
     private final int maxBatch;
+    private final int lanes;
     private final Map<String, ConcurrentLinkedDeque<Generator>> idle = new ConcurrentHashMap<>();
     private final Map<String, MethodTotals> totals = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
@@ -65,8 +66,12 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         this.model = m;
-        this.backend = new CpuBackend(b.threads);
-        this.batcher = b.batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, b.lanes > 0 ? b.lanes : b.threads) : null;
+        int lanes = !b.batching ? 1 : b.lanes > 0 ? b.lanes : defaultLanes(m, b.threads);
+        // with several lanes the cores are shared out between passes, so each pass runs on its own thread:
+        // a pass that split its matmuls over a pool would spin waiting for a worker another lane holds
+        this.backend = new CpuBackend(lanes > 1 ? 1 : b.threads);
+        this.batcher = b.batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes) : null;
+        this.lanes = lanes;
         this.options = b.options;
         this.maxBatch = Transformer.DEFAULT_MAX_BATCH;
     }
@@ -129,9 +134,11 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Batched passes that may run at once, each over its share of the running generations (default: the
-         * thread count). On a CPU with a cache-resident model a pass's rows cost about what they cost apart,
-         * so one lane per core keeps every core busy; a model whose weights dominate wants 1 lane.
+         * Batched passes that may run at once, each over its share of the running generations, each on one
+         * thread. Default: one lane per thread for models up to 32 MB (their weights stay in cache, so a
+         * pass's rows cost about what they cost apart and the gain is in keeping every core busy); one lane
+         * with all threads splitting its matmuls for larger models (where reading the weights once for all
+         * rows is the gain).
          */
         public Builder batchLanes(int n) {
             if (n < 1) {
@@ -160,6 +167,24 @@ public final class Engine implements AutoCloseable {
         public Engine build() {
             return new Engine(this);
         }
+    }
+
+    /** Models up to this size are compute-bound on a CPU (their weights stay in cache): one lane per core. */
+    static final long SMALL_MODEL_BYTES = 32L << 20;
+
+    private static int defaultLanes(Model m, int threads) {
+        long bytes;
+        try {
+            bytes = Files.size(m.path());
+        } catch (java.io.IOException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        return bytes <= SMALL_MODEL_BYTES ? threads : 1;
+    }
+
+    /** Batched passes that may run at once (1 when batching is off). */
+    public int batchLanes() {
+        return lanes;
     }
 
     /** The model's id: its file name without the extension (e.g. {@code stories260K}). */

@@ -24,12 +24,12 @@ final class ApiHandler extends Handler.Abstract {
     private final Completions completions;
     private final long created = System.currentTimeMillis() / 1000;
 
-    ApiHandler(Engine engine, ServerConfig config, Admission admission, Metrics metrics) {
+    ApiHandler(Engine engine, ServerConfig config, Admission admission, Metrics metrics, java.util.concurrent.ExecutorService decoders) {
         this.engine = engine;
         this.config = config;
         this.admission = admission;
         this.metrics = metrics;
-        this.completions = new Completions(engine, config, admission, metrics);
+        this.completions = new Completions(engine, config, admission, metrics, decoders);
     }
 
     @Override

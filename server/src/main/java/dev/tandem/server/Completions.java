@@ -15,6 +15,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 
 /**
  * {@code POST /v1/completions} and {@code POST /v1/chat/completions}: validates the request, waits for a
@@ -29,12 +32,35 @@ final class Completions {
     private final ServerConfig config;
     private final Admission admission;
     private final Metrics metrics;
+    private final ExecutorService decoders;
 
-    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics) {
+    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics, ExecutorService decoders) {
         this.engine = engine;
         this.config = config;
         this.admission = admission;
         this.metrics = metrics;
+        this.decoders = decoders;
+    }
+
+    /**
+     * Runs the generation on a platform thread while the request's virtual thread waits: decoding is pure
+     * computation, and on a virtual thread it would hold one of the few carrier threads for its whole run,
+     * starving the I/O of every other request (their event writers, their sockets).
+     */
+    private GenerationResult generate(Job job, TokenStream stream) throws IOException {
+        Future<GenerationResult> f = decoders.submit(() -> engine.generate(job.request(), job.method(), stream));
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while generating", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
     }
 
     /** What a request asks for, checked. */
@@ -46,7 +72,7 @@ final class Completions {
             if (job.stream()) {
                 stream(job, ex);
             } else {
-                GenerationResult r = engine.generate(job.request(), job.method(), TokenStream.NONE);
+                GenerationResult r = generate(job, TokenStream.NONE);
                 metrics.generated(r.tokens().length);
                 ex.json(200, body(job, r));
             }
@@ -210,7 +236,7 @@ final class Completions {
                 delta.put("content", "");
                 events.send(first.toString());
             }
-            r = engine.generate(job.request(), job.method(), new TokenStream() {
+            r = generate(job, new TokenStream() {
                 @Override
                 public void onText(String text) {
                     if (!text.isEmpty()) {

@@ -1,6 +1,7 @@
 package dev.tandem.server;
 
 import dev.tandem.api.Engine;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -10,7 +11,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * The OpenAI-compatible HTTP server: Jetty 12 with each request on its own virtual thread, in front of
- * one {@link Engine}. {@code /v1/completions}, {@code /v1/chat/completions} (both with SSE streaming),
+ * one {@link Engine} whose generations run on platform threads. {@code /v1/completions}, {@code /v1/chat/completions} (both with SSE streaming),
  * {@code /v1/models}, {@code /health} and {@code /metrics} (Prometheus text).
  *
  * <pre>{@code
@@ -24,8 +25,11 @@ public final class TandemServer implements AutoCloseable {
     private final ServerConnector connector;
     private final Admission admission;
     private final Metrics metrics;
+    private final ExecutorService decoders;
 
     private TandemServer(Engine engine, ServerConfig config) throws Exception {
+        // decoding runs on platform threads (one per running generation); HTTP I/O on virtual threads
+        this.decoders = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("tandem-decode-", 0).factory());
         this.admission = new Admission(config.maxActive(), config.maxQueued(), config.queueTimeout());
         this.metrics = new Metrics();
         QueuedThreadPool threads = new QueuedThreadPool();
@@ -39,7 +43,7 @@ public final class TandemServer implements AutoCloseable {
         connector.setHost(config.host());
         connector.setPort(config.port());
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(engine, config, admission, metrics));
+        jetty.setHandler(new ApiHandler(engine, config, admission, metrics, decoders));
         jetty.setStopTimeout(2_000);
         jetty.start();
     }
@@ -91,6 +95,8 @@ public final class TandemServer implements AutoCloseable {
             jetty.stop();
         } catch (Exception e) {
             throw new IllegalStateException("the server did not stop cleanly", e);
+        } finally {
+            decoders.shutdown();
         }
     }
 }
