@@ -59,6 +59,7 @@ public final class LoadBench {
         int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "3"));
         long batchWaitMicros = Long.parseLong(ArThroughput.arg(args, "--batch-wait-us", "2000"));
         int lanes = Integer.parseInt(ArThroughput.arg(args, "--lanes", "0"));
+        String tokenizer = ArThroughput.arg(args, "--tokenizer", "");
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
         Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "120")));
         int most = Arrays.stream(clients).max().orElse(1);
@@ -77,6 +78,9 @@ public final class LoadBench {
                         .batchWait(Duration.ofNanos(batchWaitMicros * 1000));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
+                }
+                if (!tokenizer.isEmpty()) {
+                    eb.tokenizer(Path.of(tokenizer));
                 }
                 Engine engine = eb.build();
                 TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)

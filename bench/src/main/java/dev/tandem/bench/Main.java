@@ -13,6 +13,7 @@ public final class Main {
             case "ar" -> ArThroughput.main(rest);
             case "methods" -> MethodTable.main(rest);
             case "verify-cost" -> VerifyCost.main(rest);
+            case "synthetic-model" -> SyntheticModel.main(rest);
             case "load", "report" -> {
                 try {
                     if (which.equals("load")) {
@@ -29,6 +30,7 @@ public final class Main {
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"
                         + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--rounds 3] [--report-dir DIR]\n"
+                        + "       tandem bench synthetic-model [--out FILE] [--dim 1024] [--layers 8] [--hidden 2816] [--heads 16]\n"
                         + "       tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only verify-cost,methods,load]");
                 System.exit(which.equals("help") ? 0 : 2);
             }

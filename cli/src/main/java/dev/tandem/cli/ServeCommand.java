@@ -56,8 +56,9 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
     Path heads;
 
-    @Option(names = "--batching", paramLabel = "on|off", defaultValue = "on",
-            description = "Decode concurrent requests together in one forward pass per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batching", paramLabel = "auto|on|off", defaultValue = "auto",
+            description = "Decode concurrent requests together in one forward pass per step; auto: on for models over 32 MB, "
+                    + "whose passes are bound by reading weights (default: ${DEFAULT-VALUE}).")
     String batching;
 
     @Option(names = "--batch-wait-us", paramLabel = "US", defaultValue = "2000",
@@ -86,8 +87,8 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
                     : "unknown device '" + modelOptions.device + "'; use cpu or cuda");
         }
-        if (!batching.equals("on") && !batching.equals("off")) {
-            throw new TandemException("--batching must be on or off, got '" + batching + "'");
+        if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
+            throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
         }
         if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0) {
             throw new TandemException("--max-concurrent must be >= 1, --max-queue >= 0, --queue-timeout > 0, --max-body-bytes >= 1, "
@@ -97,8 +98,10 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             throw new TandemException("--port must be between 0 and 65535, got " + port);
         }
         String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
-        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batching(batching.equals("on"))
-                .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(MethodOptions.defaults().withHeads(heads, -1));
+        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(MethodOptions.defaults().withHeads(heads, -1));
+        if (!batching.equals("auto")) {
+            b.batching(batching.equals("on"));
+        }
         if (modelOptions.tokenizer != null) {
             b.tokenizer(modelOptions.tokenizer);
         }

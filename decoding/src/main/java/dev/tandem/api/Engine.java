@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Tandem embedded in a JVM program: loads a model once and runs any number of generations on it, from any
  * number of threads. Weights are shared (memory-mapped once); each running generation has its own KV
- * cache. With batching on (the default), concurrent generations decode together: their forward passes,
+ * cache. With batching on (the default for models over 32 MB), concurrent generations decode together: their forward passes,
  * draft trees included, are combined into one pass per step, which is bitwise what each would compute
  * alone, so every method stays lossless.
  *
@@ -66,17 +66,19 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         this.model = m;
-        int lanes = !b.batching ? 1 : b.lanes > 0 ? b.lanes : defaultLanes(m, b.threads);
+        boolean small = isSmall(m);
+        boolean batching = b.batching != null ? b.batching : !small;
+        int lanes = !batching ? 1 : b.lanes > 0 ? b.lanes : small ? b.threads : 1;
         // with several lanes the cores are shared out between passes, so each pass runs on its own thread:
         // a pass that split its matmuls over a pool would spin waiting for a worker another lane holds
         this.backend = new CpuBackend(lanes > 1 ? 1 : b.threads);
-        this.batcher = b.batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes) : null;
+        this.batcher = batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes) : null;
         this.lanes = lanes;
         this.options = b.options;
         this.maxBatch = Transformer.DEFAULT_MAX_BATCH;
     }
 
-    /** An engine on {@code modelFile} with the defaults (tokenizer beside the model, all cores, batching on). */
+    /** An engine on {@code modelFile} with the defaults (tokenizer beside the model, all cores, batching by model size). */
     public static Engine open(Path modelFile) {
         return builder(modelFile).build();
     }
@@ -90,7 +92,7 @@ public final class Engine implements AutoCloseable {
         private final Path model;
         private Path tokenizer;
         private int threads = Runtime.getRuntime().availableProcessors();
-        private boolean batching = true;
+        private Boolean batching; // null: on for models whose passes are bound by reading weights
         private Duration batchWait = Duration.ofMillis(2);
         private int maxBatchRows = 512;
         private int lanes;
@@ -115,15 +117,20 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Whether concurrent generations share batched forward passes (default: true). */
+        /**
+         * Whether concurrent generations share batched forward passes. Default: on for models over 32 MB,
+         * whose passes are bound by reading the weights (a pass over 8 rows costs about 3 rows' time on this
+         * CPU for a 400 MB model); off for cache-resident models such as stories260K, where rows cost the
+         * same batched or apart and independent passes on every core are faster (measured: README).
+         */
         public Builder batching(boolean on) {
             this.batching = on;
             return this;
         }
 
         /**
-         * Longest a step waits for the other running generations to join its pass (default 2 ms); a pass
-         * starts at once when all of them are waiting.
+         * Longest a step waits for the other running generations to join its pass (default 2 ms; it waits a
+         * quarter of a recent pass, up to this); a pass starts at once when all of them are waiting.
          */
         public Builder batchWait(Duration wait) {
             if (wait.isNegative()) {
@@ -172,14 +179,12 @@ public final class Engine implements AutoCloseable {
     /** Models up to this size are compute-bound on a CPU (their weights stay in cache): one lane per core. */
     static final long SMALL_MODEL_BYTES = 32L << 20;
 
-    private static int defaultLanes(Model m, int threads) {
-        long bytes;
+    private static boolean isSmall(Model m) {
         try {
-            bytes = Files.size(m.path());
+            return Files.size(m.path()) <= SMALL_MODEL_BYTES;
         } catch (java.io.IOException e) {
-            bytes = Long.MAX_VALUE;
+            return false;
         }
-        return bytes <= SMALL_MODEL_BYTES ? threads : 1;
     }
 
     /** Batched passes that may run at once (1 when batching is off). */
@@ -265,7 +270,7 @@ public final class Engine implements AutoCloseable {
      */
     public void warmUp(Duration time, int parallel) {
         long end = System.nanoTime() + time.toNanos();
-        GenerationRequest r = new GenerationRequest(encode(""), Math.min(128, contextLength() - 1), dev.tandem.decoding.SamplingParams.GREEDY);
+        GenerationRequest r = new GenerationRequest(encode(""), Math.min(32, contextLength() - 1), dev.tandem.decoding.SamplingParams.GREEDY);
         try (var threads = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < Math.max(1, parallel); i++) {
                 threads.submit(() -> {

@@ -30,7 +30,7 @@ class EngineTest {
 
     @BeforeAll
     static void open() {
-        engine = Engine.builder(MODEL).threads(2).build();
+        engine = Engine.builder(MODEL).threads(2).batching(true).batchLanes(1).build();
     }
 
     @AfterAll
@@ -145,6 +145,22 @@ class EngineTest {
         GenerationRequest tooLong = new GenerationRequest(engine.encode("Hi"), engine.contextLength(), SamplingParams.GREEDY);
         TandemException ctx = assertThrows(TandemException.class, () -> engine.start(tooLong, "ar", TokenStream.NONE));
         assertTrue(ctx.getMessage().contains("context length"), ctx.getMessage());
+    }
+
+    @Test
+    void batchingIsOnByDefaultOnlyWhereReadingWeightsBoundsAPass(@org.junit.jupiter.api.io.TempDir Path dir) {
+        try (Engine small = Engine.builder(MODEL).threads(2).build()) {
+            assertTrue(!small.batching() && small.batchLanes() == 1, "stories260K stays in cache: independent passes");
+        }
+        Path wide = dir.resolve("wide.bin"); // 51 MB of weights
+        dev.tandem.models.Llama2cWriter.writeRandom(wide,
+                new dev.tandem.models.LlamaConfig(512, 1376, 4, 8, 8, 512, 64, 1e-5f, 10000f, true), 3, 0.05f);
+        try (Engine big = Engine.builder(wide).tokenizer(MODEL.resolveSibling("tok512.bin")).threads(2).build()) {
+            assertTrue(big.batching() && big.batchLanes() == 1, "a model past the caches batches in one lane");
+        }
+        try (Engine lanes = Engine.builder(MODEL).threads(2).batching(true).build()) {
+            assertEquals(2, lanes.batchLanes(), "a cache-resident model batched: one lane per thread");
+        }
     }
 
     @Test

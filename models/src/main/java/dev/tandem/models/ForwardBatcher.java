@@ -22,8 +22,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Who runs the pass: the leader, the oldest waiting call (flat combining), so a lone sequence runs its
  * own pass at once with no thread hand-off. A pass starts when every sequence that has {@linkplain #join
- * joined} is waiting, or when the leader has waited {@code maxWait} (a sequence busy drafting or writing to
- * a slow client must not hold the others back). Each call sleeps on its own condition, so a step wakes each
+ * joined} is waiting, or when the leader has waited a quarter of a recent pass, at most {@code maxWait} (a
+ * sequence busy drafting or writing to a slow client must not hold the others back). Each call sleeps on its own condition, so a step wakes each
  * thread once, not every thread on every arrival.
  *
  * <p>With several lanes, up to that many passes run at once, each taking its share of the waiting
@@ -43,6 +43,7 @@ public final class ForwardBatcher {
     private Call leader; // the waiting call that starts the next pass (the oldest, in practice)
     private int runningPasses;
     private int inPass; // calls inside running passes: they cannot join the next one
+    private long passNanos; // moving average of a pass's duration
     private final int lanes;
     // a pass's buffers, per model and layer count; one per pass running at once
     private final Map<Object, ConcurrentLinkedDeque<MultiSequenceForward>> idle = new ConcurrentHashMap<>();
@@ -85,7 +86,8 @@ public final class ForwardBatcher {
     /**
      * @param backend  the backend of every transformer it batches
      * @param maxRows  most rows in one pass (batches beyond it run in the next pass)
-     * @param maxWait  longest a waiting call holds its pass open for members that have not called yet
+     * @param maxWait  longest a waiting call holds its pass open for members that have not called yet (it
+     *                 waits a quarter of a recent pass, up to this)
      */
     public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait) {
         this(backend, maxRows, maxWait, 1);
@@ -162,7 +164,8 @@ public final class ForwardBatcher {
                     continue;
                 }
                 long waited = System.nanoTime() - waiting.peekFirst().since;
-                if (waiting.size() >= members - inPass || waited >= maxWaitNanos) {
+                long patience = patience();
+                if (waiting.size() >= members - inPass || waited >= patience) {
                     List<Call> pass = take();
                     runningPasses++;
                     inPass += pass.size();
@@ -171,10 +174,12 @@ public final class ForwardBatcher {
                         leader.wake.signal(); // the rest may form a pass on another lane meanwhile
                     }
                     lock.unlock();
+                    long started = System.nanoTime();
                     try {
                         run(pass);
                     } finally {
                         lock.lock();
+                        passNanos = passNanos == 0 ? System.nanoTime() - started : (4 * passNanos + System.nanoTime() - started) / 5;
                         runningPasses--;
                         inPass -= pass.size();
                         for (Call c : pass) {
@@ -190,7 +195,7 @@ public final class ForwardBatcher {
                     }
                 } else {
                     try {
-                        call.wake.awaitNanos(maxWaitNanos - waited);
+                        call.wake.awaitNanos(patience - waited);
                     } catch (InterruptedException e) {
                         interrupted = true;
                     }
@@ -206,6 +211,16 @@ public final class ForwardBatcher {
             throw call.failure;
         }
         return call.result;
+    }
+
+    /**
+     * How long a leader holds its pass open for the members still on their way: a quarter of a recent pass
+     * (waiting is worth it where a pass is long, e.g. bound by reading the weights, so that one pass takes
+     * everyone instead of two), capped by maxWait; next to nothing for a model whose passes take
+     * microseconds, where an idle core costs more than a smaller batch.
+     */
+    private long patience() {
+        return Math.min(maxWaitNanos, passNanos / 4);
     }
 
     /** The oldest waiting calls: at most a lane's share of the members and at most maxRows rows (at least one call). */

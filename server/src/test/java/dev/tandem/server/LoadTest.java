@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class LoadTest {
     @Test
     void thirtyTwoStreamingClientsAllComplete() throws Exception {
-        try (ServerFixture fx = new ServerFixture(ServerConfig.defaults().withLimits(32, 64, Duration.ofSeconds(60)))) {
+        try (ServerFixture fx = new ServerFixture(ServerConfig.defaults().withLimits(32, 64, Duration.ofSeconds(60)), 1)) {
             String prompt = "Once upon a time, there was a little girl named Lily.";
             ObjectNode body = ServerFixture.JSON.createObjectNode();
             body.put("model", "stories260K");

@@ -21,7 +21,12 @@ final class ServerFixture implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     ServerFixture(ServerConfig config) {
-        this.engine = Engine.builder(MODEL).threads(2).build();
+        this(config, 2);
+    }
+
+    /** Batching on (stories260K alone would default to off), with that many batch lanes. */
+    ServerFixture(ServerConfig config, int lanes) {
+        this.engine = Engine.builder(MODEL).threads(2).batching(true).batchLanes(lanes).build();
         this.server = TandemServer.start(engine, config.withPort(0));
     }
 
