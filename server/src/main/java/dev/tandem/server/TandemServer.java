@@ -45,7 +45,13 @@ public final class TandemServer implements AutoCloseable {
         jetty.addConnector(connector);
         jetty.setHandler(new ApiHandler(engine, config, admission, metrics, decoders));
         jetty.setStopTimeout(2_000);
-        jetty.start();
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            jetty.stop();
+            decoders.shutdown();
+            throw e;
+        }
     }
 
     /** Binds and starts serving; fails with a clear message when the address is taken. */
