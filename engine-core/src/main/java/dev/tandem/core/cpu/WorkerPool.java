@@ -4,9 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of platform threads for data-parallel kernels. The caller runs the first chunk itself and
- * workers spin briefly before parking, because a decode step issues many small parallel sections and a
- * thread wake-up (tens of microseconds) would cost more than the work it splits.
+ * A fixed pool of platform threads for data-parallel kernels. Workers spin briefly before parking, because
+ * a decode step issues many small parallel sections and a thread wake-up (tens of microseconds) would cost
+ * more than the work it splits. Chunks are claimed, not assigned: the caller and the workers take the next
+ * unclaimed chunk until none is left, so a worker the OS has not scheduled (a busy or shared machine)
+ * delays nothing; the caller only ever waits for chunks a worker has already started. Chunk boundaries do
+ * not depend on who runs them, so results do not either.
  */
 public final class WorkerPool implements AutoCloseable {
     /** Body of a parallel loop over {@code [start, end)}. */
@@ -16,7 +19,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** One parallel section, published to the workers through a single volatile write. */
-    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger remaining) {}
+    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger next, AtomicInteger remaining) {}
 
     private static final int SPINS_BEFORE_PARK = 20_000;
 
@@ -37,8 +40,7 @@ public final class WorkerPool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            int chunk = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + chunk).start(() -> loop(chunk));
+            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + (i + 1)).start(this::loop);
         }
     }
 
@@ -65,15 +67,14 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runParallel(int n, int align, RangeBody body, int useful) {
-        AtomicInteger remaining = new AtomicInteger(useful - 1);
-        Job j = new Job(nextId++, body, n, useful, align, remaining);
+        Job j = new Job(nextId++, body, n, useful, align, new AtomicInteger(), new AtomicInteger(useful));
         failure = null;
         job = j;
         for (int i = 0; i < useful - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        runChunk(j, 0);
-        while (remaining.get() != 0) {
+        runClaimed(j);
+        while (j.remaining.get() != 0) {
             Thread.onSpinWait();
         }
         Throwable t = failure;
@@ -82,6 +83,20 @@ public final class WorkerPool implements AutoCloseable {
                 throw re;
             }
             throw new IllegalStateException("worker failed", t);
+        }
+    }
+
+    /** Runs unclaimed chunks of the job until none is left. */
+    private void runClaimed(Job j) {
+        int chunk;
+        while ((chunk = j.next.getAndIncrement()) < j.chunks) {
+            try {
+                runChunk(j, chunk);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                j.remaining.decrementAndGet();
+            }
         }
     }
 
@@ -94,7 +109,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void loop(int chunk) {
+    private void loop() {
         long seen = 0;
         while (true) {
             int spins = 0;
@@ -110,14 +125,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             seen = j.id;
-            if (chunk < j.chunks) {
-                try {
-                    runChunk(j, chunk);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                j.remaining.decrementAndGet();
-            }
+            runClaimed(j);
         }
     }
 
