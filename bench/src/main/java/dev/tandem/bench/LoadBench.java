@@ -61,6 +61,7 @@ public final class LoadBench {
         int lanes = Integer.parseInt(ArThroughput.arg(args, "--lanes", "0"));
         String tokenizer = ArThroughput.arg(args, "--tokenizer", "");
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
+        String reportName = ArThroughput.arg(args, "--report-name", "load");
         Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "120")));
         int most = Arrays.stream(clients).max().orElse(1);
 
@@ -122,7 +123,8 @@ public final class LoadBench {
             }
             print(rows, breakdown, maxTokens, threads, method, modelPath, rounds);
             if (!reportDir.isEmpty()) {
-                LoadReport.write(Path.of(reportDir), rows, breakdown, maxTokens, threads, method, rounds);
+                LoadReport.write(Path.of(reportDir), reportName, modelPath.getFileName().toString(), rows, breakdown, maxTokens, threads,
+                        method, rounds);
             }
         } finally {
             for (Setup s : setups) {

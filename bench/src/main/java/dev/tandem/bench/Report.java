@@ -47,6 +47,8 @@ public final class Report {
         section(md, dir, "Accepted draft tokens per step, temperature 0.8", "accepted-t0.8");
         section(md, dir, "Server under load", "load");
         section(md, dir, "One client, where the time goes", "load-one-client");
+        section(md, dir, "A weight-bound model under load (synthetic, 394 MB)", "load-wide");
+        section(md, dir, "A weight-bound model: one client", "load-wide-one-client");
         Files.writeString(dir.resolve("report.md"), md);
     }
 

@@ -68,7 +68,7 @@ class ReportFilesTest {
         List<LoadGenerator.Outcome> done = List.of(new LoadGenerator.Outcome(true, 10, "x", 0.5, 0.01, null),
                 new LoadGenerator.Outcome(true, 10, "x", 1.5, 0.02, null));
         List<LoadBench.Row> rows = List.of(new LoadBench.Row("on", 1, done, 100, 1), new LoadBench.Row("on", 8, done, 250, 3.5));
-        LoadReport.write(dir, rows, List.<String[]>of(new String[] {"engine", "100", "1.00", "10000"}), 16, 2, "ar", 1);
+        LoadReport.write(dir, "load", "m.bin", rows, List.<String[]>of(new String[] {"engine", "100", "1.00", "10000"}), 16, 2, "ar", 1);
         String load = Files.readString(dir.resolve("load.md"));
         assertTrue(load.contains("| on | 8 | 2 | 2 | 0 | 250 | 2.50 | 0.500 | 1.500 |"), load);
         png(dir.resolve("load.png"));
