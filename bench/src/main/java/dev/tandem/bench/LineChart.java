@@ -41,7 +41,8 @@ final class LineChart {
                 yMax = Math.max(yMax, v);
             }
         }
-        xMax = niceCeil(xMax);
+        boolean integerX = series.stream().allMatch(se -> java.util.Arrays.stream(se.x()).allMatch(v -> v == Math.rint(v)));
+        xMax = integerX ? Math.max(5, Math.ceil(xMax / 5) * 5) : niceCeil(xMax); // integer x (counts): integer ticks
         yMax = niceCeil(yMax * 1.05);
         BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();

@@ -123,7 +123,7 @@ public final class LoadBench {
             }
             print(rows, breakdown, maxTokens, threads, method, modelPath, rounds);
             if (!reportDir.isEmpty()) {
-                LoadReport.write(Path.of(reportDir), reportName, modelPath.getFileName().toString(), rows, breakdown, maxTokens, threads,
+                LoadReport.write(Path.of(reportDir), reportName, modelPath.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
                         method, rounds);
             }
         } finally {
