@@ -15,12 +15,27 @@ public final class Main {
             case "verify-cost" -> VerifyCost.main(rest);
             case "matmul" -> MatmulBandwidth.main(rest);
             case "tokenize" -> TokenizerThroughput.main(rest);
+            case "synthetic-model" -> SyntheticModel.main(rest);
+            case "load", "report" -> {
+                try {
+                    if (which.equals("load")) {
+                        LoadBench.main(rest);
+                    } else {
+                        Report.main(rest);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
             default -> {
                 System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
-                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
-                        + "       tandem bench verify-cost [--model PATH] [--threads 1] [--context 128]\n"
+                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
+                        + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"
+                        + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--rounds 3] [--report-dir DIR]\n"
                         + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]\n"
-                        + "       tandem bench tokenize [--lengths 1000,4000,16000,64000] [--baseline-max 16000] [--seconds 2]");
+                        + "       tandem bench tokenize [--lengths 1000,4000,16000,64000] [--baseline-max 16000] [--seconds 2]\n"
+                        + "       tandem bench synthetic-model [--out FILE] [--dim 1024] [--layers 8] [--hidden 2816] [--heads 16]\n"
+                        + "       tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only verify-cost,methods,load]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }

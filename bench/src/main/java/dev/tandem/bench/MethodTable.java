@@ -43,6 +43,7 @@ public final class MethodTable {
         long gateAr;
         double seconds;
         double[] tps;
+        long[] acceptedHistogram = new long[0];
     }
 
     public static List<Config> configs(String spec, Path headsDir) {
@@ -92,6 +93,7 @@ public final class MethodTable {
         String methods = ArThroughput.arg(args, "--methods", "");
         String headsDir = ArThroughput.arg(args, "--heads-dir", "");
         String png = ArThroughput.arg(args, "--png", "");
+        String reportDir = ArThroughput.arg(args, "--report-dir", "");
         int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
         float[] temperatures = {0f, 0.8f};
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
@@ -131,6 +133,13 @@ public final class MethodTable {
                             t.seconds += r.stats().seconds();
                             t.gateParallel += r.stats().events().getOrDefault("gate_parallel", 0L);
                             t.gateAr += r.stats().events().getOrDefault("gate_ar", 0L);
+                            long[] h = r.stats().acceptedHistogram();
+                            if (h.length > t.acceptedHistogram.length) {
+                                t.acceptedHistogram = Arrays.copyOf(t.acceptedHistogram, h.length);
+                            }
+                            for (int a = 0; a < h.length; a++) {
+                                t.acceptedHistogram[a] += h[a];
+                            }
                         }
                         t.tps[round] = (t.tokens - before) / (t.seconds - secondsBefore);
                     }
@@ -146,6 +155,9 @@ public final class MethodTable {
                             new BarChart.Series("speedup over ar (tokens/s)", speedup, new java.awt.Color(0x3b75af), 1.0),
                             new BarChart.Series("mean accepted length (tokens / step)", accepted, new java.awt.Color(0xef8636), 1.0)));
                     System.out.println("chart: " + file);
+                }
+                if (!reportDir.isEmpty()) {
+                    MethodReport.write(Path.of(reportDir), model.name(), temperature, threads, tokens, rounds, configs, totals, arTps);
                 }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");

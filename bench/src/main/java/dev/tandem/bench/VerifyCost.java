@@ -19,10 +19,30 @@ public final class VerifyCost {
 
     public static void main(String[] args) {
         Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
-        int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "1"));
+        int[] threadCounts = java.util.Arrays.stream(ArThroughput.arg(args, "--threads", "1").split(",")).mapToInt(Integer::parseInt).toArray();
+        String reportDir = ArThroughput.arg(args, "--report-dir", "");
         int context = Integer.parseInt(ArThroughput.arg(args, "--context", "128"));
         int reps = Integer.parseInt(ArThroughput.arg(args, "--reps", "200"));
         int[] ks = {1, 2, 4, 8, 16, 32, 64};
+        java.util.List<double[]> curves = new java.util.ArrayList<>();
+        String name = "";
+        for (int threads : threadCounts) {
+            double[] median = measure(modelPath, threads, context, reps, ks);
+            curves.add(median);
+            name = modelPath.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+            System.out.printf(Locale.ROOT, "verification cost, %s, %d threads, %d-token context (median of %d)%n", name, threads, context, reps);
+            System.out.println("| rows k | µs per forward | cost / 1 row |");
+            System.out.println("|---:|---:|---:|");
+            for (int i = 0; i < ks.length; i++) {
+                System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
+            }
+        }
+        if (!reportDir.isEmpty()) {
+            VerifyCostReport.write(Path.of(reportDir), name, context, ks, threadCounts, curves);
+        }
+    }
+
+    private static double[] measure(Path modelPath, int threads, int context, int reps, int[] ks) {
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Transformer t = new Transformer(model, backend, 64);
             int[] prefix = new int[context];
@@ -48,13 +68,7 @@ public final class VerifyCost {
                     median[i] = times[reps / 2];
                 }
             }
-            System.out.printf(Locale.ROOT, "verification cost, %s, %d threads, %d-token context (median of %d)%n",
-                    model.name(), threads, context, reps);
-            System.out.println("| rows k | µs per forward | cost / 1 row |");
-            System.out.println("|---:|---:|---:|");
-            for (int i = 0; i < ks.length; i++) {
-                System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
-            }
+            return median;
         }
     }
 }

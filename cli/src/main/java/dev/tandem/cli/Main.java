@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tandem", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Pure-JVM transformer inference with parallel (speculative) decoding.",
         subcommands = {GenerateCommand.class, ChatCommand.class, LogitsCommand.class, TrainHeadsCommand.class,
-                SynthCommand.class, ConvertCommand.class, CommandLine.HelpCommand.class})
+                SynthCommand.class, ConvertCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static void main(String[] args) {
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true, StandardCharsets.UTF_8);

@@ -283,4 +283,17 @@ class CliTest {
         Files.writeString(bad, "this is not a model at all, just some text that is long enough");
         assertCleanError(run("generate", "hi", "--model", bad.toString(), "--tokenizer", TOKENIZER.toString()), "model file");
     }
+
+    @Test
+    void serveRefusesBadSettingsInOneLine() throws Exception {
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--method", "beam"), "unknown method 'beam'");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--batching", "sometimes"), "--batching");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--port", "70000"), "--port");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--max-concurrent", "0"), "--max-concurrent");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--device", "cuda"), "CUDA");
+        try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            assertCleanError(run("serve", "--model", MODEL.toString(), "--port", Integer.toString(taken.getLocalPort()),
+                    "--warmup-seconds", "0"), "cannot listen on 127.0.0.1:" + taken.getLocalPort());
+        }
+    }
 }

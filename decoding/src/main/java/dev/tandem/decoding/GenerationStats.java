@@ -14,14 +14,24 @@ import java.util.Map;
  *                             that depth in which the target accepted the path down to it
  * @param lossless             whether the output distribution is exactly the target's
  * @param events               method-specific counts, e.g. the adaptive gate's decisions
+ * @param acceptedHistogram    for each verification step of a drafting method, how many draft tokens the
+ *                             target accepted: entry a counts the steps that accepted a tokens (empty for
+ *                             methods without drafts)
  */
 public record GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
                               Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless,
-                              Map<String, Long> events) {
+                              Map<String, Long> events, long[] acceptedHistogram) {
+
+    /** Figures without an accepted-length histogram. */
+    public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
+                           Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless,
+                           Map<String, Long> events) {
+        this(tokens, targetForwards, seconds, promptSeconds, seed, draftForwards, acceptanceByPosition, lossless, events, new long[0]);
+    }
 
     /** Figures of a method without drafts. */
     public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed) {
-        this(tokens, targetForwards, seconds, promptSeconds, seed, Map.of(), new double[0], true, Map.of());
+        this(tokens, targetForwards, seconds, promptSeconds, seed, Map.of(), new double[0], true, Map.of(), new long[0]);
     }
 
     /** Tokens per target step: 1.0 for plain decoding, more when drafts are accepted. */

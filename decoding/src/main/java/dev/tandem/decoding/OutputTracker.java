@@ -35,6 +35,10 @@ public final class OutputTracker {
         if (stopReason != null) {
             return false;
         }
+        if (stream.cancelled()) {
+            cancel();
+            return false;
+        }
         if (tokenizer.isEndOfGeneration(token)) {
             stopReason = StopReason.END_OF_SEQUENCE;
             finish();

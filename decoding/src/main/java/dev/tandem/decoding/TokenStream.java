@@ -6,4 +6,12 @@ public interface TokenStream {
     TokenStream NONE = text -> {};
 
     void onText(String text);
+
+    /**
+     * Polled before each new token: once true, the run stops with {@link StopReason#CANCELLED} (the caller
+     * went away, or cancelled). Default: never.
+     */
+    default boolean cancelled() {
+        return false;
+    }
 }

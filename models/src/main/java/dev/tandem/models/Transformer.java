@@ -35,6 +35,7 @@ public final class Transformer {
     private final Tensor hb;     // ffn gate (w1), then silu(gate) * up
     private final Tensor hb2;    // ffn up (w3)
     private final Tensor logits;
+    private volatile ForwardBatcher batcher; // null: forward passes run alone
 
     public Transformer(Model model, Backend backend) {
         this(model, backend, DEFAULT_MAX_BATCH);
@@ -98,10 +99,35 @@ public final class Transformer {
     }
 
     /**
+     * Lets this transformer's forward passes run together with other sequences' in the batcher's batched
+     * passes (continuous batching); the results are bitwise those of running alone. Returns this.
+     */
+    public Transformer batchedBy(ForwardBatcher batcher) {
+        this.batcher = batcher;
+        return this;
+    }
+
+    RopeTable ropeTable() {
+        return rope;
+    }
+
+    Tensor logitsBuffer() {
+        return logits;
+    }
+
+    Tensor residualBuffer() {
+        return x;
+    }
+
+    /**
      * Runs the batch on top of the committed cache. Its keys and values land in scratch rows; call
      * {@code cache().commit(...)} with the rows to keep.
      */
     public ForwardResult forward(Batch batch) {
+        ForwardBatcher b = batcher;
+        if (b != null && b.takes(this, batch)) {
+            return b.forward(this, batch);
+        }
         int n = batch.size();
         TreeMask realMask = batch.mask();
         TreeMask mask = batch.fullMask();

@@ -62,6 +62,7 @@ public final class SpeculativeGenerator implements Generator {
         boolean hidden = drafter.wantsHiddenState();
         long[] proposedAt = new long[maxDepth + 1];
         long[] acceptedAt = new long[maxDepth + 1];
+        long[] histogram = new long[maxDepth + 1];
         boolean lossless = true;
 
         long start = System.nanoTime();
@@ -106,6 +107,7 @@ public final class SpeculativeGenerator implements Generator {
                 int last = rows[rows.length - 1]; // the row whose prediction is the next pending token
                 drafter.observe(result.hiddenState(last), result.logits(last));
             }
+            histogram[a.acceptedLength()]++;
             int depth = tree.maxDepth();
             for (int d = 1; d <= depth; d++) {
                 proposedAt[d]++;
@@ -142,7 +144,7 @@ public final class SpeculativeGenerator implements Generator {
         Map<String, Long> events = new LinkedHashMap<>();
         drafter.events().forEach((k, v) -> events.put(k, v - eventsBefore.getOrDefault(k, 0L)));
         GenerationStats stats = new GenerationStats(out.count(), forwards, (end - start) / 1e9, (promptDone - start) / 1e9,
-                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless, events);
+                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless, events, histogram);
         return new GenerationResult(prompt, out.tokens(), out.text(), out.stopReason(), stats);
     }
 

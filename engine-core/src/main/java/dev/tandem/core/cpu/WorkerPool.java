@@ -4,9 +4,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * A fixed pool of platform threads for data-parallel kernels. The caller runs the first chunk itself and
- * workers spin briefly before parking, because a decode step issues many small parallel sections and a
- * thread wake-up (tens of microseconds) would cost more than the work it splits.
+ * A fixed pool of platform threads for data-parallel kernels. Workers spin briefly before parking, because
+ * a decode step issues many small parallel sections and a thread wake-up (tens of microseconds) would cost
+ * more than the work it splits. Chunks are claimed, not assigned: the caller and the workers take the next
+ * unclaimed chunk until none is left, so a worker the OS has not scheduled (a busy or shared machine)
+ * delays nothing; the caller only ever waits for chunks a worker has already started. Chunk boundaries do
+ * not depend on who runs them, so results do not either.
  */
 public final class WorkerPool implements AutoCloseable {
     /** Body of a parallel loop over {@code [start, end)}. */
@@ -16,7 +19,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** One parallel section, published to the workers through a single volatile write. */
-    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger remaining) {}
+    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger next, AtomicInteger remaining) {}
 
     private static final int SPINS_BEFORE_PARK = 20_000;
 
@@ -26,6 +29,9 @@ public final class WorkerPool implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable failure;
     private long nextId = 1;
+    // the pool serves one parallel section at a time; a second caller (another sequence's thread) runs its
+    // section on its own thread instead of corrupting the first one's (results are thread-count invariant)
+    private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     public WorkerPool(int threads) {
         if (threads < 1) {
@@ -34,8 +40,7 @@ public final class WorkerPool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            int chunk = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + chunk).start(() -> loop(chunk));
+            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + (i + 1)).start(this::loop);
         }
     }
 
@@ -45,24 +50,31 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks whose
-     * boundaries are multiples of {@code align}; returns when all chunks are done. Not reentrant: one
-     * caller thread at a time.
+     * boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from
+     * several threads: while one caller's section runs, another's runs whole on its own thread.
      */
     public void parallelFor(int n, int align, RangeBody body) {
         int useful = Math.max(1, Math.min(threads, (n + align - 1) / align));
-        if (useful == 1) {
+        if (useful == 1 || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
-        AtomicInteger remaining = new AtomicInteger(useful - 1);
-        Job j = new Job(nextId++, body, n, useful, align, remaining);
+        try {
+            runParallel(n, align, body, useful);
+        } finally {
+            busy.set(false);
+        }
+    }
+
+    private void runParallel(int n, int align, RangeBody body, int useful) {
+        Job j = new Job(nextId++, body, n, useful, align, new AtomicInteger(), new AtomicInteger(useful));
         failure = null;
         job = j;
         for (int i = 0; i < useful - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        runChunk(j, 0);
-        while (remaining.get() != 0) {
+        runClaimed(j);
+        while (j.remaining.get() != 0) {
             Thread.onSpinWait();
         }
         Throwable t = failure;
@@ -71,6 +83,20 @@ public final class WorkerPool implements AutoCloseable {
                 throw re;
             }
             throw new IllegalStateException("worker failed", t);
+        }
+    }
+
+    /** Runs unclaimed chunks of the job until none is left. */
+    private void runClaimed(Job j) {
+        int chunk;
+        while ((chunk = j.next.getAndIncrement()) < j.chunks) {
+            try {
+                runChunk(j, chunk);
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                j.remaining.decrementAndGet();
+            }
         }
     }
 
@@ -83,7 +109,7 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    private void loop(int chunk) {
+    private void loop() {
         long seen = 0;
         while (true) {
             int spins = 0;
@@ -99,14 +125,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             seen = j.id;
-            if (chunk < j.chunks) {
-                try {
-                    runChunk(j, chunk);
-                } catch (Throwable t) {
-                    failure = t;
-                }
-                j.remaining.decrementAndGet();
-            }
+            runClaimed(j);
         }
     }
 

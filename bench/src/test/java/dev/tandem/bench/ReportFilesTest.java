@@ -1,0 +1,80 @@
+package dev.tandem.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.server.LoadGenerator;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The report files: Markdown and CSV tables that agree, PNG charts that open, and an index that shows them. */
+class ReportFilesTest {
+    private static BufferedImage png(Path p) throws Exception {
+        assertTrue(Files.exists(p), p + " exists");
+        BufferedImage img = ImageIO.read(p.toFile());
+        assertTrue(img.getWidth() > 300 && img.getHeight() > 100, p + " is a picture");
+        return img;
+    }
+
+    @Test
+    void tablesAreWrittenAsMarkdownAndCsv(@TempDir Path dir) throws Exception {
+        Tables.write(dir, "t", "A caption.", List.of("name", "value"), List.of(List.of("a, b", "1.00"), List.of("**c**", "2")));
+        String md = Files.readString(dir.resolve("t.md"));
+        assertTrue(md.startsWith("A caption.\n\n| name | value |\n|---|---:|\n| a, b | 1.00 |"), md);
+        assertEquals("name,value\n\"a, b\",1.00\nc,2\n", Files.readString(dir.resolve("t.csv")));
+    }
+
+    @Test
+    void methodReportHasTablesChartsAndAcceptedHistograms(@TempDir Path dir) throws Exception {
+        MethodTable.Config ar = new MethodTable.Config("ar", "ar", MethodOptions.defaults());
+        MethodTable.Config lookup = new MethodTable.Config("lookup", "lookup", MethodOptions.defaults());
+        Map<MethodTable.Config, MethodTable.Totals> totals = new LinkedHashMap<>();
+        MethodTable.Totals a = new MethodTable.Totals();
+        a.tokens = 100;
+        a.steps = 100;
+        a.targetForwards = 100;
+        a.tps = new double[] {1000, 1100, 900};
+        MethodTable.Totals l = new MethodTable.Totals();
+        l.tokens = 100;
+        l.steps = 50;
+        l.targetForwards = 50;
+        l.tps = new double[] {500, 600, 550};
+        l.acceptedHistogram = new long[] {20, 20, 9};
+        totals.put(ar, a);
+        totals.put(lookup, l);
+        MethodReport.write(dir, "stories260K", 0f, 2, 300, 3, List.of(ar, lookup), totals, 1000);
+        assertTrue(Files.readString(dir.resolve("methods-t0.0.md")).contains("| lookup | 2.00 | 0.500 | 0.000 | 550 | 0.55 |"));
+        png(dir.resolve("methods-t0.0.png"));
+        png(dir.resolve("accepted-t0.0.png"));
+        String hist = Files.readString(dir.resolve("accepted-t0.0.csv"));
+        assertTrue(hist.contains("lookup,0.408,0.408,0.184,0.000"), hist);
+        assertTrue(!hist.contains("\nar,"), "plain decoding has no drafts: " + hist);
+    }
+
+    @Test
+    void verifyCostAndLoadReportsAndTheIndex(@TempDir Path dir) throws Exception {
+        VerifyCostReport.write(dir, "m", 128, new int[] {1, 2, 4}, new int[] {1, 2},
+                List.of(new double[] {100, 190, 380}, new double[] {100, 150, 250}));
+        assertTrue(Files.readString(dir.resolve("verify-cost.csv")).contains("4,0.4,3.80,0.3,2.50"));
+        png(dir.resolve("verify-cost.png"));
+        List<LoadGenerator.Outcome> done = List.of(new LoadGenerator.Outcome(true, 10, "x", 0.5, 0.01, null),
+                new LoadGenerator.Outcome(true, 10, "x", 1.5, 0.02, null));
+        List<LoadBench.Row> rows = List.of(new LoadBench.Row("on", 1, done, 100, 1), new LoadBench.Row("on", 8, done, 250, 3.5));
+        LoadReport.write(dir, "load", "m.bin", rows, List.<String[]>of(new String[] {"engine", "100", "1.00", "10000"}), 16, 2, "ar", 1);
+        String load = Files.readString(dir.resolve("load.md"));
+        assertTrue(load.contains("| on | 8 | 2 | 2 | 0 | 250 | 2.50 | 0.500 | 1.500 |"), load);
+        png(dir.resolve("load.png"));
+        Report.writeIndex(dir);
+        String index = Files.readString(dir.resolve("report.md"));
+        assertTrue(index.contains("![Verification cost](verify-cost.png)") && index.contains("![Server under load](load.png)")
+                && index.contains("## One client, where the time goes") && !index.contains("Decoding methods"), index);
+    }
+}

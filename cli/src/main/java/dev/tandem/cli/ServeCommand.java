@@ -1,0 +1,136 @@
+package dev.tandem.cli;
+
+import dev.tandem.api.Engine;
+import dev.tandem.core.TandemException;
+import dev.tandem.cuda.CudaAvailability;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.server.ServerConfig;
+import dev.tandem.server.TandemServer;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"Serve the model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/models, "
+                + "/health, /metrics) until stopped (Ctrl-C)."})
+final class ServeCommand implements Callable<Integer>, Main.Streams {
+    @Mixin
+    ModelOptions modelOptions;
+
+    @Option(names = "--host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+            description = "Address to bind (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Port, 0 for any free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--api-key", paramLabel = "KEY",
+            description = "Require 'Authorization: Bearer KEY' on /v1/* (default: $TANDEM_API_KEY, else no key).")
+    String apiKey;
+
+    @Option(names = "--max-concurrent", paramLabel = "N", defaultValue = "32",
+            description = "Generations running at once, decoded together (default: ${DEFAULT-VALUE}).")
+    int maxConcurrent;
+
+    @Option(names = "--max-queue", paramLabel = "N", defaultValue = "128",
+            description = "Requests waiting for a slot; beyond it: 429 (default: ${DEFAULT-VALUE}).")
+    int maxQueue;
+
+    @Option(names = "--queue-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Longest wait for a slot before a 503 (default: ${DEFAULT-VALUE}).")
+    double queueTimeout;
+
+    @Option(names = "--max-body-bytes", paramLabel = "N", defaultValue = "1048576",
+            description = "Largest request body; beyond it: 413 (default: ${DEFAULT-VALUE}).")
+    long maxBodyBytes;
+
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
+            description = "Decoding method of requests that name none in their \"method\" field (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
+    Path heads;
+
+    @Option(names = "--batching", paramLabel = "auto|on|off", defaultValue = "auto",
+            description = "Decode concurrent requests together in one forward pass per step; auto: on for models over 32 MB, "
+                    + "whose passes are bound by reading weights (default: ${DEFAULT-VALUE}).")
+    String batching;
+
+    @Option(names = "--batch-wait-us", paramLabel = "US", defaultValue = "2000",
+            description = "Longest a step waits for the other running requests to join its pass (default: ${DEFAULT-VALUE}).")
+    long batchWaitMicros;
+
+    @Option(names = "--batch-lanes", paramLabel = "N", defaultValue = "0",
+            description = "Batched passes running at once, one thread each; 0 = one per thread for models up to 32 MB, else 1 (default: ${DEFAULT-VALUE}).")
+    int batchLanes;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", defaultValue = "2",
+            description = "Throwaway generations before serving, so the first requests do not pay for JIT compilation (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
+    private PrintStream err = System.err;
+
+    @Override
+    public void streams(PrintStream out, PrintStream err) {
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Methods.check(method);
+        if (!modelOptions.device.equals("cpu")) {
+            throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
+                    : "unknown device '" + modelOptions.device + "'; use cpu or cuda");
+        }
+        if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
+            throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
+        }
+        if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0) {
+            throw new TandemException("--max-concurrent must be >= 1, --max-queue >= 0, --queue-timeout > 0, --max-body-bytes >= 1, "
+                    + "--batch-wait-us >= 0");
+        }
+        if (port < 0 || port > 65535) {
+            throw new TandemException("--port must be between 0 and 65535, got " + port);
+        }
+        String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
+        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(MethodOptions.defaults().withHeads(heads, -1));
+        if (!batching.equals("auto")) {
+            b.batching(batching.equals("on"));
+        }
+        if (modelOptions.tokenizer != null) {
+            b.tokenizer(modelOptions.tokenizer);
+        }
+        if (modelOptions.threads != null) {
+            b.threads(modelOptions.threads);
+        }
+        if (batchLanes > 0) {
+            b.batchLanes(batchLanes);
+        } else if (batchLanes < 0) {
+            throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
+        }
+        ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
+                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain());
+        try (Engine engine = b.build()) {
+            if (warmupSeconds > 0) {
+                err.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
+                engine.warmUp(Duration.ofMillis((long) (warmupSeconds * 1000)), 4);
+            }
+            serve(engine, config);
+        }
+        return 0;
+    }
+
+    private void serve(Engine engine, ServerConfig config) throws InterruptedException {
+        try (TandemServer server = TandemServer.start(engine, config)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+            err.printf("tandem: serving %s on http://%s:%d (OpenAI API under /v1; /health, /metrics)%s%n", engine.modelId(),
+                    host, server.port(), config.apiKey() != null ? ", API key required" : "");
+            server.join();
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.tandem.core.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** Every index of every parallel section runs exactly once, with several callers sharing one pool. */
+class WorkerPoolTest {
+    @Test
+    void concurrentCallersEachGetEveryIndexExactlyOnce() throws Exception {
+        try (WorkerPool pool = new WorkerPool(3); ExecutorService callers = Executors.newFixedThreadPool(4)) {
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                int n = 997 + c;
+                done.add(callers.submit(() -> {
+                    for (int rep = 0; rep < 500; rep++) {
+                        AtomicIntegerArray runs = new AtomicIntegerArray(n);
+                        pool.parallelFor(n, 4, (start, end) -> {
+                            for (int i = start; i < end; i++) {
+                                runs.incrementAndGet(i);
+                            }
+                        });
+                        for (int i = 0; i < n; i++) {
+                            assertEquals(1, runs.get(i), "index " + i + " of call " + rep);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+        }
+    }
+
+    @Test
+    void aFailingChunkFailsTheCall() {
+        try (WorkerPool pool = new WorkerPool(2)) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> pool.parallelFor(100, 1, (start, end) -> {
+                if (start > 0) {
+                    throw new IllegalStateException("chunk at " + start);
+                }
+            }));
+            assertEquals("chunk at 50", e.getMessage());
+            int[] sum = new int[1];
+            pool.parallelFor(1, 1, (s, e2) -> sum[0]++); // the pool still works
+            assertEquals(1, sum[0]);
+        }
+    }
+}

@@ -1,0 +1,360 @@
+package dev.tandem.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.api.Engine;
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.GenerationRequest;
+import dev.tandem.decoding.GenerationResult;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.SamplingParams;
+import dev.tandem.decoding.StopReason;
+import dev.tandem.decoding.TokenStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+
+/**
+ * {@code POST /v1/completions} and {@code POST /v1/chat/completions}: validates the request, waits for a
+ * generation slot, runs the generation on the request's own (virtual) thread and answers with one JSON
+ * body or, with {@code "stream": true}, with server-sent events, one per piece of text as it becomes final.
+ * A client that goes away mid-stream cancels its generation before the next token, freeing its slot.
+ */
+final class Completions {
+    enum Kind { TEXT, CHAT }
+
+    private final Engine engine;
+    private final ServerConfig config;
+    private final Admission admission;
+    private final Metrics metrics;
+    private final ExecutorService decoders;
+
+    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics, ExecutorService decoders) {
+        this.engine = engine;
+        this.config = config;
+        this.admission = admission;
+        this.metrics = metrics;
+        this.decoders = decoders;
+    }
+
+    /**
+     * Runs the generation on a platform thread while the request's virtual thread waits: decoding is pure
+     * computation, and on a virtual thread it would hold one of the few carrier threads for its whole run,
+     * starving the I/O of every other request (their event writers, their sockets).
+     */
+    private GenerationResult generate(Job job, TokenStream stream) throws IOException {
+        Future<GenerationResult> f = decoders.submit(() -> engine.generate(job.request(), job.method(), stream));
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while generating", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** What a request asks for, checked. */
+    private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream) {}
+
+    void handle(Kind kind, Exchange ex) throws IOException, InterruptedException {
+        Job job = parse(kind, ex.jsonBody(config.maxBodyBytes()));
+        try (Admission.Slot slot = admission.acquire()) {
+            if (job.stream()) {
+                stream(job, ex);
+            } else {
+                GenerationResult r = generate(job, TokenStream.NONE);
+                metrics.generated(r.tokens().length);
+                ex.json(200, body(job, r));
+            }
+        } catch (ApiError e) {
+            if (e.status == 429 || e.status == 503) {
+                metrics.rejected(e.code);
+            }
+            throw e;
+        }
+    }
+
+    private Job parse(Kind kind, ObjectNode body) {
+        Params p = new Params(body);
+        String model = p.requiredString("model");
+        if (!model.equals(engine.modelId())) {
+            throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
+                    "the model '" + model + "' does not exist; this server has '" + engine.modelId() + "'");
+        }
+        String method = p.string("method", config.defaultMethod());
+        try {
+            Methods.check(method);
+        } catch (TandemException e) {
+            throw ApiError.invalid("method", e.getMessage());
+        }
+        if (p.integer("n", 1L, 1, 128) != 1) {
+            throw ApiError.unsupported("n", "n > 1 (several choices per request) is not supported; send one request per choice");
+        }
+        if (p.integer("best_of", 1L, 1, 128) != 1) {
+            throw ApiError.unsupported("best_of", "best_of > 1 is not supported");
+        }
+        for (String penalty : new String[] {"presence_penalty", "frequency_penalty"}) {
+            if (p.number(penalty, 0, -2, false, 2) != 0) {
+                throw ApiError.unsupported(penalty, penalty + " is not supported (leave it at 0)");
+            }
+        }
+        JsonNode logprobs = p.node("logprobs");
+        if (logprobs != null && (logprobs.asBoolean(false) || logprobs.asLong(0) > 0)) {
+            throw ApiError.unsupported("logprobs", "logprobs are not supported");
+        }
+        for (String option : new String[] {"logit_bias", "tools", "functions", "suffix"}) {
+            JsonNode o = p.node(option);
+            if (o != null && !(o.isContainerNode() && o.isEmpty())) {
+                throw ApiError.unsupported(option, option + " is not supported");
+            }
+        }
+        if (p.bool("echo", false)) {
+            throw ApiError.unsupported("echo", "echo is not supported");
+        }
+        float temperature = (float) p.number("temperature", 1.0, 0, false, 2);
+        float topP = (float) p.number("top_p", 1.0, 0, true, 1);
+        int topK = p.integer("top_k", 0L, 0, Integer.MAX_VALUE).intValue();
+        float minP = (float) p.number("min_p", 0, 0, false, 0.999999);
+        long seed = p.integer("seed", System.nanoTime(), Long.MIN_VALUE, Long.MAX_VALUE);
+        boolean stream = p.bool("stream", false);
+        boolean usageInStream = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+        List<String> stops = p.stops();
+
+        int[] prompt;
+        if (kind == Kind.TEXT) {
+            prompt = textPrompt(body.get("prompt"));
+        } else {
+            List<ChatMessage> messages = messages(p.node("messages"));
+            prompt = engine.encode(config.chatTemplate().render(messages));
+            stops = new ArrayList<>(stops);
+            stops.addAll(config.chatTemplate().stops());
+        }
+        int context = engine.contextLength();
+        if (prompt.length >= context) {
+            throw new ApiError(400, "invalid_request_error", "context_length_exceeded", kind == Kind.TEXT ? "prompt" : "messages",
+                    "the prompt is " + prompt.length + " tokens, which does not fit this model's context of " + context + " tokens");
+        }
+        String maxName = kind == Kind.CHAT && p.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
+        Long max = p.integer(maxName, null, 1, Integer.MAX_VALUE);
+        int left = context - prompt.length;
+        if (max != null && max > left) {
+            throw new ApiError(400, "invalid_request_error", "context_length_exceeded", maxName,
+                    "this model's context is " + context + " tokens, but " + (prompt.length + max) + " were requested ("
+                            + prompt.length + " in the prompt, " + max + " to generate); ask for at most " + left);
+        }
+        int maxNew = max != null ? max.intValue() : kind == Kind.TEXT ? Math.min(16, left) : left;
+        GenerationRequest request = new GenerationRequest(prompt, maxNew, new SamplingParams(temperature, topK, topP, minP, seed), stops);
+        return new Job(kind, prompt, request, method, stream, usageInStream);
+    }
+
+    /** OpenAI's prompt: a string, an array of one string, or an array of token ids; absent means empty. */
+    private int[] textPrompt(JsonNode prompt) {
+        if (prompt == null || prompt.isNull()) {
+            return engine.encode("");
+        }
+        if (prompt.isTextual()) {
+            return engine.encode(prompt.asText());
+        }
+        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            return engine.encode(prompt.get(0).asText());
+        }
+        if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isIntegralNumber()) {
+            int vocab = engine.tokenizer().vocabSize();
+            int[] ids = new int[prompt.size()];
+            for (int i = 0; i < ids.length; i++) {
+                JsonNode t = prompt.get(i);
+                if (!t.isIntegralNumber() || t.asLong() < 0 || t.asLong() >= vocab) {
+                    throw ApiError.invalid("prompt", "token ids in 'prompt' must be integers between 0 and " + (vocab - 1) + ", got " + t);
+                }
+                ids[i] = t.asInt();
+            }
+            return ids;
+        }
+        if (prompt.isArray() && prompt.size() > 1) {
+            throw ApiError.unsupported("prompt", "several prompts in one request are not supported; send one request per prompt");
+        }
+        throw ApiError.invalid("prompt", "'prompt' must be a string, an array of one string, or an array of token ids");
+    }
+
+    private static List<ChatMessage> messages(JsonNode node) {
+        if (node == null) {
+            throw ApiError.missing("messages");
+        }
+        if (!node.isArray() || node.isEmpty()) {
+            throw ApiError.invalid("messages", "'messages' must be a non-empty array of {role, content} objects");
+        }
+        List<ChatMessage> out = new ArrayList<>();
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode m = node.get(i);
+            JsonNode role = m.get("role");
+            if (role == null || !role.isTextual() || !List.of("system", "developer", "user", "assistant").contains(role.asText())) {
+                throw ApiError.invalid("messages[" + i + "].role", "message " + i + " needs a role: system, developer, user or assistant");
+            }
+            out.add(new ChatMessage(role.asText(), content(m.get("content"), i)));
+        }
+        return out;
+    }
+
+    /** A message's text: a string, or an array of {"type":"text","text":...} parts. */
+    private static String content(JsonNode c, int i) {
+        if (c != null && c.isTextual()) {
+            return c.asText();
+        }
+        if (c != null && c.isArray()) {
+            StringBuilder sb = new StringBuilder();
+            for (JsonNode part : c) {
+                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
+                    throw ApiError.unsupported("messages[" + i + "].content", "only text content parts are supported");
+                }
+                sb.append(part.get("text").asText());
+            }
+            return sb.toString();
+        }
+        throw ApiError.invalid("messages[" + i + "].content", "message " + i + " needs a content string");
+    }
+
+    private void stream(Job job, Exchange ex) throws IOException {
+        String id = id(job.kind());
+        long created = System.currentTimeMillis() / 1000;
+        PieceFormat format = new PieceFormat(job, id, created);
+        GenerationResult r;
+        try (EventStream events = new EventStream(ex, metrics::disconnect)) {
+            if (job.kind() == Kind.CHAT) {
+                ObjectNode first = chunk(job, id, created);
+                ObjectNode delta = ((ObjectNode) first.withArray("choices").get(0)).putObject("delta");
+                delta.put("role", "assistant");
+                delta.put("content", "");
+                events.send(first.toString());
+            }
+            r = generate(job, new TokenStream() {
+                @Override
+                public void onText(String text) {
+                    if (!text.isEmpty()) {
+                        events.send(format.piece(text));
+                    }
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return events.gone(); // the client went away: stop before the next token
+                }
+            });
+            metrics.generated(r.tokens().length);
+            if (!events.gone()) {
+                events.send(piece(job, id, created, null, finishReason(r.stopReason())).toString());
+                if (job.usageInStream()) {
+                    ObjectNode u = chunk(job, id, created);
+                    u.putArray("choices");
+                    u.set("usage", usage(job, r));
+                    events.send(u.toString());
+                }
+                events.send("[DONE]");
+            }
+        }
+    }
+
+    /**
+     * A streamed piece of text as JSON, built from a fixed prefix and suffix around the quoted text: this
+     * runs once per token on the generating thread, so it skips building a tree.
+     */
+    private final class PieceFormat {
+        private final String prefix;
+        private final String suffix;
+
+        PieceFormat(Job job, String id, long created) {
+            String head = "{\"id\":\"" + id + "\",\"object\":\"" + (job.kind() == Kind.CHAT ? "chat.completion.chunk" : "text_completion")
+                    + "\",\"created\":" + created + ",\"model\":" + quote(engine.modelId()) + ",\"choices\":[{\"index\":0,";
+            this.prefix = head + (job.kind() == Kind.CHAT ? "\"delta\":{\"content\":" : "\"text\":");
+            this.suffix = (job.kind() == Kind.CHAT ? "}" : "") + ",\"logprobs\":null,\"finish_reason\":null}]}";
+        }
+
+        String piece(String text) {
+            return prefix + quote(text) + suffix;
+        }
+    }
+
+    private static String quote(String s) {
+        return "\"" + new String(com.fasterxml.jackson.core.io.JsonStringEncoder.getInstance().quoteAsString(s)) + "\"";
+    }
+
+    private ObjectNode chunk(Job job, String id, long created) {
+        ObjectNode c = Exchange.JSON.createObjectNode();
+        c.put("id", id);
+        c.put("object", job.kind() == Kind.CHAT ? "chat.completion.chunk" : "text_completion");
+        c.put("created", created);
+        c.put("model", engine.modelId());
+        c.putArray("choices").addObject().put("index", 0);
+        return c;
+    }
+
+    /** A streamed piece of text, or (text null) the closing chunk with its finish reason. */
+    private ObjectNode piece(Job job, String id, long created, String text, String finish) {
+        ObjectNode c = chunk(job, id, created);
+        ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
+        if (job.kind() == Kind.CHAT) {
+            ObjectNode delta = choice.putObject("delta");
+            if (text != null) {
+                delta.put("content", text);
+            }
+        } else {
+            choice.put("text", text == null ? "" : text);
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finish);
+        return c;
+    }
+
+    private ObjectNode body(Job job, GenerationResult r) {
+        ObjectNode root = Exchange.JSON.createObjectNode();
+        root.put("id", id(job.kind()));
+        root.put("object", job.kind() == Kind.CHAT ? "chat.completion" : "text_completion");
+        root.put("created", System.currentTimeMillis() / 1000);
+        root.put("model", engine.modelId());
+        ArrayNode choices = root.putArray("choices");
+        ObjectNode choice = choices.addObject();
+        choice.put("index", 0);
+        if (job.kind() == Kind.CHAT) {
+            ObjectNode message = choice.putObject("message");
+            message.put("role", "assistant");
+            message.put("content", r.text());
+        } else {
+            choice.put("text", r.text());
+        }
+        choice.putNull("logprobs");
+        choice.put("finish_reason", finishReason(r.stopReason()));
+        root.set("usage", usage(job, r));
+        ObjectNode t = root.putObject("tandem"); // extension: how the method did on this request
+        t.put("method", job.method());
+        t.put("target_forwards", r.stats().targetForwards());
+        t.put("mean_accepted_length", r.stats().meanAcceptedLength());
+        t.put("tokens_per_second", r.stats().tokensPerSecond());
+        t.put("seed", r.stats().seed());
+        return root;
+    }
+
+    private static ObjectNode usage(Job job, GenerationResult r) {
+        ObjectNode u = Exchange.JSON.createObjectNode();
+        u.put("prompt_tokens", job.prompt().length);
+        u.put("completion_tokens", r.tokens().length);
+        u.put("total_tokens", job.prompt().length + r.tokens().length);
+        return u;
+    }
+
+    static String finishReason(StopReason reason) {
+        return reason == StopReason.LENGTH ? "length" : "stop";
+    }
+
+    private static String id(Kind kind) {
+        return (kind == Kind.CHAT ? "chatcmpl-" : "cmpl-") + UUID.randomUUID().toString().replace("-", "").substring(0, 24);
+    }
+}
