@@ -116,6 +116,7 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
                 Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain());
         try (Engine engine = b.build()) {
+            config = config.withChatTemplate(chatTemplate(engine));
             if (warmupSeconds > 0) {
                 err.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
                 engine.warmUp(Duration.ofMillis((long) (warmupSeconds * 1000)), 4);
@@ -131,6 +132,20 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             err.printf("tandem: serving %s on http://%s:%d (OpenAI API under /v1; /health, /metrics)%s%n", engine.modelId(),
                     host, server.port(), config.apiKey() != null ? ", API key required" : "");
             server.join();
+        }
+    }
+
+    /** The model's own chat format when its tokenizer carries a template Tandem recognises, else the plain one. */
+    private dev.tandem.server.ChatTemplate chatTemplate(Engine engine) {
+        String jinja = engine.tokenizer().chatTemplate();
+        if (jinja == null) {
+            return dev.tandem.server.ChatTemplate.plain();
+        }
+        try {
+            return dev.tandem.server.ChatTemplate.of(dev.tandem.models.tokenizer.ChatTemplate.detect(jinja), engine.tokenizer());
+        } catch (TandemException e) {
+            err.println("tandem: " + e.getMessage() + "; chat requests use the plain role: content format");
+            return dev.tandem.server.ChatTemplate.plain();
         }
     }
 }

@@ -1,5 +1,8 @@
 package dev.tandem.server;
 
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.PromptPart;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,6 +16,50 @@ public interface ChatTemplate {
 
     /** Text that ends the assistant's turn (generation stops there; it is not returned). */
     List<String> stops();
+
+    /** The prompt's tokens: the rendered text with BOS, special tokens left as text. */
+    default int[] encode(List<ChatMessage> messages, Tokenizer tokenizer) {
+        return tokenizer.encode(render(messages), true, false);
+    }
+
+    /**
+     * A model's own chat format (llama2, llama3, chatml, zephyr, mistral: see
+     * {@link dev.tandem.models.tokenizer.ChatTemplate}). Turn markers are special tokens parsed only in the
+     * markup, never in message text; the model's end-of-turn token ends generation.
+     */
+    static ChatTemplate of(dev.tandem.models.tokenizer.ChatTemplate format, Tokenizer tokenizer) {
+        String bos = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
+        String eos = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
+        String endOfTurn = format.endOfTurn(eos);
+        List<String> stops = endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0 ? List.of(endOfTurn) : List.of();
+        return new ChatTemplate() {
+            private List<PromptPart> parts(List<ChatMessage> messages) {
+                List<dev.tandem.models.tokenizer.ChatMessage> m = new ArrayList<>();
+                for (ChatMessage c : messages) {
+                    m.add(new dev.tandem.models.tokenizer.ChatMessage(c.role().equals("developer") ? "system" : c.role(), c.content()));
+                }
+                return format.render(m, true, bos, eos);
+            }
+
+            @Override
+            public String render(List<ChatMessage> messages) {
+                StringBuilder sb = new StringBuilder();
+                parts(messages).forEach(p -> sb.append(p.text()));
+                return sb.toString();
+            }
+
+            @Override
+            public int[] encode(List<ChatMessage> messages, Tokenizer t) {
+                boolean addBos = !render(messages).startsWith(bos) || t.tokenId(bos) < 0;
+                return t.encodePrompt(parts(messages), addBos);
+            }
+
+            @Override
+            public List<String> stops() {
+                return stops;
+            }
+        };
+    }
 
     /**
      * One {@code role: content} line per message, then {@code assistant:}; the turn ends at the next line

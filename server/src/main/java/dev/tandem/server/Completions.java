@@ -135,7 +135,7 @@ final class Completions {
             prompt = textPrompt(body.get("prompt"));
         } else {
             List<ChatMessage> messages = messages(p.node("messages"));
-            prompt = engine.encode(config.chatTemplate().render(messages));
+            prompt = config.chatTemplate().encode(messages, engine.tokenizer());
             stops = new ArrayList<>(stops);
             stops.addAll(config.chatTemplate().stops());
         }
