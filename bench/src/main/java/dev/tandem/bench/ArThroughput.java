@@ -6,7 +6,6 @@ import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
-import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
@@ -75,9 +74,7 @@ public final class ArThroughput {
         int runs = Integer.parseInt(arg(args, "--runs", "21"));
         int[] threads = Arrays.stream(arg(args, "--threads", "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
         try (Model m = ModelLoader.load(model)) {
-            Tokenizer embedded = dev.tandem.models.tokenizer.Tokenizers.embedded(m);
-            Tokenizer tokenizer = tokArg == null && embedded != null ? embedded
-                    : Llama2cTokenizer.load(tokArg != null ? Path.of(tokArg) : model.resolveSibling("tok512.bin"), m.config().vocabSize());
+            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokArg == null ? null : Path.of(tokArg));
             double gb = weightBytesPerToken(m) / 1e9;
             System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
                     m.name(), tokens, runs, warmup, gb);

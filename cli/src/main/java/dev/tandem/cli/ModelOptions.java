@@ -49,26 +49,7 @@ final class ModelOptions {
     }
 
     Tokenizer loadTokenizer(Model m) {
-        Path path = tokenizer;
-        if (path == null) {
-            Tokenizer own = Tokenizers.embedded(m);
-            if (own != null) {
-                return own;
-            }
-            Path dir = m.path().toAbsolutePath().getParent();
-            for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin", "tokenizer.json"}) {
-                Path p = dir.resolve(name);
-                if (Files.exists(p)) {
-                    path = p;
-                    break;
-                }
-            }
-            if (path == null) {
-                throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin, tok"
-                        + m.config().vocabSize() + ".bin and tokenizer.json); pass --tokenizer PATH");
-            }
-        }
-        return Tokenizers.load(path, m.config().vocabSize());
+        return Tokenizers.forModel(m, tokenizer);
     }
 
     Backend backend() {

@@ -59,9 +59,7 @@ public final class Engine implements AutoCloseable {
     private Engine(Builder b) {
         Model m = ModelLoader.load(b.model);
         try {
-            Tokenizer own = b.tokenizer == null ? dev.tandem.models.tokenizer.Tokenizers.embedded(m) : null;
-            this.tokenizer = own != null ? own
-                    : dev.tandem.models.tokenizer.Tokenizers.load(b.tokenizer != null ? b.tokenizer : findTokenizer(m), m.config().vocabSize());
+            this.tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, b.tokenizer);
         } catch (RuntimeException e) {
             m.close();
             throw e;
@@ -103,7 +101,7 @@ public final class Engine implements AutoCloseable {
             this.model = model;
         }
 
-        /** Tokenizer file (default: tokenizer.bin or tok&lt;vocab&gt;.bin beside the model). */
+        /** Tokenizer file (default: the model's own, else tokenizer.bin, tok&lt;vocab&gt;.bin or tokenizer.json beside it). */
         public Builder tokenizer(Path file) {
             this.tokenizer = file;
             return this;
@@ -320,18 +318,6 @@ public final class Engine implements AutoCloseable {
             target.batchedBy(batcher);
         }
         return Methods.create(method, target, tokenizer, options);
-    }
-
-    private static Path findTokenizer(Model m) {
-        Path dir = m.path().toAbsolutePath().getParent();
-        for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin", "tokenizer.json"}) {
-            Path p = dir.resolve(name);
-            if (Files.exists(p)) {
-                return p;
-            }
-        }
-        throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin and tok"
-                + m.config().vocabSize() + ".bin); name one");
     }
 
     /** Frees the backend's threads and unmaps the model; generations still running fail. */

@@ -30,6 +30,29 @@ public final class Tokenizers {
         return null;
     }
 
+    /**
+     * The tokenizer for model {@code m}: {@code explicit} when given, else the one the model carries
+     * ({@link #embedded}), else tokenizer.bin, tok&lt;vocab&gt;.bin or tokenizer.json beside the model file.
+     */
+    public static Tokenizer forModel(dev.tandem.models.Model m, Path explicit) {
+        if (explicit != null) {
+            return load(explicit, m.config().vocabSize());
+        }
+        Tokenizer own = embedded(m);
+        if (own != null) {
+            return own;
+        }
+        Path dir = m.path().toAbsolutePath().getParent();
+        for (String name : new String[] {"tokenizer.bin", "tok" + m.config().vocabSize() + ".bin", TokenizerJson.FILE}) {
+            Path p = dir.resolve(name);
+            if (Files.exists(p)) {
+                return load(p, m.config().vocabSize());
+            }
+        }
+        throw new TandemException("no tokenizer found beside " + m.path() + " (looked for tokenizer.bin, tok"
+                + m.config().vocabSize() + ".bin and tokenizer.json); name one (--tokenizer PATH)");
+    }
+
     public static Tokenizer load(Path path, int modelVocab) {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         if (Files.isDirectory(path)) {
