@@ -5,16 +5,10 @@ import dev.tandem.core.TandemException;
 import dev.tandem.models.LayerWeights;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.Model;
-import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import dev.tandem.models.io.MappedOutput;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -55,10 +49,7 @@ public final class Llama2cExport {
         }
         ExportTensor classifier = c.sharedClassifier() ? null : t.apply("output.weight");
         total += classifier == null ? 0 : classifier.bytes();
-        Path tmp = out.resolveSibling(out.getFileName() + ".partial");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+        MappedOutput.write(out, total, file -> {
             int[] header = {c.dim(), c.hiddenDim(), c.layers(), c.heads(), c.kvHeads(),
                     c.sharedClassifier() ? c.vocabSize() : -c.vocabSize(), c.contextLength()};
             for (int i = 0; i < header.length; i++) {
@@ -76,14 +67,6 @@ public final class Llama2cExport {
                 classifier.fill(file.asSlice(pos, classifier.bytes()));
                 progress.accept(done + classifier.bytes());
             }
-            file.force();
-        } catch (IOException e) {
-            throw new TandemException("cannot write " + out + ": " + e.getMessage(), e);
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new TandemException("cannot move " + tmp + " to " + out + ": " + e.getMessage(), e);
-        }
+        });
     }
 }

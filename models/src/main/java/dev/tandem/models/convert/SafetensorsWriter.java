@@ -2,21 +2,16 @@ package dev.tandem.models.convert;
 
 import dev.tandem.core.TandemException;
 import dev.tandem.models.io.Json;
-import java.io.IOException;
-import java.lang.foreign.Arena;
+import dev.tandem.models.io.MappedOutput;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.LongConsumer;
 
-/** Streams F32/F16/BF16 tensors into a safetensors file through the mapped output; atomic rename at the end. */
+/** Streams F32/F16/BF16 tensors into a safetensors file through {@link MappedOutput}. */
 final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
@@ -41,13 +36,10 @@ final class SafetensorsWriter {
         }
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         long dataStart = 8 + header.length;
-        Path tmp = out.resolveSibling(out.getFileName() + ".partial");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofConfined()) {
-            ByteBuffer head = ByteBuffer.allocate((int) dataStart).order(ByteOrder.LITTLE_ENDIAN);
-            head.putLong(header.length).put(header).flip();
-            ch.write(head);
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, dataStart + offset, arena);
+        long total = dataStart + offset;
+        MappedOutput.write(out, total, file -> {
+            file.set(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, header.length);
+            MemorySegment.copy(header, 0, file, ValueLayout.JAVA_BYTE, 8, header.length);
             long done = 0;
             for (int i = 0; i < tensors.size(); i++) {
                 ExportTensor t = tensors.get(i);
@@ -55,15 +47,7 @@ final class SafetensorsWriter {
                 done += t.bytes();
                 progress.accept(done);
             }
-            file.force();
-        } catch (IOException e) {
-            throw new TandemException("cannot write " + out + ": " + e.getMessage(), e);
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new TandemException("cannot move " + tmp + " to " + out + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     static long bytes(List<ExportTensor> tensors) {

@@ -1,19 +1,14 @@
 package dev.tandem.models.gguf;
 
 import dev.tandem.core.DType;
-import dev.tandem.core.TandemException;
+import dev.tandem.models.io.MappedOutput;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,11 +82,9 @@ public final class GgufWriter {
         }
         long dataStart = align(head.size());
         long total = dataStart + offset;
-        Path tmp = out.resolveSibling(out.getFileName() + ".partial");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.READ, StandardOpenOption.WRITE); Arena arena = Arena.ofShared()) {
-            ch.write(ByteBuffer.wrap(head.toByteArray()));
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_WRITE, 0, total, arena);
+        byte[] header = head.toByteArray();
+        MappedOutput.write(out, total, file -> {
+            MemorySegment.copy(header, 0, file, ValueLayout.JAVA_BYTE, 0, header.length);
             long done = 0;
             for (int i = 0; i < tensors.size(); i++) {
                 Pending t = tensors.get(i);
@@ -99,19 +92,7 @@ public final class GgufWriter {
                 done += t.bytes;
                 progress.accept(done);
             }
-            file.force();
-        } catch (IOException e) {
-            deleteQuietly(tmp);
-            throw new TandemException("cannot write " + out + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            deleteQuietly(tmp);
-            throw e;
-        }
-        try {
-            Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new TandemException("cannot move " + tmp + " to " + out + ": " + e.getMessage(), e);
-        }
+        });
     }
 
     /** Total tensor bytes this writer will write (for progress bars). */
@@ -121,14 +102,6 @@ public final class GgufWriter {
 
     private static long align(long n) {
         return (n + ALIGNMENT - 1) / ALIGNMENT * ALIGNMENT;
-    }
-
-    private static void deleteQuietly(Path p) {
-        try {
-            Files.deleteIfExists(p);
-        } catch (IOException ignored) {
-            // the original error matters more
-        }
     }
 
     private static void value(Le le, String key, Object v, boolean top) {
