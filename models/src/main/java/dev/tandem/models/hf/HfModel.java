@@ -7,6 +7,7 @@ import dev.tandem.core.Tensor;
 import dev.tandem.models.LayerWeights;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.LlamaWeights;
+import dev.tandem.models.io.MappedSafetensors;
 import dev.tandem.models.Model;
 import dev.tandem.models.io.Json;
 import java.io.IOException;

@@ -1,9 +1,8 @@
-package dev.tandem.models.hf;
+package dev.tandem.models.io;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
-import dev.tandem.models.io.Json;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -33,11 +32,13 @@ public final class MappedSafetensors {
 
     private final Path path;
     private final Map<String, Info> tensors;
+    private final Map<String, String> metadata;
     private final MemorySegment data;
 
-    private MappedSafetensors(Path path, Map<String, Info> tensors, MemorySegment data) {
+    private MappedSafetensors(Path path, Map<String, Info> tensors, Map<String, String> metadata, MemorySegment data) {
         this.path = path;
         this.tensors = tensors;
+        this.metadata = metadata;
         this.data = data;
     }
 
@@ -73,9 +74,13 @@ public final class MappedSafetensors {
         }
         MemorySegment data = file.asSlice(8 + headerLength);
         Map<String, Info> tensors = new LinkedHashMap<>();
+        Map<String, String> metadata = new LinkedHashMap<>();
         for (Map.Entry<?, ?> e : header.entrySet()) {
             String name = (String) e.getKey();
             if (name.equals("__metadata__")) {
+                if (e.getValue() instanceof Map<?, ?> m) {
+                    m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
+                }
                 continue;
             }
             if (!(e.getValue() instanceof Map<?, ?> info)) {
@@ -113,11 +118,21 @@ public final class MappedSafetensors {
                 throw new TandemException(what + ": tensors '" + byStart.get(i - 1).name() + "' and '" + byStart.get(i).name() + "' overlap");
             }
         }
-        return new MappedSafetensors(path, tensors, data);
+        return new MappedSafetensors(path, tensors, metadata, data);
     }
 
     public Map<String, Info> tensors() {
         return tensors;
+    }
+
+    /** The string metadata under {@code __metadata__}. */
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    /** The data bytes of a tensor of the directory. */
+    public MemorySegment bytes(Info t) {
+        return data.asSlice(t.begin(), t.end() - t.begin());
     }
 
     public boolean has(String name) {

@@ -1,7 +1,10 @@
 package dev.tandem.models.io;
 
+import dev.tandem.core.DType;
 import dev.tandem.core.TandemException;
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -9,18 +12,17 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
  * Safetensors files of F32 tensors: an 8-byte little-endian header length, a JSON header naming each
  * tensor's dtype, shape and byte range, string metadata under {@code __metadata__}, then the data. Reading
- * checks every range against the file before touching it. (Small files: the data is read onto the heap.)
+ * checks every range against the file before touching it ({@link MappedSafetensors}). (Small files: the data
+ * is read onto the heap.)
  */
 public final class Safetensors {
-    private static final long MAX_HEADER = 100L << 20;
+    private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** A tensor: its shape and values, row-major. */
     public record Entry(long[] shape, float[] values) {}
@@ -75,7 +77,7 @@ public final class Safetensors {
         }
     }
 
-    @SuppressWarnings("unchecked")
+    /** Reads a file of F32 tensors onto the heap; the header is checked by {@link MappedSafetensors#parse}. */
     public static Contents read(Path file) {
         byte[] data;
         try {
@@ -85,87 +87,15 @@ public final class Safetensors {
         } catch (IOException e) {
             throw new TandemException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        String what = "safetensors file " + file;
-        if (data.length < 8) {
-            throw new TandemException(what + " is truncated (" + data.length + " bytes)");
-        }
-        ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLength = buf.getLong();
-        if (headerLength <= 0 || headerLength > MAX_HEADER || headerLength > data.length - 8) {
-            throw new TandemException(what + " is corrupt or truncated: header length " + headerLength
-                    + " does not fit a file of " + data.length + " bytes");
-        }
-        Object parsed;
-        try {
-            parsed = Json.parse(new String(data, 8, (int) headerLength, StandardCharsets.UTF_8));
-        } catch (TandemException e) {
-            throw new TandemException(what + " has a corrupt header: " + e.getMessage());
-        }
-        if (!(parsed instanceof Map<?, ?> header)) {
-            throw new TandemException(what + " has a corrupt header: not a JSON object");
-        }
-        long dataStart = 8 + headerLength;
-        long dataLength = data.length - dataStart;
-        Map<String, String> metadata = new LinkedHashMap<>();
+        MappedSafetensors st = MappedSafetensors.parse(file, MemorySegment.ofArray(data));
         Map<String, Entry> tensors = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
-        for (Map.Entry<?, ?> e : header.entrySet()) {
-            String name = (String) e.getKey();
-            if (name.equals("__metadata__")) {
-                if (e.getValue() instanceof Map<?, ?> m) {
-                    m.forEach((k, v) -> metadata.put(String.valueOf(k), String.valueOf(v)));
-                }
-                continue;
+        for (MappedSafetensors.Info t : st.tensors().values()) {
+            if (t.dtype() != DType.F32) {
+                throw new TandemException("safetensors file " + file + ": tensor '" + t.name() + "' has dtype " + t.dtype()
+                        + "; only F32 is supported here");
             }
-            if (!(e.getValue() instanceof Map<?, ?> info)) {
-                throw new TandemException(what + ": entry '" + name + "' is not a tensor description");
-            }
-            Object dtype = info.get("dtype");
-            if (!"F32".equals(dtype)) {
-                throw new TandemException(what + ": tensor '" + name + "' has dtype " + dtype + "; only F32 is supported here");
-            }
-            long[] shape = longs(info.get("shape"), what, name, "shape");
-            long[] offsets = longs(info.get("data_offsets"), what, name, "data_offsets");
-            long elements = 1;
-            for (long d : shape) {
-                if (d < 0 || d > Integer.MAX_VALUE) {
-                    throw new TandemException(what + ": tensor '" + name + "' has a bad dimension " + d);
-                }
-                elements = Math.multiplyHigh(elements, d) != 0 ? Long.MAX_VALUE : elements * d;
-            }
-            if (offsets.length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength) {
-                throw new TandemException(what + ": tensor '" + name + "' points outside the file's " + dataLength + " data bytes");
-            }
-            if (elements > Integer.MAX_VALUE / 4 || offsets[1] - offsets[0] != elements * 4) {
-                throw new TandemException(what + ": tensor '" + name + "' has " + (offsets[1] - offsets[0])
-                        + " bytes for shape " + java.util.Arrays.toString(shape));
-            }
-            for (long[] r : ranges) {
-                if (offsets[0] < r[1] && r[0] < offsets[1]) {
-                    throw new TandemException(what + ": tensor '" + name + "' overlaps another tensor");
-                }
-            }
-            ranges.add(offsets);
-            float[] values = new float[(int) elements];
-            ByteBuffer slice = ByteBuffer.wrap(data, (int) (dataStart + offsets[0]), (int) (offsets[1] - offsets[0]))
-                    .order(ByteOrder.LITTLE_ENDIAN);
-            slice.asFloatBuffer().get(values);
-            tensors.put(name, new Entry(shape, values));
+            tensors.put(t.name(), new Entry(t.shape(), st.bytes(t).toArray(F32_LE)));
         }
-        return new Contents(tensors, metadata);
-    }
-
-    private static long[] longs(Object o, String what, String name, String field) {
-        if (!(o instanceof List<?> l)) {
-            throw new TandemException(what + ": tensor '" + name + "' has no " + field);
-        }
-        long[] out = new long[l.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(l.get(i) instanceof Double d) || d != Math.floor(d) || d > 1e15) {
-                throw new TandemException(what + ": tensor '" + name + "' has a bad " + field);
-            }
-            out[i] = d.longValue();
-        }
-        return out;
+        return new Contents(tensors, st.metadata());
     }
 }
