@@ -12,8 +12,8 @@ import dev.tandem.core.TreeMask;
  *
  * <p>It computes what {@link Transformer#forward} computes for each sequence alone, bitwise: the
  * backend's ops are row-independent (batch-invariant), and attention runs per sequence on that sequence's
- * rows with the same arguments a solo pass would give it. Keep it in step with {@code Transformer.forward}
- * (same ops in the same order); {@code MultiSequenceForwardTest} compares the two bit for bit.
+ * rows with the same arguments a solo pass would give it. The rest of each block is {@link Activations}'
+ * code, shared with {@code Transformer.forward}; {@code MultiSequenceForwardTest} compares the two bit for bit.
  *
  * <p>All sequences must be transformers of the same {@link Model} running the same number of layers on
  * the same backend. Not thread-safe: one pass at a time (the {@link ForwardBatcher} guarantees it).
@@ -27,16 +27,7 @@ final class MultiSequenceForward {
     private final AttentionShape shape;
 
     private int capacity;
-    private Tensor x;
-    private Tensor xb;
-    private Tensor xb2;
-    private Tensor q;
-    private Tensor k;
-    private Tensor v;
-    private Tensor att;
-    private Tensor hb;
-    private Tensor hb2;
-    private Tensor logits;
+    private Activations a;
     // one sequence's rows at a time, for the backend's attention and KV ops (they start at row 0)
     private int seqCapacity;
     private Tensor sq;
@@ -56,16 +47,7 @@ final class MultiSequenceForward {
     private void ensureCapacity(int rows, int maxSeqRows) {
         if (rows > capacity) {
             capacity = Math.max(rows, capacity * 2);
-            x = backend.allocate(capacity, c.dim());
-            xb = backend.allocate(capacity, c.dim());
-            xb2 = backend.allocate(capacity, c.dim());
-            q = backend.allocate(capacity, c.dim());
-            k = backend.allocate(capacity, c.kvDim());
-            v = backend.allocate(capacity, c.kvDim());
-            att = backend.allocate(capacity, c.dim());
-            hb = backend.allocate(capacity, c.hiddenDim());
-            hb2 = backend.allocate(capacity, c.hiddenDim());
-            logits = backend.allocate(capacity, c.vocabSize());
+            a = new Activations(backend, c, capacity);
         }
         if (maxSeqRows > seqCapacity) {
             seqCapacity = maxSeqRows;
@@ -113,42 +95,24 @@ final class MultiSequenceForward {
             }
         }
 
-        backend.embedding(x, w.tokenEmbedding(), tokens, n);
+        backend.embedding(a.x, w.tokenEmbedding(), tokens, n);
         for (int l = 0; l < layers; l++) {
             LayerWeights lw = w.layers().get(l);
-            backend.rmsNorm(xb, x, lw.attentionNorm(), n, c.normEps());
-            backend.matmul(q, xb, lw.wq(), n);
-            backend.matmul(k, xb, lw.wk(), n);
-            backend.matmul(v, xb, lw.wv(), n);
-            if (lw.bq() != null) {
-                backend.addBias(q, lw.bq(), n);
-                backend.addBias(k, lw.bk(), n);
-                backend.addBias(v, lw.bv(), n);
-            }
-            backend.rope(q, n, c.dim(), positions, seqs[0].ropeTable());
-            backend.rope(k, n, c.kvDim(), positions, seqs[0].ropeTable());
+            a.queryKeyValue(lw, n, positions, seqs[0].ropeTable());
             for (int s = 0; s < count; s++) {
                 KvCache cache = seqs[s].cache();
                 int rows = batches[s].size();
                 int o = offset[s];
-                backend.copyRows(k, o, sk, 0, rows);
-                backend.copyRows(v, o, sv, 0, rows);
-                backend.copyRows(q, o, sq, 0, rows);
+                backend.copyRows(a.k, o, sk, 0, rows);
+                backend.copyRows(a.v, o, sv, 0, rows);
+                backend.copyRows(a.q, o, sq, 0, rows);
                 backend.storeKv(cache.keys(l), cache.values(l), sk, sv, cache.length(), rows);
                 backend.attention(satt, sq, cache.keys(l), cache.values(l), cache.length(), batches[s].mask(), shape);
-                backend.copyRows(satt, 0, att, o, rows);
+                backend.copyRows(satt, 0, a.att, o, rows);
             }
-            backend.matmul(xb2, att, lw.wo(), n);
-            backend.add(x, xb2, n);
-
-            backend.rmsNorm(xb, x, lw.ffnNorm(), n, c.normEps());
-            backend.matmul(hb, xb, lw.w1(), n);
-            backend.matmul(hb2, xb, lw.w3(), n);
-            backend.swiglu(hb, hb2, n);
-            backend.matmul(xb2, hb, lw.w2(), n);
-            backend.add(x, xb2, n);
+            a.outputAndFeedForward(lw, n);
         }
-        backend.rmsNorm(x, x, w.finalNorm(), n, c.normEps());
+        backend.rmsNorm(a.x, a.x, w.finalNorm(), n, c.normEps());
 
         // the classifier runs once over the rows that want logits (prefill chunks need only their last)
         int wanted = 0;
@@ -156,10 +120,10 @@ final class MultiSequenceForward {
             Batch b = batches[s];
             int first = b.isLastLogitsOnly() ? b.size() - 1 : 0;
             int rows = b.size() - first;
-            backend.copyRows(x, offset[s] + first, xb, wanted, rows);
+            backend.copyRows(a.x, offset[s] + first, a.xb, wanted, rows);
             wanted += rows;
         }
-        backend.matmul(logits, xb, w.classifier(), wanted);
+        backend.matmul(a.logits, a.xb, w.classifier(), wanted);
 
         ForwardResult[] results = new ForwardResult[count];
         int logitRow = 0;
@@ -170,12 +134,12 @@ final class MultiSequenceForward {
             t.cache().stage(mask);
             int first = b.isLastLogitsOnly() ? b.size() - 1 : 0;
             int rows = b.size() - first;
-            backend.copyRows(logits, logitRow, t.logitsBuffer(), 0, rows);
+            backend.copyRows(a.logits, logitRow, t.logitsBuffer(), 0, rows);
             logitRow += rows;
             Tensor hidden = null;
             if (b.wantsHiddenStates()) {
                 hidden = t.residualBuffer();
-                backend.copyRows(x, offset[s], hidden, 0, b.size());
+                backend.copyRows(a.x, offset[s], hidden, 0, b.size());
             }
             results[s] = new ForwardResult(backend, t.logitsBuffer(), hidden, null, b.size(), first);
         }

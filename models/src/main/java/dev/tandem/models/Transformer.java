@@ -24,17 +24,7 @@ public final class Transformer {
     private final RopeTable rope;
     private final AttentionShape shape;
 
-    // activations, one row per batch token
-    private final Tensor x;      // residual stream
-    private final Tensor xb;     // normed input of a sub-block
-    private final Tensor xb2;    // output of a sub-block before the residual add
-    private final Tensor q;
-    private final Tensor k;
-    private final Tensor v;
-    private final Tensor att;    // attention output, before wo
-    private final Tensor hb;     // ffn gate (w1), then silu(gate) * up
-    private final Tensor hb2;    // ffn up (w3)
-    private final Tensor logits;
+    private final Activations a;
     private volatile ForwardBatcher batcher; // null: forward passes run alone
 
     public Transformer(Model model, Backend backend) {
@@ -65,16 +55,7 @@ public final class Transformer {
         this.cache = new KvCache(backend, c, layers, maxBatch);
         this.rope = new RopeTable(c.headSize(), c.contextLength(), c.rope());
         this.shape = c.attentionShape();
-        this.x = backend.allocate(maxBatch, c.dim());
-        this.xb = backend.allocate(maxBatch, c.dim());
-        this.xb2 = backend.allocate(maxBatch, c.dim());
-        this.q = backend.allocate(maxBatch, c.dim());
-        this.k = backend.allocate(maxBatch, c.kvDim());
-        this.v = backend.allocate(maxBatch, c.kvDim());
-        this.att = backend.allocate(maxBatch, c.dim());
-        this.hb = backend.allocate(maxBatch, c.hiddenDim());
-        this.hb2 = backend.allocate(maxBatch, c.hiddenDim());
-        this.logits = backend.allocate(maxBatch, c.vocabSize());
+        this.a = new Activations(backend, c, maxBatch);
     }
 
     public Model model() {
@@ -112,11 +93,11 @@ public final class Transformer {
     }
 
     Tensor logitsBuffer() {
-        return logits;
+        return a.logits;
     }
 
     Tensor residualBuffer() {
-        return x;
+        return a.x;
     }
 
     /**
@@ -152,18 +133,18 @@ public final class Transformer {
         }
         Tensor captured = null;
 
-        backend.embedding(x, w.tokenEmbedding(), batch.tokens(), n);
+        backend.embedding(a.x, w.tokenEmbedding(), batch.tokens(), n);
 
         for (int l = 0; l < layers; l++) {
             if (l == batch.captureLayer()) {
                 captured = backend.allocate(n, c.dim());
-                backend.copyRows(x, 0, captured, 0, n);
+                backend.copyRows(a.x, 0, captured, 0, n);
             }
             if (transfer != null && l == transfer.layer()) {
                 // Hidden Transfer: pseudo states of future tokens join the residual stream here
-                float[][] pseudo = transfer.fn().apply(backend.readRow(x, transfer.anchor()));
+                float[][] pseudo = transfer.fn().apply(backend.readRow(a.x, transfer.anchor()));
                 for (int i = 0; i < transfer.count(); i++) {
-                    backend.copyRows(Tensor.wrap(pseudo[i], 1, c.dim()), 0, x, n + i, 1);
+                    backend.copyRows(Tensor.wrap(pseudo[i], 1, c.dim()), 0, a.x, n + i, 1);
                 }
             }
             boolean all = transfer != null && l >= transfer.layer();
@@ -172,44 +153,25 @@ public final class Transformer {
             LayerWeights lw = w.layers().get(l);
 
             // attention: qkv, rotate, stash k/v in the cache's scratch rows, attend over cache + ancestors
-            backend.rmsNorm(xb, x, lw.attentionNorm(), rows, c.normEps());
-            backend.matmul(q, xb, lw.wq(), rows);
-            backend.matmul(k, xb, lw.wk(), rows);
-            backend.matmul(v, xb, lw.wv(), rows);
-            if (lw.bq() != null) {
-                backend.addBias(q, lw.bq(), rows);
-                backend.addBias(k, lw.bk(), rows);
-                backend.addBias(v, lw.bv(), rows);
-            }
-            backend.rope(q, rows, c.dim(), positions, rope);
-            backend.rope(k, rows, c.kvDim(), positions, rope);
-            backend.storeKv(cache.keys(l), cache.values(l), k, v, cached, rows);
-            backend.attention(att, q, cache.keys(l), cache.values(l), cached, lm, shape);
-            backend.matmul(xb2, att, lw.wo(), rows);
-            backend.add(x, xb2, rows);
-
-            // feed-forward: w2(silu(w1 x) * w3 x)
-            backend.rmsNorm(xb, x, lw.ffnNorm(), rows, c.normEps());
-            backend.matmul(hb, xb, lw.w1(), rows);
-            backend.matmul(hb2, xb, lw.w3(), rows);
-            backend.swiglu(hb, hb2, rows);
-            backend.matmul(xb2, hb, lw.w2(), rows);
-            backend.add(x, xb2, rows);
+            a.queryKeyValue(lw, rows, positions, rope);
+            backend.storeKv(cache.keys(l), cache.values(l), a.k, a.v, cached, rows);
+            backend.attention(a.att, a.q, cache.keys(l), cache.values(l), cached, lm, shape);
+            a.outputAndFeedForward(lw, rows);
         }
         if (layers == batch.captureLayer()) {
             captured = backend.allocate(n, c.dim());
-            backend.copyRows(x, 0, captured, 0, n);
+            backend.copyRows(a.x, 0, captured, 0, n);
         }
         n = rowsAll; // from here on the pseudo rows are rows like the others
-        backend.rmsNorm(x, x, w.finalNorm(), n, c.normEps());
+        backend.rmsNorm(a.x, a.x, w.finalNorm(), n, c.normEps());
         cache.stage(mask);
 
         if (batch.isLastLogitsOnly()) {
-            backend.copyRows(x, n - 1, xb, 0, 1);
-            backend.matmul(logits, xb, w.classifier(), 1);
-            return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, captured, n, n - 1);
+            backend.copyRows(a.x, n - 1, a.xb, 0, 1);
+            backend.matmul(a.logits, a.xb, w.classifier(), 1);
+            return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, n - 1);
         }
-        backend.matmul(logits, x, w.classifier(), n);
-        return new ForwardResult(backend, logits, batch.wantsHiddenStates() ? x : null, captured, n, 0);
+        backend.matmul(a.logits, a.x, w.classifier(), n);
+        return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, 0);
     }
 }
