@@ -58,20 +58,8 @@ final class ChatCommand implements Callable<Integer>, Main.Streams {
             description = "Most tokens per reply (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
     Integer maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P x the top probability, 0 = off (default: ${DEFAULT-VALUE}).")
-    float minP;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock).")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
     String method;
@@ -110,7 +98,7 @@ final class ChatCommand implements Callable<Integer>, Main.Streams {
         if (maxNewTokens != null && maxNewTokens < 1) {
             throw new TandemException("--max-new-tokens must be >= 1, got " + maxNewTokens);
         }
-        long baseSeed = seed != null ? seed : System.nanoTime();
+        long baseSeed = sampling.seedOrClock();
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             if (tokenizer instanceof Llama2cTokenizer l) {
@@ -218,8 +206,8 @@ final class ChatCommand implements Callable<Integer>, Main.Streams {
             }
             int room = context - prompt.length;
             int maxNew = Math.min(room, maxNewTokens != null ? maxNewTokens : DEFAULT_MAX_NEW_TOKENS);
-            SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, baseSeed + turns++);
-            GenerationRequest request = new GenerationRequest(prompt, maxNew, sampling, stopStrings);
+            SamplingParams params = sampling.params(baseSeed + turns++);
+            GenerationRequest request = new GenerationRequest(prompt, maxNew, params, stopStrings);
             boolean trim = !format.family().equals("raw");
             boolean[] started = {!trim};
             TokenStream stream = text -> {

@@ -43,20 +43,8 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
             description = "Most new tokens (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
     Integer maxNewTokens;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
-    float temperature;
-
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Nucleus sampling mass, 1 = off (default: ${DEFAULT-VALUE}).")
-    float topP;
-
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Keep the K most likely tokens, 0 = off (default: ${DEFAULT-VALUE}).")
-    int topK;
-
-    @Option(names = "--min-p", paramLabel = "P", defaultValue = "0", description = "Drop tokens below P x the top probability, 0 = off (default: ${DEFAULT-VALUE}).")
-    float minP;
-
-    @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock; --json reports it).")
-    Long seed;
+    @Mixin
+    SamplingOptions sampling;
 
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
     String method;
@@ -120,14 +108,14 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
     @Override
     public Integer call() {
         Methods.check(method);
-        SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, seed != null ? seed : System.nanoTime());
+        SamplingParams params = sampling.params(sampling.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             int[] promptTokens = tokenizer.encode(prompt, true, false);
             int context = model.config().contextLength();
             int maxNew = maxNewTokens != null ? maxNewTokens
                     : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptTokens.length));
-            GenerationRequest request = new GenerationRequest(promptTokens, maxNew, sampling, stops);
+            GenerationRequest request = new GenerationRequest(promptTokens, maxNew, params, stops);
             request.checkFits(context);
             if (draftLength != null && draftLength < 1) {
                 throw new TandemException("--draft-length must be >= 1, got " + draftLength);
