@@ -206,12 +206,22 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void addBias(Tensor x, Tensor bias, int rows) {
+        if (bias.dtype() != DType.F32) {
+            throw new IllegalArgumentException("biases are F32, got " + bias.dtype());
+        }
         float[] a = heap(x);
-        float[] b = bias.row(0);
+        MemorySegment b = bias.segment(); // read in place: no copy of the bias per call
         int n = x.cols();
+        int upper = F.loopBound(n);
         for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < n; i++) {
-                a[r * n + i] += b[i];
+            int base = r * n;
+            int i = 0;
+            for (; i < upper; i += L) {
+                FloatVector.fromArray(F, a, base + i)
+                        .add(FloatVector.fromMemorySegment(F, b, i * 4L, java.nio.ByteOrder.LITTLE_ENDIAN)).intoArray(a, base + i);
+            }
+            for (; i < n; i++) {
+                a[base + i] += bias.get(0, i);
             }
         }
     }

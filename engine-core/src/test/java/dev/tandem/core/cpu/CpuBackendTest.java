@@ -117,6 +117,23 @@ class CpuBackendTest {
     }
 
     @Test
+    void addBiasAddsTheRowToEveryRowIncludingTheTail() {
+        SplittableRandom rnd = new SplittableRandom(8);
+        int rows = 3, n = 37; // whole vectors, then a scalar tail
+        float[] x = random(rnd, rows * n);
+        float[] b = random(rnd, n);
+        try (Arena arena = Arena.ofConfined(); CpuBackend cpu = new CpuBackend(1)) {
+            Tensor t = Tensor.wrap(x.clone(), rows, n);
+            cpu.addBias(t, weights(arena, b, 1, n), rows);
+            for (int r = 0; r < rows; r++) {
+                for (int i = 0; i < n; i++) {
+                    assertEquals(x[r * n + i] + b[i], t.get(r, i), 0f, "row " + r + " col " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void halfSplitRopeRotatesFirstWithMiddleAndScalesFrequencies() {
         RopeTable table = new RopeTable(4, 8, new dev.tandem.core.Rope(10000f, true, new float[] {1f, 4f}));
         try (CpuBackend cpu = new CpuBackend(1)) {

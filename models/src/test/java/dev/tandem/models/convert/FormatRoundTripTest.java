@@ -138,4 +138,65 @@ class FormatRoundTripTest {
             assertTrue(c[1] >= minGreedy * c[2], type + ": greedy " + c[1] + "/" + c[2]);
         }
     }
+
+    private static float[] logits(Model m, int[] tokens) {
+        Transformer t = new Transformer(m, backend, tokens.length);
+        ForwardResult r = t.forward(Batch.chain(tokens));
+        float[] all = new float[tokens.length * m.config().vocabSize()];
+        for (int p = 0; p < tokens.length; p++) {
+            System.arraycopy(r.logits(p), 0, all, p * m.config().vocabSize(), m.config().vocabSize());
+        }
+        return all;
+    }
+
+    private static double maxDiff(float[] a, float[] b) {
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    /**
+     * Query/key/value biases (Qwen2) are applied, and survive GGUF "qwen2" (half-split RoPE: rows and biases
+     * permuted) and Hugging Face folders with the same logits.
+     */
+    @Test
+    void biasedQwen2StyleModelSurvivesGgufAndHuggingFace() {
+        dev.tandem.models.LlamaConfig c0 = source.config();
+        dev.tandem.models.LlamaConfig c = new dev.tandem.models.LlamaConfig(c0.dim(), c0.hiddenDim(), c0.layers(), c0.heads(),
+                c0.kvHeads(), c0.vocabSize(), c0.contextLength(), c0.normEps(), c0.rope(), c0.sharedClassifier(), "qwen2");
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(9);
+        java.util.function.IntFunction<dev.tandem.core.Tensor> bias = n -> {
+            float[] v = new float[n];
+            for (int i = 0; i < n; i++) {
+                v[i] = (float) rnd.nextDouble(-0.5, 0.5);
+            }
+            return dev.tandem.core.Tensor.wrap(v, 1, n);
+        };
+        List<dev.tandem.models.LayerWeights> layers = source.weights().layers().stream()
+                .map(l -> new dev.tandem.models.LayerWeights(l.attentionNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.ffnNorm(),
+                        l.w1(), l.w2(), l.w3(), bias.apply(c.dim()), bias.apply(c.kvDim()), bias.apply(c.kvDim())))
+                .toList();
+        dev.tandem.models.LlamaWeights w0 = source.weights();
+        int[] tokens = {1, 348, 342, 364, 305, 261, 397, 439, 400, 285, 261, 399};
+        try (Model biased = new Model(source.path(), c, new dev.tandem.models.LlamaWeights(w0.tokenEmbedding(), layers,
+                w0.finalNorm(), w0.classifier()), java.lang.foreign.Arena.ofShared())) {
+            float[] expected = logits(biased, tokens);
+            assertTrue(maxDiff(expected, logits(source, tokens)) > 1e-2, "the biases change the logits");
+            Path gguf = dir.resolve("biased.gguf");
+            GgufExport.write(biased, Map.of(), null, gguf, b -> { });
+            Path hf = dir.resolve("biased-hf");
+            HfExport.write(biased, null, hf, b -> { });
+            for (Path p : List.of(gguf, hf)) {
+                try (Model m = ModelLoader.load(p)) {
+                    assertEquals("qwen2", m.config().architecture());
+                    assertTrue(m.config().rope().halfSplit(), p + " rotates half-split pairs");
+                    assertTrue(m.weights().layers().get(0).bq() != null, p + " has its biases");
+                    double d = maxDiff(expected, logits(m, tokens));
+                    assertTrue(d <= 1e-4, p + ": max logit difference " + d);
+                }
+            }
+        }
+    }
 }
