@@ -78,6 +78,7 @@ public final class ArThroughput {
             double gb = weightBytesPerToken(m) / 1e9;
             System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
                     m.name(), tokens, runs, warmup, gb);
+            System.out.println("machine: " + MachineInfo.describe());
             System.out.println("| threads | tokens/s (median) | min | max | weight GB/s |");
             System.out.println("|---:|---:|---:|---:|---:|");
             for (Figure f : measure(m, tokenizer, threads, tokens, warmup, runs)) {

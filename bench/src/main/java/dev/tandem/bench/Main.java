@@ -16,6 +16,14 @@ public final class Main {
             case "matmul" -> MatmulBandwidth.main(rest);
             case "tokenize" -> TokenizerThroughput.main(rest);
             case "synthetic-model" -> SyntheticModel.main(rest);
+            case "compare" -> {
+                try {
+                    Compare.main(rest);
+                } catch (IllegalArgumentException e) {
+                    System.err.println("tandem bench compare: " + e.getMessage());
+                    System.exit(2);
+                }
+            }
             case "load", "report" -> {
                 try {
                     if (which.equals("load")) {
@@ -28,7 +36,8 @@ public final class Main {
                 }
             }
             default -> {
-                System.err.println("usage: tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
+                System.err.println("usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds 5] [--keep]\n"
+                        + "       tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"
                         + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--rounds 3] [--report-dir DIR]\n"

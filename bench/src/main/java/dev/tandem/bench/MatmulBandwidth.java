@@ -24,12 +24,21 @@ final class MatmulBandwidth {
         String mib = ArThroughput.arg(args, "--mib", "2048");
         String rows = ArThroughput.arg(args, "--rows", "1");
         String[] dtypes = ArThroughput.arg(args, "--dtypes", "F32,F16,BF16,Q8_0,Q4_0").split(",");
-        Options opt = new OptionsBuilder()
+        org.openjdk.jmh.runner.options.ChainedOptionsBuilder opt = new OptionsBuilder()
                 .include(MemoryBandwidthBenchmark.class.getSimpleName())
                 .include(MatmulBandwidthBenchmark.class.getSimpleName())
-                .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes)
-                .build();
-        Collection<RunResult> results = new Runner(opt).run();
+                .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes);
+        String iterations = ArThroughput.arg(args, "--jmh-iterations", null);
+        String seconds = ArThroughput.arg(args, "--jmh-seconds", null);
+        if (iterations != null) {
+            opt = opt.warmupIterations(Integer.parseInt(iterations)).measurementIterations(Integer.parseInt(iterations));
+        }
+        if (seconds != null) {
+            org.openjdk.jmh.runner.options.TimeValue t = org.openjdk.jmh.runner.options.TimeValue.seconds(Long.parseLong(seconds));
+            opt = opt.warmupTime(t).measurementTime(t);
+        }
+        System.out.println("machine: " + MachineInfo.describe());
+        Collection<RunResult> results = new Runner(opt.build()).run();
         long bytes = Long.parseLong(mib) << 20;
         double triad = 0, read = 0;
         List<String[]> table = new ArrayList<>();

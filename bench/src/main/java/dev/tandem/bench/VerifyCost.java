@@ -23,7 +23,11 @@ public final class VerifyCost {
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
         int context = Integer.parseInt(ArThroughput.arg(args, "--context", "128"));
         int reps = Integer.parseInt(ArThroughput.arg(args, "--reps", "200"));
-        int[] ks = {1, 2, 4, 8, 16, 32, 64};
+        int[] ks = java.util.Arrays.stream(ArThroughput.arg(args, "--ks", "1,2,4,8,16,32,64").split(",")).mapToInt(Integer::parseInt).toArray();
+        if (ks[0] != 1) {
+            throw new IllegalArgumentException("--ks must start with 1 (costs are given relative to one row)");
+        }
+        System.out.println("machine: " + MachineInfo.describe());
         java.util.List<double[]> curves = new java.util.ArrayList<>();
         String name = "";
         for (int threads : threadCounts) {

@@ -128,7 +128,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
                 MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates,
                         drafts, draftLayers, treeBudget, branching, kMatrix, lenience).withHeads(heads, gateEntropy);
                 Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
-                run(generator, tokenizer, promptTokens, request);
+                run(generator, tokenizer, promptTokens, request, backend.name());
             } finally {
                 drafts.forEach(Model::close);
             }
@@ -136,7 +136,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         return 0;
     }
 
-    private void run(Generator generator, Tokenizer tokenizer, int[] promptTokens, GenerationRequest request) {
+    private void run(Generator generator, Tokenizer tokenizer, int[] promptTokens, GenerationRequest request, String backendName) {
         TokenStream stream = TokenStream.NONE;
         if (!json) {
             boolean bos = promptTokens[0] == tokenizer.bos(); // tokenizers whose model adds no BOS (Qwen2) leave it out
@@ -149,7 +149,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         }
         GenerationResult result = generator.generate(request, stream);
         if (json) {
-            out.println(toJson(result, generator.method()));
+            out.println(toJson(result, generator.method(), backendName));
             return;
         }
         out.println();
@@ -163,7 +163,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         return java.util.Arrays.copyOfRange(promptTokens, 1, promptTokens.length);
     }
 
-    static String toJson(GenerationResult r, String method) {
+    static String toJson(GenerationResult r, String method, String backendName) {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode root = mapper.createObjectNode();
         ArrayNode prompt = root.putArray("prompt_tokens");
@@ -187,6 +187,7 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
         stats.put("tokens_per_second", s.tokensPerSecond());
         stats.put("seed", s.seed());
         stats.put("lossless", s.lossless());
+        stats.put("backend", backendName); // names the vector width the kernels run at: figures depend on it
         ObjectNode events = stats.putObject("events");
         s.events().forEach(events::put);
         ObjectNode drafts = stats.putObject("draft_forwards");

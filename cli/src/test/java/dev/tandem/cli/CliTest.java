@@ -207,6 +207,7 @@ class CliTest {
             assertTrue(s.get("target_forwards").asInt() <= 40);
             assertTrue(s.get("lossless").asBoolean());
             assertTrue(s.has("acceptance_by_position") && s.has("draft_forwards"), s.toString());
+            assertTrue(s.get("backend").asText().matches("cpu \\(\\d+ threads, (128|256|512)-bit vectors\\)"), s.toString());
         }
         Run lossy = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "40", "--json",
                 "--method", "csd", "--lenience", "3");
