@@ -24,7 +24,7 @@ public final class Compare {
     private Compare() {}
 
     /** One benchmark command of a suite and how to read its figures. */
-    record Bench(String name, List<String> args, CompareParsers.Parser parser, int rounds) {}
+    record Bench(String id, String name, List<String> args, CompareParsers.Parser parser, int rounds) {}
 
     public static void main(String[] args) throws Exception {
         CompareOptions o = CompareOptions.parse(args);
@@ -40,14 +40,16 @@ public final class Compare {
         try {
             checkout(home, baseTree, baseSha);
             build(baseTree, "BASE");
-            if (o.head() != null) {
-                checkout(home, headTree, headSha);
+            if (o.head() != null) { // the working tree was built by the launcher that started us; rebuilding
+                checkout(home, headTree, headSha); // it would replace the jar this JVM runs from
+                build(headTree, "HEAD");
             }
-            build(headTree, "HEAD");
             List<Bench> suite = suite(o, home, work);
             List<CompareStats.Row> rows = new ArrayList<>();
-            for (Bench b : suite) {
-                rows.addAll(run(b, baseTree, headTree));
+            for (Bench b : suite) { // each benchmark's rows as soon as they exist, then all of them together
+                List<CompareStats.Row> these = run(b, baseTree, headTree);
+                System.out.print(CompareStats.table(these));
+                rows.addAll(these);
             }
             System.out.println();
             System.out.print(CompareStats.table(rows));
@@ -66,25 +68,29 @@ public final class Compare {
 
     static List<Bench> suite(CompareOptions o, Path home, Path work) throws IOException, InterruptedException {
         int r = o.rounds();
+        boolean needsBig = o.only() == null || o.only().stream().anyMatch(id -> !id.equals("ar") && !id.equals("methods"));
         String small = home.resolve("../shared/models/stories260k/stories260K.bin").normalize().toString();
-        Path big = syntheticModel(home, work);
+        Path big = needsBig ? syntheticModel(home, work) : work.resolve("unused");
         List<Bench> list = new ArrayList<>();
-        list.add(new Bench("ar stories260K 1t tok/s",
+        list.add(new Bench("ar", "ar stories260K 1t tok/s",
                 List.of("ar", "--model", small, "--threads", "1", "--tokens", "255", "--runs", "11", "--warmup-seconds", "3"),
                 CompareParsers.arTokensPerSecond(1), r));
-        list.add(new Bench("ar tinyllama-1.1b q8_0 2t tok/s",
+        list.add(new Bench("ar-1b", "ar tinyllama-1.1b q8_0 2t tok/s",
                 List.of("ar", "--model", big.toString(), "--threads", "2", "--tokens", "24", "--runs", "5", "--warmup-seconds", "2"),
                 CompareParsers.arTokensPerSecond(2), r));
-        list.add(new Bench("verify-cost tinyllama-1.1b q8_0 2t",
+        list.add(new Bench("verify-cost", "verify-cost tinyllama-1.1b q8_0 2t",
                 List.of("verify-cost", "--model", big.toString(), "--threads", "2", "--context", "128", "--reps", "7", "--ks", "1,4,16"),
                 CompareParsers.verifyCost(4, 16), Math.max(1, (r + 1) / 2)));
-        list.add(new Bench("matmul 2t 256 MiB GB/s",
+        list.add(new Bench("matmul", "matmul 2t 256 MiB GB/s",
                 List.of("matmul", "--threads", "2", "--mib", "256", "--jmh-iterations", "3", "--jmh-seconds", "1"),
                 CompareParsers.matmulGbPerSecond(), Math.max(1, (r + 1) / 2)));
         if (o.suite().equals("full")) {
-            list.add(new Bench("methods stories260K 2t tok/s",
+            list.add(new Bench("methods", "methods stories260K 2t tok/s",
                     List.of("methods", "--threads", "2", "--rounds", "3", "--tokens", "200", "--warmup-seconds", "3"),
                     CompareParsers.methodsTokensPerSecond(), Math.max(1, (r + 1) / 2)));
+        }
+        if (o.only() != null) {
+            list.removeIf(b -> !o.only().contains(b.id()));
         }
         return list;
     }

@@ -4,14 +4,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Arguments of {@code bench compare}; an unknown or malformed flag is an error, never a silent default. */
-record CompareOptions(String base, String head, String suite, int rounds, boolean keep) {
-    static final String USAGE = "usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N] [--keep]";
+record CompareOptions(String base, String head, String suite, int rounds, boolean keep, List<String> only) {
+    static final List<String> IDS = List.of("ar", "ar-1b", "verify-cost", "matmul", "methods");
+    static final String USAGE = "usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N] [--only "
+            + String.join(",", IDS) + "] [--keep]";
 
     static CompareOptions parse(String[] args) {
         List<String> positional = new ArrayList<>();
         String suite = "quick";
         int rounds = 5;
         boolean keep = false;
+        List<String> only = null;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             switch (a) {
@@ -32,6 +35,14 @@ record CompareOptions(String base, String head, String suite, int rounds, boolea
                     }
                 }
                 case "--keep" -> keep = true;
+                case "--only" -> {
+                    only = List.of(value(args, ++i, a).split(","));
+                    for (String id : only) {
+                        if (!IDS.contains(id)) {
+                            throw new IllegalArgumentException("--only: unknown benchmark '" + id + "'\n" + USAGE);
+                        }
+                    }
+                }
                 default -> {
                     if (a.startsWith("-")) {
                         throw new IllegalArgumentException("unknown option '" + a + "'\n" + USAGE);
@@ -43,7 +54,7 @@ record CompareOptions(String base, String head, String suite, int rounds, boolea
         if (positional.isEmpty() || positional.size() > 2) {
             throw new IllegalArgumentException("give BASE and optionally HEAD (commits, branches or tags)\n" + USAGE);
         }
-        return new CompareOptions(positional.get(0), positional.size() > 1 ? positional.get(1) : null, suite, rounds, keep);
+        return new CompareOptions(positional.get(0), positional.size() > 1 ? positional.get(1) : null, suite, rounds, keep, only);
     }
 
     private static String value(String[] args, int i, String flag) {

@@ -16,6 +16,7 @@ public final class Main {
             case "matmul" -> MatmulBandwidth.main(rest);
             case "tokenize" -> TokenizerThroughput.main(rest);
             case "synthetic-model" -> SyntheticModel.main(rest);
+            case "decode-forks" -> DecodeForks.main(rest);
             case "compare" -> {
                 try {
                     Compare.main(rest);
@@ -36,7 +37,8 @@ public final class Main {
                 }
             }
             default -> {
-                System.err.println("usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds 5] [--keep]\n"
+                System.err.println("usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds 5] [--only ar,ar-1b,verify-cost,matmul,methods] [--keep]\n"
+                        + "       tandem bench decode-forks [--forks 5] [--threads 1]\n"
                         + "       tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
                         + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"

@@ -86,5 +86,7 @@ class CompareTest {
         assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {}));
         assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "b", "c"}));
         assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "--rounds", "zero"}));
+        assertEquals(List.of("ar", "matmul"), CompareOptions.parse(new String[] {"a", "--only", "ar,matmul"}).only());
+        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "--only", "ar,speed"}));
     }
 }
