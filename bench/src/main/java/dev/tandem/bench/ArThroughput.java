@@ -72,7 +72,7 @@ public final class ArThroughput {
         int tokens = Integer.parseInt(arg(args, "--tokens", "255"));
         double warmup = Double.parseDouble(arg(args, "--warmup-seconds", "5"));
         int runs = Integer.parseInt(arg(args, "--runs", "21"));
-        int[] threads = Arrays.stream(arg(args, "--threads", "1,2").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] threads = ints(args, "--threads", "1,2");
         try (Model m = ModelLoader.load(model)) {
             Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokArg == null ? null : Path.of(tokArg));
             double gb = weightBytesPerToken(m) / 1e9;
@@ -97,6 +97,11 @@ public final class ArThroughput {
             }
         }
         return bytes;
+    }
+
+    /** A comma-separated list of whole numbers, e.g. {@code --threads 1,2}. */
+    static int[] ints(String[] args, String name, String def) {
+        return Arrays.stream(arg(args, name, def).split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     static String arg(String[] args, String name, String def) {

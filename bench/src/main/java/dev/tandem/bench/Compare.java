@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N]}: builds both commits in
@@ -171,19 +170,15 @@ public final class Compare {
 
     /** Runs a command, returns its stdout; stderr goes to ours. A failing command is an error when {@code check}. */
     private static String exec(Path dir, List<String> cmd, boolean check) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD)
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
+                .redirectError(check ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.DISCARD)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putIfAbsent("MAVEN_OPTS", "--sun-misc-unsafe-memory-access=allow");
-        if (check) {
-            pb.redirectError(ProcessBuilder.Redirect.INHERIT);
-        }
         Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(2, TimeUnit.HOURS)) {
-            p.destroyForcibly();
-        }
-        if (check && p.exitValue() != 0) {
-            throw new IllegalStateException("command failed (exit " + p.exitValue() + "): " + String.join(" ", cmd));
+        byte[] out = p.getInputStream().readAllBytes(); // returns once the command has closed its output
+        int code = p.waitFor();
+        if (check && code != 0) {
+            throw new IllegalStateException("command failed (exit " + code + "): " + String.join(" ", cmd));
         }
         return new String(out, StandardCharsets.UTF_8);
     }

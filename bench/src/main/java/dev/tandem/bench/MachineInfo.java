@@ -17,12 +17,11 @@ public final class MachineInfo {
 
     static String cpuModel() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    String name = line.substring(line.indexOf(':') + 1).strip();
-                    String flags = flags();
-                    return name + (flags.contains(" avx512f") ? " (AVX-512)" : flags.contains(" avx2") ? " (AVX2)" : "");
-                }
+            java.util.List<String> lines = Files.readAllLines(Path.of("/proc/cpuinfo"));
+            String name = field(lines, "model name");
+            String flags = " " + field(lines, "flags") + " ";
+            if (!name.isEmpty()) {
+                return name + (flags.contains(" avx512f ") ? " (AVX-512)" : flags.contains(" avx2 ") ? " (AVX2)" : "");
             }
         } catch (IOException | RuntimeException e) {
             // not Linux: fall through to the JVM's architecture name
@@ -30,10 +29,11 @@ public final class MachineInfo {
         return System.getProperty("os.arch");
     }
 
-    private static String flags() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("flags")) {
-                return line + " ";
+    /** The value of the first "key : value" line for {@code key}, or "". */
+    private static String field(java.util.List<String> lines, String key) {
+        for (String line : lines) {
+            if (line.startsWith(key)) {
+                return line.substring(line.indexOf(':') + 1).strip();
             }
         }
         return "";

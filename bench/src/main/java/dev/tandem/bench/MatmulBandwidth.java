@@ -8,8 +8,9 @@ import java.util.Locale;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
-import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * {@code ./tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]}: runs
@@ -24,7 +25,7 @@ final class MatmulBandwidth {
         String mib = ArThroughput.arg(args, "--mib", "2048");
         String rows = ArThroughput.arg(args, "--rows", "1");
         String[] dtypes = ArThroughput.arg(args, "--dtypes", "F32,F16,BF16,Q8_0,Q4_0").split(",");
-        org.openjdk.jmh.runner.options.ChainedOptionsBuilder opt = new OptionsBuilder()
+        ChainedOptionsBuilder opt = new OptionsBuilder()
                 .include(MemoryBandwidthBenchmark.class.getSimpleName())
                 .include(MatmulBandwidthBenchmark.class.getSimpleName())
                 .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes);
@@ -34,7 +35,7 @@ final class MatmulBandwidth {
             opt = opt.warmupIterations(Integer.parseInt(iterations)).measurementIterations(Integer.parseInt(iterations));
         }
         if (seconds != null) {
-            org.openjdk.jmh.runner.options.TimeValue t = org.openjdk.jmh.runner.options.TimeValue.seconds(Long.parseLong(seconds));
+            TimeValue t = TimeValue.seconds(Long.parseLong(seconds));
             opt = opt.warmupTime(t).measurementTime(t);
         }
         System.out.println("machine: " + MachineInfo.describe());

@@ -19,11 +19,11 @@ public final class VerifyCost {
 
     public static void main(String[] args) {
         Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
-        int[] threadCounts = java.util.Arrays.stream(ArThroughput.arg(args, "--threads", "1").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] threadCounts = ArThroughput.ints(args, "--threads", "1");
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
         int context = Integer.parseInt(ArThroughput.arg(args, "--context", "128"));
         int reps = Integer.parseInt(ArThroughput.arg(args, "--reps", "200"));
-        int[] ks = java.util.Arrays.stream(ArThroughput.arg(args, "--ks", "1,2,4,8,16,32,64").split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] ks = ArThroughput.ints(args, "--ks", "1,2,4,8,16,32,64");
         if (ks[0] != 1) {
             throw new IllegalArgumentException("--ks must start with 1 (costs are given relative to one row)");
         }

@@ -63,10 +63,10 @@ final class DecodedMatmul {
             v = FloatVector.fromArray(F, x, x3 + i, m);
             a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
         }
-        store4(out, r * d + j, q, a00, a01, a02, a03);
-        store4(out, (r + 1) * d + j, q, a10, a11, a12, a13);
-        store4(out, (r + 2) * d + j, q, a20, a21, a22, a23);
-        store4(out, (r + 3) * d + j, q, a30, a31, a32, a33);
+        VectorMath.sum4(out, r * d + j, q, a00, a01, a02, a03);
+        VectorMath.sum4(out, (r + 1) * d + j, q, a10, a11, a12, a13);
+        VectorMath.sum4(out, (r + 2) * d + j, q, a20, a21, a22, a23);
+        VectorMath.sum4(out, (r + 3) * d + j, q, a30, a31, a32, a33);
     }
 
     /** Four decoded weight rows (features {@code j + g * q}) against one batch row. */
@@ -89,7 +89,7 @@ final class DecodedMatmul {
             a2 = FloatVector.fromArray(F, buf, 2 * s + i).fma(v, a2);
             a3 = FloatVector.fromArray(F, buf, 3 * s + i).fma(v, a3);
         }
-        store4(out, r * d + j, q, a0, a1, a2, a3);
+        VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
     }
 
     /** One decoded weight row (at offset {@code b} of buf) against one batch row. */
@@ -105,12 +105,5 @@ final class DecodedMatmul {
             acc = FloatVector.fromArray(F, buf, b + i).fma(FloatVector.fromArray(F, x, xo + i, F.indexInRange(i, n)), acc);
         }
         return VectorMath.sum(acc);
-    }
-
-    static void store4(float[] out, int o, int q, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
-        out[o] = VectorMath.sum(a0);
-        out[o + q] = VectorMath.sum(a1);
-        out[o + 2 * q] = VectorMath.sum(a2);
-        out[o + 3 * q] = VectorMath.sum(a3);
     }
 }

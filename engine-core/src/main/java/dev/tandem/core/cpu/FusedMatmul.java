@@ -36,7 +36,7 @@ final class FusedMatmul {
                 a3 = BlockLoads.q8(w, w3 + o, e, d3).fma(v, a3);
             }
         }
-        DecodedMatmul.store4(out, r * d + j, q, a0, a1, a2, a3);
+        VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
     }
 
     /** Two weight rows (features j, j + q): Q4_0's decode is long enough that four rows exceed C2's inlining budget. */
@@ -88,6 +88,6 @@ final class FusedMatmul {
             a2 = BlockLoads.bf16(w, w2 + 2L * i).fma(v, a2);
             a3 = BlockLoads.bf16(w, w3 + 2L * i).fma(v, a3);
         }
-        DecodedMatmul.store4(out, r * d + j, q, a0, a1, a2, a3);
+        VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
     }
 }

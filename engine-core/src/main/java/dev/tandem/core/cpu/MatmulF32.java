@@ -76,10 +76,7 @@ final class MatmulF32 {
             a2 = wv.fma(FloatVector.fromArray(F, x, x2 + i, m), a2);
             a3 = wv.fma(FloatVector.fromArray(F, x, x3 + i, m), a3);
         }
-        out[r * d + j] = VectorMath.sum(a0);
-        out[(r + 1) * d + j] = VectorMath.sum(a1);
-        out[(r + 2) * d + j] = VectorMath.sum(a2);
-        out[(r + 3) * d + j] = VectorMath.sum(a3);
+        VectorMath.sum4(out, r * d + j, d, a0, a1, a2, a3);
     }
 
     /** Weight rows j, j + q, j + 2q, j + 3q against one batch row: four independent FMA chains hide FMA latency. */
@@ -107,6 +104,6 @@ final class MatmulF32 {
             a2 = FloatVector.fromMemorySegment(F, w, w2 + off, LE, m).fma(xv, a2);
             a3 = FloatVector.fromMemorySegment(F, w, w3 + off, LE, m).fma(xv, a3);
         }
-        DecodedMatmul.store4(out, r * d + j, q, a0, a1, a2, a3);
+        VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
     }
 }

@@ -47,17 +47,27 @@ final class VectorMath {
      * <p>Measured on an AMD EPYC (Zen 5, AVX-512), stories260K decode, against the alternatives: storing the
      * lanes to an array and adding them as scalars ran decoding 2.4x slower (the regression of 3f733a6);
      * constant shuffles, one per step, ran 0.55-0.9x this loop depending on how they were split into methods.
-     * This loop is 42 bytecodes, over C2's always-inline size (35), so when C2 compiles a caller while the
-     * call looks cold it is not inlined, the vector is boxed, and decoding runs 5-8x slower for the life of
-     * the JVM (seen in 3 of 8 launches). The launcher therefore passes
-     * {@code -XX:CompileCommand=inline,dev.tandem.core.cpu.VectorMath::sum}; a host that embeds the engine
-     * should pass it too (see the README).
+     *
+     * <p>This loop and {@link #sum4} are over C2's always-inline size (35 bytecodes). A lane-sum helper
+     * that C2 compiles on its own gets its vectors boxed, and that JVM decodes 3-8x slower for its whole
+     * life (3 launches in 8, a tier-4 {@code sum4} of its own). So every lane-sum helper is named
+     * {@code sum*} and lives here, and the launcher passes
+     * {@code -XX:CompileCommand=inline,dev.tandem.core.cpu.VectorMath::sum*}; a host that embeds the
+     * engine should pass it too (docs/PERFORMANCE.md).
      */
     static float sum(FloatVector v) {
         for (VectorShuffle<Float> shuffle : BUTTERFLY) {
             v = v.add(v.rearrange(shuffle));
         }
         return v.lane(0);
+    }
+
+    /** The sums of four accumulators, stored at {@code out[o]}, {@code out[o + q]}, {@code out[o + 2q]}, {@code out[o + 3q]}. */
+    static void sum4(float[] out, int o, int q, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
+        out[o] = sum(a0);
+        out[o + q] = sum(a1);
+        out[o + 2 * q] = sum(a2);
+        out[o + 3 * q] = sum(a3);
     }
 
     static FloatVector exp(FloatVector x) {
