@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * {@code ./tandem bench report --out DIR}: runs the verification cost curve, the method table (greedy and
  * T = 0.8) and the server load test, each writing Markdown + CSV + PNG into DIR, then DIR/report.md, one
- * page that shows them all (the README embeds the same files).
+ * page that shows them all (docs/MEASUREMENTS.md embeds the same files).
  */
 public final class Report {
     private Report() {}

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-/** A table written twice: Markdown for people (the README embeds it) and CSV for tools. */
+/** A table written twice: Markdown for people (docs/MEASUREMENTS.md embeds it) and CSV for tools. */
 final class Tables {
     private Tables() {}
 

@@ -120,7 +120,7 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
         }
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             int layers = model.config().layers();
-            int l = layer != null ? layer : Math.max(1, layers / 4); // early layers transferred best on stories260K (README)
+            int l = layer != null ? layer : Math.max(1, layers / 4); // early layers transferred best on stories260K (docs/MEASUREMENTS.md)
             if (l < 1 || l >= layers) {
                 throw new TandemException("--layer must be between 1 and " + (layers - 1) + ", got " + l);
             }

@@ -120,7 +120,7 @@ public final class Engine implements AutoCloseable {
          * Whether concurrent generations share batched forward passes. Default: on for models over 32 MB,
          * whose passes are bound by reading the weights (a pass over 8 rows costs about 3 rows' time on this
          * CPU for a 400 MB model); off for cache-resident models such as stories260K, where rows cost the
-         * same batched or apart and independent passes on every core are faster (measured: README).
+         * same batched or apart and independent passes on every core are faster (measured: docs/MEASUREMENTS.md).
          */
         public Builder batching(boolean on) {
             this.batching = on;

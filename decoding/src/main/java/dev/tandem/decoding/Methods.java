@@ -27,11 +27,11 @@ public final class Methods {
     /** Named in the papers and the issues, not built yet: asking for them says so. */
     public static final List<String> NOT_YET = List.of();
 
-    /** Default draft lengths, chosen by measurement on stories260K (see the README's table). */
+    /** Default draft lengths, chosen by measurement on stories260K (see docs/MEASUREMENTS.md). */
     static final int LOOKUP_LENGTH = 8;
     static final int DRAFT_LENGTH = 4;
     static final int CSD_LENGTH = 12;
-    /** Reviews inside the cascade reject only tokens the reviewer gives under 1% (measured: README). */
+    /** Reviews inside the cascade reject only tokens the reviewer gives under 1% (measured: docs/MEASUREMENTS.md). */
     static final double DEFAULT_REVIEW_LENIENCE = 100;
 
     private Methods() {}
@@ -80,7 +80,7 @@ public final class Methods {
     }
 
     /** Heads' tree budget and Cerberus' gate (draft only below this next-token entropy, in nats), both the
-     *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see the README). */
+     *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see docs/MEASUREMENTS.md). */
     static final int HEADS_TREE_BUDGET = 6;
     static final double DEFAULT_GATE_ENTROPY = 1.0;
 
@@ -190,7 +190,7 @@ public final class Methods {
     /**
      * The self-draft layer counts asked for; with neither --draft-model nor --draft-layers, the first
      * three quarters of the target's layers (4 of stories260K's 5: fewer agree with the target too rarely
-     * to pay, see the README).
+     * to pay, see docs/MEASUREMENTS.md).
      */
     static List<Integer> selfDraftLayers(Transformer target, MethodOptions o) {
         if (o.draftLayers().isEmpty() && o.draftModels().isEmpty()) {
