@@ -24,9 +24,9 @@ final class DecodedMatmul {
 
     /**
      * Four decoded weight rows (buf, stride s) against four batch rows: 16 independent chains. The weight rows
-     * are output features {@code j, j + q, j + 2q, j + 3q}.
+     * are output features {@code j, j + q, j + 2q, j + 3q}; {@code lanes} is scratch of {@code 16 * L} floats.
      */
-    static void dot4x4(float[] out, float[] x, int r, float[] buf, int s, int n, int d, int j, int q) {
+    static void dot4x4(float[] out, float[] x, int r, float[] buf, int s, int n, int d, int j, int q, float[] lanes) {
         int x0 = r * n, x1 = x0 + n, x2 = x1 + n, x3 = x2 + n;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a02 = a00, a03 = a00;
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
@@ -63,10 +63,14 @@ final class DecodedMatmul {
             v = FloatVector.fromArray(F, x, x3 + i, m);
             a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
         }
-        VectorMath.sum4(out, r * d + j, q, a00, a01, a02, a03);
-        VectorMath.sum4(out, (r + 1) * d + j, q, a10, a11, a12, a13);
-        VectorMath.sum4(out, (r + 2) * d + j, q, a20, a21, a22, a23);
-        VectorMath.sum4(out, (r + 3) * d + j, q, a30, a31, a32, a33);
+        // sixteen butterflies would push this method past C2's inlining cut-off: see VectorMath.sumStored
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        for (int a = 0; a < 16; a++) { // accumulator a: batch row r + a / 4, feature j + (a % 4) * q
+            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+        }
     }
 
     /** Four decoded weight rows (features {@code j + g * q}) against one batch row. */

@@ -24,6 +24,7 @@ final class MatmulQuantized {
         long rowBytes = type.byteSize(n);
         int s = DecodedMatmul.stride(n);
         float[] buf = new float[4 * s];
+        float[] lanes = new float[16 * L];
         int q = (j1 - j0) / 4;
         // decoding (1-3 rows): weights decoded in registers, no buffer round trip
         boolean fusedPath = rows < 4 && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
@@ -44,7 +45,7 @@ final class MatmulQuantized {
             }
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q);
+                DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
             }
             for (; r < rows; r++) {
                 DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);

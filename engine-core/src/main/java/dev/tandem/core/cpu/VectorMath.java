@@ -62,6 +62,23 @@ final class VectorMath {
         return v.lane(0);
     }
 
+    /**
+     * The lane sum of an accumulator already stored at {@code lanes[base, base + L)}, in {@link #sum}'s order
+     * (bitwise the same result); the lanes are overwritten. For kernels with many accumulators (the 4x4
+     * k-row kernel has 16): C2 stops inlining into a method once its node count passes a cut-off, and
+     * sixteen inlined shuffle butterflies pass it, leaving {@link #sum4} compiled on its own with its vectors
+     * boxed (Q8_0 verification of 4 rows on TinyLlama-1.1B ran 2.5x slower). Stores and scalar adds cost
+     * few nodes, and the kernel's rows are long enough that the reduction's speed does not matter.
+     */
+    static float sumStored(float[] lanes, int base) {
+        for (int s = L / 2; s > 0; s >>= 1) {
+            for (int i = base; i < base + s; i++) {
+                lanes[i] += lanes[i + s];
+            }
+        }
+        return lanes[base];
+    }
+
     /** The sums of four accumulators, stored at {@code out[o]}, {@code out[o + q]}, {@code out[o + 2q]}, {@code out[o + 3q]}. */
     static void sum4(float[] out, int o, int q, FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3) {
         out[o] = sum(a0);

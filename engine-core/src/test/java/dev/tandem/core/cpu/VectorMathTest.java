@@ -41,6 +41,25 @@ class VectorMathTest {
         }
     }
 
+    /** The 4x4 kernel's stored-lane sums must give the butterfly's bits, or k-row results would differ from one row. */
+    @Test
+    void storedLaneSumEqualsTheButterflyBitwise() {
+        SplittableRandom rnd = new SplittableRandom(3);
+        int l = F.length();
+        float[] lanes = new float[3 * l];
+        for (int iter = 0; iter < 100_000; iter++) {
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
+            }
+            int base = l * rnd.nextInt(3);
+            float expected = VectorMath.sum(FloatVector.fromArray(F, lanes, base));
+            float actual = VectorMath.sumStored(lanes, base);
+            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+                throw new AssertionError("iteration " + iter + ": stored-lane sum " + actual + " != butterfly sum " + expected);
+            }
+        }
+    }
+
     @Test
     void expIsAccurateAndVectorEqualsScalarTwin() {
         float[] xs = new float[F.length() * 4096];
