@@ -46,7 +46,7 @@ public final class Main {
                         + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]\n"
                         + "       tandem bench tokenize [--lengths 1000,4000,16000,64000] [--baseline-max 16000] [--seconds 2]\n"
                         + "       tandem bench synthetic-model [--out FILE] [--dim 1024] [--layers 8] [--hidden 2816] [--heads 16]\n"
-                        + "       tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only verify-cost,methods,load]");
+                        + "       tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only decode,verify-cost,methods,load] [--llama2c PATH]");
                 System.exit(which.equals("help") ? 0 : 2);
             }
         }

@@ -7,8 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code ./tandem bench report --out DIR}: runs the verification cost curve, the method table (greedy and
- * T = 0.8) and the server load test, each writing Markdown + CSV + PNG into DIR, then DIR/report.md, one
+ * {@code ./tandem bench report --out DIR [--llama2c PATH]}: runs the decode table (against llama2.c's run.c
+ * when its path is given), the verification cost curve, the method table (greedy and T = 0.8) and the server
+ * load test, each writing Markdown + CSV + PNG into DIR, then DIR/report.md, one
  * page that shows them all (docs/MEASUREMENTS.md embeds the same files).
  */
 public final class Report {
@@ -19,8 +20,12 @@ public final class Report {
         String model = ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString());
         String rounds = ArThroughput.arg(args, "--rounds", "3");
         String heads = ArThroughput.arg(args, "--heads-dir", "");
-        String only = ArThroughput.arg(args, "--only", "verify-cost,methods,load");
+        String only = ArThroughput.arg(args, "--only", "decode,verify-cost,methods,load");
+        String llama2c = ArThroughput.arg(args, "--llama2c", null);
         Files.createDirectories(out);
+        if (only.contains("decode")) {
+            DecodeReport.write(out, Path.of(model), llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
+        }
         if (only.contains("verify-cost")) {
             VerifyCost.main(new String[] {"--model", model, "--threads", "1,2", "--report-dir", out.toString()});
         }
@@ -40,6 +45,7 @@ public final class Report {
 
     static void writeIndex(Path dir) throws IOException {
         StringBuilder md = new StringBuilder("# Tandem bench report\n\nWritten by `./tandem bench report`; each table is also a CSV file beside it.\n");
+        section(md, dir, "Decode speed", "decode");
         section(md, dir, "Verification cost", "verify-cost");
         section(md, dir, "Decoding methods, temperature 0", "methods-t0.0");
         section(md, dir, "Accepted draft tokens per step, temperature 0", "accepted-t0.0");
