@@ -28,7 +28,8 @@ final class MethodReport {
                     String.format(Locale.ROOT, "%.0f", tps), String.format(Locale.ROOT, "%.2f", tps / arTps)));
         }
         String caption = String.format(Locale.ROOT, "%s, temperature %.1f, %d thread(s): %d prompts x %d new tokens, medians of %d rounds "
-                + "(methods interleaved).", model, temperature, threads, MethodTable.PROMPTS.size(), tokens, rounds);
+                + "(methods interleaved). Machine: %s.", model, temperature, threads, MethodTable.PROMPTS.size(), tokens, rounds,
+                MachineInfo.describe());
         Tables.write(dir, "methods-" + t, caption, List.of("method", "mean accepted length", "target forwards / token",
                 "draft forwards / token", "tokens/s", "speedup vs ar"), rows);
 
