@@ -1,7 +1,11 @@
 package dev.tandem.cli;
 
 import dev.tandem.core.DType;
+import dev.tandem.decoding.heads.PaddedHeads;
 import dev.tandem.models.LlamaConfig;
+import dev.tandem.models.Model;
+import dev.tandem.models.convert.InflatedModel;
+import dev.tandem.models.tokenizer.GgufTokenizers;
 import dev.tandem.models.convert.SyntheticModel;
 import dev.tandem.models.gguf.GgufWriter;
 import java.io.PrintStream;
@@ -13,11 +17,13 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem synth}: a seeded random-weight GGUF model in a real model's shape, for speed work. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
-        description = {"Writes a random-weight model in the shape of a real one (GGUF), for benchmarks.",
-                "Its weights are seeded noise: the text it generates is meaningless."})
+        description = {"Writes a model in the shape of a real one (GGUF), for benchmarks.",
+                "Without --from its weights are seeded noise: the text it generates is meaningless.",
+                "With --from it embeds that (smaller) model in the shape: the same predictions at the shape's cost",
+                "(e.g. stories260K's tokens at TinyLlama-1.1B's speed), so drafters meet real acceptance at real cost."})
 final class SynthCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--shape", required = true, paramLabel = "NAME",
-            description = "tinyllama-1.1b, llama2-7b, llama3-8b, or tiny (a test-sized model).")
+            description = "tinyllama-1.1b, llama2-7b, llama3-8b, tiny (a test-sized model) or mini (a test-sized target for --from).")
     String shape;
 
     @Option(names = "--dtype", defaultValue = "q8_0", paramLabel = "TYPE", description = "f32, f16, bf16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}).")
@@ -28,6 +34,18 @@ final class SynthCommand implements Callable<Integer>, Main.Streams {
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
+
+    @Option(names = "--from", paramLabel = "MODEL", description = "A smaller model to inflate to the shape (any format the engine loads).")
+    Path from;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer of --from when it carries none (llama2.c .bin; default: tok512.bin beside it).")
+    Path tokenizer;
+
+    @Option(names = "--heads", paramLabel = "IN", description = "A heads or hidden-transfer file trained on --from, padded to the shape as well.")
+    Path heads;
+
+    @Option(names = "--heads-out", paramLabel = "OUT", description = "Where the padded --heads file goes.")
+    Path headsOut;
 
     private PrintStream stdout = System.out;
     private PrintStream stderr = System.err;
@@ -41,6 +59,13 @@ final class SynthCommand implements Callable<Integer>, Main.Streams {
     @Override
     public Integer call() {
         DType type = DType.parse(dtype);
+        if ((heads == null) != (headsOut == null) || (heads != null && from == null)) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                    "--heads and --heads-out go together, and with --from (the model the heads were trained on)");
+        }
+        if (from != null) {
+            return inflate(type);
+        }
         LlamaConfig c = SyntheticModel.shape(shape);
         GgufWriter w = SyntheticModel.plan(shape, type, seed);
         long total = w.tensorBytes();
@@ -51,6 +76,31 @@ final class SynthCommand implements Callable<Integer>, Main.Streams {
         stdout.printf(Locale.ROOT, "wrote %s: %s shape (dim %d, %d layers, %d heads / %d kv, vocab %d), %s, %.2f GB in %.1f s%n",
                 out, shape, c.dim(), c.layers(), c.heads(), c.kvHeads(), c.vocabSize(), type, total / 1e9, (System.nanoTime() - t0) / 1e9);
         stdout.println("note: random weights; use it for speed measurements only");
+        return 0;
+    }
+
+    private Integer inflate(DType type) {
+        ModelOptions source = new ModelOptions();
+        source.model = from;
+        source.tokenizer = tokenizer;
+        long t0 = System.nanoTime();
+        try (Model small = source.loadModel()) {
+            LlamaConfig big = InflatedModel.config(small.config(), SyntheticModel.shape(shape));
+            GgufWriter w = InflatedModel.plan(small, GgufTokenizers.toMetadata(source.loadTokenizer(small)), shape,
+                    SyntheticModel.shape(shape), type, seed);
+            long total = w.tensorBytes();
+            ProgressBar bar = new ProgressBar(stderr, "synth ");
+            w.write(out, done -> bar.show((double) done / total, String.format(Locale.ROOT, "%.2f / %.2f GB", done / 1e9, total / 1e9)));
+            bar.done();
+            stdout.printf(Locale.ROOT, "wrote %s: %s inflated to the %s shape (dim %d, %d layers, %d heads / %d kv, vocab %d), %s, %.2f GB in %.1f s%n",
+                    out, small.name(), shape, big.dim(), big.layers(), big.heads(), big.kvHeads(), big.vocabSize(), type, total / 1e9,
+                    (System.nanoTime() - t0) / 1e9);
+            stdout.println("note: it predicts what " + small.name() + " predicts, at the cost of a " + shape + " model");
+            if (heads != null) {
+                String kind = PaddedHeads.write(heads, headsOut, small.config(), big);
+                stdout.printf(Locale.ROOT, "wrote %s: %s padded to dim %d%n", headsOut, kind, big.dim());
+            }
+        }
         return 0;
     }
 }

@@ -65,6 +65,32 @@ class FormatsCliTest {
         assertTrue(n >= 1 && n <= 10, n + " tokens");
     }
 
+    /** stories260K inflated to a bigger shape generates its golden tokens, as GGUF and through every format convert writes. */
+    @Test
+    void inflatedModelGeneratesTheSmallModelsGoldenTokens(@TempDir Path dir) throws Exception {
+        JsonNode golden = new ObjectMapper().readTree(SHARED.resolve("golden/stories260k/lily.json").toFile());
+        Path big = dir.resolve("stories260k-as-mini.gguf");
+        CliTest.Run s = run("synth", "--shape", "mini", "--from", MODEL.toString(), "--dtype", "f32", "--out", big.toString());
+        assertEquals(0, s.code(), s.err());
+        assertTrue(s.out().contains("predicts what stories260K predicts"), s.out());
+        Path hf = dir.resolve("inflated-hf");
+        Path bin = dir.resolve("inflated.bin");
+        assertEquals(0, run("convert", "--model", big.toString(), "--out", hf.toString()).code());
+        assertEquals(0, run("convert", "--model", big.toString(), "--out", bin.toString()).code());
+        Files.copy(SHARED.resolve("models/stories260k/tok512.bin"), dir.resolve("tok512.bin"));
+        for (Path model : new Path[] {big, hf, bin}) {
+            JsonNode j = generate(model, 40);
+            assertEquals(golden.get("prompt_tokens"), j.get("prompt_tokens"), model.toString());
+            for (int i = 0; i < 40; i++) {
+                assertEquals(golden.get("generated_tokens").get(i).asInt(), j.get("tokens").get(i).asInt(), model + " token " + i);
+            }
+        }
+        assertCleanError(run("synth", "--shape", "tiny", "--from", MODEL.toString(), "--out", dir.resolve("x.gguf").toString()),
+                "cannot inflate: the model's hidden width 172 exceeds the shape's 128");
+        assertCleanError(run("synth", "--shape", "mini", "--heads", "h.safetensors", "--out", dir.resolve("x.gguf").toString()),
+                "--heads and --heads-out go together");
+    }
+
     @Test
     void badConversionsAreRefusedClearly(@TempDir Path dir) {
         assertCleanError(run("synth", "--shape", "gpt-5", "--out", dir.resolve("x.gguf").toString()), "unknown shape 'gpt-5'");

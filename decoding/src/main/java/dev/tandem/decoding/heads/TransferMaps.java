@@ -41,6 +41,18 @@ public final class TransferMaps {
         return w.length;
     }
 
+    String modelName() {
+        return modelName;
+    }
+
+    float[] w(int i) {
+        return w[i];
+    }
+
+    float[] b(int i) {
+        return b[i];
+    }
+
     /** The pseudo states for an anchor state h. */
     public float[][] apply(float[] h) {
         float[][] out = new float[w.length][dim];

@@ -102,6 +102,61 @@ class HeadsTest {
         }
     }
 
+    /**
+     * stories260K inflated to a test-sized bigger shape (head size 8 to 16, 5 to 7 layers, GQA groups 2 to 4):
+     * the same logits within 1e-3 at every golden position, and each heads method, with its heads padded by
+     * {@link PaddedHeads}, gives the ar tokens with exactly the small model's acceptance.
+     */
+    @Test
+    void inflatedModelPredictsWhatTheSmallOneDoesAndItsPaddedHeadsDraftTheSame(@TempDir Path tmp) throws Exception {
+        LlamaConfig shape = dev.tandem.models.convert.SyntheticModel.shape("mini");
+        Path big = tmp.resolve("inflated.gguf");
+        Tokenizer bigTokenizer;
+        dev.tandem.models.convert.InflatedModel.plan(model, dev.tandem.models.tokenizer.GgufTokenizers.toMetadata(tokenizer),
+                "mini", shape, dev.tandem.core.DType.F32, 1).write(big, n -> {});
+        try (Model inflated = ModelLoader.load(big)) {
+            assertEquals(256, inflated.config().dim());
+            assertEquals(7, inflated.config().layers());
+            bigTokenizer = dev.tandem.models.tokenizer.GgufTokenizers.fromMetadata(inflated.metadata());
+            try (var files = Files.list(SHARED.resolve("golden/stories260k"))) {
+                for (Path f : files.sorted().toList()) {
+                    var g = new com.fasterxml.jackson.databind.ObjectMapper().readTree(f.toFile());
+                    int[] fed = new int[g.get("fed_tokens").size()];
+                    Arrays.setAll(fed, i -> g.get("fed_tokens").get(i).asInt());
+                    var r = new Transformer(inflated, backend, fed.length).forward(dev.tandem.models.Batch.chain(fed));
+                    for (int p = 0; p < fed.length; p++) {
+                        float[] logits = r.logits(p);
+                        float worst = 0;
+                        int best = 0;
+                        for (int i = 0; i < logits.length; i++) {
+                            worst = Math.max(worst, Math.abs(logits[i] - (float) g.get("logits").get(p).get(i).asDouble()));
+                            best = logits[i] > logits[best] ? i : best;
+                        }
+                        assertTrue(worst <= 1e-3f, f + " position " + p + ": max |logit error| " + worst);
+                        assertEquals(g.get("greedy_next").get(p).asInt(), best, f + " position " + p);
+                    }
+                    assertArrayEquals(tokenizer.encode(g.get("prompt").asText(), true, false),
+                            bigTokenizer.encode(g.get("prompt").asText(), true, false));
+                }
+            }
+            for (Path heads : List.of(medusa, cerberus, transfer)) {
+                Path padded = tmp.resolve("padded-" + heads.getFileName());
+                PaddedHeads.write(heads, padded, model.config(), inflated.config());
+                String method = heads == medusa ? "medusa" : heads == cerberus ? "cerberus" : "hidden-transfer";
+                for (String prompt : prompts()) {
+                    GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 100, SamplingParams.GREEDY);
+                    GenerationResult small = Methods.create(method, new Transformer(model, backend), tokenizer,
+                            MethodOptions.defaults().withHeads(heads, 0)).generate(req, TokenStream.NONE);
+                    GenerationResult large = Methods.create(method, new Transformer(inflated, backend), bigTokenizer,
+                            MethodOptions.defaults().withHeads(padded, 0)).generate(req, TokenStream.NONE);
+                    assertArrayEquals(small.tokens(), large.tokens(), method + " on '" + prompt + "'");
+                    assertEquals(small.stats().targetForwards(), large.stats().targetForwards(),
+                            method + " drafts as well on the inflated model as on the small one, on '" + prompt + "'");
+                }
+            }
+        }
+    }
+
     @Test
     void cerberusGateReportsBothBranches() {
         Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 3.0));

@@ -25,7 +25,9 @@ public final class SyntheticModel {
             "tinyllama-1.1b", new LlamaConfig(2048, 5632, 22, 32, 4, 32000, 2048, 1e-5f, 10000f, false),
             "llama2-7b", new LlamaConfig(4096, 11008, 32, 32, 32, 32000, 4096, 1e-5f, 10000f, false),
             "llama3-8b", new LlamaConfig(4096, 14336, 32, 32, 8, 128256, 8192, 1e-5f, 500000f, false),
-            "tiny", new LlamaConfig(64, 128, 2, 4, 2, 512, 256, 1e-5f, 10000f, false));
+            "tiny", new LlamaConfig(64, 128, 2, 4, 2, 512, 256, 1e-5f, 10000f, false),
+            // test-sized target of synth --from stories260K: twice its head size, more layers, wider GQA groups
+            "mini", new LlamaConfig(256, 384, 7, 16, 4, 512, 256, 1e-5f, 10000f, false));
     private static final float STD = 0.02f;
 
     private SyntheticModel() {}
@@ -67,7 +69,7 @@ public final class SyntheticModel {
         plan(shapeName, dtype, seed).write(out, progress);
     }
 
-    private static void matrix(GgufWriter w, String name, int rows, int cols, DType dtype, long[] salt) {
+    static void matrix(GgufWriter w, String name, int rows, int cols, DType dtype, long[] salt) {
         DType type = cols % dtype.blockSize() == 0 ? dtype : DType.F32;
         long tensorSeed = salt[0] * 0x9E3779B97F4A7C15L + name.hashCode();
         long rowBytes = type.byteSize(cols);
@@ -82,7 +84,7 @@ public final class SyntheticModel {
         }));
     }
 
-    private static void ones(GgufWriter w, String name, int n) {
+    static void ones(GgufWriter w, String name, int n) {
         w.tensor(name, 1, n, DType.F32, dst -> {
             float[] v = new float[n];
             java.util.Arrays.fill(v, 1f);
