@@ -58,7 +58,7 @@ public class ArDecodeBenchmark {
     public void setUp() {
         Path path = model.isEmpty() ? BenchPaths.defaultModel() : Path.of(model);
         loaded = ModelLoader.load(path);
-        Tokenizer tokenizer = Llama2cTokenizer.load(path.resolveSibling("tok512.bin"), loaded.config().vocabSize());
+        Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(loaded, null);
         backend = new CpuBackend(threads);
         generator = new AutoregressiveGenerator(new Transformer(loaded, backend), tokenizer);
         request = new GenerationRequest(new int[] {tokenizer.bos()}, TOKENS, SamplingParams.GREEDY);

@@ -95,9 +95,13 @@ public final class MethodTable {
         String png = ArThroughput.arg(args, "--png", "");
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
         int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
-        float[] temperatures = {0f, 0.8f};
+        String[] ts = ArThroughput.arg(args, "--temperatures", "0,0.8").split(",");
+        float[] temperatures = new float[ts.length];
+        for (int i = 0; i < ts.length; i++) {
+            temperatures[i] = Float.parseFloat(ts[i].trim());
+        }
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
-            Tokenizer tok = Llama2cTokenizer.load(modelPath.resolveSibling("tok512.bin"), model.config().vocabSize());
+            Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir));
             System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
                     model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);

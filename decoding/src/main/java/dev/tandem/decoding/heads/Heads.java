@@ -91,7 +91,10 @@ public final class Heads {
         int heads = count();
         float[][] logits = new float[heads][];
         if (kind == HeadKind.MEDUSA) {
-            float[][] z = represent(h, null, null, null);
+            float[][] z = new float[heads][];
+            for (int k = 0; k < heads; k++) {
+                z[k] = block(k, h, h, null, backend);
+            }
             float[] flat = new float[heads * dim];
             for (int k = 0; k < heads; k++) {
                 System.arraycopy(z[k], 0, flat, k * dim, dim);
@@ -107,12 +110,44 @@ public final class Heads {
         int prev = pending;
         Tensor out = Tensor.allocate(1, classifier.rows());
         for (int k = 0; k < heads; k++) {
-            zPrev = block(k, h, zPrev, embedding.row(prev), null);
+            zPrev = block(k, h, zPrev, embedding.row(prev), backend);
             backend.matmul(out, Tensor.wrap(zPrev, 1, dim), classifier, 1);
             logits[k] = out.row(0);
             prev = dev.tandem.decoding.Sampler.argmax(logits[k]);
         }
         return logits;
+    }
+
+    /**
+     * Drafting's block: the same z = h + SiLU(W [h; zPrev; ePrev] + b) with the product on the backend, whose
+     * vector kernels matter once d is a real model's (the scalar loop above is training's, which keeps u).
+     */
+    private float[] block(int k, float[] h, float[] zPrev, float[] ePrev, Backend backend) {
+        int in = kind.inputSize(dim);
+        float[] x = h;
+        if (kind == HeadKind.CERBERUS) {
+            x = new float[in];
+            System.arraycopy(h, 0, x, 0, dim);
+            System.arraycopy(zPrev, 0, x, dim, dim);
+            System.arraycopy(ePrev, 0, x, 2 * dim, dim);
+        }
+        float[] u = affine(backend, w[k], b[k], dim, in, x);
+        float[] z = new float[dim];
+        for (int r = 0; r < dim; r++) {
+            z[r] = h[r] + silu(u[r]);
+        }
+        return z;
+    }
+
+    /** W x + b for a rows x cols row-major W, on the backend. */
+    static float[] affine(Backend backend, float[] w, float[] b, int rows, int cols, float[] x) {
+        Tensor out = Tensor.allocate(1, rows);
+        backend.matmul(out, Tensor.wrap(x, 1, cols), Tensor.wrap(w, rows, cols), 1);
+        float[] u = out.array();
+        for (int r = 0; r < rows; r++) {
+            u[r] += b[r];
+        }
+        return u;
     }
 
     static float silu(float u) {

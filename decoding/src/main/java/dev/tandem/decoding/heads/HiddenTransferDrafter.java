@@ -47,7 +47,7 @@ public final class HiddenTransferDrafter implements Drafter {
         int pseudo = Math.min(maps.count(), maxDepth - 1);
         Batch batch = Batch.chain(history.last());
         if (pseudo > 0) {
-            batch = batch.withTransfer(new Batch.Transfer(maps.layer(), 0, pseudo, h -> maps.apply(h)));
+            batch = batch.withTransfer(new Batch.Transfer(maps.layer(), 0, pseudo, h -> maps.apply(h, target.backend())));
         }
         ForwardResult r = target.forward(batch);
         forwards++;

@@ -53,7 +53,16 @@ public final class TransferMaps {
         return b[i];
     }
 
-    /** The pseudo states for an anchor state h. */
+    /** The pseudo states for an anchor state h, the products on the backend (drafting). */
+    public float[][] apply(float[] h, dev.tandem.core.Backend backend) {
+        float[][] out = new float[w.length][];
+        for (int i = 0; i < w.length; i++) {
+            out[i] = Heads.affine(backend, w[i], b[i], dim, dim, h);
+        }
+        return out;
+    }
+
+    /** The pseudo states for an anchor state h (fitting's scalar loop). */
     public float[][] apply(float[] h) {
         float[][] out = new float[w.length][dim];
         for (int i = 0; i < w.length; i++) {

@@ -129,6 +129,8 @@ public final class CpuBackend implements Backend {
     private static void matmulRange(DType type, float[] o, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         if (type == DType.F32) {
             MatmulF32.range(o, x, rows, w, n, d, j0, j1);
+        } else if (type == DType.Q8_0 && rows >= 2 && BlockLoads.VECTOR_BLOCKS) {
+            MatmulQuantized.q8Tiles(o, x, rows, w, n, d, j0, j1);
         } else {
             MatmulQuantized.range(type, o, x, rows, w, n, d, j0, j1);
         }

@@ -23,12 +23,13 @@ final class MatmulF32 {
 
     /** Output features {@code [j0, j1)} for all rows. */
     static void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
-        int r = 0;
-        for (; r + 4 <= rows; r += 4) {
-            for (int j = j0; j < j1; j++) {
+        int r4 = rows / 4 * 4;
+        for (int j = j0; j < j1; j++) { // a weight row stays in L1 for every group of four batch rows
+            for (int r = 0; r < r4; r += 4) {
                 dot4Rows(out, x, r, w, n, d, j);
             }
         }
+        int r = r4;
         int q = (j1 - j0) / 4; // four weight rows from four quarters of the range: four read streams
         for (; r < rows; r++) {
             for (int j = j0; j < j0 + q; j++) {

@@ -54,6 +54,36 @@ final class MatmulQuantized {
         tail(type, out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
     }
 
+    /**
+     * Q8_0 verification: the first two, three or four batch rows with the weights decoded in registers (stored to buf
+     * when more rows follow), the rest against the decoded buffer: one decode per weight whatever the rows.
+     * Separate from {@link #range} so that the decode path's compiled code stays as it was.
+     */
+    static void q8Tiles(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        long rowBytes = DType.Q8_0.byteSize(n);
+        int s = DecodedMatmul.stride(n);
+        float[] buf = new float[4 * s];
+        float[] lanes = new float[16 * L];
+        int q = (j1 - j0) / 4;
+        for (int j = j0; j < j0 + q; j++) {
+            int r;
+            if (rows >= 4) {
+                FusedTiles.q8x4(out, x, 0, w, rowBytes, n, d, j, q, buf, s, rows > 4, lanes);
+                for (r = 4; r + 4 <= rows; r += 4) {
+                    DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
+                }
+                for (; r < rows; r++) {
+                    DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);
+                }
+            } else if (rows == 3) {
+                FusedTiles.q8x3(out, x, 0, w, rowBytes, n, d, j, q, lanes);
+            } else {
+                FusedTiles.q8x2(out, x, 0, w, rowBytes, n, d, j, q, lanes);
+            }
+        }
+        tail(DType.Q8_0, out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
+    }
+
     /** Features {@code [j0, j1)} one at a time (the few left over by the grouped loops). */
     private static void tail(DType type, float[] out, float[] x, int rows, MemorySegment w, long rowBytes, int n, int d,
                              int j0, int j1, float[] buf) {
