@@ -40,7 +40,7 @@ public final class Main {
                 System.err.println("usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds 5] [--only ar,ar-1b,verify-cost,matmul,methods] [--keep]\n"
                         + "       tandem bench decode-forks [--forks 5] [--threads 1]\n"
                         + "       tandem bench ar [--model PATH] [--threads 1,2] [--tokens 255] [--runs 21] [--warmup-seconds 5]\n"
-                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5] [--temperatures 0,0.8]\n"
+                        + "       tandem bench methods [--model PATH] [--methods ar,lookup,draft,csd,medusa,cerberus] [--heads-dir DIR] [--threads 2] [--png docs/methods.png] [--report-dir DIR] [--tokens 300] [--rounds 5] [--warmup-seconds 5] [--temperatures 0,0.8] [--exclude \"tree of 63,...\"]\n"
                         + "       tandem bench verify-cost [--model PATH] [--threads 1,2] [--context 128] [--report-dir DIR]\n"
                         + "       tandem bench load [--model PATH] [--clients 1,8,32] [--max-tokens 128] [--batching on,off] [--method ar] [--threads 2] [--rounds 3] [--report-dir DIR]\n"
                         + "       tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]\n"

@@ -91,6 +91,7 @@ public final class MethodTable {
         int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "5"));
         double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
         String methods = ArThroughput.arg(args, "--methods", "");
+        String exclude = ArThroughput.arg(args, "--exclude", "");
         String headsDir = ArThroughput.arg(args, "--heads-dir", "");
         String png = ArThroughput.arg(args, "--png", "");
         String reportDir = ArThroughput.arg(args, "--report-dir", "");
@@ -102,7 +103,10 @@ public final class MethodTable {
         }
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
-            List<Config> configs = configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir));
+            List<Config> configs = new ArrayList<>(configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir)));
+            for (String part : exclude.isBlank() ? new String[0] : exclude.split(",")) { // label substrings, e.g. "tree of 63"
+                configs.removeIf(c -> !c.method().equals("ar") && c.label().contains(part.trim()));
+            }
             System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
                     model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);
             for (float temperature : temperatures) {
