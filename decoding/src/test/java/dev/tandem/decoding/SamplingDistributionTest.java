@@ -3,14 +3,14 @@ package dev.tandem.decoding;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.cpu.CpuBackend;
-import dev.tandem.decoding.spec.Acceptance;
-import dev.tandem.decoding.spec.DraftModelDrafter;
-import dev.tandem.decoding.spec.DraftTree;
-import dev.tandem.decoding.spec.Drafter;
-import dev.tandem.decoding.spec.LookupDrafter;
-import dev.tandem.decoding.spec.SpeculativeGenerator;
-import dev.tandem.decoding.spec.TokenHistory;
-import dev.tandem.decoding.spec.Verifier;
+import dev.tandem.decoding.speculative.Acceptance;
+import dev.tandem.decoding.speculative.DraftModelDrafter;
+import dev.tandem.decoding.speculative.DraftTree;
+import dev.tandem.decoding.speculative.Drafter;
+import dev.tandem.decoding.speculative.LookupDrafter;
+import dev.tandem.decoding.speculative.SpeculativeGenerator;
+import dev.tandem.decoding.speculative.TokenHistory;
+import dev.tandem.decoding.speculative.Verifier;
 import dev.tandem.models.Batch;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.Llama2cWriter;
@@ -240,7 +240,7 @@ class SamplingDistributionTest {
     /** Wrong on purpose: accepts with min(1, p/q) but on rejection draws from p, not from max(0, p - q). */
     static final class ResampleFromTargetVerifier implements Verifier {
         @Override
-        public Acceptance verify(DraftTree tree, dev.tandem.decoding.spec.TargetLogits target, Sampler sampler) {
+        public Acceptance verify(DraftTree tree, dev.tandem.decoding.speculative.TargetLogits target, Sampler sampler) {
             int[] path = new int[tree.maxDepth()];
             int n = 0;
             int node = -1;

@@ -3,10 +3,10 @@ package dev.tandem.decoding.heads;
 import dev.tandem.core.Backend;
 import dev.tandem.core.Tensor;
 import dev.tandem.decoding.Sampler;
-import dev.tandem.decoding.spec.DraftTree;
-import dev.tandem.decoding.spec.Drafter;
-import dev.tandem.decoding.spec.TokenHistory;
-import dev.tandem.decoding.spec.TreeBuilder;
+import dev.tandem.decoding.speculative.DraftTree;
+import dev.tandem.decoding.speculative.Drafter;
+import dev.tandem.decoding.speculative.TokenHistory;
+import dev.tandem.decoding.speculative.TreeBuilder;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -1,10 +1,10 @@
 package dev.tandem.decoding.heads;
 
 import dev.tandem.decoding.Sampler;
-import dev.tandem.decoding.spec.DraftTree;
-import dev.tandem.decoding.spec.Drafter;
-import dev.tandem.decoding.spec.TokenHistory;
-import dev.tandem.decoding.spec.TreeBuilder;
+import dev.tandem.decoding.speculative.DraftTree;
+import dev.tandem.decoding.speculative.Drafter;
+import dev.tandem.decoding.speculative.TokenHistory;
+import dev.tandem.decoding.speculative.TreeBuilder;
 import dev.tandem.models.Batch;
 import dev.tandem.models.ForwardResult;
 import dev.tandem.models.Transformer;

@@ -1,4 +1,4 @@
-package dev.tandem.decoding.spec;
+package dev.tandem.decoding.speculative;
 
 /**
  * A verifier's verdict: the draft nodes accepted, root first (a path), and the token the target adds

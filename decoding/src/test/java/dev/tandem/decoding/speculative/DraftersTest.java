@@ -1,4 +1,4 @@
-package dev.tandem.decoding.spec;
+package dev.tandem.decoding.speculative;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

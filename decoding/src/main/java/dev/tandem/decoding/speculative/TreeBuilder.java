@@ -1,4 +1,4 @@
-package dev.tandem.decoding.spec;
+package dev.tandem.decoding.speculative;
 
 import java.util.ArrayList;
 import java.util.Arrays;

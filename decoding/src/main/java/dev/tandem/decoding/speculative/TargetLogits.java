@@ -1,4 +1,4 @@
-package dev.tandem.decoding.spec;
+package dev.tandem.decoding.speculative;
 
 /** The target's logits at the root (-1) and at each draft node, from one verification forward pass. */
 @FunctionalInterface

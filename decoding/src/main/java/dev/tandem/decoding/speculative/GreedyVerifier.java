@@ -1,4 +1,4 @@
-package dev.tandem.decoding.spec;
+package dev.tandem.decoding.speculative;
 
 import dev.tandem.decoding.Sampler;
 
