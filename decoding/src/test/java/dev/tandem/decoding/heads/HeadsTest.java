@@ -104,8 +104,9 @@ class HeadsTest {
 
     /**
      * stories260K inflated to a test-sized bigger shape (head size 8 to 16, 5 to 7 layers, GQA groups 2 to 4):
-     * the same logits within 1e-3 at every golden position, and each heads method, with its heads padded by
-     * {@link PaddedHeads}, gives the ar tokens with exactly the small model's acceptance.
+     * the same logits within 1e-3 at every golden position; lookup, draft, csd and auto give its ar tokens; and
+     * each heads method, with its heads padded by {@link PaddedHeads}, gives the small model's tokens with
+     * exactly the small model's acceptance.
      */
     @Test
     void inflatedModelPredictsWhatTheSmallOneDoesAndItsPaddedHeadsDraftTheSame(@TempDir Path tmp) throws Exception {
@@ -137,6 +138,15 @@ class HeadsTest {
                     }
                     assertArrayEquals(tokenizer.encode(g.get("prompt").asText(), true, false),
                             bigTokenizer.encode(g.get("prompt").asText(), true, false));
+                }
+            }
+            for (String method : List.of("lookup", "draft", "csd", "auto")) { // lossless on the inflated model too
+                for (String prompt : prompts()) {
+                    GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 100, SamplingParams.GREEDY);
+                    int[] ar = new AutoregressiveGenerator(new Transformer(inflated, backend), bigTokenizer).generate(req, TokenStream.NONE).tokens();
+                    GenerationResult r = Methods.create(method, new Transformer(inflated, backend), bigTokenizer,
+                            MethodOptions.defaults()).generate(req, TokenStream.NONE);
+                    assertArrayEquals(ar, r.tokens(), method + " on the inflated model, '" + prompt + "'");
                 }
             }
             for (Path heads : List.of(medusa, cerberus, transfer)) {
