@@ -55,17 +55,17 @@ final class MatmulQuantized {
     }
 
     /**
-     * Q8_0 verification: the first two, three or four batch rows with the weights decoded in registers (stored to buf
-     * when more rows follow), the rest against the decoded buffer: one decode per weight whatever the rows.
-     * Separate from {@link #range} so that the decode path's compiled code stays as it was.
-     */
-    /**
      * From this many rows on, Q8_0 tiles decode into a buffer once instead of once per group of four rows:
      * measured on the inflated TinyLlama-1.1B at 2 threads, re-decoding is faster up to 8 rows (4.65x vs
      * 5.24x one row), the buffer at 16 (7.3x vs 9.2x).
      */
     static final int WIDE = Integer.getInteger("tandem.q8.wide", 12);
 
+    /**
+     * Q8_0 verification (2+ rows): below {@link #WIDE} rows, groups of two to four batch rows each decode the
+     * weights in registers; from {@link #WIDE} rows, the first group also stores them and the rest read that
+     * buffer. Separate from {@link #range} so that the decode path's compiled code stays as it was.
+     */
     static void q8Tiles(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         long rowBytes = DType.Q8_0.byteSize(n);
         int s = DecodedMatmul.stride(n);
