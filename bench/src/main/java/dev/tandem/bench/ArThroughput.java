@@ -1,5 +1,6 @@
 package dev.tandem.bench;
 
+import dev.tandem.core.TandemException;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.decoding.AutoregressiveGenerator;
 import dev.tandem.decoding.GenerationRequest;
@@ -75,6 +76,11 @@ public final class ArThroughput {
         int[] threads = ints(args, "--threads", "1,2");
         try (Model m = ModelLoader.load(model)) {
             Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokArg == null ? null : Path.of(tokArg));
+            int context = m.config().contextLength();
+            if (tokens < 1 || tokens + 1 > context) {
+                throw new TandemException("--tokens " + tokens + " does not fit " + model.getFileName() + ": BOS and the tokens "
+                        + "must fit its context of " + context + " tokens; ask for 1 to " + (context - 1));
+            }
             double gb = weightBytesPerToken(m) / 1e9;
             System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
                     m.name(), tokens, runs, warmup, gb);

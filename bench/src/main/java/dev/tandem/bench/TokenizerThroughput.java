@@ -24,9 +24,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Encoding speed: llama2.c's tokenizer (a full rescan per merge: quadratic in the text) against the
- * SentencePiece BPE with its merge queue on the same vocabulary (same tokens, checked), and byte-level BPE
- * with merges learned from the same text. Texts are the golden stories repeated to each length.
+ * Encoding speed and how it scales: llama2.c's tokenizer, the SentencePiece BPE on the same vocabulary
+ * (same tokens, checked) and byte-level BPE with merges learned from the same text, all merging with a
+ * queue, so time per KB should stay flat from 1 KB to 1 MB. Texts are the golden stories repeated to each
+ * length, plus one run of spaces (one repeated piece: the worst case of the rescan-per-merge loop).
  */
 public final class TokenizerThroughput {
     private TokenizerThroughput() {}
@@ -34,33 +35,33 @@ public final class TokenizerThroughput {
     public static void main(String[] args) {
         Path shared = BenchPaths.defaultModel().getParent().getParent().getParent();
         Path tok = Path.of(ArThroughput.arg(args, "--tokenizer", shared.resolve("models/stories260k/tok512.bin").toString()));
-        int[] lengths = Arrays.stream(ArThroughput.arg(args, "--lengths", "1000,4000,16000,64000").split(","))
+        int[] lengths = Arrays.stream(ArThroughput.arg(args, "--lengths", "1000,10000,100000,1000000").split(","))
                 .mapToInt(Integer::parseInt).toArray();
-        int baselineMax = Integer.parseInt(ArThroughput.arg(args, "--baseline-max", "16000"));
         double seconds = Double.parseDouble(ArThroughput.arg(args, "--seconds", "2"));
         String corpus = corpus(shared.resolve("golden/stories260k"));
         Llama2cTokenizer llama2c = Llama2cTokenizer.load(tok, 0);
         SentencePieceBpe spm = SentencePieceBpe.fromLlama2c(llama2c);
         ByteLevelBpe byteLevel = learnByteLevel(corpus, 1000);
 
-        System.out.printf(Locale.ROOT, "Encoding speed, median of runs over %.0f s per cell after as long a warm-up (text: the golden "
-                + "stories repeated)%n", seconds);
-        System.out.println("| characters | llama2.c tokenizer ms | SentencePiece BPE ms | ratio | byte-level BPE ms (1000 merges) |");
-        System.out.println("|---:|---:|---:|---:|---:|");
-        for (int n : lengths) {
-            String text = corpus.repeat(n / corpus.length() + 1).substring(0, n);
-            double base = Double.NaN;
-            if (n <= baselineMax) {
+        System.out.printf(Locale.ROOT, "Encoding time, median of runs over %.0f s per cell after as long a warm-up; "
+                + "ms, and in brackets µs per 1000 characters%n", seconds);
+        System.out.println("| text | characters | llama2.c tokenizer | SentencePiece BPE | byte-level BPE (1000 merges) |");
+        System.out.println("|---|---:|---:|---:|---:|");
+        for (String kind : new String[] {"stories", "spaces"}) {
+            for (int n : lengths) {
+                String text = kind.equals("spaces") ? " ".repeat(n) : corpus.repeat(n / corpus.length() + 1).substring(0, n);
                 if (!Arrays.equals(llama2c.encode(text, true, false), spm.encode(text, true, false))) {
                     throw new IllegalStateException("the two tokenizers disagree on a text of " + n + " characters");
                 }
-                base = millis(llama2c, text, seconds);
+                System.out.printf(Locale.ROOT, "| %s | %d | %s | %s | %s |%n", kind, n, cell(llama2c, text, seconds),
+                        cell(spm, text, seconds), cell(byteLevel, text, seconds));
             }
-            double fast = millis(spm, text, seconds);
-            double bl = millis(byteLevel, text, seconds);
-            System.out.printf(Locale.ROOT, "| %d | %s | %.3f | %s | %.3f |%n", n, Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.3f", base),
-                    fast, Double.isNaN(base) ? "-" : String.format(Locale.ROOT, "%.1fx", base / fast), bl);
         }
+    }
+
+    private static String cell(Tokenizer t, String text, double seconds) {
+        double ms = millis(t, text, seconds);
+        return String.format(Locale.ROOT, "%.3f (%.0f)", ms, ms * 1000 / (text.length() / 1000.0));
     }
 
     /** Median milliseconds of one encode, after warming up for {@code seconds}. */

@@ -11,6 +11,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -48,6 +50,14 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--max-body-bytes", paramLabel = "N", defaultValue = "1048576",
             description = "Largest request body; beyond it: 413 (default: ${DEFAULT-VALUE}).")
     long maxBodyBytes;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "Longest silence from a client; a request body that stalls this long is answered 408 (default: ${DEFAULT-VALUE}).")
+    double idleTimeout;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "On SIGTERM or Ctrl-C, how long running requests may finish before they are cancelled (default: ${DEFAULT-VALUE}).")
+    double shutdownTimeout;
 
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
             description = "Decoding method of requests that name none in their \"method\" field (default: ${DEFAULT-VALUE}).")
@@ -90,9 +100,10 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
         if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
             throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
         }
-        if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0) {
+        if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0
+                || !(idleTimeout > 0) || !(shutdownTimeout >= 0)) {
             throw new TandemException("--max-concurrent must be >= 1, --max-queue >= 0, --queue-timeout > 0, --max-body-bytes >= 1, "
-                    + "--batch-wait-us >= 0");
+                    + "--batch-wait-us >= 0, --idle-timeout > 0, --shutdown-timeout >= 0");
         }
         if (port < 0 || port > 65535) {
             throw new TandemException("--port must be between 0 and 65535, got " + port);
@@ -114,7 +125,8 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
         }
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
-                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain());
+                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain())
+                .withTimeouts(Duration.ofMillis((long) (idleTimeout * 1000)), Duration.ofMillis((long) (shutdownTimeout * 1000)));
         try (Engine engine = b.build()) {
             config = config.withChatTemplate(chatTemplate(engine));
             if (warmupSeconds > 0) {
@@ -126,12 +138,22 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
         return 0;
     }
 
+    /**
+     * Serves until SIGTERM or SIGINT, then stops as the deadline allows (finish, else cancel) and returns,
+     * so the process exits 0 with one line saying what happened, never a shutdown trace.
+     */
     private void serve(Engine engine, ServerConfig config) throws InterruptedException {
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String signal : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(signal), s -> stop.countDown());
+        }
         try (TandemServer server = TandemServer.start(engine, config)) {
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
             err.printf("tandem: serving %s on http://%s:%d (OpenAI API under /v1; /health, /metrics)%s%n", engine.modelId(),
                     host, server.port(), config.apiKey() != null ? ", API key required" : "");
-            server.join();
+            stop.await();
+            err.printf("tandem: stopping: running requests have %.1f s to finish%n", config.shutdownTimeout().toMillis() / 1000.0);
+            TandemServer.Shutdown done = server.shutdown(config.shutdownTimeout());
+            err.printf("tandem: stopped (%d requests finished, %d cancelled)%n", done.finished(), done.cancelled());
         }
     }
 

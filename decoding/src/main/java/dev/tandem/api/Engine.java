@@ -13,6 +13,7 @@ import dev.tandem.models.ForwardBatcher;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.TokenBudget;
 import dev.tandem.models.Transformer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,7 @@ public final class Engine implements AutoCloseable {
     private final Map<String, MethodTotals> totals = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final TokenBudget budget;
 
     private Engine(Builder b) {
         Model m = ModelLoader.load(b.model);
@@ -65,6 +67,7 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         this.model = m;
+        this.budget = TokenBudget.of(tokenizer);
         boolean small = isSmall(m);
         boolean batching = b.batching != null ? b.batching : !small;
         int lanes = !batching ? 1 : b.lanes > 0 ? b.lanes : small ? b.threads : 1;
@@ -208,9 +211,21 @@ public final class Engine implements AutoCloseable {
         return model.config().contextLength();
     }
 
-    /** {@code text} as prompt tokens, BOS first. */
+    /** {@code text} as prompt tokens, BOS first; a text too long for the context is refused before tokenizing. */
     public int[] encode(String text) {
+        requireFits(text);
         return tokenizer.encode(text, true, false);
+    }
+
+    /**
+     * Refuses, in time linear in its length and without tokenizing, a prompt text that cannot fit the
+     * context whatever its tokens (each token stands for at most the longest piece's bytes).
+     */
+    public void requireFits(CharSequence text) {
+        long min = budget.minTokens(text);
+        if (min >= contextLength()) {
+            throw new ContextLengthExceeded(min, true, contextLength());
+        }
     }
 
     /** Generations running now. */

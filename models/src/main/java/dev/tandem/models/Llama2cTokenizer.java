@@ -1,6 +1,7 @@
 package dev.tandem.models;
 
 import dev.tandem.core.TandemException;
+import dev.tandem.models.tokenizer.MergeQueue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -28,14 +29,41 @@ public final class Llama2cTokenizer implements Tokenizer {
     private final byte[][] pieces;
     private final float[] scores;
     private final Map<String, Integer> ids; // piece bytes as ISO-8859-1 string (one char per byte)
+    private final int[] rank; // per token: 0 for the best score (equal scores, equal rank); -1: never merged into
 
     private Llama2cTokenizer(byte[][] pieces, float[] scores) {
         this.pieces = pieces;
         this.scores = scores;
+        this.rank = ranks(scores);
         this.ids = new HashMap<>(pieces.length * 2);
         for (int i = 0; i < pieces.length; i++) {
             ids.putIfAbsent(new String(pieces[i], StandardCharsets.ISO_8859_1), i);
         }
+    }
+
+    /** Merge ranks by descending score; the reference merges only scores above -1e10 (NaN never). */
+    private static int[] ranks(float[] scores) {
+        Integer[] order = new Integer[scores.length];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Float.compare(scores[b], scores[a]));
+        int[] rank = new int[scores.length];
+        Arrays.fill(rank, -1);
+        int r = -1;
+        float last = Float.NaN;
+        for (int id : order) {
+            float s = scores[id];
+            if (!(s > -1e10f)) {
+                continue;
+            }
+            if (r < 0 || s != last) {
+                r++;
+                last = s;
+            }
+            rank[id] = r;
+        }
+        return rank;
     }
 
     /** Reads a tokenizer file; {@code expectedVocab} (the model's vocab size) must match its token count. */
@@ -125,8 +153,21 @@ public final class Llama2cTokenizer implements Tokenizer {
 
     @Override
     public int[] encode(String text, boolean bos, boolean eos) {
+        int[] tokens = symbols(text, bos, eos ? 1 : 0);
+        int n = merge(tokens, bos ? 1 : 0, tokens.length - (eos ? 1 : 0), new MergeQueue());
+        if (eos) {
+            tokens[n++] = EOS;
+        }
+        return Arrays.copyOf(tokens, n);
+    }
+
+    /**
+     * BOS when asked, the dummy prefix, then one piece per UTF-8 code point (its bytes as byte tokens when
+     * it has none), followed by {@code spare} free slots.
+     */
+    private int[] symbols(String text, boolean bos, int spare) {
         byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
-        int[] tokens = new int[utf8.length + 3];
+        int[] tokens = new int[utf8.length + 2 + spare];
         int n = 0;
         if (bos) {
             tokens[n++] = BOS;
@@ -156,38 +197,84 @@ public final class Llama2cTokenizer implements Tokenizer {
             }
             cpLen = 0;
         }
-        n = merge(tokens, bos ? 1 : 0, n);
-        if (eos) {
-            tokens[n++] = EOS;
-        }
-        return Arrays.copyOf(tokens, n);
+        return Arrays.copyOf(tokens, n + spare);
     }
 
     /** Greedy BPE over {@code tokens[from, n)}; returns the new n. */
     private int merge(int[] tokens, int from, int n) {
-        while (true) {
-            float bestScore = -1e10f;
-            int bestId = -1;
-            int bestIdx = -1;
-            for (int i = from; i < n - 1; i++) {
-                byte[] a = pieces[tokens[i]];
-                byte[] b = pieces[tokens[i + 1]];
-                byte[] ab = Arrays.copyOf(a, a.length + b.length);
-                System.arraycopy(b, 0, ab, a.length, b.length);
-                int id = lookup(ab, ab.length);
-                if (id >= 0 && scores[id] > bestScore) {
-                    bestScore = scores[id];
-                    bestId = id;
-                    bestIdx = i;
-                }
-            }
-            if (bestIdx < 0) {
-                return n;
-            }
-            tokens[bestIdx] = bestId;
-            System.arraycopy(tokens, bestIdx + 2, tokens, bestIdx + 1, n - bestIdx - 2);
-            n--;
+        return merge(tokens, from, n, new MergeQueue());
+    }
+
+    /**
+     * The reference's merge (repeatedly the best-scoring adjacent pair, leftmost on ties) in O(n log n): a
+     * linked list of symbols and a queue of candidate pairs keyed by (rank of the merged piece, position);
+     * an entry whose pair has changed since it was queued is skipped when it comes up.
+     */
+    private int merge(int[] tokens, int from, int n, MergeQueue queue) {
+        int[] next = new int[n];
+        int[] prev = new int[n];
+        boolean[] gone = new boolean[n];
+        for (int k = from; k < n; k++) {
+            prev[k] = k - 1;
+            next[k] = k + 1 < n ? k + 1 : -1;
         }
+        for (int k = from; k + 1 < n; k++) {
+            offer(queue, tokens, k, k + 1);
+        }
+        while (!queue.isEmpty()) {
+            long e = queue.pop();
+            int i = MergeQueue.left(e);
+            int j = next[i];
+            if (gone[i] || j < 0) {
+                continue;
+            }
+            int merged = pairTarget(tokens[i], tokens[j]);
+            if (merged < 0 || rank[merged] != MergeQueue.rank(e)) {
+                continue; // stale: one side has merged since
+            }
+            tokens[i] = merged;
+            gone[j] = true;
+            next[i] = next[j];
+            if (next[j] >= 0) {
+                prev[next[j]] = i;
+            }
+            if (prev[i] >= from) {
+                offer(queue, tokens, prev[i], i);
+            }
+            if (next[i] >= 0) {
+                offer(queue, tokens, i, next[i]);
+            }
+        }
+        int out = from;
+        for (int k = n > from ? from : -1; k >= 0; k = next[k]) {
+            tokens[out++] = tokens[k];
+        }
+        return out;
+    }
+
+    private void offer(MergeQueue queue, int[] tokens, int i, int j) {
+        int merged = pairTarget(tokens[i], tokens[j]);
+        if (merged >= 0) {
+            queue.push(rank[merged], i);
+        }
+    }
+
+    /** The piece spelled by two pieces side by side, if it may merge (scores above the reference's floor). */
+    private int pairTarget(int left, int right) {
+        byte[] a = pieces[left];
+        byte[] b = pieces[right];
+        byte[] ab = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, ab, a.length, b.length);
+        int id = lookup(ab, ab.length);
+        return id >= 0 && rank[id] >= 0 ? id : -1;
+    }
+
+    /** The queue work (pushes) of encoding {@code text}: linear in its length; tests assert it. */
+    long mergeWork(String text) {
+        MergeQueue queue = new MergeQueue();
+        int[] tokens = symbols(text, false, 0);
+        merge(tokens, 0, tokens.length, queue);
+        return queue.pushes();
     }
 
     @Override

@@ -24,12 +24,12 @@ final class ApiHandler extends Handler.Abstract {
     private final Completions completions;
     private final long created = System.currentTimeMillis() / 1000;
 
-    ApiHandler(Engine engine, ServerConfig config, Admission admission, Metrics metrics, java.util.concurrent.ExecutorService decoders) {
+    ApiHandler(Engine engine, ServerConfig config, Admission admission, Metrics metrics, Completions completions) {
         this.engine = engine;
         this.config = config;
         this.admission = admission;
         this.metrics = metrics;
-        this.completions = new Completions(engine, config, admission, metrics, decoders);
+        this.completions = completions;
     }
 
     @Override
@@ -42,6 +42,9 @@ final class ApiHandler extends Handler.Abstract {
             endpoint = route(ex, path);
         } catch (ApiError e) {
             status = e.status;
+            if (status == 408) {
+                LOG.log(System.Logger.Level.INFO, ex.method() + " " + path + ": " + e.getMessage());
+            }
             reply(ex, e);
         } catch (Throwable t) {
             status = 500;
@@ -68,6 +71,8 @@ final class ApiHandler extends Handler.Abstract {
                 h.put("model", engine.modelId());
                 h.put("active", admission.active());
                 h.put("queued", admission.queued());
+                h.put("tokenizing", metrics.tokenizingNow());
+                h.put("prefilling", metrics.prefillingNow());
                 ex.json(200, h);
             }
             case "/metrics" -> {

@@ -3,6 +3,7 @@ package dev.tandem.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.api.ContextLengthExceeded;
 import dev.tandem.api.Engine;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.GenerationRequest;
@@ -15,9 +16,6 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 
 /**
  * {@code POST /v1/completions} and {@code POST /v1/chat/completions}: validates the request, waits for a
@@ -32,34 +30,46 @@ final class Completions {
     private final ServerConfig config;
     private final Admission admission;
     private final Metrics metrics;
-    private final ExecutorService decoders;
+    private final Workers workers;
+    private volatile boolean cancelAll;
 
-    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics, ExecutorService decoders) {
+    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics, Workers workers) {
         this.engine = engine;
         this.config = config;
         this.admission = admission;
         this.metrics = metrics;
-        this.decoders = decoders;
+        this.workers = workers;
+    }
+
+    /** Stops every running generation before its next token (the server's shutdown deadline has passed). */
+    void cancelAll() {
+        cancelAll = true;
     }
 
     /**
      * Runs the generation on a platform thread while the request's virtual thread waits: decoding is pure
      * computation, and on a virtual thread it would hold one of the few carrier threads for its whole run,
-     * starving the I/O of every other request (their event writers, their sockets).
+     * starving the I/O of every other request (their event writers, their sockets). Until its first text
+     * it counts as prefilling.
      */
     private GenerationResult generate(Job job, TokenStream stream) throws IOException {
-        Future<GenerationResult> f = decoders.submit(() -> engine.generate(job.request(), job.method(), stream));
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            f.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while generating", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
+        Metrics.Phase prefill = metrics.prefilling();
+        TokenStream counted = new TokenStream() {
+            @Override
+            public void onText(String text) {
+                prefill.close();
+                stream.onText(text);
             }
-            throw new IllegalStateException(e.getCause());
+
+            @Override
+            public boolean cancelled() {
+                return cancelAll || stream.cancelled();
+            }
+        };
+        try {
+            return workers.decode(() -> engine.generate(job.request(), job.method(), counted));
+        } finally {
+            prefill.close();
         }
     }
 
@@ -67,7 +77,16 @@ final class Completions {
     private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream) {}
 
     void handle(Kind kind, Exchange ex) throws IOException, InterruptedException {
-        Job job = parse(kind, ex.jsonBody(config.maxBodyBytes()));
+        ObjectNode body = ex.jsonBody(config.maxBodyBytes());
+        Job job;
+        try (Metrics.Phase tokenizing = metrics.tokenizing()) {
+            job = workers.prepare(() -> parse(kind, body)); // tokenizing is CPU work too: off the virtual threads
+        } catch (ApiError e) {
+            if (e.status == 429) {
+                metrics.rejected(e.code);
+            }
+            throw e;
+        }
         try (Admission.Slot slot = admission.acquire()) {
             if (job.stream()) {
                 stream(job, ex);
@@ -135,6 +154,9 @@ final class Completions {
             prompt = textPrompt(body.get("prompt"));
         } else {
             List<ChatMessage> messages = messages(p.node("messages"));
+            StringBuilder all = new StringBuilder();
+            messages.forEach(m -> all.append(m.content()));
+            fits(kind, () -> engine.requireFits(all));
             prompt = config.chatTemplate().encode(messages, engine.tokenizer());
             stops = new ArrayList<>(stops);
             stops.addAll(config.chatTemplate().stops());
@@ -162,11 +184,11 @@ final class Completions {
         if (prompt == null || prompt.isNull()) {
             return engine.encode("");
         }
-        if (prompt.isTextual()) {
-            return engine.encode(prompt.asText());
-        }
-        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
-            return engine.encode(prompt.get(0).asText());
+        if (prompt.isTextual() || prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            String text = prompt.isTextual() ? prompt.asText() : prompt.get(0).asText();
+            int[][] ids = new int[1][];
+            fits(Kind.TEXT, () -> ids[0] = engine.encode(text));
+            return ids[0];
         }
         if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isIntegralNumber()) {
             int vocab = engine.tokenizer().vocabSize();
@@ -184,6 +206,16 @@ final class Completions {
             throw ApiError.unsupported("prompt", "several prompts in one request are not supported; send one request per prompt");
         }
         throw ApiError.invalid("prompt", "'prompt' must be a string, an array of one string, or an array of token ids");
+    }
+
+    /** Runs a step that refuses a prompt too long for the context, as the API's 400 context_length_exceeded. */
+    private static void fits(Kind kind, Runnable step) {
+        try {
+            step.run();
+        } catch (ContextLengthExceeded e) {
+            throw new ApiError(400, "invalid_request_error", "context_length_exceeded", kind == Kind.TEXT ? "prompt" : "messages",
+                    e.getMessage());
+        }
     }
 
     private static List<ChatMessage> messages(JsonNode node) {

@@ -54,6 +54,13 @@ final class Exchange {
         byte[] body;
         try (InputStream in = Content.Source.asInputStream(request)) {
             body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        } catch (IOException e) {
+            if (timedOut(e)) {
+                throw new ApiError(408, "invalid_request_error", "request_timeout", null,
+                        "the request body stopped arriving before it was complete; send the whole body without pausing");
+            }
+            throw new ApiError(400, "invalid_request_error", "incomplete_body", null,
+                    "the request body ended before it was complete (" + e.getClass().getSimpleName() + ")");
         }
         if (body.length > maxBytes) {
             throw tooLarge(maxBytes);
@@ -72,6 +79,15 @@ final class Exchange {
             throw new ApiError(400, "invalid_request_error", "invalid_json", null, "the request body must be a JSON object");
         }
         return o;
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.util.concurrent.TimeoutException || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static ApiError tooLarge(long maxBytes) {

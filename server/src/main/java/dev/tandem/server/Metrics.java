@@ -6,6 +6,7 @@ import dev.tandem.models.ForwardBatcher;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Counters the server keeps, written in Prometheus' text exposition format for {@code GET /metrics}. */
@@ -15,6 +16,8 @@ final class Metrics {
     private final Map<String, AtomicLong> requests = new ConcurrentHashMap<>(); // "endpoint|code"
     private final Map<String, AtomicLong> rejected = new ConcurrentHashMap<>(); // by error code
     private final AtomicLong disconnects = new AtomicLong();
+    private final AtomicInteger tokenizing = new AtomicInteger();
+    private final AtomicInteger prefilling = new AtomicInteger();
     private final ArrayDeque<long[]> recent = new ArrayDeque<>(); // {time, tokens} of finished generations
 
     void request(String endpoint, int status) {
@@ -23,6 +26,43 @@ final class Metrics {
 
     void rejected(String code) {
         rejected.computeIfAbsent(code, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    /** A request in a phase, counted until closed (closing twice counts once). */
+    static final class Phase implements AutoCloseable {
+        private final AtomicInteger gauge;
+        private boolean closed;
+
+        private Phase(AtomicInteger gauge) {
+            this.gauge = gauge;
+            gauge.incrementAndGet();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                gauge.decrementAndGet();
+            }
+        }
+    }
+
+    /** A request being parsed and tokenized (queued for a worker included). */
+    Phase tokenizing() {
+        return new Phase(tokenizing);
+    }
+
+    /** A generation that has not produced text yet: prefilling its prompt, or waiting for its pass. */
+    Phase prefilling() {
+        return new Phase(prefilling);
+    }
+
+    int tokenizingNow() {
+        return tokenizing.get();
+    }
+
+    int prefillingNow() {
+        return prefilling.get();
     }
 
     void disconnect() {
@@ -69,6 +109,9 @@ final class Metrics {
                 sb.append("tandem_requests_rejected_total{reason=\"").append(e.getKey()).append("\"} ").append(e.getValue().get()).append('\n'));
         gauge(sb, "tandem_requests_active", "Generations running now.", admission.active());
         gauge(sb, "tandem_queue_length", "Requests waiting for a generation slot.", admission.queued());
+        gauge(sb, "tandem_requests_tokenizing", "Requests being parsed and tokenized (or waiting for a worker to do it).", tokenizing.get());
+        gauge(sb, "tandem_requests_prefilling", "Running generations with no text yet: prefilling the prompt (counted in active too).",
+                prefilling.get());
         header(sb, "tandem_client_disconnects_total", "counter", "Streams whose client went away mid-generation (their slot was freed).");
         sb.append("tandem_client_disconnects_total ").append(disconnects.get()).append('\n');
         gauge(sb, "tandem_tokens_per_second", "Tokens of generations finished in the last 10 s, per second.", tokensPerSecond());

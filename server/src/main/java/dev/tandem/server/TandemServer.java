@@ -1,7 +1,8 @@
 package dev.tandem.server;
 
 import dev.tandem.api.Engine;
-import java.util.concurrent.ExecutorService;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -21,17 +22,24 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * }</pre>
  */
 public final class TandemServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.tandem.server");
+
     private final Server jetty;
     private final ServerConnector connector;
     private final Admission admission;
     private final Metrics metrics;
-    private final ExecutorService decoders;
+    private final Workers workers;
+    private final Completions completions;
+    private final ServerConfig config;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private TandemServer(Engine engine, ServerConfig config) throws Exception {
-        // decoding runs on platform threads (one per running generation); HTTP I/O on virtual threads
-        this.decoders = Executors.newCachedThreadPool(Thread.ofPlatform().daemon().name("tandem-decode-", 0).factory());
+        // tokenizing and decoding run on bounded pools of platform threads; HTTP I/O on virtual threads
+        this.config = config;
+        this.workers = new Workers(Runtime.getRuntime().availableProcessors(), config.maxActive(), config.maxQueued());
         this.admission = new Admission(config.maxActive(), config.maxQueued(), config.queueTimeout());
         this.metrics = new Metrics();
+        this.completions = new Completions(engine, config, admission, metrics, workers);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("tandem-http");
         threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-request-", 0).factory()));
@@ -42,14 +50,15 @@ public final class TandemServer implements AutoCloseable {
         this.connector = new ServerConnector(jetty, new HttpConnectionFactory(http));
         connector.setHost(config.host());
         connector.setPort(config.port());
+        connector.setIdleTimeout(config.idleTimeout().toMillis()); // a body that stalls this long is answered 408
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(engine, config, admission, metrics, decoders));
+        jetty.setHandler(new ApiHandler(engine, config, admission, metrics, completions));
         jetty.setStopTimeout(2_000);
         try {
             jetty.start();
         } catch (Exception e) {
             jetty.stop();
-            decoders.shutdown();
+            workers.close();
             throw e;
         }
     }
@@ -93,16 +102,56 @@ public final class TandemServer implements AutoCloseable {
         jetty.join();
     }
 
-    /** Refuses new requests (503), then stops. */
+    /** What stopping did: requests that finished within the deadline, and those cancelled at it. */
+    public record Shutdown(int finished, int cancelled) {}
+
+    /** Stops within the configured shutdown timeout (see {@link #shutdown(Duration)}). */
     @Override
     public void close() {
+        shutdown(config.shutdownTimeout());
+    }
+
+    /**
+     * Refuses new requests (503 shutting_down), lets running ones finish until {@code deadline}, cancels
+     * those still running (their streams end before the next token, as when a client goes away), then stops
+     * listening. Calling it again does nothing.
+     */
+    public Shutdown shutdown(Duration deadline) {
+        if (!closed.compareAndSet(false, true)) {
+            return new Shutdown(0, 0);
+        }
         admission.close();
+        int before = inFlight();
+        long end = System.nanoTime() + deadline.toNanos();
+        waitUntilIdle(end);
+        int cancelled = inFlight();
+        if (cancelled > 0) {
+            completions.cancelAll();
+            waitUntilIdle(System.nanoTime() + 5_000_000_000L);
+        }
         try {
+            jetty.setStopTimeout(0); // requests are drained above; a graceful stop would only wait for idle keep-alive connections
             jetty.stop();
         } catch (Exception e) {
-            throw new IllegalStateException("the server did not stop cleanly", e);
+            LOG.log(System.Logger.Level.INFO, "the HTTP server stopped with " + e);
         } finally {
-            decoders.shutdown();
+            workers.close();
+        }
+        return new Shutdown(Math.max(0, before - cancelled), cancelled);
+    }
+
+    private int inFlight() {
+        return admission.active() + admission.queued() + metrics.tokenizingNow();
+    }
+
+    private void waitUntilIdle(long endNanos) {
+        while (inFlight() > 0 && System.nanoTime() < endNanos) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }

@@ -5,21 +5,20 @@ import java.util.Arrays;
 /**
  * The agenda of a BPE merge: candidate merges keyed by (rank, left symbol index), smallest first, so the
  * best-ranked merge wins and ties go to the leftmost, as in SentencePiece, llama.cpp and Hugging Face.
- * A binary heap of packed longs: no boxing on the encoder's hot path.
+ * A binary heap of packed longs: no boxing on the encoder's hot path. Its push count is the encoder's
+ * work: at most one per initial pair and two per merge, so linear in the text, which tests assert.
  */
-final class MergeQueue {
+public final class MergeQueue {
     private long[] heap = new long[64];
     private int size;
+    private long pushes;
 
-    void clear() {
-        size = 0;
-    }
-
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return size == 0;
     }
 
-    void push(int rank, int left) {
+    public void push(int rank, int left) {
+        pushes++;
         if (size == heap.length) {
             heap = Arrays.copyOf(heap, size * 2);
         }
@@ -37,7 +36,7 @@ final class MergeQueue {
     }
 
     /** Removes the smallest entry and returns it packed: rank in the high half, left index in the low. */
-    long pop() {
+    public long pop() {
         long top = heap[0];
         long last = heap[--size];
         int i = 0;
@@ -61,11 +60,16 @@ final class MergeQueue {
         return top;
     }
 
-    static int rank(long entry) {
+    /** Entries pushed since this queue was made: the merge work of one encode. */
+    public long pushes() {
+        return pushes;
+    }
+
+    public static int rank(long entry) {
         return (int) (entry >>> 32);
     }
 
-    static int left(long entry) {
+    public static int left(long entry) {
         return (int) entry;
     }
 }
