@@ -31,6 +31,10 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all processors).")
     Integer threads;
 
+    @Option(names = {"--ctx-size", "-c"}, paramLabel = "N", defaultValue = "0",
+            description = "Positions the KV cache holds, at most the model's context length (default: the model's; as llama.cpp's -c).")
+    int ctxSize;
+
     Path modelPath() {
         if (model != null) {
             return model;
@@ -45,7 +49,7 @@ final class ModelOptions {
     }
 
     Model loadModel() {
-        return ModelLoader.load(modelPath());
+        return ModelLoader.load(modelPath(), ctxSize);
     }
 
     Tokenizer loadTokenizer(Model m) {

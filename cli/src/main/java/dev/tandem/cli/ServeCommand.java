@@ -119,6 +119,7 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
         if (modelOptions.threads != null) {
             b.threads(modelOptions.threads);
         }
+        b.contextSize(modelOptions.ctxSize);
         if (batchLanes > 0) {
             b.batchLanes(batchLanes);
         } else if (batchLanes < 0) {

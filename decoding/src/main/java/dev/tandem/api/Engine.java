@@ -59,7 +59,7 @@ public final class Engine implements AutoCloseable {
     private final TokenBudget budget;
 
     private Engine(Builder b) {
-        Model m = ModelLoader.load(b.model);
+        Model m = ModelLoader.load(b.model, b.contextSize);
         try {
             this.tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, b.tokenizer);
         } catch (RuntimeException e) {
@@ -99,6 +99,7 @@ public final class Engine implements AutoCloseable {
         private int maxBatchRows = 512;
         private int lanes;
         private MethodOptions options = MethodOptions.defaults();
+        private int contextSize;
 
         private Builder(Path model) {
             this.model = model;
@@ -107,6 +108,15 @@ public final class Engine implements AutoCloseable {
         /** Tokenizer file (default: the model's own, else tokenizer.bin, tok&lt;vocab&gt;.bin or tokenizer.json beside it). */
         public Builder tokenizer(Path file) {
             this.tokenizer = file;
+            return this;
+        }
+
+        /** Positions the KV cache holds, at most the model's context length; 0 (the default): the model's. */
+        public Builder contextSize(int n) {
+            if (n < 0) {
+                throw new TandemException("the context size must be >= 0 (0: the model's), got " + n);
+            }
+            this.contextSize = n;
             return this;
         }
 

@@ -52,6 +52,7 @@ public final class Transformer {
         this.c = model.config();
         this.w = model.weights();
         this.backend = backend;
+        MemoryBudget.require(model, layers, maxBatch);
         this.cache = new KvCache(backend, c, layers, maxBatch);
         this.rope = new RopeTable(c.headSize(), c.contextLength(), c.rope());
         this.shape = c.attentionShape();

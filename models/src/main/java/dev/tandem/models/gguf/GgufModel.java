@@ -2,6 +2,7 @@ package dev.tandem.models.gguf;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.Rope;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
 import dev.tandem.models.LayerWeights;
@@ -38,8 +39,8 @@ public final class GgufModel {
     static Model build(GgufFile f, Arena arena) {
         String arch = f.string("general.architecture");
         if (!ARCHITECTURES.contains(arch)) {
-            throw new TandemException("GGUF file " + f.path() + " has architecture '" + arch
-                    + "', which Tandem does not support (supported: " + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
+            throw new TandemException("GGUF file " + f.path() + " has architecture " + Shown.quote(arch)
+                    + ", which Tandem does not support (supported: " + String.join(", ", ARCHITECTURES.stream().sorted().toList()) + ")");
         }
         int dim = f.positiveInt(arch + ".embedding_length");
         int heads = f.positiveInt(arch + ".attention.head_count");
@@ -47,6 +48,13 @@ public final class GgufModel {
         int layers = f.positiveInt(arch + ".block_count");
         int hidden = f.positiveInt(arch + ".feed_forward_length");
         int context = f.positiveInt(arch + ".context_length");
+        // counts are checked against what the file holds before anything is sized by them
+        for (int l : new int[] {0, layers - 1}) {
+            if (!f.tensors().containsKey("blk." + l + ".attn_q.weight")) {
+                throw new TandemException("GGUF file " + f.path() + ": " + arch + ".block_count = " + layers + " but the file has no tensor blk."
+                        + l + ".attn_q.weight (it holds " + f.tensors().size() + " tensors)");
+            }
+        }
         float eps = (float) f.real(arch + ".attention.layer_norm_rms_epsilon", 1e-5);
         float theta = (float) f.real(arch + ".rope.freq_base", 10000);
         if (dim % heads != 0) {
@@ -112,8 +120,8 @@ public final class GgufModel {
                 java.util.Arrays.fill(factors, (float) f.real(arch + ".rope.scaling.factor"));
                 return factors;
             }
-            default -> throw new TandemException("GGUF file " + f.path() + " uses RoPE scaling '" + type
-                    + "', which Tandem does not support (none, linear, and Llama 3 frequency factors are)");
+            default -> throw new TandemException("GGUF file " + f.path() + " uses RoPE scaling " + Shown.quote(type)
+                    + ", which Tandem does not support (none, linear, and Llama 3 frequency factors are)");
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tandem.models.gguf;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -103,11 +104,12 @@ public final class GgufReader {
         }
         Map<String, Object> metadata = new LinkedHashMap<>();
         for (long i = 0; i < kvCount; i++) {
-            String key = string("metadata key");
-            int type = u32("metadata type of " + key);
-            Object value = value(type, key, true);
+            String key = string("metadata key " + i);
+            String shown = Shown.quote(key);
+            int type = u32("metadata type of " + shown);
+            Object value = value(type, shown, true);
             if (metadata.put(key, value) != null) {
-                throw fail("repeats the metadata key " + key);
+                throw fail("repeats the metadata key " + shown);
             }
         }
         List<GgufFile.TensorInfo> infos = new ArrayList<>();
@@ -130,14 +132,14 @@ public final class GgufReader {
         Map<String, GgufFile.TensorInfo> tensors = new LinkedHashMap<>();
         for (GgufFile.TensorInfo t : infos) {
             if (t.offset() % alignment != 0) {
-                throw fail("tensor " + t.name() + " starts at data offset " + t.offset() + ", not a multiple of the alignment " + alignment);
+                throw fail("tensor " + Shown.quote(t.name()) + " starts at data offset " + t.offset() + ", not a multiple of the alignment " + alignment);
             }
             if (t.offset() > data.byteSize() || t.byteSize() > data.byteSize() - t.offset()) {
-                throw fail("is truncated or corrupt: tensor " + t.name() + " (" + t.byteSize() + " bytes at data offset "
+                throw fail("is truncated or corrupt: tensor " + Shown.quote(t.name()) + " (" + t.byteSize() + " bytes at data offset "
                         + t.offset() + ") runs past the end of the file's " + data.byteSize() + " data bytes");
             }
             if (tensors.put(t.name(), t) != null) {
-                throw fail("has two tensors named " + t.name());
+                throw fail("has two tensors named " + Shown.quote(t.name()));
             }
         }
         List<GgufFile.TensorInfo> byOffset = new ArrayList<>(infos);
@@ -145,14 +147,15 @@ public final class GgufReader {
         for (int i = 1; i < byOffset.size(); i++) {
             GgufFile.TensorInfo prev = byOffset.get(i - 1), cur = byOffset.get(i);
             if (cur.offset() < prev.offset() + prev.byteSize()) {
-                throw fail("has overlapping tensors " + prev.name() + " and " + cur.name());
+                throw fail("has overlapping tensors " + Shown.quote(prev.name()) + " and " + Shown.quote(cur.name()));
             }
         }
         return new GgufFile(path, version, metadata, tensors, data);
     }
 
     private GgufFile.TensorInfo tensorInfo() {
-        String name = string("tensor name");
+        String rawName = string("tensor name");
+        String name = Shown.quote(rawName);
         int nDims = u32("dimension count of " + name);
         if (nDims < 1 || nDims > MAX_DIMS) {
             throw fail("tensor " + name + " has " + Integer.toUnsignedString(nDims) + " dimensions (1 to " + MAX_DIMS + " accepted)");
@@ -188,7 +191,7 @@ public final class GgufReader {
             throw fail("tensor " + name + " has rows of " + dims[0] + " values, not whole " + info[1] + " blocks of " + block);
         }
         long bytes = elements / block * (int) info[3];
-        return new GgufFile.TensorInfo(name, dims, type, offset, bytes);
+        return new GgufFile.TensorInfo(rawName, dims, type, offset, bytes);
     }
 
     private Object value(int type, String key, boolean arraysAllowed) {

@@ -1,6 +1,7 @@
 package dev.tandem.models.hf;
 
 import dev.tandem.core.Rope;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.io.Json;
 import java.io.IOException;
@@ -37,7 +38,7 @@ record HfConfig(Path dir, Map<String, Object> values) {
         String name = a instanceof List<?> l && !l.isEmpty() ? String.valueOf(l.get(0)) : String.valueOf(values.get("model_type"));
         String arch = HfModel.ARCHITECTURES.get(name);
         if (arch == null) {
-            throw new TandemException(dir + "/config.json: architecture '" + name + "' is not supported (supported: "
+            throw new TandemException(dir + "/config.json: architecture " + Shown.quote(name) + " is not supported (supported: "
                     + String.join(", ", HfModel.ARCHITECTURES.keySet().stream().sorted().toList()) + ")");
         }
         return arch;
@@ -91,8 +92,7 @@ record HfConfig(Path dir, Map<String, Object> values) {
             case "default" -> {
                 return null;
             }
-            default -> throw new TandemException(dir + "/config.json: RoPE scaling '" + type
-                    + "' is not supported (llama3 and linear are)");
+            default -> throw new TandemException(dir + "/config.json: RoPE scaling " + Shown.quote(type) + " is not supported (llama3 and linear are)");
         }
     }
 

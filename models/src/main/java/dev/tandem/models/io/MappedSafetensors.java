@@ -1,6 +1,7 @@
 package dev.tandem.models.io;
 
 import dev.tandem.core.DType;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
 import java.io.IOException;
@@ -84,13 +85,13 @@ public final class MappedSafetensors {
                 continue;
             }
             if (!(e.getValue() instanceof Map<?, ?> info)) {
-                throw new TandemException(what + ": entry '" + name + "' is not a tensor description");
+                throw new TandemException(what + ": entry " + Shown.quote(name) + " is not a tensor description");
             }
             DType dtype = switch (String.valueOf(info.get("dtype"))) {
                 case "F32" -> DType.F32;
                 case "F16" -> DType.F16;
                 case "BF16" -> DType.BF16;
-                default -> throw new TandemException(what + ": tensor '" + name + "' has dtype " + info.get("dtype")
+                default -> throw new TandemException(what + ": tensor " + Shown.quote(name) + " has dtype " + info.get("dtype")
                         + " (supported: F32, F16, BF16)");
             };
             long[] shape = longs(info.get("shape"), what, name, "shape");
@@ -98,15 +99,15 @@ public final class MappedSafetensors {
             long elements = 1;
             for (long d : shape) {
                 if (d < 0 || d > (1L << 40) || (d > 0 && elements > (1L << 48) / d)) {
-                    throw new TandemException(what + ": tensor '" + name + "' has a bad shape " + Arrays.toString(shape));
+                    throw new TandemException(what + ": tensor " + Shown.quote(name) + " has a bad shape " + Arrays.toString(shape));
                 }
                 elements *= d;
             }
             if (offsets.length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > data.byteSize()) {
-                throw new TandemException(what + ": tensor '" + name + "' points outside the file's " + data.byteSize() + " data bytes");
+                throw new TandemException(what + ": tensor " + Shown.quote(name) + " points outside the file's " + data.byteSize() + " data bytes");
             }
             if (offsets[1] - offsets[0] != dtype.byteSize(elements)) {
-                throw new TandemException(what + ": tensor '" + name + "' has " + (offsets[1] - offsets[0])
+                throw new TandemException(what + ": tensor " + Shown.quote(name) + " has " + (offsets[1] - offsets[0])
                         + " bytes for " + dtype + " shape " + Arrays.toString(shape));
             }
             tensors.put(name, new Info(name, dtype, shape, offsets[0], offsets[1]));
@@ -115,7 +116,7 @@ public final class MappedSafetensors {
         byStart.sort(Comparator.comparingLong(Info::begin));
         for (int i = 1; i < byStart.size(); i++) {
             if (byStart.get(i).begin() < byStart.get(i - 1).end()) {
-                throw new TandemException(what + ": tensors '" + byStart.get(i - 1).name() + "' and '" + byStart.get(i).name() + "' overlap");
+                throw new TandemException(what + ": tensors " + Shown.quote(byStart.get(i - 1).name()) + " and " + Shown.quote(byStart.get(i).name()) + " overlap");
             }
         }
         return new MappedSafetensors(path, tensors, metadata, data);
@@ -156,12 +157,12 @@ public final class MappedSafetensors {
 
     private static long[] longs(Object o, String what, String name, String field) {
         if (!(o instanceof List<?> l) || l.size() > 8) {
-            throw new TandemException(what + ": tensor '" + name + "' has no valid " + field);
+            throw new TandemException(what + ": tensor " + Shown.quote(name) + " has no valid " + field);
         }
         long[] out = new long[l.size()];
         for (int i = 0; i < out.length; i++) {
             if (!(l.get(i) instanceof Double d) || d != Math.floor(d) || d < 0 || d > 1e15) {
-                throw new TandemException(what + ": tensor '" + name + "' has a bad " + field);
+                throw new TandemException(what + ": tensor " + Shown.quote(name) + " has a bad " + field);
             }
             out[i] = d.longValue();
         }

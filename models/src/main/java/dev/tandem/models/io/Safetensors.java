@@ -1,6 +1,7 @@
 package dev.tandem.models.io;
 
 import dev.tandem.core.DType;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -91,7 +92,7 @@ public final class Safetensors {
         Map<String, Entry> tensors = new LinkedHashMap<>();
         for (MappedSafetensors.Info t : st.tensors().values()) {
             if (t.dtype() != DType.F32) {
-                throw new TandemException("safetensors file " + file + ": tensor '" + t.name() + "' has dtype " + t.dtype()
+                throw new TandemException("safetensors file " + file + ": tensor " + Shown.quote(t.name()) + " has dtype " + t.dtype()
                         + "; only F32 is supported here");
             }
             tensors.put(t.name(), new Entry(t.shape(), st.bytes(t).toArray(F32_LE)));

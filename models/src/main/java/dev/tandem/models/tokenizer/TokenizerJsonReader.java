@@ -1,5 +1,6 @@
 package dev.tandem.models.tokenizer;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.io.Json;
 import java.util.ArrayList;
@@ -25,13 +26,13 @@ final class TokenizerJsonReader {
             type = "BPE";
         }
         if (!"BPE".equals(type)) {
-            throw new TandemException("tokenizer model type '" + type + "' is not supported; Tandem reads BPE models "
+            throw new TandemException("tokenizer model type " + Shown.quote(type) + " is not supported; Tandem reads BPE models "
                     + "(byte-level or SentencePiece-style)");
         }
         for (String unsupported : new String[] {"continuing_subword_prefix", "end_of_word_suffix"}) {
             Object v = model.get(unsupported);
             if (v != null && !"".equals(v)) {
-                throw new TandemException("BPE with " + unsupported + " '" + v + "' is not supported");
+                throw new TandemException("BPE with " + unsupported + " " + Shown.quote(v) + " is not supported");
             }
         }
         List<String> pieces = new ArrayList<>();
@@ -81,14 +82,14 @@ final class TokenizerJsonReader {
     private void readVocab(Map<String, Object> vocab, List<String> pieces) {
         String[] byId = new String[vocab.size()];
         for (Map.Entry<String, Object> e : vocab.entrySet()) {
-            int id = intValue(e.getValue(), "the id of '" + e.getKey() + "' in model.vocab");
+            int id = intValue(e.getValue(), "the id of " + Shown.quote(e.getKey()) + " in model.vocab");
             if (id < 0 || id >= byId.length) {
-                throw new TandemException("model.vocab gives '" + e.getKey() + "' the id " + id + ", outside 0.."
+                throw new TandemException("model.vocab gives " + Shown.quote(e.getKey()) + " the id " + id + ", outside 0.."
                         + (byId.length - 1) + " (ids must be dense)");
             }
             if (byId[id] != null) {
-                throw new TandemException("model.vocab gives the id " + id + " to both '" + byId[id] + "' and '"
-                        + e.getKey() + "'");
+                throw new TandemException("model.vocab gives the id " + id + " to both " + Shown.quote(byId[id]) + " and "
+                        + Shown.quote(e.getKey()));
             }
             byId[id] = e.getKey();
         }
@@ -107,14 +108,14 @@ final class TokenizerJsonReader {
                 throw new TandemException("added token " + id + " has no content string");
             }
             if (id < 0 || id > 1 << 24) {
-                throw new TandemException("added token '" + content + "' has the id " + id);
+                throw new TandemException("added token " + Shown.quote(content) + " has the id " + id);
             }
             while (pieces.size() <= id) {
                 pieces.add(null);
             }
             if (pieces.get(id) != null && !pieces.get(id).equals(content)) {
-                throw new TandemException("added token " + id + " is '" + content + "' but model.vocab has '"
-                        + pieces.get(id) + "' there");
+                throw new TandemException("added token " + id + " is " + Shown.quote(content) + " but model.vocab has "
+                        + Shown.quote(pieces.get(id)) + " there");
             }
             pieces.set(id, content);
             added.put(id, Boolean.TRUE.equals(a.get("special")));
@@ -187,7 +188,7 @@ final class TokenizerJsonReader {
             case "Digits" -> pre.stages.add(new PreTokenizer.Stage(PreTokenizer.StageKind.DIGITS,
                     Boolean.TRUE.equals(p.get("individual_digits")) ? PreTokenizer.DIGIT_REGEX : "\\p{N}+"));
             case "Metaspace" -> { } // SentencePiece-style: handled by spmPrefix
-            default -> throw new TandemException("pre-tokenizer type '" + type + "' is not supported (Tandem reads "
+            default -> throw new TandemException("pre-tokenizer type " + Shown.quote(type) + " is not supported (Tandem reads "
                     + "ByteLevel, Split, Digits, Sequence and Metaspace)");
         }
     }
@@ -208,7 +209,7 @@ final class TokenizerJsonReader {
                 case "always" -> SentencePieceBpe.SpacePrefix.ALWAYS;
                 case "first" -> SentencePieceBpe.SpacePrefix.FIRST;
                 case "never" -> SentencePieceBpe.SpacePrefix.NONE;
-                default -> throw new TandemException("Metaspace prepend_scheme '" + scheme + "' is not supported");
+                default -> throw new TandemException("Metaspace prepend_scheme " + Shown.quote(scheme) + " is not supported");
             };
         }
         if (normalizer == null) {
@@ -262,7 +263,7 @@ final class TokenizerJsonReader {
             ByteLevelBpe.Merge m = merges.get(r);
             int id = v.id(m.left() + m.right());
             if (id < 0 || v.id(m.left()) < 0 || v.id(m.right()) < 0) {
-                throw new TandemException("merge rule " + (r + 1) + " '" + m + "' has a piece that is not in the vocabulary");
+                throw new TandemException("merge rule " + (r + 1) + " " + Shown.quote(m) + " has a piece that is not in the vocabulary");
             }
             if (!seen[id]) {
                 seen[id] = true;
@@ -322,7 +323,7 @@ final class TokenizerJsonReader {
                     && st.get("id") instanceof String piece) {
                 int id = v.id(piece);
                 if (id < 0) {
-                    throw new TandemException("the post-processor adds '" + piece + "', which is not in the vocabulary");
+                    throw new TandemException("the post-processor adds " + Shown.quote(piece) + ", which is not in the vocabulary");
                 }
                 out[seenSequence ? 1 : 0] = id;
             } else if (o instanceof Map<?, ?> item && item.containsKey("Sequence")) {
@@ -348,7 +349,7 @@ final class TokenizerJsonReader {
         }
         int id = v.id(piece);
         if (id < 0) {
-            throw new TandemException(TokenizerJson.CONFIG_FILE + ": " + key + " '" + piece + "' is not in the vocabulary");
+            throw new TandemException(TokenizerJson.CONFIG_FILE + ": " + key + " " + Shown.quote(piece) + " is not in the vocabulary");
         }
         return id;
     }
