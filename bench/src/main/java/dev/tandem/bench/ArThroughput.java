@@ -110,7 +110,7 @@ public final class ArThroughput {
         return Arrays.stream(arg(args, name, def).split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
-    static String arg(String[] args, String name, String def) {
+    public static String arg(String[] args, String name, String def) {
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals(name)) {
                 return args[i + 1];

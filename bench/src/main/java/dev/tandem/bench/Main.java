@@ -22,6 +22,7 @@ public final class Main {
                     + "[--report-dir DIR] [--report-name NAME]",
             "tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0] [--jmh-iterations N] [--jmh-seconds N]",
             "tandem bench tokenize [--tokenizer PATH] [--lengths 1000,10000,100000,1000000] [--seconds 2]",
+            "tandem bench fuzz [--cases 2000] [--http-cases 1000] [--seed 1]",
             "tandem bench synthetic-model [--out FILE] [--dim 1024] [--layers 8] [--hidden 2816] [--heads 16]",
             "tandem bench report [--out docs/report] [--rounds 3] [--heads-dir DIR] [--only decode,verify-cost,methods,load] [--llama2c PATH] [--model PATH]");
 
@@ -74,6 +75,7 @@ public final class Main {
             case "tokenize" -> TokenizerThroughput.main(rest);
             case "synthetic-model" -> SyntheticModel.main(rest);
             case "decode-forks" -> DecodeForks.main(rest);
+            case "fuzz" -> dev.tandem.bench.fuzz.Fuzz.main(rest);
             case "compare" -> {
                 try {
                     Compare.main(rest);

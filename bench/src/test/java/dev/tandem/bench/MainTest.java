@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class MainTest {
     @Test
     void everyBenchmarkHasASynopsisAndRefusesOptionsItDoesNotRead() {
-        for (String b : new String[] {"ar", "methods", "verify-cost", "matmul", "tokenize", "synthetic-model", "decode-forks", "compare", "load", "report"}) {
+        for (String b : new String[] {"ar", "methods", "verify-cost", "matmul", "tokenize", "synthetic-model", "decode-forks", "fuzz", "compare", "load", "report"}) {
             assertNotNull(Main.usage(b), b);
         }
         assertNull(Main.usage("nonsense"));

@@ -286,6 +286,26 @@ class CliTest {
     }
 
     @Test
+    void aContextTooLargeForTheHeapIsOneLineAndCtxSizeCapsIt(@TempDir Path dir) throws IOException {
+        byte[] gguf = Files.readAllBytes(SHARED.resolve("models/stories260k/stories260K-llamacpp.gguf"));
+        byte[] key = "llama.context_length".getBytes(StandardCharsets.US_ASCII);
+        int at = -1;
+        for (int i = 8; i + key.length < gguf.length && at < 0; i++) {
+            if (Arrays.equals(gguf, i, i + key.length, key, 0, key.length)) {
+                at = i + key.length + 4; // past the key and its value type
+            }
+        }
+        ByteBuffer.wrap(gguf, at, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(Integer.MAX_VALUE);
+        Path huge = dir.resolve("huge-context.gguf");
+        Files.write(huge, gguf);
+        assertCleanError(run("generate", "Once", "--model", huge.toString()), "context_length " + Integer.MAX_VALUE);
+        assertTrue(run("generate", "Once", "--model", huge.toString()).err().contains("--ctx-size"));
+        Run capped = run("generate", "Once", "--model", huge.toString(), "--ctx-size", "64", "--max-new-tokens", "8");
+        assertEquals(0, capped.code(), capped.err());
+        assertCleanError(run("generate", "Once", "--model", MODEL.toString(), "--ctx-size", "100000"), "--ctx-size 100000");
+    }
+
+    @Test
     void serveRefusesBadSettingsInOneLine() throws Exception {
         assertCleanError(run("serve", "--model", MODEL.toString(), "--method", "beam"), "unknown method 'beam'");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--batching", "sometimes"), "--batching");

@@ -7,6 +7,7 @@ package dev.tandem.core;
 public final class Shown {
     /** Characters of quoted content kept before the rest is counted instead. */
     public static final int MAX = 80;
+    private static final int MAX_MESSAGE = 600;
 
     private Shown() {}
 
@@ -21,20 +22,29 @@ public final class Shown {
     }
 
     public static String quote(String s, int max) {
-        if (s == null) {
-            return "(none)";
-        }
-        StringBuilder sb = new StringBuilder("'");
-        int shown = 0;
+        return s == null ? "(none)" : "'" + escape(s, max, true);
+    }
+
+    /**
+     * A whole message made safe to print as one line: control characters escaped, capped. For the boundary
+     * where errors leave a loader, whatever built them.
+     */
+    public static String clean(String message) {
+        return message == null ? null : escape(message, MAX_MESSAGE, false).replaceFirst("^(.*)'( \\(\\d+ more characters\\))?$", "$1$2");
+    }
+
+    /** The escaped text, a closing quote, and the count of characters left out. */
+    private static String escape(String s, int max, boolean inQuotes) {
+        StringBuilder sb = new StringBuilder();
         int i = 0;
-        for (; i < s.length() && shown < max; i++, shown++) {
+        for (; i < s.length() && i < max; i++) {
             char c = s.charAt(i);
             switch (c) {
                 case '\n' -> sb.append("\\n");
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
-                case '\'' -> sb.append("\\'");
-                case '\\' -> sb.append("\\\\");
+                case '\'' -> sb.append(inQuotes ? "\\'" : "'");
+                case '\\' -> sb.append(inQuotes ? "\\\\" : "\\");
                 default -> {
                     if (c < 0x20 || c == 0x7F || (c >= 0x80 && c < 0xA0) || c == 0xFFFD || Character.isSurrogate(c)
                             || Character.getType(c) == Character.FORMAT) {

@@ -14,5 +14,7 @@ class ShownTest {
         String q = Shown.quote("x".repeat(500));
         assertTrue(q.startsWith("'" + "x".repeat(Shown.MAX) + "' (420 more characters)"), q);
         assertEquals("'héllo 世界'", Shown.quote("héllo 世界"));
+        assertEquals("piece '<\\u0000xC4>' is bad", Shown.clean("piece '<\u0000xC4>' is bad"));
+        assertTrue(Shown.clean("y".repeat(1000)).endsWith("y (400 more characters)"), Shown.clean("y".repeat(1000)));
     }
 }

@@ -109,6 +109,9 @@ public final class Llama2cTokenizer implements Tokenizer {
         for (int i = 0; i < s.length; i++) {
             s[i] = scores.get(i);
         }
+        if (pieces.stream().noneMatch(p -> p.length == 1 && p[0] == ' ')) {
+            throw new TandemException("tokenizer file " + path + " has no piece for ' ', which llama2.c's encoding starts every text with");
+        }
         return new Llama2cTokenizer(pieces.toArray(new byte[0][]), s);
     }
 

@@ -77,10 +77,11 @@ final class Completions {
     private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream) {}
 
     void handle(Kind kind, Exchange ex) throws IOException, InterruptedException {
-        ObjectNode body = ex.jsonBody(config.maxBodyBytes());
+        byte[] body = ex.body(config.maxBodyBytes());
         Job job;
         try (Metrics.Phase tokenizing = metrics.tokenizing()) {
-            job = workers.prepare(() -> parse(kind, body)); // tokenizing is CPU work too: off the virtual threads
+            // parsing a large body and tokenizing are CPU work: off the virtual threads that serve /health
+            job = workers.prepare(() -> parse(kind, Exchange.parseJson(body)));
         } catch (ApiError e) {
             if (e.status == 429) {
                 metrics.rejected(e.code);

@@ -45,8 +45,11 @@ final class Exchange {
         return started;
     }
 
-    /** The body as a JSON object, read up to {@code maxBytes}: 413 beyond, 400 when it is not a JSON object. */
-    ObjectNode jsonBody(long maxBytes) throws IOException {
+    /**
+     * The body's bytes, read up to {@code maxBytes} (blocking I/O: fine on a virtual thread): 413 beyond, 408
+     * when it stalls, 400 when it is empty or ends early. Parse them with {@link #parseJson}, CPU work.
+     */
+    byte[] body(long maxBytes) throws IOException {
         long declared = request.getLength();
         if (declared > maxBytes) {
             throw tooLarge(maxBytes);
@@ -68,6 +71,11 @@ final class Exchange {
         if (body.length == 0) {
             throw new ApiError(400, "invalid_request_error", "invalid_json", null, "the request body is empty; send a JSON object");
         }
+        return body;
+    }
+
+    /** A request body as a JSON object: 400 when it is not JSON or not an object. */
+    static ObjectNode parseJson(byte[] body) {
         JsonNode node;
         try {
             node = JSON.readTree(body);

@@ -1,5 +1,6 @@
 package dev.tandem.decoding.heads;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.io.Safetensors;
@@ -52,10 +53,10 @@ public final class HeadsFile {
             dim = Integer.parseInt(meta.get("dim"));
             vocab = Integer.parseInt(meta.get("vocab"));
         } catch (RuntimeException e) {
-            throw new TandemException("heads file " + file + " has corrupt metadata " + meta);
+            throw new TandemException("heads file " + file + " has corrupt metadata " + Shown.quote(meta.toString(), 300));
         }
         if (dim != model.dim() || vocab != model.vocabSize()) {
-            throw new TandemException("heads file " + file + " belongs to another model (" + meta.getOrDefault("model", "?")
+            throw new TandemException("heads file " + file + " belongs to another model (" + Shown.quote(meta.getOrDefault("model", "?"))
                     + ": hidden size " + dim + ", vocabulary " + vocab + "); this model has hidden size " + model.dim()
                     + " and vocabulary " + model.vocabSize());
         }

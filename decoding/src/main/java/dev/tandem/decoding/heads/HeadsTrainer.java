@@ -1,6 +1,7 @@
 package dev.tandem.decoding.heads;
 
 import dev.tandem.core.Backend;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
 import dev.tandem.models.Model;
@@ -335,7 +336,7 @@ public final class HeadsTrainer {
             Map<String, String> meta = c.metadata();
             if (!"tandem-heads-checkpoint".equals(meta.get("format")) || !s.toString().equals(meta.get("settings"))
                     || !Integer.toString(examples).equals(meta.get("examples"))) {
-                throw new TandemException("checkpoint " + file + " belongs to another training run (" + meta.get("settings")
+                throw new TandemException("checkpoint " + file + " belongs to another training run (" + Shown.quote(meta.get("settings"))
                         + "); delete it or pass --fresh to start over");
             }
             for (int k = 0; k < mW.length; k++) {

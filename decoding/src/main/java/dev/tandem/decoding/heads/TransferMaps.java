@@ -1,5 +1,6 @@
 package dev.tandem.decoding.heads;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.io.Safetensors;
@@ -181,10 +182,10 @@ public final class TransferMaps {
             count = Integer.parseInt(meta.get("transfers"));
             dim = Integer.parseInt(meta.get("dim"));
         } catch (RuntimeException e) {
-            throw new TandemException("hidden-transfer file " + file + " has corrupt metadata " + meta);
+            throw new TandemException("hidden-transfer file " + file + " has corrupt metadata " + Shown.quote(meta.toString(), 300));
         }
         if (dim != model.dim() || layer < 1 || layer >= model.layers()) {
-            throw new TandemException("hidden-transfer file " + file + " belongs to another model (" + meta.get("model")
+            throw new TandemException("hidden-transfer file " + file + " belongs to another model (" + Shown.quote(meta.get("model"))
                     + ": hidden size " + dim + ", layer " + layer + "); this model has hidden size " + model.dim()
                     + " and " + model.layers() + " layers");
         }

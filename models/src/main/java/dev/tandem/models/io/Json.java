@@ -176,7 +176,7 @@ public final class Json {
             i++;
         }
         if (start == i) {
-            throw error("unexpected character '" + s.charAt(i) + "'");
+            throw error("unexpected character " + dev.tandem.core.Shown.quote(String.valueOf(s.charAt(i))));
         }
         try {
             return Double.parseDouble(s.substring(start, i));

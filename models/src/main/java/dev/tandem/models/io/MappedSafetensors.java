@@ -91,7 +91,7 @@ public final class MappedSafetensors {
                 case "F32" -> DType.F32;
                 case "F16" -> DType.F16;
                 case "BF16" -> DType.BF16;
-                default -> throw new TandemException(what + ": tensor " + Shown.quote(name) + " has dtype " + info.get("dtype")
+                default -> throw new TandemException(what + ": tensor " + Shown.quote(name) + " has dtype " + Shown.quote(info.get("dtype"))
                         + " (supported: F32, F16, BF16)");
             };
             long[] shape = longs(info.get("shape"), what, name, "shape");

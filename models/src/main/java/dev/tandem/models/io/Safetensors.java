@@ -92,7 +92,7 @@ public final class Safetensors {
         Map<String, Entry> tensors = new LinkedHashMap<>();
         for (MappedSafetensors.Info t : st.tensors().values()) {
             if (t.dtype() != DType.F32) {
-                throw new TandemException("safetensors file " + file + ": tensor " + Shown.quote(t.name()) + " has dtype " + t.dtype()
+                throw new TandemException("safetensors file " + file + ": tensor " + Shown.quote(t.name()) + " has dtype " + Shown.quote(t.dtype())
                         + "; only F32 is supported here");
             }
             tensors.put(t.name(), new Entry(t.shape(), st.bytes(t).toArray(F32_LE)));

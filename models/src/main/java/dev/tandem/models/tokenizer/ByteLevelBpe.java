@@ -1,5 +1,6 @@
 package dev.tandem.models.tokenizer;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +22,7 @@ public final class ByteLevelBpe extends BpeTokenizer {
         public static Merge parse(String line) {
             int at = line.indexOf(' ', 1);
             if (at < 0 || at == line.length() - 1) {
-                throw new TandemException("merge rule '" + line + "' is not two pieces separated by a space");
+                throw new TandemException("merge rule " + Shown.quote(line) + " is not two pieces separated by a space");
             }
             return new Merge(line.substring(0, at), line.substring(at + 1));
         }

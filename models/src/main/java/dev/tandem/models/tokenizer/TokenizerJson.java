@@ -1,5 +1,6 @@
 package dev.tandem.models.tokenizer;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Tokenizer;
@@ -60,7 +61,7 @@ public final class TokenizerJson {
         try {
             return new TokenizerJsonReader(tokenizerJson, configJson).read();
         } catch (TandemException e) {
-            throw new TandemException(where + ": " + e.getMessage(), e);
+            throw new TandemException(where + ": " + Shown.clean(e.getMessage()), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tandem.models.tokenizer;
 
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Tokenizer;
@@ -22,7 +23,11 @@ public final class Tokenizers {
      */
     public static Tokenizer embedded(dev.tandem.models.Model m) {
         if (m.metadata().containsKey(GgufTokenizers.MODEL)) {
-            return fit(GgufTokenizers.fromMetadata(m.metadata()), m.config().vocabSize(), m.path());
+            try {
+                return fit(GgufTokenizers.fromMetadata(m.metadata()), m.config().vocabSize(), m.path());
+            } catch (TandemException e) {
+                throw new TandemException("GGUF file " + m.path() + " has a bad tokenizer: " + Shown.clean(e.getMessage()), e);
+            }
         }
         if (Files.isDirectory(m.path()) && Files.isRegularFile(m.path().resolve(TokenizerJson.FILE))) {
             return fit(TokenizerJson.read(m.path()), m.config().vocabSize(), m.path());
