@@ -24,6 +24,20 @@ class MainTest {
     }
 
     @Test
+    void helpPrintsTheSynopsisInsteadOfRunning() throws Exception {
+        java.io.PrintStream stdout = System.out;
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Main.main(new String[] {"ar", "--help"});
+        } finally {
+            System.setOut(stdout);
+        }
+        // only the synopsis: a benchmark run would have printed its table
+        assertEquals("usage: " + Main.usage("ar"), out.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+    }
+
+    @Test
     void moreTokensThanTheContextHoldsIsAClearError() {
         Path gguf = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K-llamacpp.gguf");
         TandemException e = assertThrows(TandemException.class,
