@@ -38,14 +38,19 @@ class GgufRobustnessTest {
 
     @BeforeAll
     static void writeSmallModel() throws Exception {
+        valid = tinyGguf(dir, DType.Q8_0);
+    }
+
+    /** A random 2-layer model (dim 32, vocabulary 40, context 16) with a 3-token tokenizer, as GGUF bytes. */
+    static byte[] tinyGguf(Path dir, DType dtype) throws Exception {
         Path bin = dir.resolve("tiny.bin");
         Llama2cWriter.writeRandom(bin, new LlamaConfig(32, 64, 2, 4, 2, 40, 16, 1e-5f, 10000f, false), 1, 0.1f);
-        Path gguf = dir.resolve("tiny.gguf");
+        Path gguf = dir.resolve("tiny-" + dtype + ".gguf");
         try (Model m = ModelLoader.load(bin)) {
             GgufExport.write(m, Map.of("tokenizer.ggml.model", "llama", "tokenizer.ggml.tokens", List.of("a", "b", "c"),
-                    "tokenizer.ggml.scores", List.of(0f, 1f, 2f)), DType.Q8_0, gguf, b -> { });
+                    "tokenizer.ggml.scores", List.of(0f, 1f, 2f)), dtype, gguf, b -> { });
         }
-        valid = Files.readAllBytes(gguf);
+        return Files.readAllBytes(gguf);
     }
 
     private static MemorySegment segment(Arena arena, byte[] image) {

@@ -8,20 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.core.DType;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.cpu.CpuBackend;
-import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.MemoryBudgetAccess;
-import dev.tandem.models.Llama2cWriter;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Transformer;
-import dev.tandem.models.convert.GgufExport;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,14 +32,7 @@ class HostileHeaderTest {
 
     @BeforeAll
     static void writeSmallModel() throws Exception {
-        Path bin = dir.resolve("tiny.bin");
-        Llama2cWriter.writeRandom(bin, new LlamaConfig(32, 64, 2, 4, 2, 40, 16, 1e-5f, 10000f, false), 1, 0.1f);
-        Path gguf = dir.resolve("tiny.gguf");
-        try (Model m = ModelLoader.load(bin)) {
-            GgufExport.write(m, Map.of("tokenizer.ggml.model", "llama", "tokenizer.ggml.tokens", List.of("a", "b", "c"),
-                    "tokenizer.ggml.scores", List.of(0f, 1f, 2f)), DType.F32, gguf, b -> { });
-        }
-        valid = Files.readAllBytes(gguf);
+        valid = GgufRobustnessTest.tinyGguf(dir, DType.F32);
     }
 
     /** The image with the 32-bit metadata value of {@code key} replaced. */
