@@ -8,7 +8,6 @@ import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.ForwardBatcher;
-import dev.tandem.server.LoadGenerator;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package dev.tandem.server;
+package dev.tandem.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  * reason); nothing runs past the deadline. Meant for loopback addresses only.
  */
 public final class LoadGenerator {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
     /** What one request saw. */
     public record Outcome(boolean completed, int tokens, String text, double seconds, double firstTokenSeconds, String failure) {}
 
@@ -135,7 +137,7 @@ public final class LoadGenerator {
                         return tokens < 0 ? new Outcome(false, 0, text.toString(), s, first, "no usage chunk")
                                 : new Outcome(true, tokens, text.toString(), s, first, null);
                     }
-                    JsonNode chunk = Exchange.JSON.readTree(data);
+                    JsonNode chunk = JSON.readTree(data);
                     if (chunk.has("usage") && chunk.get("usage").has("completion_tokens")) {
                         tokens = chunk.get("usage").get("completion_tokens").asInt();
                     }

@@ -1,12 +1,18 @@
-package dev.tandem.server;
+package dev.tandem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tandem.api.Engine;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
+import dev.tandem.server.ServerConfig;
+import dev.tandem.server.TandemServer;
+import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -18,19 +24,22 @@ import org.junit.jupiter.api.Test;
 class LoadTest {
     @Test
     void thirtyTwoStreamingClientsAllComplete() throws Exception {
-        try (ServerFixture fx = new ServerFixture(ServerConfig.defaults().withLimits(32, 64, Duration.ofSeconds(60)), 1)) {
+        Path model = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
+        try (Engine engine = Engine.builder(model).threads(2).batching(true).batchLanes(1).build();
+             TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(32, 64, Duration.ofSeconds(60)))) {
+            URI base = URI.create("http://127.0.0.1:" + server.port());
             String prompt = "Once upon a time, there was a little girl named Lily.";
-            ObjectNode body = ServerFixture.JSON.createObjectNode();
+            ObjectNode body = new ObjectMapper().createObjectNode();
             body.put("model", "stories260K");
             body.put("prompt", prompt);
             body.put("max_tokens", 40);
             body.put("temperature", 0);
-            String expected = fx.engine.generate(new GenerationRequest(fx.engine.encode(prompt), 40, SamplingParams.GREEDY), "ar",
+            String expected = engine.generate(new GenerationRequest(engine.encode(prompt), 40, SamplingParams.GREEDY), "ar",
                     TokenStream.NONE).text();
-            long passes = fx.engine.batchCounters().passes();
-            long sequences = fx.engine.batchCounters().sequences();
+            long passes = engine.batchCounters().passes();
+            long sequences = engine.batchCounters().sequences();
 
-            LoadGenerator.Report r = LoadGenerator.run(fx.base(), null, body, 32, 2, Duration.ofSeconds(90));
+            LoadGenerator.Report r = LoadGenerator.run(base, null, body, 32, 2, Duration.ofSeconds(90));
 
             assertEquals(64, r.outcomes().size(), "every request is accounted for");
             r.outcomes().stream().filter(o -> !o.completed()).findFirst()
@@ -40,9 +49,9 @@ class LoadTest {
                 assertEquals(expected, o.text());
             }
             assertTrue(r.latency(0.99) >= r.latency(0.5) && r.tokensPerSecond() > 0);
-            double perPass = (double) (fx.engine.batchCounters().sequences() - sequences) / (fx.engine.batchCounters().passes() - passes);
+            double perPass = (double) (engine.batchCounters().sequences() - sequences) / (engine.batchCounters().passes() - passes);
             assertTrue(perPass > 2, "concurrent requests were decoded together: " + perPass + " sequences per pass");
-            assertEquals(0, fx.server.activeRequests());
+            assertEquals(0, server.activeRequests());
         }
     }
 }
