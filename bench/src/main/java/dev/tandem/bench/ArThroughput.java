@@ -16,14 +16,35 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * End-to-end harness: greedy autoregressive decoding tokens/s on a model, per thread count, after the JVM
  * has warmed up. Each measured run decodes {@code tokens} tokens from BOS (as llama2.c's
  * {@code run -n tokens+1 -t 0} does) and the median of the runs is reported with its spread.
  */
-public final class ArThroughput {
-    private ArThroughput() {}
+@Command(name = "ar", mixinStandardHelpOptions = true,
+        description = "Greedy autoregressive decode tokens/s per thread count, after a JIT warm-up (medians of runs).")
+public final class ArThroughput implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
+    Path model = BenchPaths.defaultModel();
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
+    Path tokenizerPath;
+
+    @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", description = "Thread counts, measured in turn (default: 1,2).")
+    int[] threads = {1, 2};
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Tokens decoded from BOS per run (default: ${DEFAULT-VALUE}).")
+    int tokens = 255;
+
+    @Option(names = "--runs", paramLabel = "N", description = "Measured runs per thread count (default: ${DEFAULT-VALUE}).")
+    int runs = 21;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "JIT warm-up before measuring (default: ${DEFAULT-VALUE}).")
+    double warmup = 5;
 
     public record Figure(int threads, double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond, int runs) {}
 
@@ -67,15 +88,15 @@ public final class ArThroughput {
         }
     }
 
-    public static void main(String[] args) {
-        Path model = Path.of(arg(args, "--model", BenchPaths.defaultModel().toString()));
-        String tokArg = arg(args, "--tokenizer", null);
-        int tokens = Integer.parseInt(arg(args, "--tokens", "255"));
-        double warmup = Double.parseDouble(arg(args, "--warmup-seconds", "5"));
-        int runs = Integer.parseInt(arg(args, "--runs", "21"));
-        int[] threads = ints(args, "--threads", "1,2");
+    /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
+    public static void main(String[] args) throws Exception {
+        Main.run(new ArThroughput(), args);
+    }
+
+    @Override
+    public Integer call() {
         try (Model m = ModelLoader.load(model)) {
-            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokArg == null ? null : Path.of(tokArg));
+            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokenizerPath);
             int context = m.config().contextLength();
             if (tokens < 1 || tokens + 1 > context) {
                 throw new TandemException("--tokens " + tokens + " does not fit " + model.getFileName() + ": BOS and the tokens "
@@ -92,6 +113,7 @@ public final class ArThroughput {
                         f.minTokensPerSecond(), f.maxTokensPerSecond(), f.medianTokensPerSecond() * gb);
             }
         }
+        return 0;
     }
 
     /** Bytes of the matrices one decoded token reads: every layer's projections and the classifier. */
@@ -103,19 +125,5 @@ public final class ArThroughput {
             }
         }
         return bytes;
-    }
-
-    /** A comma-separated list of whole numbers, e.g. {@code --threads 1,2}. */
-    static int[] ints(String[] args, String name, String def) {
-        return Arrays.stream(arg(args, name, def).split(",")).mapToInt(Integer::parseInt).toArray();
-    }
-
-    public static String arg(String[] args, String name, String def) {
-        for (int i = 0; i + 1 < args.length; i++) {
-            if (args[i].equals(name)) {
-                return args[i + 1];
-            }
-        }
-        return def;
     }
 }

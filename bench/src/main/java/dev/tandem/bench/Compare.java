@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N]}: builds both commits in
@@ -19,14 +22,20 @@ import java.util.Map;
  * this checkout (uncommitted changes included) is compared with BASE: what a change is measured with
  * before it is committed.
  */
-public final class Compare {
-    private Compare() {}
+@Command(name = "compare", mixinStandardHelpOptions = true,
+        description = "A change against its parent: both built in worktrees, each benchmark alternated between them, ratios HEAD/BASE.")
+public final class Compare implements Callable<Integer> {
+    /** Parsed by {@link CompareOptions}, which checks the suite, rounds and benchmark names. */
+    @Parameters(paramLabel = "BASE [HEAD] [--suite quick|full] [--rounds N] [--only ar,ar-1b,verify-cost,matmul,methods] [--keep]",
+            description = "Commits (HEAD: the working tree when left out) and options.")
+    List<String> args = new ArrayList<>();
 
     /** One benchmark command of a suite and how to read its figures. */
     record Bench(String id, String name, List<String> args, CompareParsers.Parser parser, int rounds) {}
 
-    public static void main(String[] args) throws Exception {
-        CompareOptions o = CompareOptions.parse(args);
+    @Override
+    public Integer call() throws Exception {
+        CompareOptions o = CompareOptions.parse(args.toArray(String[]::new));
         Path home = Path.of(System.getProperty("tandem.home", ".")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(home.resolve("bench/target/compare"));
         Path baseTree = work.resolve("base");
@@ -63,6 +72,7 @@ public final class Compare {
                 }
             }
         }
+        return 0;
     }
 
     static List<Bench> suite(CompareOptions o, Path home, Path work) throws IOException, InterruptedException {

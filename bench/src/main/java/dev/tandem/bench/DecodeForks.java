@@ -8,6 +8,9 @@ import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code tandem bench decode-forks [--forks 5] [--threads 1]}: the JMH decode benchmark
@@ -16,15 +19,20 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
  * vectors boxed) makes one fork several times slower than the others, which a mean over all iterations
  * hides and this table shows.
  */
-public final class DecodeForks {
+@Command(name = "decode-forks", mixinStandardHelpOptions = true,
+        description = "The JMH decode benchmark in several JVM forks: one line per fork and the spread between them.")
+public final class DecodeForks implements Callable<Integer> {
     /** A fork this much slower than the fastest one is called out as a different JIT outcome. */
     static final double BIMODAL_RATIO = 1.3;
 
-    private DecodeForks() {}
+    @Option(names = "--forks", paramLabel = "N", description = "JVM forks (default: ${DEFAULT-VALUE}).")
+    int forks = 5;
 
-    public static void main(String[] args) throws Exception {
-        int forks = Integer.parseInt(ArThroughput.arg(args, "--forks", "5"));
-        String threads = ArThroughput.arg(args, "--threads", "1");
+    @Option(names = "--threads", paramLabel = "N", description = "Decode threads (default: ${DEFAULT-VALUE}).")
+    String threads = "1";
+
+    @Override
+    public Integer call() throws Exception {
         Options opt = new OptionsBuilder().include(ArDecodeBenchmark.class.getSimpleName()).param("threads", threads)
                 .forks(forks).build();
         List<Double> perFork = new ArrayList<>();
@@ -36,6 +44,7 @@ public final class DecodeForks {
         System.out.println();
         System.out.println("machine: " + MachineInfo.describe());
         System.out.print(table(perFork, threads));
+        return 0;
     }
 
     static String table(List<Double> perFork, String threads) {

@@ -20,14 +20,62 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./tandem bench load}: the server on loopback under 1, 8, 32... concurrent streaming clients
  * (in this JVM, sharing its cores), with continuous batching on and off. Reports tokens/s, latency
  * percentiles, and where a single client's time goes (the engine alone, HTTP without streaming, SSE).
  */
-public final class LoadBench {
-    private LoadBench() {}
+@Command(name = "load", mixinStandardHelpOptions = true,
+        description = "The server on loopback under concurrent streaming clients, continuous batching on and off.")
+public final class LoadBench implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
+    Path modelPath = BenchPaths.defaultModel();
+
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
+    String tokenizer = "";
+
+    @Option(names = "--clients", split = ",", paramLabel = "N[,N...]", description = "Concurrent clients (default: 1,8,32).")
+    int[] clients = {1, 8, 32};
+
+    @Option(names = "--max-tokens", paramLabel = "N", description = "Tokens per request (default: ${DEFAULT-VALUE}).")
+    int maxTokens = 128;
+
+    @Option(names = "--batching", paramLabel = "on,off", description = "Batching modes to compare (default: ${DEFAULT-VALUE}).")
+    String modes = "on,off";
+
+    @Option(names = "--method", paramLabel = "NAME", description = "Decoding method (default: ${DEFAULT-VALUE}).")
+    String method = "ar";
+
+    @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: ${DEFAULT-VALUE}).")
+    int threads = 2;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds, interleaving modes and client counts (default: ${DEFAULT-VALUE}).")
+    int rounds = 3;
+
+    @Option(names = "--requests", paramLabel = "N", description = "Requests per cell and round at least (default: ${DEFAULT-VALUE}).")
+    int minRequests = 32;
+
+    @Option(names = "--lanes", paramLabel = "N", description = "Batch lanes, 0 for the engine's choice (default: ${DEFAULT-VALUE}).")
+    int lanes = 0;
+
+    @Option(names = "--batch-wait-us", paramLabel = "US", description = "Longest wait for a pass to fill (default: ${DEFAULT-VALUE}).")
+    long batchWaitMicros = 2000;
+
+    @Option(names = "--deadline-seconds", paramLabel = "S", description = "Longest a cell may run (default: ${DEFAULT-VALUE}).")
+    long deadlineSeconds = 120;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Engine warm-up (default: ${DEFAULT-VALUE}).")
+    double warmup = 3;
+
+    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
+    String reportDir = "";
+
+    @Option(names = "--report-name", paramLabel = "NAME", description = "File name stem of the report (default: ${DEFAULT-VALUE}).")
+    String reportName = "load";
 
     /** One batching mode at one client count: every request of every round, and the median round's tokens/s. */
     record Row(String batching, int clients, List<LoadGenerator.Outcome> outcomes, double tokensPerSecond, double sequencesPerPass) {
@@ -46,22 +94,14 @@ public final class LoadBench {
 
     private record Setup(String mode, Engine engine, TandemServer server, URI base) {}
 
+    /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
     public static void main(String[] args) throws Exception {
-        Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
-        int[] clients = Arrays.stream(ArThroughput.arg(args, "--clients", "1,8,32").split(",")).mapToInt(Integer::parseInt).toArray();
-        int maxTokens = Integer.parseInt(ArThroughput.arg(args, "--max-tokens", "128"));
-        int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
-        String method = ArThroughput.arg(args, "--method", "ar");
-        String modes = ArThroughput.arg(args, "--batching", "on,off");
-        double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "3"));
-        int minRequests = Integer.parseInt(ArThroughput.arg(args, "--requests", "32"));
-        int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "3"));
-        long batchWaitMicros = Long.parseLong(ArThroughput.arg(args, "--batch-wait-us", "2000"));
-        int lanes = Integer.parseInt(ArThroughput.arg(args, "--lanes", "0"));
-        String tokenizer = ArThroughput.arg(args, "--tokenizer", "");
-        String reportDir = ArThroughput.arg(args, "--report-dir", "");
-        String reportName = ArThroughput.arg(args, "--report-name", "load");
-        Duration deadline = Duration.ofSeconds(Long.parseLong(ArThroughput.arg(args, "--deadline-seconds", "120")));
+        Main.run(new LoadBench(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Duration deadline = Duration.ofSeconds(deadlineSeconds);
         int most = Arrays.stream(clients).max().orElse(1);
 
         ObjectNode body = new ObjectMapper().createObjectNode();
@@ -131,6 +171,7 @@ public final class LoadBench {
                 s.engine().close();
             }
         }
+        return 0;
     }
 
     /** One client's tokens/s three ways: the engine called directly, HTTP without streaming, and SSE streaming. */

@@ -11,31 +11,47 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,F16,BF16,Q8_0,Q4_0]}: runs
  * {@link MemoryBandwidthBenchmark} and {@link MatmulBandwidthBenchmark} in one JMH run and prints each
  * weight type's GB/s as a fraction of the bandwidth measured alongside.
  */
-final class MatmulBandwidth {
-    private MatmulBandwidth() {}
+@Command(name = "matmul", mixinStandardHelpOptions = true,
+        description = "JMH: matmul GB/s per weight type against the memory bandwidth measured alongside.")
+final class MatmulBandwidth implements Callable<Integer> {
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
+    String threads = "2";
 
-    public static void main(String[] args) throws RunnerException {
-        String threads = ArThroughput.arg(args, "--threads", "2");
-        String mib = ArThroughput.arg(args, "--mib", "2048");
-        String rows = ArThroughput.arg(args, "--rows", "1");
-        String[] dtypes = ArThroughput.arg(args, "--dtypes", "F32,F16,BF16,Q8_0,Q4_0").split(",");
+    @Option(names = "--mib", paramLabel = "MIB", description = "Weight bytes per matrix, in MiB (default: ${DEFAULT-VALUE}).")
+    String mib = "2048";
+
+    @Option(names = "--rows", paramLabel = "K", description = "Activation rows per matmul (default: ${DEFAULT-VALUE}).")
+    String rows = "1";
+
+    @Option(names = "--dtypes", split = ",", paramLabel = "T[,T...]", description = "Weight types (default: F32,F16,BF16,Q8_0,Q4_0).")
+    String[] dtypes = {"F32", "F16", "BF16", "Q8_0", "Q4_0"};
+
+    @Option(names = "--jmh-iterations", paramLabel = "N", description = "JMH warm-up and measurement iterations (default: JMH's).")
+    Integer iterations;
+
+    @Option(names = "--jmh-seconds", paramLabel = "S", description = "Seconds per JMH iteration (default: JMH's).")
+    Long seconds;
+
+    @Override
+    public Integer call() throws RunnerException {
         ChainedOptionsBuilder opt = new OptionsBuilder()
                 .include(MemoryBandwidthBenchmark.class.getSimpleName())
                 .include(MatmulBandwidthBenchmark.class.getSimpleName())
                 .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes);
-        String iterations = ArThroughput.arg(args, "--jmh-iterations", null);
-        String seconds = ArThroughput.arg(args, "--jmh-seconds", null);
         if (iterations != null) {
-            opt = opt.warmupIterations(Integer.parseInt(iterations)).measurementIterations(Integer.parseInt(iterations));
+            opt = opt.warmupIterations(iterations).measurementIterations(iterations);
         }
         if (seconds != null) {
-            TimeValue t = TimeValue.seconds(Long.parseLong(seconds));
+            TimeValue t = TimeValue.seconds(seconds);
             opt = opt.warmupTime(t).measurementTime(t);
         }
         System.out.println("machine: " + MachineInfo.describe());
@@ -69,6 +85,7 @@ final class MatmulBandwidth {
         for (String[] row : table) {
             System.out.println("| " + String.join(" | ", row) + " |");
         }
+        return 0;
     }
 
     private static String fmt(double v, int digits) {

@@ -20,13 +20,51 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Every decoding method on the same prompts, greedy and sampled: mean accepted length, target forwards
  * per token, draft forwards, tokens/s and speedup over {@code ar}, all measured in one run with the
  * methods interleaved round-robin so that noise and JIT state fall on all of them alike.
  */
-public final class MethodTable {
+@Command(name = "methods", mixinStandardHelpOptions = true,
+        description = "Every decoding method on the same prompts, interleaved round-robin: accepted length, forwards, tokens/s, speedup over ar.")
+public final class MethodTable implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
+    Path modelPath = BenchPaths.defaultModel();
+
+    @Option(names = "--methods", paramLabel = "M[,M...]", description = "Methods to run (default: all, in every configuration).")
+    String methods = "";
+
+    @Option(names = "--exclude", paramLabel = "LABEL[,LABEL...]", description = "Leave out configurations whose label contains one of these.")
+    String exclude = "";
+
+    @Option(names = "--heads-dir", paramLabel = "DIR", description = "medusa/cerberus/hidden-transfer heads files (default: trained heads are skipped).")
+    String headsDir = "";
+
+    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
+    int threads = 2;
+
+    @Option(names = "--tokens", paramLabel = "N", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
+    int tokens = 300;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Round-robin rounds (default: ${DEFAULT-VALUE}).")
+    int rounds = 5;
+
+    @Option(names = "--warmup-seconds", paramLabel = "S", description = "JIT warm-up (default: ${DEFAULT-VALUE}).")
+    double warmup = 5;
+
+    @Option(names = "--temperatures", split = ",", paramLabel = "T[,T...]", description = "Temperatures (default: 0,0.8).")
+    float[] temperatures = {0f, 0.8f};
+
+    @Option(names = "--png", paramLabel = "FILE", description = "Also draw the speedups as a chart.")
+    String png = "";
+
+    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
+    String reportDir = "";
+
     /** The golden prompts plus one more. */
     static final List<String> PROMPTS = List.of("", "Once upon a time, there was a little girl named Lily.",
             "Tom and his dog went to the park", "The sun was shining. Sara wanted to", "Lily and Ben were friends.");
@@ -88,22 +126,13 @@ public final class MethodTable {
         return all.stream().filter(c -> wanted.contains(c.method())).toList();
     }
 
-    public static void main(String[] args) {
-        Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
-        int tokens = Integer.parseInt(ArThroughput.arg(args, "--tokens", "300"));
-        int rounds = Integer.parseInt(ArThroughput.arg(args, "--rounds", "5"));
-        double warmup = Double.parseDouble(ArThroughput.arg(args, "--warmup-seconds", "5"));
-        String methods = ArThroughput.arg(args, "--methods", "");
-        String exclude = ArThroughput.arg(args, "--exclude", "");
-        String headsDir = ArThroughput.arg(args, "--heads-dir", "");
-        String png = ArThroughput.arg(args, "--png", "");
-        String reportDir = ArThroughput.arg(args, "--report-dir", "");
-        int threads = Integer.parseInt(ArThroughput.arg(args, "--threads", "2"));
-        String[] ts = ArThroughput.arg(args, "--temperatures", "0,0.8").split(",");
-        float[] temperatures = new float[ts.length];
-        for (int i = 0; i < ts.length; i++) {
-            temperatures[i] = Float.parseFloat(ts[i].trim());
-        }
+    /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
+    public static void main(String[] args) throws Exception {
+        Main.run(new MethodTable(), args);
+    }
+
+    @Override
+    public Integer call() {
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = new ArrayList<>(configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir)));
@@ -185,6 +214,7 @@ public final class MethodTable {
                 System.out.println();
             }
         }
+        return 0;
     }
 
     static List<GenerationResult> runAll(Generator g, Tokenizer tok, int tokens, float temperature, long seed) {

@@ -5,6 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./tandem bench report --out DIR [--llama2c PATH]}: runs the decode table (against llama2.c's run.c
@@ -12,16 +15,29 @@ import java.util.List;
  * load test, each writing Markdown + CSV + PNG into DIR, then DIR/report.md, one
  * page that shows them all (docs/MEASUREMENTS.md embeds the same files).
  */
-public final class Report {
-    private Report() {}
+@Command(name = "report", mixinStandardHelpOptions = true,
+        description = "Runs the decode table, verification cost, method table and load test; writes Markdown + CSV + PNG and an index.")
+public final class Report implements Callable<Integer> {
+    @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")
+    Path out = Path.of("docs/report");
 
-    public static void main(String[] args) throws Exception {
-        Path out = Path.of(ArThroughput.arg(args, "--out", "docs/report"));
-        String model = ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString());
-        String rounds = ArThroughput.arg(args, "--rounds", "3");
-        String heads = ArThroughput.arg(args, "--heads-dir", "");
-        String only = ArThroughput.arg(args, "--only", "decode,verify-cost,methods,load");
-        String llama2c = ArThroughput.arg(args, "--llama2c", null);
+    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
+    String model = BenchPaths.defaultModel().toString();
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of each benchmark (default: ${DEFAULT-VALUE}).")
+    String rounds = "3";
+
+    @Option(names = "--heads-dir", paramLabel = "DIR", description = "Trained heads for the method table.")
+    String heads = "";
+
+    @Option(names = "--only", paramLabel = "PART[,PART...]", description = "Parts to run (default: ${DEFAULT-VALUE}).")
+    String only = "decode,verify-cost,methods,load";
+
+    @Option(names = "--llama2c", paramLabel = "PATH", description = "llama2.c's run binary, for the decode table's reference row.")
+    String llama2c;
+
+    @Override
+    public Integer call() throws Exception {
         Files.createDirectories(out);
         if (only.contains("decode")) {
             DecodeReport.write(out, Path.of(model), llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
@@ -41,6 +57,7 @@ public final class Report {
         }
         writeIndex(out);
         System.out.println("report: " + out.resolve("report.md"));
+        return 0;
     }
 
     static void writeIndex(Path dir) throws IOException {

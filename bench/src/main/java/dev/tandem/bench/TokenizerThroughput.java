@@ -22,6 +22,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Encoding speed and how it scales: llama2.c's tokenizer, the SentencePiece BPE on the same vocabulary
@@ -29,15 +32,20 @@ import java.util.stream.Stream;
  * queue, so time per KB should stay flat from 1 KB to 1 MB. Texts are the golden stories repeated to each
  * length, plus one run of spaces (one repeated piece: the worst case of the rescan-per-merge loop).
  */
-public final class TokenizerThroughput {
-    private TokenizerThroughput() {}
+@Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Tokenizer encoding time from 1 KB to 1 MB of text.")
+public final class TokenizerThroughput implements Callable<Integer> {
+    @Option(names = "--tokenizer", paramLabel = "PATH", description = "llama2.c tokenizer (default: tok512.bin beside stories260K).")
+    Path tok = BenchPaths.defaultModel().resolveSibling("tok512.bin");
 
-    public static void main(String[] args) {
+    @Option(names = "--lengths", split = ",", paramLabel = "N[,N...]", description = "Text lengths in characters (default: 1000,10000,100000,1000000).")
+    int[] lengths = {1000, 10_000, 100_000, 1_000_000};
+
+    @Option(names = "--seconds", paramLabel = "S", description = "Warm-up, then measurement, per cell (default: ${DEFAULT-VALUE}).")
+    double seconds = 2;
+
+    @Override
+    public Integer call() {
         Path shared = BenchPaths.defaultModel().getParent().getParent().getParent();
-        Path tok = Path.of(ArThroughput.arg(args, "--tokenizer", shared.resolve("models/stories260k/tok512.bin").toString()));
-        int[] lengths = Arrays.stream(ArThroughput.arg(args, "--lengths", "1000,10000,100000,1000000").split(","))
-                .mapToInt(Integer::parseInt).toArray();
-        double seconds = Double.parseDouble(ArThroughput.arg(args, "--seconds", "2"));
         String corpus = corpus(shared.resolve("golden/stories260k"));
         Llama2cTokenizer llama2c = Llama2cTokenizer.load(tok, 0);
         SentencePieceBpe spm = SentencePieceBpe.fromLlama2c(llama2c);
@@ -57,6 +65,7 @@ public final class TokenizerThroughput {
                         cell(spm, text, seconds), cell(byteLevel, text, seconds));
             }
         }
+        return 0;
     }
 
     private static String cell(Tokenizer t, String text, double seconds) {

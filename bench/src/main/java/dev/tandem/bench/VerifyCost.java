@@ -8,22 +8,42 @@ import dev.tandem.models.Transformer;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The verification cost curve: the time of one forward pass over k new tokens (a chain on top of a
  * 128-token context) divided by the time of a forward pass over one token, k = 1..64. Speculation pays
  * when the accepted length exceeds this ratio.
  */
-public final class VerifyCost {
-    private VerifyCost() {}
+@Command(name = "verify-cost", mixinStandardHelpOptions = true, description = "The cost of a k-row forward pass relative to one row.")
+public final class VerifyCost implements Callable<Integer> {
+    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
+    Path modelPath = BenchPaths.defaultModel();
 
-    public static void main(String[] args) {
-        Path modelPath = Path.of(ArThroughput.arg(args, "--model", BenchPaths.defaultModel().toString()));
-        int[] threadCounts = ArThroughput.ints(args, "--threads", "1");
-        String reportDir = ArThroughput.arg(args, "--report-dir", "");
-        int context = Integer.parseInt(ArThroughput.arg(args, "--context", "128"));
-        int reps = Integer.parseInt(ArThroughput.arg(args, "--reps", "200"));
-        int[] ks = ArThroughput.ints(args, "--ks", "1,2,4,8,16,32,64");
+    @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", description = "Thread counts (default: 1).")
+    int[] threadCounts = {1};
+
+    @Option(names = "--context", paramLabel = "N", description = "Tokens already in the KV cache (default: ${DEFAULT-VALUE}).")
+    int context = 128;
+
+    @Option(names = "--ks", split = ",", paramLabel = "K[,K...]", description = "Row counts, starting with 1 (default: 1,2,4,8,16,32,64).")
+    int[] ks = {1, 2, 4, 8, 16, 32, 64};
+
+    @Option(names = "--reps", paramLabel = "N", description = "Forward passes per row count, median taken (default: ${DEFAULT-VALUE}).")
+    int reps = 200;
+
+    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
+    Path reportDir;
+
+    /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
+    public static void main(String[] args) throws Exception {
+        Main.run(new VerifyCost(), args);
+    }
+
+    @Override
+    public Integer call() {
         if (ks[0] != 1) {
             throw new IllegalArgumentException("--ks must start with 1 (costs are given relative to one row)");
         }
@@ -41,9 +61,10 @@ public final class VerifyCost {
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
             }
         }
-        if (!reportDir.isEmpty()) {
-            VerifyCostReport.write(Path.of(reportDir), name, context, ks, threadCounts, curves);
+        if (reportDir != null) {
+            VerifyCostReport.write(reportDir, name, context, ks, threadCounts, curves);
         }
+        return 0;
     }
 
     private static double[] measure(Path modelPath, int threads, int context, int reps, int[] ks) {

@@ -1,47 +1,65 @@
 package dev.tandem.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.TandemException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 class MainTest {
-    @Test
-    void everyBenchmarkHasASynopsisAndRefusesOptionsItDoesNotRead() {
-        for (String b : new String[] {"ar", "methods", "verify-cost", "matmul", "tokenize", "synthetic-model", "decode-forks", "fuzz", "compare", "load", "report"}) {
-            assertNotNull(Main.usage(b), b);
-        }
-        assertNull(Main.usage("nonsense"));
-        String ar = Main.usage("ar");
-        assertNull(Main.unknownOption(ar, new String[] {"--threads", "1,2", "--tokens", "24"}));
-        assertEquals("--tokns", Main.unknownOption(ar, new String[] {"--threads", "1", "--tokns", "24"}));
-        assertEquals("--thread", Main.unknownOption(ar, new String[] {"--thread", "1"}));
+    record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
     }
 
     @Test
-    void helpPrintsTheSynopsisInsteadOfRunning() throws Exception {
-        java.io.PrintStream stdout = System.out;
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            Main.main(new String[] {"ar", "--help"});
-        } finally {
-            System.setOut(stdout);
-        }
-        // only the synopsis: a benchmark run would have printed its table
-        assertEquals("usage: " + Main.usage("ar"), out.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+    void everyBenchmarkIsACommandThatRefusesOptionsItDoesNotRead() {
+        assertEquals(Set.of("compare", "ar", "methods", "verify-cost", "load", "matmul", "tokenize", "decode-forks", "fuzz",
+                "synthetic-model", "report"), Main.commandLine().getSubcommands().keySet());
+        Run typo = run("ar", "--tokns", "24");
+        assertEquals(2, typo.code());
+        assertTrue(typo.err().contains("Unknown option") && typo.err().contains("'--tokns'"), typo.err());
+        Run bad = run("verify-cost", "--ks", "1,two");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--ks"), bad.err());
+        assertEquals(2, run("nonsense").code());
+    }
+
+    @Test
+    void helpPrintsTheOptionsInsteadOfRunning() {
+        Run help = run("ar", "--help");
+        assertEquals(0, help.code());
+        // only the help: a benchmark run would have printed its table
+        assertTrue(help.out().startsWith("Usage: tandem bench ar ") && help.out().contains("--tokens=N")
+                && !help.out().contains("tokens/s (median)"), help.out());
+        Run compare = run("compare", "--help");
+        assertTrue(compare.out().contains("BASE [HEAD]"), compare.out());
     }
 
     @Test
     void moreTokensThanTheContextHoldsIsAClearError() {
         Path gguf = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K-llamacpp.gguf");
-        TandemException e = assertThrows(TandemException.class,
-                () -> ArThroughput.main(new String[] {"--model", gguf.toString(), "--tokens", "255", "--runs", "1", "--warmup-seconds", "0"}));
+        String[] args = {"--model", gguf.toString(), "--tokens", "255", "--runs", "1", "--warmup-seconds", "0"};
+        TandemException e = assertThrows(TandemException.class, () -> ArThroughput.main(args));
         assertTrue(e.getMessage().contains("255") && e.getMessage().contains("128"), e.getMessage());
+        String[] cli = new String[args.length + 1];
+        cli[0] = "ar";
+        System.arraycopy(args, 0, cli, 1, args.length);
+        Run r = run(cli);
+        assertEquals(1, r.code());
+        assertTrue(r.err().startsWith("tandem bench ar: --tokens 255 does not fit") && r.err().strip().lines().count() == 1, r.err());
     }
 }

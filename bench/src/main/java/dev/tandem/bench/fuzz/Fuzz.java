@@ -12,14 +12,26 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The fuzz harness: mutated GGUF, llama2.c, heads and tokenizer files, and malformed HTTP requests against
  * a live server, all seeded. {@code ./tandem test} runs a few hundred cases; {@code ./tandem bench fuzz}
  * runs thousands and prints the table for docs/.
  */
-public final class Fuzz {
-    private Fuzz() {}
+@Command(name = "fuzz", mixinStandardHelpOptions = true,
+        description = "Mutated model, heads and tokenizer files and malformed HTTP requests: each must run or be refused in one clean line.")
+public final class Fuzz implements Callable<Integer> {
+    @Option(names = "--cases", paramLabel = "N", description = "Mutants per file kind (default: ${DEFAULT-VALUE}).")
+    int cases = 2000;
+
+    @Option(names = "--http-cases", paramLabel = "N", description = "Malformed HTTP requests (default: ${DEFAULT-VALUE}).")
+    int http = 1000;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the mutations (default: ${DEFAULT-VALUE}).")
+    long seed = 1;
 
     /** Runs {@code fileCases} mutants of each file kind and {@code httpCases} requests; scratch files go to {@code dir}. */
     public static List<FuzzRun> run(Path shared, Path dir, int fileCases, int httpCases, long seed) {
@@ -84,11 +96,10 @@ public final class Fuzz {
         return sb.toString();
     }
 
-    public static void main(String[] args) throws Exception {
+    /** Exit code 1 when a case failed. */
+    @Override
+    public Integer call() throws Exception {
         Path shared = dev.tandem.bench.BenchPaths.defaultModel().getParent().getParent().getParent();
-        int cases = Integer.parseInt(dev.tandem.bench.ArThroughput.arg(args, "--cases", "2000"));
-        int http = Integer.parseInt(dev.tandem.bench.ArThroughput.arg(args, "--http-cases", "1000"));
-        long seed = Long.parseLong(dev.tandem.bench.ArThroughput.arg(args, "--seed", "1"));
         Path dir = Files.createTempDirectory("tandem-fuzz");
         long t0 = System.nanoTime();
         List<FuzzRun> runs = run(shared, dir, cases, http, seed);
@@ -103,8 +114,6 @@ public final class Fuzz {
                 + "(%.1f ms at most) three at once; meanwhile %d /health requests: %.1f ms median, %.1f ms p99, %.1f ms at most%n",
                 lp.aloneMedianMillis(), lp.threeMedianMillis(), lp.threeMaxMillis(), lp.healthChecks(), lp.healthMedianMillis(),
                 lp.healthP99Millis(), lp.healthMaxMillis());
-        if (runs.stream().anyMatch(r -> r.count(Outcome.FAILED) > 0)) {
-            System.exit(1);
-        }
+        return runs.stream().anyMatch(r -> r.count(Outcome.FAILED) > 0) ? 1 : 0;
     }
 }
