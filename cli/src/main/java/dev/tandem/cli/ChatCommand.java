@@ -22,7 +22,7 @@ import dev.tandem.models.tokenizer.SentencePieceBpe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -31,13 +31,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a model: each line you type is a user turn; the reply streams back and the "
                 + "conversation is kept (commands: /reset, /exit). With --message, the given turns run without input "
                 + "(also: pipe lines into stdin). The prompt format comes from the model's chat template, or --template."})
-final class ChatCommand implements Callable<Integer>, Main.Streams {
+final class ChatCommand implements Callable<Integer> {
     static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
     @Mixin
@@ -77,17 +79,15 @@ final class ChatCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--stats", description = "After each reply, print its decoding figures to stderr.")
     boolean stats;
 
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void streams(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    @Spec
+    CommandSpec spec;
+    private PrintWriter out; // the command line's streams, taken when it runs
+    private PrintWriter err;
 
     @Override
     public Integer call() {
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         Methods.check(method);
         if (template != null) {
             ChatTemplate.named(template); // a bad name fails before the model loads

@@ -18,19 +18,21 @@ import dev.tandem.models.ModelLoader;
 import dev.tandem.models.TextStream;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue a prompt. Streams text to stdout and a summary to stderr, or prints one JSON object with --json."})
-final class GenerateCommand implements Callable<Integer>, Main.Streams {
+final class GenerateCommand implements Callable<Integer> {
     static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", defaultValue = "", description = "Prompt text (default: empty).")
@@ -96,17 +98,15 @@ final class GenerateCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--json", description = "Print one JSON object with tokens, text and stats instead of streaming.")
     boolean json;
 
-    private PrintStream out = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void streams(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+    @Spec
+    CommandSpec spec;
+    private PrintWriter out; // the command line's streams, taken when it runs
+    private PrintWriter err;
 
     @Override
     public Integer call() {
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         Methods.check(method);
         SamplingParams params = sampling.params(sampling.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {

@@ -9,15 +9,17 @@ import dev.tandem.models.ForwardResult;
 import dev.tandem.models.Model;
 import dev.tandem.models.Transformer;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = {"Logits after each of the given tokens, from one batched forward pass (chain mask)."})
-final class LogitsCommand implements Callable<Integer>, Main.Streams {
+final class LogitsCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
@@ -30,15 +32,13 @@ final class LogitsCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--top", paramLabel = "N", defaultValue = "5", description = "Without --json: how many top tokens to show per position (default: ${DEFAULT-VALUE}).")
     int top;
 
-    private PrintStream out = System.out;
-
-    @Override
-    public void streams(PrintStream out, PrintStream err) {
-        this.out = out;
-    }
+    @Spec
+    CommandSpec spec;
+    private PrintWriter out; // the command line's streams, taken when it runs
 
     @Override
     public Integer call() throws IOException {
+        out = spec.commandLine().getOut();
         if (tokens.length == 0) {
             throw new TandemException("--tokens needs at least one token id");
         }

@@ -39,11 +39,6 @@ public final class Main {
             err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help' for usage.");
             return 2;
         });
-        for (CommandLine sub : cl.getSubcommands().values()) {
-            if (sub.getCommand() instanceof Streams s) {
-                s.streams(out, err);
-            }
-        }
         return cl.execute(args);
     }
 
@@ -58,11 +53,6 @@ public final class Main {
         String msg = ex.getMessage();
         return "internal error " + ex.getClass().getSimpleName() + (msg == null ? "" : ": " + msg)
                 + " (set TANDEM_DEBUG=1 for the stack trace)";
-    }
-
-    /** Commands that write to the streams given to {@link #run}. */
-    interface Streams {
-        void streams(PrintStream out, PrintStream err);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

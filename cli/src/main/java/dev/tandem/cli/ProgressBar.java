@@ -1,15 +1,15 @@
 package dev.tandem.cli;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Locale;
 
 /** A one-line progress bar redrawn in place at most five times a second. */
 final class ProgressBar {
-    private final PrintStream err;
+    private final PrintWriter err;
     private final String label;
     private long lastDraw;
 
-    ProgressBar(PrintStream err, String label) {
+    ProgressBar(PrintWriter err, String label) {
         this.err = err;
         this.label = label;
     }

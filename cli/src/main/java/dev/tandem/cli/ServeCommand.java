@@ -7,7 +7,7 @@ import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -15,12 +15,14 @@ import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/models, "
                 + "/health, /metrics) until stopped (Ctrl-C)."})
-final class ServeCommand implements Callable<Integer>, Main.Streams {
+final class ServeCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
@@ -83,15 +85,13 @@ final class ServeCommand implements Callable<Integer>, Main.Streams {
             description = "Throwaway generations before serving, so the first requests do not pay for JIT compilation (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-    private PrintStream err = System.err;
-
-    @Override
-    public void streams(PrintStream out, PrintStream err) {
-        this.err = err;
-    }
+    @Spec
+    CommandSpec spec;
+    private PrintWriter err;
 
     @Override
     public Integer call() throws Exception {
+        err = spec.commandLine().getErr();
         Methods.check(method);
         if (!modelOptions.device.equals("cpu")) {
             throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()

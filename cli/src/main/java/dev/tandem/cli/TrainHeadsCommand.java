@@ -10,7 +10,7 @@ import dev.tandem.decoding.heads.TransferMaps;
 import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -19,12 +19,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "train-heads", mixinStandardHelpOptions = true,
         description = {"Train decoding heads on a frozen model by self-distillation (Medusa-1 style) and write them as safetensors.",
                 "Interrupted runs resume from OUT.ckpt when started again with the same settings."})
-final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
+final class TrainHeadsCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
 
@@ -58,17 +60,15 @@ final class TrainHeadsCommand implements Callable<Integer>, Main.Streams {
     @Option(names = "--fresh", description = "Ignore an existing checkpoint and start over.")
     boolean fresh;
 
-    private PrintStream out2 = System.out;
-    private PrintStream err = System.err;
-
-    @Override
-    public void streams(PrintStream out, PrintStream err) {
-        this.out2 = out;
-        this.err = err;
-    }
+    @Spec
+    CommandSpec spec;
+    private PrintWriter out2; // the command line's streams, taken when it runs
+    private PrintWriter err;
 
     @Override
     public Integer call() throws Exception {
+        out2 = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         if (tokens < 100) {
             throw new TandemException("--tokens must be at least 100, got " + tokens);
         }
