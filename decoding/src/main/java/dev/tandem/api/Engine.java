@@ -70,10 +70,11 @@ public final class Engine implements AutoCloseable {
         this.budget = TokenBudget.of(tokenizer);
         boolean small = isSmall(m);
         boolean batching = b.batching != null ? b.batching : !small;
-        int lanes = !batching ? 1 : b.lanes > 0 ? b.lanes : small ? b.threads : 1;
+        // a backend given by the caller runs one pass at a time unless told otherwise
+        int lanes = !batching ? 1 : b.lanes > 0 ? b.lanes : small && b.backend == null ? b.threads : 1;
         // with several lanes the cores are shared out between passes, so each pass runs on its own thread:
         // a pass that split its matmuls over a pool would spin waiting for a worker another lane holds
-        this.backend = new CpuBackend(lanes > 1 ? 1 : b.threads);
+        this.backend = b.backend != null ? b.backend : new CpuBackend(lanes > 1 ? 1 : b.threads);
         this.batcher = batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes) : null;
         this.lanes = lanes;
         this.options = b.options;
@@ -100,6 +101,7 @@ public final class Engine implements AutoCloseable {
         private int lanes;
         private MethodOptions options = MethodOptions.defaults();
         private int contextSize;
+        private Backend backend;
 
         private Builder(Path model) {
             this.model = model;
@@ -108,6 +110,15 @@ public final class Engine implements AutoCloseable {
         /** Tokenizer file (default: the model's own, else tokenizer.bin, tok&lt;vocab&gt;.bin or tokenizer.json beside it). */
         public Builder tokenizer(Path file) {
             this.tokenizer = file;
+            return this;
+        }
+
+        /**
+         * The backend every forward pass runs on (default: the CPU backend with {@link #threads} threads); the
+         * engine owns it from here and closes it. Decoding reaches it only through {@link Backend}.
+         */
+        public Builder backend(Backend backend) {
+            this.backend = java.util.Objects.requireNonNull(backend, "backend");
             return this;
         }
 

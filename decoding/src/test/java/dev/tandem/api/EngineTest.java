@@ -118,6 +118,17 @@ class EngineTest {
     }
 
     @Test
+    void aBackendGivenToTheBuilderRunsEveryMethodWithTheSameTokens() {
+        try (Engine own = Engine.builder(MODEL).backend(new dev.tandem.core.cpu.CpuBackend(1)).build()) {
+            for (String method : List.of("ar", "lookup", "draft", "csd", "auto")) {
+                GenerationRequest r = new GenerationRequest(own.encode(PROMPTS.get(0)), 40, SamplingParams.GREEDY);
+                assertArrayEquals(engine.generate(r, "ar", TokenStream.NONE).tokens(), own.generate(r, method, TokenStream.NONE).tokens(), method);
+            }
+            assertEquals(1, own.batchLanes());
+        }
+    }
+
+    @Test
     void totalsAndStatsAreReported() {
         long before = engine.totals().getOrDefault("lookup", MethodTotals.ZERO).requests();
         GenerationResult r = engine.generate(new GenerationRequest(engine.encode("Lily and Ben were friends."), 200,

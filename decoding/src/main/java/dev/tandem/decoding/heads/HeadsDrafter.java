@@ -1,5 +1,6 @@
 package dev.tandem.decoding.heads;
 
+import dev.tandem.core.HostMath;
 import dev.tandem.core.Backend;
 import dev.tandem.core.Tensor;
 import dev.tandem.decoding.Sampler;
@@ -83,7 +84,7 @@ public final class HeadsDrafter implements Drafter {
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];
         for (int k = 0; k < depth; k++) {
-            float[] p = softmax(headLogits[k]);
+            float[] p = HostMath.softmax(headLogits[k]);
             candidates[k] = TreeBuilder.topK(p, branching);
             probs[k] = new float[candidates[k].length];
             for (int r = 0; r < candidates[k].length; r++) {
@@ -95,7 +96,7 @@ public final class HeadsDrafter implements Drafter {
 
     /** Entropy (nats) of softmax(logits). */
     static double entropy(float[] logits) {
-        float[] p = softmax(logits);
+        float[] p = HostMath.softmax(logits);
         double h = 0;
         for (float v : p) {
             if (v > 0) {
@@ -105,9 +106,4 @@ public final class HeadsDrafter implements Drafter {
         return h;
     }
 
-    private static float[] softmax(float[] logits) {
-        float[] p = logits.clone();
-        dev.tandem.core.cpu.Softmax.inPlace(p, 0, p.length);
-        return p;
-    }
 }

@@ -1,5 +1,6 @@
 package dev.tandem.decoding.heads;
 
+import dev.tandem.core.HostMath;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.speculative.DraftTree;
 import dev.tandem.decoding.speculative.Drafter;
@@ -55,8 +56,7 @@ public final class HiddenTransferDrafter implements Drafter {
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];
         for (int d = 0; d < depth; d++) {
-            float[] p = r.logits(d);
-            dev.tandem.core.cpu.Softmax.inPlace(p, 0, p.length);
+            float[] p = HostMath.softmax(r.logits(d));
             candidates[d] = TreeBuilder.topK(p, branching);
             probs[d] = new float[candidates[d].length];
             for (int k = 0; k < candidates[d].length; k++) {

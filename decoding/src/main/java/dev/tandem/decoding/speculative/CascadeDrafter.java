@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.core.HostMath;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.SamplingParams;
@@ -163,7 +164,7 @@ public final class CascadeDrafter implements Drafter {
             return true;
         }
         // q(x) = 1: the proposals below are treated as point masses, as the reference does for MaG
-        return reviewLenience > 1 && LenientVerifier.softmax(logits)[token] > 1.0 / reviewLenience;
+        return reviewLenience > 1 && HostMath.softmax(logits)[token] > 1.0 / reviewLenience;
     }
 
     private static int[] concat(int[] a, int[] b) {

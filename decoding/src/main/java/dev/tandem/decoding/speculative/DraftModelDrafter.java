@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.core.HostMath;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.SamplingParams;
@@ -66,7 +67,7 @@ public final class DraftModelDrafter implements Drafter {
             } else {
                 tokens[i] = Sampler.argmax(logits);
                 if (treeBudget > 0) {
-                    float[] p = LenientVerifier.softmax(logits);
+                    float[] p = HostMath.softmax(logits);
                     candidates[i] = TreeBuilder.topK(p, branching);
                     candidateProbs[i] = new float[candidates[i].length];
                     for (int r = 0; r < candidates[i].length; r++) {

@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.core.HostMath;
 import dev.tandem.decoding.Sampler;
 
 /**
@@ -29,7 +30,7 @@ public final class LenientVerifier implements Verifier {
             int best = Sampler.argmax(logits);
             int child = TreeWalk.childWithToken(tree, node, best);
             if (child < 0 && lenience > 1) {
-                float[] p = softmax(logits);
+                float[] p = HostMath.softmax(logits);
                 for (int c : tree.children(node)) {
                     float[] q = tree.q(c);
                     double qx = q == null ? 1.0 : q[tree.token(c)];
@@ -43,9 +44,4 @@ public final class LenientVerifier implements Verifier {
         });
     }
 
-    static float[] softmax(float[] logits) {
-        float[] p = logits.clone();
-        dev.tandem.core.cpu.Softmax.inPlace(p, 0, p.length);
-        return p;
-    }
 }
