@@ -22,24 +22,20 @@ import dev.tandem.models.tokenizer.SentencePieceBpe;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "chat", mixinStandardHelpOptions = true,
         description = {"Chat with a model: each line you type is a user turn; the reply streams back and the "
                 + "conversation is kept (commands: /reset, /exit). With --message, the given turns run without input "
                 + "(also: pipe lines into stdin). The prompt format comes from the model's chat template, or --template."})
-final class ChatCommand implements Callable<Integer> {
+final class ChatCommand extends TandemCommand {
     static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
     @Mixin
@@ -79,15 +75,9 @@ final class ChatCommand implements Callable<Integer> {
     @Option(names = "--stats", description = "After each reply, print its decoding figures to stderr.")
     boolean stats;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter out; // the command line's streams, taken when it runs
-    private PrintWriter err;
 
     @Override
-    public Integer call() {
-        out = spec.commandLine().getOut();
-        err = spec.commandLine().getErr();
+    Integer run() {
         Methods.check(method);
         if (template != null) {
             ChatTemplate.named(template); // a bad name fails before the model loads
@@ -106,7 +96,7 @@ final class ChatCommand implements Callable<Integer> {
             }
             ChatTemplate format = ChatTemplate.choose(template, tokenizer.chatTemplate());
             if (template == null && format.family().equals("raw")) {
-                err.println("note: the model has no chat template, so turns are joined as plain text (raw); "
+                stderr.println("note: the model has no chat template, so turns are joined as plain text (raw); "
                         + "choose a format with --template NAME");
             }
             MethodOptions d = MethodOptions.defaults();
@@ -132,8 +122,8 @@ final class ChatCommand implements Callable<Integer> {
         try {
             while (true) {
                 if (console) {
-                    out.print("> ");
-                    out.flush();
+                    stdout.print("> ");
+                    stdout.flush();
                 }
                 String line = in.readLine();
                 if (line == null || line.strip().equals("/exit") || line.strip().equals("/quit")) {
@@ -141,7 +131,7 @@ final class ChatCommand implements Callable<Integer> {
                 }
                 if (line.strip().equals("/reset")) {
                     c.reset();
-                    err.println("(conversation cleared)");
+                    stderr.println("(conversation cleared)");
                 } else if (!line.isBlank()) {
                     c.turn(line, true);
                 }
@@ -201,7 +191,7 @@ final class ChatCommand implements Callable<Integer> {
                 if (!interactive) {
                     throw new TandemException(msg);
                 }
-                err.println("error: " + msg);
+                stderr.println("error: " + msg);
                 return;
             }
             int room = context - prompt.length;
@@ -218,21 +208,21 @@ final class ChatCommand implements Callable<Integer> {
                     }
                     started[0] = true;
                 }
-                out.print(text);
-                out.flush();
+                stdout.print(text);
+                stdout.flush();
             };
             GenerationResult result = generator.generate(request, stream);
-            out.println();
-            out.flush();
+            stdout.println();
+            stdout.flush();
             history.add(ChatMessage.assistant(trim ? result.text().strip() : result.text()));
             if (stats) {
                 GenerationStats s = result.stats();
-                err.printf("[%s] prompt %d tokens, reply %d tokens in %.3f s, %.1f tokens/s, mean accepted length %.2f (%s)%n",
+                stderr.printf("[%s] prompt %d tokens, reply %d tokens in %.3f s, %.1f tokens/s, mean accepted length %.2f (%s)%n",
                         generator.method(), prompt.length, s.tokens(), s.seconds(), s.tokensPerSecond(),
                         s.meanAcceptedLength(), result.stopReason().name().toLowerCase());
             }
             if (result.stopReason() == StopReason.LENGTH && maxNew == room) {
-                err.println("note: the reply filled the model's context of " + context + " tokens; /reset to start over");
+                stderr.println("note: the reply filled the model's context of " + context + " tokens; /reset to start over");
             }
         }
     }

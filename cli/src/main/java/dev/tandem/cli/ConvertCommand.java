@@ -10,23 +10,19 @@ import dev.tandem.models.convert.Llama2cExport;
 import dev.tandem.models.gguf.GgufWriter;
 import dev.tandem.models.tokenizer.GgufTokenizers;
 import dev.tandem.models.tokenizer.TokenizerJson;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.function.LongConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code tandem convert}: between llama2.c checkpoints, GGUF files and Hugging Face folders. */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Converts a model between llama2.c (.bin), GGUF (.gguf, tokenizer embedded) and a Hugging Face",
                 "folder (config.json + model.safetensors + tokenizer.json), optionally changing the weight type."})
-final class ConvertCommand implements Callable<Integer> {
+final class ConvertCommand extends TandemCommand {
     @Mixin
     ModelOptions model;
 
@@ -38,15 +34,9 @@ final class ConvertCommand implements Callable<Integer> {
             description = "Weight type of the matrices: f32, f16, bf16, q8_0, q4_0 (GGUF only). Default: keep.")
     String dtype;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter stdout; // the command line's streams, taken when it runs
-    private PrintWriter stderr;
 
     @Override
-    public Integer call() {
-        stdout = spec.commandLine().getOut();
-        stderr = spec.commandLine().getErr();
+    Integer run() {
         DType type = dtype == null ? null : DType.parse(dtype);
         Path in = model.modelPath();
         if (Files.exists(out) && in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {

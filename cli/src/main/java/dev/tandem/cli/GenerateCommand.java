@@ -18,21 +18,17 @@ import dev.tandem.models.ModelLoader;
 import dev.tandem.models.TextStream;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue a prompt. Streams text to stdout and a summary to stderr, or prints one JSON object with --json."})
-final class GenerateCommand implements Callable<Integer> {
+final class GenerateCommand extends TandemCommand {
     static final int DEFAULT_MAX_NEW_TOKENS = 256;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", defaultValue = "", description = "Prompt text (default: empty).")
@@ -98,15 +94,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object with tokens, text and stats instead of streaming.")
     boolean json;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter out; // the command line's streams, taken when it runs
-    private PrintWriter err;
 
     @Override
-    public Integer call() {
-        out = spec.commandLine().getOut();
-        err = spec.commandLine().getErr();
+    Integer run() {
         Methods.check(method);
         SamplingParams params = sampling.params(sampling.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
@@ -140,21 +130,21 @@ final class GenerateCommand implements Callable<Integer> {
         TokenStream stream = TokenStream.NONE;
         if (!json) {
             boolean bos = promptTokens[0] == tokenizer.bos(); // tokenizers whose model adds no BOS (Qwen2) leave it out
-            out.print(TextStream.decodeAll(tokenizer, bos ? tokenizer.bos() : -1, bos ? tail(promptTokens) : promptTokens));
-            out.flush();
+            stdout.print(TextStream.decodeAll(tokenizer, bos ? tokenizer.bos() : -1, bos ? tail(promptTokens) : promptTokens));
+            stdout.flush();
             stream = text -> {
-                out.print(text);
-                out.flush();
+                stdout.print(text);
+                stdout.flush();
             };
         }
         GenerationResult result = generator.generate(request, stream);
         if (json) {
-            out.println(toJson(result, generator.method(), backendName));
+            stdout.println(toJson(result, generator.method(), backendName));
             return;
         }
-        out.println();
+        stdout.println();
         GenerationStats s = result.stats();
-        err.printf("[%s] %d tokens in %.3f s, %.1f tokens/s, %d target forwards, mean accepted length %.2f%s (%s, seed %d)%n",
+        stderr.printf("[%s] %d tokens in %.3f s, %.1f tokens/s, %d target forwards, mean accepted length %.2f%s (%s, seed %d)%n",
                 generator.method(), s.tokens(), s.seconds(), s.tokensPerSecond(), s.targetForwards(),
                 s.meanAcceptedLength(), s.lossless() ? "" : ", LOSSY", result.stopReason().name().toLowerCase(), s.seed());
     }

@@ -9,17 +9,13 @@ import dev.tandem.models.ForwardResult;
 import dev.tandem.models.Model;
 import dev.tandem.models.Transformer;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = {"Logits after each of the given tokens, from one batched forward pass (chain mask)."})
-final class LogitsCommand implements Callable<Integer> {
+final class LogitsCommand extends TandemCommand {
     @Mixin
     ModelOptions modelOptions;
 
@@ -32,13 +28,9 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--top", paramLabel = "N", defaultValue = "5", description = "Without --json: how many top tokens to show per position (default: ${DEFAULT-VALUE}).")
     int top;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter out; // the command line's streams, taken when it runs
 
     @Override
-    public Integer call() throws IOException {
-        out = spec.commandLine().getOut();
+    Integer run() throws IOException {
         if (tokens.length == 0) {
             throw new TandemException("--tokens needs at least one token id");
         }
@@ -50,7 +42,7 @@ final class LogitsCommand implements Callable<Integer> {
             Transformer t = new Transformer(model, backend, tokens.length);
             ForwardResult r = t.forward(Batch.chain(tokens));
             if (json) {
-                JsonGenerator g = new JsonFactory().createGenerator(out);
+                JsonGenerator g = new JsonFactory().createGenerator(stdout);
                 g.writeStartObject();
                 g.writeArrayFieldStart("logits");
                 for (int row = 0; row < tokens.length; row++) {
@@ -63,10 +55,10 @@ final class LogitsCommand implements Callable<Integer> {
                 g.writeEndArray();
                 g.writeEndObject();
                 g.flush();
-                out.println();
+                stdout.println();
             } else {
                 for (int row = 0; row < tokens.length; row++) {
-                    out.println("position " + row + " (token " + tokens[row] + "): " + topTokens(r.logits(row), top));
+                    stdout.println("position " + row + " (token " + tokens[row] + "): " + topTokens(r.logits(row), top));
                 }
             }
         }

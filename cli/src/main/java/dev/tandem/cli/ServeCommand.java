@@ -7,22 +7,18 @@ import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = {"Serve the model over an OpenAI-compatible HTTP API (/v1/completions, /v1/chat/completions, /v1/models, "
                 + "/health, /metrics) until stopped (Ctrl-C)."})
-final class ServeCommand implements Callable<Integer> {
+final class ServeCommand extends TandemCommand {
     @Mixin
     ModelOptions modelOptions;
 
@@ -85,13 +81,9 @@ final class ServeCommand implements Callable<Integer> {
             description = "Throwaway generations before serving, so the first requests do not pay for JIT compilation (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter err;
 
     @Override
-    public Integer call() throws Exception {
-        err = spec.commandLine().getErr();
+    Integer run() throws Exception {
         Methods.check(method);
         if (!modelOptions.device.equals("cpu")) {
             throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
@@ -131,7 +123,7 @@ final class ServeCommand implements Callable<Integer> {
         try (Engine engine = b.build()) {
             config = config.withChatTemplate(chatTemplate(engine));
             if (warmupSeconds > 0) {
-                err.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
+                stderr.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
                 engine.warmUp(Duration.ofMillis((long) (warmupSeconds * 1000)), 4);
             }
             serve(engine, config);
@@ -149,12 +141,12 @@ final class ServeCommand implements Callable<Integer> {
             Signal.handle(new Signal(signal), s -> stop.countDown());
         }
         try (TandemServer server = TandemServer.start(engine, config)) {
-            err.printf("tandem: serving %s on http://%s:%d (OpenAI API under /v1; /health, /metrics)%s%n", engine.modelId(),
+            stderr.printf("tandem: serving %s on http://%s:%d (OpenAI API under /v1; /health, /metrics)%s%n", engine.modelId(),
                     host, server.port(), config.apiKey() != null ? ", API key required" : "");
             stop.await();
-            err.printf("tandem: stopping: running requests have %.1f s to finish%n", config.shutdownTimeout().toMillis() / 1000.0);
+            stderr.printf("tandem: stopping: running requests have %.1f s to finish%n", config.shutdownTimeout().toMillis() / 1000.0);
             TandemServer.Shutdown done = server.shutdown(config.shutdownTimeout());
-            err.printf("tandem: stopped (%d requests finished, %d cancelled)%n", done.finished(), done.cancelled());
+            stderr.printf("tandem: stopped (%d requests finished, %d cancelled)%n", done.finished(), done.cancelled());
         }
     }
 
@@ -167,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
         try {
             return dev.tandem.server.ChatTemplate.of(dev.tandem.models.tokenizer.ChatTemplate.detect(jinja), engine.tokenizer());
         } catch (TandemException e) {
-            err.println("tandem: " + e.getMessage() + "; chat requests use the plain role: content format");
+            stderr.println("tandem: " + e.getMessage() + "; chat requests use the plain role: content format");
             return dev.tandem.server.ChatTemplate.plain();
         }
     }

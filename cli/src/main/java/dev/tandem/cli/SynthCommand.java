@@ -8,14 +8,10 @@ import dev.tandem.models.convert.InflatedModel;
 import dev.tandem.models.tokenizer.GgufTokenizers;
 import dev.tandem.models.convert.SyntheticModel;
 import dev.tandem.models.gguf.GgufWriter;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code tandem synth}: a seeded random-weight GGUF model in a real model's shape, for speed work. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -23,7 +19,7 @@ import picocli.CommandLine.Spec;
                 "Without --from its weights are seeded noise: the text it generates is meaningless.",
                 "With --from it embeds that (smaller) model in the shape: the same predictions at the shape's cost",
                 "(e.g. stories260K's tokens at TinyLlama-1.1B's speed), so drafters meet real acceptance at real cost."})
-final class SynthCommand implements Callable<Integer> {
+final class SynthCommand extends TandemCommand {
     @Option(names = "--shape", required = true, paramLabel = "NAME",
             description = "tinyllama-1.1b, llama2-7b, llama3-8b, tiny (a test-sized model) or mini (a test-sized target for --from).")
     String shape;
@@ -49,15 +45,9 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--heads-out", paramLabel = "OUT", description = "Where the padded --heads file goes.")
     Path headsOut;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter stdout; // the command line's streams, taken when it runs
-    private PrintWriter stderr;
 
     @Override
-    public Integer call() {
-        stdout = spec.commandLine().getOut();
-        stderr = spec.commandLine().getErr();
+    Integer run() {
         DType type = DType.parse(dtype);
         if ((heads == null) != (headsOut == null) || (heads != null && from == null)) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),

@@ -10,23 +10,19 @@ import dev.tandem.decoding.heads.TransferMaps;
 import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 @Command(name = "train-heads", mixinStandardHelpOptions = true,
         description = {"Train decoding heads on a frozen model by self-distillation (Medusa-1 style) and write them as safetensors.",
                 "Interrupted runs resume from OUT.ckpt when started again with the same settings."})
-final class TrainHeadsCommand implements Callable<Integer> {
+final class TrainHeadsCommand extends TandemCommand {
     @Mixin
     ModelOptions modelOptions;
 
@@ -60,15 +56,9 @@ final class TrainHeadsCommand implements Callable<Integer> {
     @Option(names = "--fresh", description = "Ignore an existing checkpoint and start over.")
     boolean fresh;
 
-    @Spec
-    CommandSpec spec;
-    private PrintWriter out2; // the command line's streams, taken when it runs
-    private PrintWriter err;
 
     @Override
-    public Integer call() throws Exception {
-        out2 = spec.commandLine().getOut();
-        err = spec.commandLine().getErr();
+    Integer run() throws Exception {
         if (tokens < 100) {
             throw new TandemException("--tokens must be at least 100, got " + tokens);
         }
@@ -85,16 +75,16 @@ final class TrainHeadsCommand implements Callable<Integer> {
         if (fresh) {
             Files.deleteIfExists(checkpoint);
         } else if (Files.exists(checkpoint)) {
-            err.println("tandem: resuming from checkpoint " + checkpoint);
+            stderr.println("tandem: resuming from checkpoint " + checkpoint);
         }
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
-            ProgressBar corpusBar = new ProgressBar(err, "corpus");
+            ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
             DistillationCorpus corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, tokens, 256, seed,
                     made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
             corpusBar.done();
-            ProgressBar trainBar = new ProgressBar(err, "train ");
+            ProgressBar trainBar = new ProgressBar(stderr, "train ");
             HeadsTrainer.Result r = new HeadsTrainer(model, backend, settings).train(corpus, checkpoint,
                     (epoch, allEpochs, step, steps, loss, pps) -> trainBar.show(step / (double) steps,
                             String.format(Locale.ROOT, "epoch %d/%d  loss %.3f  %,.0f positions/s", epoch, allEpochs, loss, pps)));
@@ -107,7 +97,7 @@ final class TrainHeadsCommand implements Callable<Integer> {
             notes.put("final_loss", String.format(Locale.ROOT, "%.4f", r.finalLoss()));
             HeadsFile.save(out, r.heads(), notes);
             Files.deleteIfExists(checkpoint);
-            out2.printf(Locale.ROOT, "wrote %d %s heads to %s (final loss %.3f, %,d examples, %.1f s)%n", heads, headKind.id(), out,
+            stdout.printf(Locale.ROOT, "wrote %d %s heads to %s (final loss %.3f, %,d examples, %.1f s)%n", heads, headKind.id(), out,
                     r.finalLoss(), r.examples(), (System.nanoTime() - t0) / 1e9);
         }
         return 0;
@@ -127,7 +117,7 @@ final class TrainHeadsCommand implements Callable<Integer> {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
             Transformer t = new Transformer(model, backend);
-            ProgressBar corpusBar = new ProgressBar(err, "corpus");
+            ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
             DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed,
                     made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
             corpusBar.done();
@@ -138,7 +128,7 @@ final class TrainHeadsCommand implements Callable<Integer> {
             notes.put("seed", Long.toString(seed));
             notes.put("mse", java.util.Arrays.toString(mse));
             maps.save(out, notes);
-            out2.printf(Locale.ROOT, "wrote %d hidden transfers at layer %d to %s (mean squared error per offset %s, %.1f s)%n", heads, l,
+            stdout.printf(Locale.ROOT, "wrote %d hidden transfers at layer %d to %s (mean squared error per offset %s, %.1f s)%n", heads, l,
                     out, java.util.Arrays.toString(java.util.Arrays.stream(mse).map(v -> Math.round(v * 1000) / 1000.0).toArray()),
                     (System.nanoTime() - t0) / 1e9);
         }
