@@ -4,15 +4,9 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /**
  * A PNG of horizontal bars, one row per label and one bar per series, each series on its own panel with
@@ -24,22 +18,14 @@ final class BarChart {
     private BarChart() {}
 
     static void write(Path file, String title, List<String> labels, List<Series> series) {
-        System.setProperty("java.awt.headless", "true");
         int labelWidth = 300;
         int panelWidth = 330;
         int rowHeight = 22;
         int top = 60;
         int width = labelWidth + panelWidth * series.size() + 20;
         int height = top + rowHeight * labels.size() + 30;
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, 10, 22);
+        ChartCanvas canvas = ChartCanvas.open(width, height, title);
+        Graphics2D g = canvas.g();
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         for (int r = 0; r < labels.size(); r++) {
             g.setColor(Color.DARK_GRAY);
@@ -73,15 +59,6 @@ final class BarChart {
                 g.drawLine(rx, top - 4, rx, top + rowHeight * labels.size());
             }
         }
-        g.dispose();
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            ImageIO.write(img, "png", file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        canvas.save(file);
     }
 }

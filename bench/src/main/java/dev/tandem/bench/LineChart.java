@@ -4,15 +4,9 @@ import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
 
 /** A PNG of lines with markers over linear axes (Java2D, headless), with a legend. */
 final class LineChart {
@@ -24,7 +18,6 @@ final class LineChart {
     private LineChart() {}
 
     static void write(Path file, String title, String xLabel, String yLabel, List<Series> series, double referenceSlope) {
-        System.setProperty("java.awt.headless", "true");
         int width = 900;
         int height = 520;
         int left = 80;
@@ -44,15 +37,8 @@ final class LineChart {
         boolean integerX = series.stream().allMatch(se -> java.util.Arrays.stream(se.x()).allMatch(v -> v == Math.rint(v)));
         xMax = integerX ? Math.max(5, Math.ceil(xMax / 5) * 5) : niceCeil(xMax); // integer x (counts): integer ticks
         yMax = niceCeil(yMax * 1.05);
-        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, width, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 15));
-        g.drawString(title, 10, 22);
+        ChartCanvas canvas = ChartCanvas.open(width, height, title);
+        Graphics2D g = canvas.g();
         int pw = width - left - right;
         int ph = height - top - bottom;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
@@ -93,16 +79,7 @@ final class LineChart {
             g.setColor(Color.BLACK);
             g.drawString(se.name(), left + pw + 35, top + 19 + s * 20);
         }
-        g.dispose();
-        try {
-            Path dir = file.toAbsolutePath().getParent();
-            if (dir != null) {
-                Files.createDirectories(dir);
-            }
-            ImageIO.write(img, "png", file.toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        canvas.save(file);
     }
 
     private static int px(double x, double xMax, int left, int pw) {
