@@ -1,0 +1,29 @@
+package dev.tandem.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.api.Engine;
+import dev.tandem.server.ServerConfig;
+import dev.tandem.server.TandemServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+/** The short soak of {@code ./tandem test} ({@code ./tandem bench soak} is the long one). */
+class SoakTest {
+    @Test
+    void clientsThatHangUpLoseNothingAndLeaveNothingRunning() throws Exception {
+        Path model = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
+        try (Engine engine = Engine.builder(model).threads(2).batching(true).batchLanes(1).build();
+             TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(6, 24, Duration.ofSeconds(60)))) {
+            Soak.Result r = Soak.run(engine, server, 6, 12, 0.4, 3);
+            assertEquals(java.util.List.of(), r.problems(), "every request kept the contract");
+            assertEquals(72, r.sent());
+            assertEquals(r.sent(), r.completed() + r.hungUp(), "every request is accounted for");
+            assertTrue(r.hungUp() > 0 && r.completed() > 0, r.toString());
+            assertEquals(0, r.activeAfter(), "no generation is left running");
+            assertTrue(r.serverDisconnects() <= r.hungUp(), r.toString());
+        }
+    }
+}
