@@ -1,0 +1,28 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.decoding.AutoregressiveGenerator;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.List;
+
+/** {@code ar}: one token per target step, the baseline every other method must reproduce. */
+public final class Autoregressive implements DecodingMethod {
+    @Override
+    public String name() {
+        return "ar";
+    }
+
+    @Override
+    public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        return new AutoregressiveGenerator(target, tokenizer);
+    }
+
+    /** A plain step: what the router falls back to when no drafter pays. */
+    @Override
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+        return List.of(new RouterDrafter.Option("ar", null, 0));
+    }
+}

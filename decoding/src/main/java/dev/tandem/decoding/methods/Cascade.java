@@ -1,0 +1,34 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.CascadeDrafter;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.decoding.speculative.SpeculativeGenerator;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.List;
+
+/** {@code csd}: Cascade Speculative Drafting, draft models reviewed level by level down to the n-gram model. */
+public final class Cascade implements DecodingMethod {
+    @Override
+    public String name() {
+        return "csd";
+    }
+
+    @Override
+    public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        List<Transformer> drafts = Drafts.models(target, o);
+        int[][] k = o.kMatrix() != null ? CascadeDrafter.parseK(o.kMatrix()) : Drafts.defaultK(drafts.size());
+        return new SpeculativeGenerator("csd", target, tokenizer,
+                new CascadeDrafter(drafts, Drafts.names(target, o), k, o.lenience(),
+                        o.reviewLenience() > 0 ? o.reviewLenience() : Drafts.DEFAULT_REVIEW_LENIENCE), Drafts.length(o, Drafts.CSD_LENGTH));
+    }
+
+    /** A lossless cascade of the first draft model over the n-gram model, with the default k-matrix. */
+    @Override
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+        return List.of(new RouterDrafter.Option("csd", new CascadeDrafter(List.of(Drafts.first(target, o)), List.of(Drafts.names(target, o).get(0)),
+                Drafts.defaultK(1), 1.0, Drafts.DEFAULT_REVIEW_LENIENCE), Drafts.CSD_LENGTH));
+    }
+}

@@ -1,0 +1,25 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.List;
+
+/**
+ * A decoding method: the name the CLI, the server and the benchmarks know it by, how it is built from the
+ * shared {@link MethodOptions}, and what it offers the adaptive router. Adding a method is one class and
+ * one line in {@link dev.tandem.decoding.Methods#registry()}.
+ */
+public interface DecodingMethod {
+    String name();
+
+    /** A generator of this method decoding {@code target}; a setting it cannot use fails with a clear error. */
+    Generator create(Transformer target, Tokenizer tokenizer, MethodOptions options);
+
+    /** The drafters this method lends the router ({@code auto}), cheapest first; none by default. */
+    default List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions options) {
+        return List.of();
+    }
+}

@@ -1,0 +1,94 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.CascadeDrafter;
+import dev.tandem.models.Model;
+import dev.tandem.models.Transformer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What several methods share: default lengths, draft models from the options, CS Drafting's k-matrix. */
+final class Drafts {
+    /** Default draft lengths, chosen by measurement on stories260K (see docs/MEASUREMENTS.md). */
+    static final int LOOKUP_LENGTH = 8;
+    static final int DRAFT_LENGTH = 4;
+    static final int CSD_LENGTH = 12;
+    /** Reviews inside the cascade reject only tokens the reviewer gives under 1% (measured: docs/MEASUREMENTS.md). */
+    static final double DEFAULT_REVIEW_LENIENCE = 100;
+
+    private Drafts() {}
+
+    static int length(MethodOptions o, int def) {
+        return o.draftLength() > 0 ? o.draftLength() : def;
+    }
+
+    /**
+     * CS Drafting's k-matrix for n draft model levels + MaG: each model level gets 2 tokens reviewed by the
+     * level above, MaG proposes 10 at the bottom and tops each draft up with 4 more.
+     */
+    static int[][] defaultK(int models) {
+        int levels = models + 1;
+        int[][] k = new int[levels][levels];
+        for (int r = 0; r < levels; r++) {
+            for (int j = r; j < levels - 1; j++) {
+                k[r][j] = 2;
+            }
+            k[r][levels - 1] = r == levels - 1 ? CascadeDrafter.MAG_PROPOSAL : 4;
+        }
+        return k;
+    }
+
+    /** The draft models as transformers on the target's backend: separate models first, then self-drafts. */
+    static List<Transformer> models(Transformer target, MethodOptions o) {
+        List<Transformer> out = new ArrayList<>();
+        int batch = target.cache().maxBatch();
+        for (Model m : o.draftModels()) {
+            if (m.config().vocabSize() != target.config().vocabSize()) {
+                throw new TandemException("draft model " + m.path() + " has a vocabulary of " + m.config().vocabSize()
+                        + " tokens but the target's has " + target.config().vocabSize() + "; they must share the tokenizer");
+            }
+            out.add(new Transformer(m, target.backend(), batch));
+        }
+        for (int k : selfDraftLayers(target, o)) {
+            if (k < 1 || k >= target.config().layers()) {
+                throw new TandemException("--draft-layers " + k + " must be between 1 and " + (target.config().layers() - 1)
+                        + " (the target has " + target.config().layers() + " layers)");
+            }
+            out.add(new Transformer(target.model(), target.backend(), batch, k));
+        }
+        return out;
+    }
+
+    /** The first draft model alone (what the router's draft and cascade options use), without building the others. */
+    static Transformer first(Transformer target, MethodOptions o) {
+        if (!o.draftModels().isEmpty()) {
+            return models(target, new MethodOptions(0, 3, 1, o.draftModels().subList(0, 1), List.of(), 0, 3, null, 1.0)).get(0);
+        }
+        return models(target, new MethodOptions(0, 3, 1, List.of(), selfDraftLayers(target, o).subList(0, 1), 0, 3, null, 1.0)).get(0);
+    }
+
+    /**
+     * The self-draft layer counts asked for; with neither --draft-model nor --draft-layers, the first
+     * three quarters of the target's layers (4 of stories260K's 5: fewer agree with the target too rarely
+     * to pay, see docs/MEASUREMENTS.md).
+     */
+    static List<Integer> selfDraftLayers(Transformer target, MethodOptions o) {
+        if (o.draftLayers().isEmpty() && o.draftModels().isEmpty()) {
+            int layers = target.config().layers();
+            return List.of(Math.max(1, Math.min(layers - 1, (int) Math.ceil(layers * 0.75))));
+        }
+        return o.draftLayers();
+    }
+
+    static List<String> names(Transformer target, MethodOptions o) {
+        List<String> names = new ArrayList<>();
+        for (Model m : o.draftModels()) {
+            names.add(m.name());
+        }
+        for (int k : selfDraftLayers(target, o)) {
+            names.add("layers-" + k);
+        }
+        return names;
+    }
+}

@@ -1,0 +1,73 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.heads.HeadKind;
+import dev.tandem.decoding.heads.Heads;
+import dev.tandem.decoding.heads.HeadsDrafter;
+import dev.tandem.decoding.heads.HeadsFile;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.decoding.speculative.SpeculativeGenerator;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code medusa} and {@code cerberus}: decoding heads on the target's last hidden state (Cerberus with its gate). */
+public final class HeadsMethod implements DecodingMethod {
+    /** Heads' tree budget and Cerberus' gate (draft only below this next-token entropy, in nats), both the
+     *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see docs/MEASUREMENTS.md). */
+    static final int TREE_BUDGET = 6;
+    static final double DEFAULT_GATE_ENTROPY = 1.0;
+
+    private final HeadKind kind;
+
+    public HeadsMethod(HeadKind kind) {
+        this.kind = kind;
+    }
+
+    @Override
+    public String name() {
+        return kind.id();
+    }
+
+    @Override
+    public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        String method = name();
+        if (o.heads() == null) {
+            throw new TandemException("--method " + method + " needs --heads PATH (train them with ./tandem train-heads --kind "
+                    + method + ")");
+        }
+        Heads heads = HeadsFile.load(o.heads(), target.config());
+        if (heads.kind() != kind) {
+            throw new TandemException("heads file " + o.heads() + " holds " + heads.kind().id() + " heads, not " + method);
+        }
+        double gate = o.gateEntropy() >= 0 ? o.gateEntropy() : kind == HeadKind.CERBERUS ? DEFAULT_GATE_ENTROPY : 0;
+        int budget = o.treeBudget() > 0 ? o.treeBudget() : TREE_BUDGET;
+        int depth = Math.min(heads.count(), o.draftLength() > 0 ? o.draftLength() : heads.count());
+        return new SpeculativeGenerator(method, target, tokenizer, drafter(heads, target, o, budget, gate), depth);
+    }
+
+    /** Given --heads of this kind: the heads with trees of 3 and 6 nodes, ungated (the router decides when). */
+    @Override
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+        if (o.heads() == null) {
+            return List.of();
+        }
+        Heads heads = HeadsFile.load(o.heads(), target.config());
+        if (heads.kind() != kind) {
+            return List.of();
+        }
+        List<RouterDrafter.Option> options = new ArrayList<>();
+        for (int budget : new int[] {3, 6}) {
+            options.add(new RouterDrafter.Option(name() + "-" + budget, drafter(heads, target, o, budget, 0), heads.count()));
+        }
+        return options;
+    }
+
+    private static HeadsDrafter drafter(Heads heads, Transformer target, MethodOptions o, int budget, double gate) {
+        return new HeadsDrafter(heads, target.model().weights().classifier(), target.model().weights().tokenEmbedding(),
+                target.backend(), o.branching(), budget, gate);
+    }
+}

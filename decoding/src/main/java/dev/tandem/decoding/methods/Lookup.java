@@ -1,0 +1,36 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.LookupDrafter;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.decoding.speculative.SpeculativeGenerator;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code lookup}: drafts copied from earlier text (prompt lookup, n-gram matching). */
+public final class Lookup implements DecodingMethod {
+    @Override
+    public String name() {
+        return "lookup";
+    }
+
+    @Override
+    public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        return new SpeculativeGenerator("lookup", target, tokenizer,
+                new LookupDrafter(o.maxNgram(), o.lookupCandidates(), target.cache().maxBatch() - 1), Drafts.length(o, Drafts.LOOKUP_LENGTH));
+    }
+
+    /** Chains of 2, 4 and 8 tokens. */
+    @Override
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+        LookupDrafter lookup = new LookupDrafter(o.maxNgram(), 1, target.cache().maxBatch() - 1);
+        List<RouterDrafter.Option> options = new ArrayList<>();
+        for (int depth : new int[] {2, 4, 8}) {
+            options.add(new RouterDrafter.Option("lookup-" + depth, lookup, depth));
+        }
+        return options;
+    }
+}

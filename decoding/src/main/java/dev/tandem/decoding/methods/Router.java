@@ -1,0 +1,40 @@
+package dev.tandem.decoding.methods;
+
+import dev.tandem.decoding.Generator;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.speculative.CostModel;
+import dev.tandem.decoding.speculative.RouterDrafter;
+import dev.tandem.decoding.speculative.SpeculativeGenerator;
+import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code auto}: the adaptive router, choosing per step among the options every other registered method
+ * lends it (plain steps; lookup 2, 4 or 8 deep; the draft model 2 or 4 deep; CS Drafting; given --heads,
+ * the heads with trees of 3 and 6 nodes) from measured acceptance and measured cost.
+ */
+public final class Router implements DecodingMethod {
+    /** Start-up calibration of the verification cost (then refined by every measured step). */
+    static final long CALIBRATION_MILLIS = 300;
+
+    @Override
+    public String name() {
+        return "auto";
+    }
+
+    @Override
+    public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        List<RouterDrafter.Option> options = new ArrayList<>();
+        for (DecodingMethod m : Methods.registry()) {
+            if (m != this) {
+                options.addAll(m.routerOptions(target, o));
+            }
+        }
+        int maxDepth = options.stream().mapToInt(RouterDrafter.Option::depth).max().orElse(1);
+        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), CALIBRATION_MILLIS);
+        return new SpeculativeGenerator("auto", target, tokenizer, new RouterDrafter(options, cost), maxDepth);
+    }
+}
