@@ -9,10 +9,9 @@ import dev.tandem.models.Transformer;
 import java.util.List;
 
 /** {@code ar}: one token per target step, the baseline every other method must reproduce. */
-public final class Autoregressive implements DecodingMethod {
-    @Override
-    public String name() {
-        return "ar";
+public final class Autoregressive extends DecodingMethod {
+    public Autoregressive() {
+        super("ar");
     }
 
     @Override

@@ -10,10 +10,9 @@ import dev.tandem.models.Transformer;
 import java.util.List;
 
 /** {@code csd}: Cascade Speculative Drafting, draft models reviewed level by level down to the n-gram model. */
-public final class Cascade implements DecodingMethod {
-    @Override
-    public String name() {
-        return "csd";
+public final class Cascade extends DecodingMethod {
+    public Cascade() {
+        super("csd");
     }
 
     @Override

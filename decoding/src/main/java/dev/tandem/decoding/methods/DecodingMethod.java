@@ -12,14 +12,22 @@ import java.util.List;
  * shared {@link MethodOptions}, and what it offers the adaptive router. Adding a method is one class and
  * one line in {@link dev.tandem.decoding.Methods#registry()}.
  */
-public interface DecodingMethod {
-    String name();
+public abstract class DecodingMethod {
+    private final String name;
+
+    protected DecodingMethod(String name) {
+        this.name = name;
+    }
+
+    public final String name() {
+        return name;
+    }
 
     /** A generator of this method decoding {@code target}; a setting it cannot use fails with a clear error. */
-    Generator create(Transformer target, Tokenizer tokenizer, MethodOptions options);
+    public abstract Generator create(Transformer target, Tokenizer tokenizer, MethodOptions options);
 
     /** The drafters this method lends the router ({@code auto}), cheapest first; none by default. */
-    default List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions options) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions options) {
         return List.of();
     }
 }

@@ -11,10 +11,9 @@ import dev.tandem.models.Transformer;
 import java.util.List;
 
 /** {@code draft}: a draft model (a separate file, or the target's own first layers) as a chain or a top-k tree. */
-public final class DraftModel implements DecodingMethod {
-    @Override
-    public String name() {
-        return "draft";
+public final class DraftModel extends DecodingMethod {
+    public DraftModel() {
+        super("draft");
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code medusa} and {@code cerberus}: decoding heads on the target's last hidden state (Cerberus with its gate). */
-public final class HeadsMethod implements DecodingMethod {
+public final class HeadsMethod extends DecodingMethod {
     /** Heads' tree budget and Cerberus' gate (draft only below this next-token entropy, in nats), both the
      *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see docs/MEASUREMENTS.md). */
     static final int TREE_BUDGET = 6;
@@ -24,12 +24,8 @@ public final class HeadsMethod implements DecodingMethod {
     private final HeadKind kind;
 
     public HeadsMethod(HeadKind kind) {
+        super(kind.id());
         this.kind = kind;
-    }
-
-    @Override
-    public String name() {
-        return kind.id();
     }
 
     @Override

@@ -10,10 +10,9 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 
 /** {@code hidden-transfer}: pseudo hidden states of future tokens, made at an intermediate layer and refined by the rest. */
-public final class HiddenTransfer implements DecodingMethod {
-    @Override
-    public String name() {
-        return "hidden-transfer";
+public final class HiddenTransfer extends DecodingMethod {
+    public HiddenTransfer() {
+        super("hidden-transfer");
     }
 
     @Override

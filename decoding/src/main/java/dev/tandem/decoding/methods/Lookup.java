@@ -11,10 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** {@code lookup}: drafts copied from earlier text (prompt lookup, n-gram matching). */
-public final class Lookup implements DecodingMethod {
-    @Override
-    public String name() {
-        return "lookup";
+public final class Lookup extends DecodingMethod {
+    public Lookup() {
+        super("lookup");
     }
 
     @Override

@@ -16,13 +16,12 @@ import java.util.List;
  * lends it (plain steps; lookup 2, 4 or 8 deep; the draft model 2 or 4 deep; CS Drafting; given --heads,
  * the heads with trees of 3 and 6 nodes) from measured acceptance and measured cost.
  */
-public final class Router implements DecodingMethod {
+public final class Router extends DecodingMethod {
     /** Start-up calibration of the verification cost (then refined by every measured step). */
     static final long CALIBRATION_MILLIS = 300;
 
-    @Override
-    public String name() {
-        return "auto";
+    public Router() {
+        super("auto");
     }
 
     @Override
