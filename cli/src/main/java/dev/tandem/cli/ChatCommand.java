@@ -6,7 +6,6 @@ import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.GenerationStats;
 import dev.tandem.decoding.Generator;
-import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.StopReason;
@@ -24,7 +23,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -59,18 +57,8 @@ final class ChatCommand extends TandemCommand {
     @Mixin
     SamplingOptions sampling;
 
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = "--draft-length", paramLabel = "N", description = "Most draft tokens per step (the method's default when not given).")
-    Integer draftLength;
-
-    @Option(names = "--draft-layers", paramLabel = "K[,K...]", split = ",",
-            description = "draft/csd: self-drafts made of the target's first K layers, largest first.")
-    List<Integer> draftLayers = new ArrayList<>();
-
-    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
-    Path heads;
+    @Mixin
+    MethodFlags methodFlags;
 
     @Option(names = "--stats", description = "After each reply, print its decoding figures to stderr.")
     boolean stats;
@@ -78,12 +66,9 @@ final class ChatCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        Methods.check(method);
+        methodFlags.check();
         if (template != null) {
             ChatTemplate.named(template); // a bad name fails before the model loads
-        }
-        if (draftLength != null && draftLength < 1) {
-            throw new TandemException("--draft-length must be >= 1, got " + draftLength);
         }
         if (maxNewTokens != null && maxNewTokens < 1) {
             throw new TandemException("--max-new-tokens must be >= 1, got " + maxNewTokens);
@@ -99,17 +84,19 @@ final class ChatCommand extends TandemCommand {
                 stderr.println("note: the model has no chat template, so turns are joined as plain text (raw); "
                         + "choose a format with --template NAME");
             }
-            MethodOptions d = MethodOptions.defaults();
-            MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, d.maxNgram(), d.lookupCandidates(),
-                    List.of(), draftLayers, d.treeBudget(), d.branching(), d.kMatrix(), d.lenience()).withHeads(heads, d.gateEntropy());
-            Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
-            Conversation c = new Conversation(tokenizer, format, generator, model.config().contextLength(), baseSeed);
-            if (!messages.isEmpty()) {
-                for (String m : messages) {
-                    c.turn(m, false);
+            List<Model> drafts = methodFlags.loadDraftModels();
+            try {
+                Generator generator = Methods.create(methodFlags.method, new Transformer(model, backend), tokenizer, methodFlags.options(drafts));
+                Conversation c = new Conversation(tokenizer, format, generator, model.config().contextLength(), baseSeed);
+                if (!messages.isEmpty()) {
+                    for (String m : messages) {
+                        c.turn(m, false);
+                    }
+                } else {
+                    readTurns(c);
                 }
-            } else {
-                readTurns(c);
+            } finally {
+                drafts.forEach(Model::close);
             }
         }
         return 0;

@@ -4,21 +4,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.core.Backend;
-import dev.tandem.core.TandemException;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.GenerationStats;
 import dev.tandem.decoding.Generator;
-import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.TextStream;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -44,49 +40,8 @@ final class GenerateCommand extends TandemCommand {
     @Mixin
     SamplingOptions sampling;
 
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", description = "Decoding method (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = "--draft-model", paramLabel = "PATH", description = "draft/csd: a separate draft model (same tokenizer); repeat for a cascade, largest first.")
-    List<Path> draftModels = new ArrayList<>();
-
-    @Option(names = "--draft-layers", paramLabel = "K[,K...]", split = ",",
-            description = "draft/csd: self-drafts made of the target's first K layers, largest first (default: "
-                    + "3/4 of the target's layers when no --draft-model is given).")
-    List<Integer> draftLayers = new ArrayList<>();
-
-    @Option(names = "--draft-length", paramLabel = "N", description = "Most draft tokens per step (defaults: lookup 8, draft 4, csd 12).")
-    Integer draftLength;
-
-    @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
-            description = "draft: 0 = a chain, else a top-k draft tree of at most N nodes grown by cumulative probability; "
-                    + "medusa/cerberus: the heads' tree budget (0 = 6) (default: ${DEFAULT-VALUE}).")
-    int treeBudget;
-
-    @Option(names = "--branching", paramLabel = "K", defaultValue = "3", description = "draft tree: candidates per position (default: ${DEFAULT-VALUE}).")
-    int branching;
-
-    @Option(names = "--max-ngram", paramLabel = "N", defaultValue = "3", description = "lookup: longest n-gram matched (default: ${DEFAULT-VALUE}).")
-    int maxNgram;
-
-    @Option(names = "--lookup-candidates", paramLabel = "N", defaultValue = "1",
-            description = "lookup: matches merged into a draft tree, 1 = a chain (default: ${DEFAULT-VALUE}).")
-    int lookupCandidates;
-
-    @Option(names = "--k-matrix", paramLabel = "ROWS", description = "csd: CS Drafting's k-matrix, rows separated by ';', e.g. \"2,4;0,10\".")
-    String kMatrix;
-
-    @Option(names = "--lenience", paramLabel = "L", defaultValue = "1",
-            description = "csd: 1 = lossless (default); > 1 accepts draft tokens with p(x) > q(x)/L (lossy).")
-    double lenience;
-
-    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus: heads file from ./tandem train-heads.")
-    Path heads;
-
-    @Option(names = "--gate-entropy", paramLabel = "NATS", defaultValue = "-1",
-            description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
-                    + "(default: 1.0 for cerberus, off for medusa).")
-    double gateEntropy;
+    @Mixin
+    MethodFlags methodFlags;
 
     @Option(names = "--stop", paramLabel = "TEXT", description = "Stop when the text contains TEXT (repeatable); TEXT is not printed.")
     List<String> stops = new ArrayList<>();
@@ -97,7 +52,7 @@ final class GenerateCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        Methods.check(method);
+        methodFlags.check();
         SamplingParams params = sampling.params(sampling.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
@@ -107,17 +62,10 @@ final class GenerateCommand extends TandemCommand {
                     : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptTokens.length));
             GenerationRequest request = new GenerationRequest(promptTokens, maxNew, params, stops);
             request.checkFits(context);
-            if (draftLength != null && draftLength < 1) {
-                throw new TandemException("--draft-length must be >= 1, got " + draftLength);
-            }
-            List<Model> drafts = new ArrayList<>();
+            List<Model> drafts = methodFlags.loadDraftModels();
             try {
-                for (Path p : draftModels) {
-                    drafts.add(ModelLoader.load(p));
-                }
-                MethodOptions options = new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates,
-                        drafts, draftLayers, treeBudget, branching, kMatrix, lenience).withHeads(heads, gateEntropy);
-                Generator generator = Methods.create(method, new Transformer(model, backend), tokenizer, options);
+                Generator generator = Methods.create(methodFlags.method, new Transformer(model, backend), tokenizer,
+                        methodFlags.options(drafts));
                 run(generator, tokenizer, promptTokens, request, backend.name());
             } finally {
                 drafts.forEach(Model::close);

@@ -3,12 +3,11 @@ package dev.tandem.cli;
 import dev.tandem.api.Engine;
 import dev.tandem.core.TandemException;
 import dev.tandem.cuda.CudaAvailability;
-import dev.tandem.decoding.MethodOptions;
-import dev.tandem.decoding.Methods;
+import dev.tandem.models.Model;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
 import picocli.CommandLine.Command;
@@ -57,12 +56,8 @@ final class ServeCommand extends TandemCommand {
             description = "On SIGTERM or Ctrl-C, how long running requests may finish before they are cancelled (default: ${DEFAULT-VALUE}).")
     double shutdownTimeout;
 
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
-            description = "Decoding method of requests that name none in their \"method\" field (default: ${DEFAULT-VALUE}).")
-    String method;
-
-    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
-    Path heads;
+    @Mixin
+    MethodFlags methodFlags;
 
     @Option(names = "--batching", paramLabel = "auto|on|off", defaultValue = "auto",
             description = "Decode concurrent requests together in one forward pass per step; auto: on for models over 32 MB, "
@@ -84,7 +79,7 @@ final class ServeCommand extends TandemCommand {
 
     @Override
     Integer run() throws Exception {
-        Methods.check(method);
+        methodFlags.check();
         if (!modelOptions.device.equals("cpu")) {
             throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
                     : "unknown device '" + modelOptions.device + "'; use cpu or cuda");
@@ -101,7 +96,7 @@ final class ServeCommand extends TandemCommand {
             throw new TandemException("--port must be between 0 and 65535, got " + port);
         }
         String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
-        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(MethodOptions.defaults().withHeads(heads, -1));
+        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000));
         if (!batching.equals("auto")) {
             b.batching(batching.equals("on"));
         }
@@ -118,15 +113,18 @@ final class ServeCommand extends TandemCommand {
             throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
         }
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
-                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, method, dev.tandem.server.ChatTemplate.plain())
+                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, methodFlags.method, dev.tandem.server.ChatTemplate.plain())
                 .withTimeouts(Duration.ofMillis((long) (idleTimeout * 1000)), Duration.ofMillis((long) (shutdownTimeout * 1000)));
-        try (Engine engine = b.build()) {
+        List<Model> drafts = methodFlags.loadDraftModels(); // the server's requests share them for its whole life
+        try (Engine engine = b.methodOptions(methodFlags.options(drafts)).build()) {
             config = config.withChatTemplate(chatTemplate(engine));
             if (warmupSeconds > 0) {
                 stderr.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
                 engine.warmUp(Duration.ofMillis((long) (warmupSeconds * 1000)), 4);
             }
             serve(engine, config);
+        } finally {
+            drafts.forEach(Model::close);
         }
         return 0;
     }

@@ -306,6 +306,21 @@ class CliTest {
     }
 
     @Test
+    void generateChatAndServeTakeEveryMethodSettingFromOneDeclaration() {
+        for (String command : new String[] {"generate", "chat", "serve"}) {
+            Run help = run(command, "--help");
+            for (String flag : new String[] {"--method", "--draft-model", "--draft-layers", "--draft-length", "--tree-budget", "--branching",
+                "--max-ngram", "--lookup-candidates", "--k-matrix", "--lenience", "--heads", "--gate-entropy"}) {
+                assertTrue(help.out().contains(flag + "="), command + " takes " + flag);
+            }
+            assertCleanError(run(command, "--model", MODEL.toString(), "--draft-length", "0"), "--draft-length must be >= 1");
+        }
+        Run chat = run("chat", "--model", MODEL.toString(), "--message", "Hello", "--method", "draft", "--draft-layers", "3",
+                "--tree-budget", "6", "--max-new-tokens", "8", "--temperature", "0");
+        assertEquals(0, chat.code(), chat.err());
+    }
+
+    @Test
     void serveRefusesBadSettingsInOneLine() throws Exception {
         assertCleanError(run("serve", "--model", MODEL.toString(), "--method", "beam"), "unknown method 'beam'");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--batching", "sometimes"), "--batching");

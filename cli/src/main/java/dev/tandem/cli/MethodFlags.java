@@ -1,0 +1,90 @@
+package dev.tandem.cli;
+
+import dev.tandem.core.TandemException;
+import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.Methods;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The decoding method and every method's settings, declared once for {@code generate}, {@code chat} and
+ * {@code serve} (where the method is the default of requests that name none).
+ */
+final class MethodFlags {
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
+            description = "Decoding method: ar, lookup, draft, csd, medusa, cerberus, hidden-transfer or auto; for serve, the method "
+                    + "of requests that name none (default: ${DEFAULT-VALUE}).")
+    String method;
+
+    @Option(names = "--draft-model", paramLabel = "PATH", description = "draft/csd: a separate draft model (same tokenizer); repeat for a cascade, largest first.")
+    List<Path> draftModels = new ArrayList<>();
+
+    @Option(names = "--draft-layers", paramLabel = "K[,K...]", split = ",",
+            description = "draft/csd: self-drafts made of the target's first K layers, largest first (default: "
+                    + "3/4 of the target's layers when no --draft-model is given).")
+    List<Integer> draftLayers = new ArrayList<>();
+
+    @Option(names = "--draft-length", paramLabel = "N", description = "Most draft tokens per step (defaults: lookup 8, draft 4, csd 12).")
+    Integer draftLength;
+
+    @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
+            description = "draft: 0 = a chain, else a top-k draft tree of at most N nodes grown by cumulative probability; "
+                    + "medusa/cerberus: the heads' tree budget (0 = 6) (default: ${DEFAULT-VALUE}).")
+    int treeBudget;
+
+    @Option(names = "--branching", paramLabel = "K", defaultValue = "3", description = "draft tree: candidates per position (default: ${DEFAULT-VALUE}).")
+    int branching;
+
+    @Option(names = "--max-ngram", paramLabel = "N", defaultValue = "3", description = "lookup: longest n-gram matched (default: ${DEFAULT-VALUE}).")
+    int maxNgram;
+
+    @Option(names = "--lookup-candidates", paramLabel = "N", defaultValue = "1",
+            description = "lookup: matches merged into a draft tree, 1 = a chain (default: ${DEFAULT-VALUE}).")
+    int lookupCandidates;
+
+    @Option(names = "--k-matrix", paramLabel = "ROWS", description = "csd: CS Drafting's k-matrix, rows separated by ';', e.g. \"2,4;0,10\".")
+    String kMatrix;
+
+    @Option(names = "--lenience", paramLabel = "L", defaultValue = "1",
+            description = "csd: 1 = lossless (default); > 1 accepts draft tokens with p(x) > q(x)/L (lossy).")
+    double lenience;
+
+    @Option(names = "--heads", paramLabel = "PATH", description = "medusa/cerberus/hidden-transfer: heads file from ./tandem train-heads.")
+    Path heads;
+
+    @Option(names = "--gate-entropy", paramLabel = "NATS", defaultValue = "-1",
+            description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
+                    + "(default: 1.0 for cerberus, off for medusa).")
+    double gateEntropy;
+
+    /** Fails before any model is loaded for a method no build knows or a draft length below 1. */
+    void check() {
+        Methods.check(method);
+        if (draftLength != null && draftLength < 1) {
+            throw new TandemException("--draft-length must be >= 1, got " + draftLength);
+        }
+    }
+
+    /** The --draft-model files, loaded; the caller closes them. */
+    List<Model> loadDraftModels() {
+        List<Model> drafts = new ArrayList<>();
+        try {
+            for (Path p : draftModels) {
+                drafts.add(ModelLoader.load(p));
+            }
+        } catch (RuntimeException e) {
+            drafts.forEach(Model::close);
+            throw e;
+        }
+        return drafts;
+    }
+
+    MethodOptions options(List<Model> drafts) {
+        return new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates, drafts, draftLayers, treeBudget,
+                branching, kMatrix, lenience).withHeads(heads, gateEntropy);
+    }
+}
