@@ -30,8 +30,8 @@ final class ConvertCommand extends TandemCommand {
             description = "OUT.gguf writes GGUF; OUT.bin a llama2.c checkpoint; anything else a Hugging Face folder.")
     Path out;
 
-    @Option(names = "--dtype", paramLabel = "TYPE",
-            description = "Weight type of the matrices: f32, f16, bf16, q8_0, q4_0 (GGUF only). Default: keep.")
+    @Option(completionCandidates = DTypeNames.class, names = "--dtype", paramLabel = "TYPE",
+            description = "Weight type of the matrices: ${COMPLETION-CANDIDATES} (GGUF only). Default: keep.")
     String dtype;
 
 

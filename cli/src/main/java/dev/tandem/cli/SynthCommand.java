@@ -24,7 +24,8 @@ final class SynthCommand extends TandemCommand {
             description = "tinyllama-1.1b, llama2-7b, llama3-8b, tiny (a test-sized model) or mini (a test-sized target for --from).")
     String shape;
 
-    @Option(names = "--dtype", defaultValue = "q8_0", paramLabel = "TYPE", description = "f32, f16, bf16, q8_0 or q4_0 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = "q8_0", paramLabel = "TYPE", completionCandidates = DTypeNames.class,
+            description = "${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.gguf", description = "Output file.")

@@ -71,6 +71,11 @@ public enum DType {
                 return t;
             }
         }
-        throw new TandemException("unknown dtype '" + name + "' (known: f32, f16, bf16, q8_0, q4_0)");
+        throw new TandemException("unknown dtype " + Shown.quote(name) + " (known: " + names() + ")");
+    }
+
+    /** Every type's name in lower case, as the CLI spells them: "f32, f16, q4_0, q8_0, bf16". */
+    public static String names() {
+        return String.join(", ", java.util.Arrays.stream(values()).map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList());
     }
 }

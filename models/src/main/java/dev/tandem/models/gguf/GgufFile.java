@@ -128,7 +128,7 @@ public record GgufFile(Path path, int version, Map<String, Object> metadata, Map
         DType type = t.dtype();
         if (type == null) {
             throw new TandemException("GGUF file " + path + ": tensor " + name + " has GGML type " + GgufReader.typeName(t.ggmlType)
-                    + ", which Tandem cannot compute with (supported: F32, F16, BF16, Q8_0, Q4_0)");
+                    + ", which Tandem cannot compute with (supported: " + DType.names().toUpperCase(java.util.Locale.ROOT) + ")");
         }
         return Tensor.of(data.asSlice(t.offset, t.byteSize), type, rows, cols);
     }

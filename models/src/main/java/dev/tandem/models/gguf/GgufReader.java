@@ -1,5 +1,6 @@
 package dev.tandem.models.gguf;
 
+import dev.tandem.core.DType;
 import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import java.io.IOException;
@@ -31,13 +32,25 @@ public final class GgufReader {
     private static final int MAX_ENTRIES = 1 << 20;
     private static final int MAX_DIMS = 4;
 
-    /** GGML types by id: name, values per block, bytes per block (for sizes; only some have kernels). */
-    private static final Object[][] GGML_TYPES = {
-        {0, "F32", 1, 4}, {1, "F16", 1, 2}, {2, "Q4_0", 32, 18}, {3, "Q4_1", 32, 20}, {6, "Q5_0", 32, 22},
-        {7, "Q5_1", 32, 24}, {8, "Q8_0", 32, 34}, {9, "Q8_1", 32, 36}, {10, "Q2_K", 256, 84}, {11, "Q3_K", 256, 110},
-        {12, "Q4_K", 256, 144}, {13, "Q5_K", 256, 176}, {14, "Q6_K", 256, 210}, {15, "Q8_K", 256, 292},
-        {24, "I8", 1, 1}, {25, "I16", 1, 2}, {26, "I32", 1, 4}, {27, "I64", 1, 8}, {28, "F64", 1, 8}, {30, "BF16", 1, 2},
-    };
+    /** A GGML type's block layout: enough to size a tensor and name its type. */
+    record Layout(String name, int blockSize, int blockBytes) {}
+
+    /**
+     * GGML types Tandem has no kernels for, by id, so that files holding them are sized and refused by name.
+     * The types it computes with come from {@link DType}, their one definition.
+     */
+    private static final Map<Integer, Layout> OTHER_TYPES = Map.ofEntries(
+            Map.entry(3, new Layout("Q4_1", 32, 20)), Map.entry(6, new Layout("Q5_0", 32, 22)), Map.entry(7, new Layout("Q5_1", 32, 24)),
+            Map.entry(9, new Layout("Q8_1", 32, 36)), Map.entry(10, new Layout("Q2_K", 256, 84)), Map.entry(11, new Layout("Q3_K", 256, 110)),
+            Map.entry(12, new Layout("Q4_K", 256, 144)), Map.entry(13, new Layout("Q5_K", 256, 176)), Map.entry(14, new Layout("Q6_K", 256, 210)),
+            Map.entry(15, new Layout("Q8_K", 256, 292)), Map.entry(24, new Layout("I8", 1, 1)), Map.entry(25, new Layout("I16", 1, 2)),
+            Map.entry(26, new Layout("I32", 1, 4)), Map.entry(27, new Layout("I64", 1, 8)), Map.entry(28, new Layout("F64", 1, 8)));
+
+    /** The layout of GGML type {@code id}, or null for an id no GGML version defines that Tandem knows of. */
+    static Layout layout(int id) {
+        DType t = DType.fromGguf(id);
+        return t != null ? new Layout(t.name(), t.blockSize(), t.blockBytes()) : OTHER_TYPES.get(id);
+    }
 
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -71,12 +84,8 @@ public final class GgufReader {
     }
 
     static String typeName(int ggmlType) {
-        for (Object[] t : GGML_TYPES) {
-            if ((int) t[0] == ggmlType) {
-                return (String) t[1];
-            }
-        }
-        return "#" + ggmlType;
+        Layout l = layout(ggmlType);
+        return l != null ? l.name() : "#" + ggmlType;
     }
 
     private GgufFile parse() {
@@ -177,20 +186,15 @@ public final class GgufReader {
         if (offset < 0) {
             throw fail("tensor " + name + " has offset " + Long.toUnsignedString(offset));
         }
-        Object[] info = null;
-        for (Object[] t : GGML_TYPES) {
-            if ((int) t[0] == type) {
-                info = t;
-            }
-        }
+        Layout info = layout(type);
         if (info == null) {
             throw fail("tensor " + name + " has unknown GGML type id " + Integer.toUnsignedString(type));
         }
-        int block = (int) info[2];
+        int block = info.blockSize();
         if (dims[0] % block != 0) {
-            throw fail("tensor " + name + " has rows of " + dims[0] + " values, not whole " + info[1] + " blocks of " + block);
+            throw fail("tensor " + name + " has rows of " + dims[0] + " values, not whole " + info.name() + " blocks of " + block);
         }
-        long bytes = elements / block * (int) info[3];
+        long bytes = elements / block * info.blockBytes();
         return new GgufFile.TensorInfo(rawName, dims, type, offset, bytes);
     }
 
