@@ -23,10 +23,8 @@ final class MatmulQuantized {
     static void range(DType type, float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         long rowBytes = type.byteSize(n);
         int s = DecodedMatmul.stride(n);
-        float[] buf = new float[4 * s];
-        float[] lanes = new float[16 * L];
-        int q = (j1 - j0) / 4;
-        // decoding (1-3 rows): weights decoded in registers, no buffer round trip
+        // decoding (1-3 rows): weights decoded in registers, no buffer round trip, and no buffer allocated
+        // unless rows are left over (a decode step would otherwise zero ~100 KB per matmul and thread)
         boolean fusedPath = rows < 4 && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
         int width = type == DType.Q4_0 || type == DType.F16 ? 2 : 4; // weight rows per fused kernel call
         int qf = (j1 - j0) / width;
@@ -36,10 +34,15 @@ final class MatmulQuantized {
             }
         }
         if (fusedPath) {
-            tail(type, out, x, rows, w, rowBytes, n, d, j0 + width * qf, j1, buf);
+            if (j0 + width * qf < j1) {
+                tail(type, out, x, rows, w, rowBytes, n, d, j0 + width * qf, j1, new float[s]);
+            }
             return;
         }
-        for (int j = j0; j < j0 + q && !fusedPath; j++) {
+        float[] buf = new float[4 * s];
+        float[] lanes = new float[16 * L];
+        int q = (j1 - j0) / 4;
+        for (int j = j0; j < j0 + q; j++) {
             for (int g = 0; g < 4; g++) {
                 decodeRow(type, w, (j + g * q) * rowBytes, n, buf, g * s);
             }
