@@ -113,7 +113,6 @@ public final class Transformer {
         int n = batch.size();
         TreeMask realMask = batch.mask();
         TreeMask mask = batch.fullMask();
-        Batch.Transfer transfer = batch.transfer();
         int rowsAll = mask.size();
         int maxDepth = 0;
         for (int i = 0; i < rowsAll; i++) {
@@ -132,25 +131,14 @@ public final class Transformer {
                 throw new TandemException("token id " + t + " is outside the model's vocabulary of " + vocab);
             }
         }
-        Tensor captured = null;
+        LayerHooks hooks = new LayerHooks(batch, backend, c.dim(), n, rowsAll);
 
         backend.embedding(a.x, w.tokenEmbedding(), batch.tokens(), n);
 
         for (int l = 0; l < layers; l++) {
-            if (l == batch.captureLayer()) {
-                captured = backend.allocate(n, c.dim());
-                backend.copyRows(a.x, 0, captured, 0, n);
-            }
-            if (transfer != null && l == transfer.layer()) {
-                // Hidden Transfer: pseudo states of future tokens join the residual stream here
-                float[][] pseudo = transfer.fn().apply(backend.readRow(a.x, transfer.anchor()));
-                for (int i = 0; i < transfer.count(); i++) {
-                    backend.copyRows(Tensor.wrap(pseudo[i], 1, c.dim()), 0, a.x, n + i, 1);
-                }
-            }
-            boolean all = transfer != null && l >= transfer.layer();
-            int rows = all ? rowsAll : n;
-            TreeMask lm = all ? mask : realMask;
+            hooks.enteringLayer(l, a.x); // heads' capture, Hidden Transfer's pseudo states
+            int rows = hooks.rows(l);
+            TreeMask lm = hooks.withPseudoRows(l) ? mask : realMask;
             LayerWeights lw = w.layers().get(l);
 
             // attention: qkv, rotate, stash k/v in the cache's scratch rows, attend over cache + ancestors
@@ -159,10 +147,8 @@ public final class Transformer {
             backend.attention(a.att, a.q, cache.keys(l), cache.values(l), cached, lm, shape);
             a.outputAndFeedForward(lw, rows);
         }
-        if (layers == batch.captureLayer()) {
-            captured = backend.allocate(n, c.dim());
-            backend.copyRows(a.x, 0, captured, 0, n);
-        }
+        hooks.afterLastLayer(layers, a.x);
+        Tensor captured = hooks.captured();
         n = rowsAll; // from here on the pseudo rows are rows like the others
         backend.rmsNorm(a.x, a.x, w.finalNorm(), n, c.normEps());
         cache.stage(mask);
