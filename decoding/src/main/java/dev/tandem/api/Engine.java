@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Flow;
+import java.util.concurrent.SubmissionPublisher;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -315,6 +317,43 @@ public final class Engine implements AutoCloseable {
                 });
             }
         }
+    }
+
+    /**
+     * A generation as a reactive stream of text pieces (as {@link TokenStream#onText} gives them), for
+     * Reactor/RxJava/Mutiny or any {@link Flow.Subscriber}: each subscription starts its own generation on a
+     * virtual thread; the subscriber's demand paces it (at most 256 pieces wait undelivered before the
+     * generation blocks); cancelling the subscription stops the generation before its next token; the end
+     * is {@code onComplete}, a failure {@code onError} with the same {@link TandemException} the blocking
+     * call would throw.
+     */
+    public Flow.Publisher<String> publish(GenerationRequest request, String method) {
+        Methods.check(method);
+        request.checkFits(contextLength());
+        return subscriber -> {
+            SubmissionPublisher<String> pieces = new SubmissionPublisher<>(java.util.concurrent.ForkJoinPool.commonPool(), 256);
+            pieces.subscribe(subscriber);
+            Generation g = start(request, method, new TokenStream() {
+                @Override
+                public void onText(String text) {
+                    if (!text.isEmpty()) {
+                        pieces.submit(text); // blocks while the subscriber is 256 pieces behind
+                    }
+                }
+
+                @Override
+                public boolean cancelled() {
+                    return pieces.getNumberOfSubscribers() == 0; // the subscription was cancelled
+                }
+            });
+            g.future().whenComplete((r, t) -> {
+                if (t != null) {
+                    pieces.closeExceptionally(t);
+                } else {
+                    pieces.close();
+                }
+            });
+        };
     }
 
     /** Starts a generation on a new virtual thread; the handle cancels it or waits for it. */

@@ -129,6 +129,77 @@ class EngineTest {
     }
 
     @Test
+    void aPublisherStreamsTheSameTextAndCancellingItsSubscriptionStopsTheGeneration() throws Exception {
+        GenerationRequest r = new GenerationRequest(engine.encode(PROMPTS.get(1)), 60, SamplingParams.GREEDY);
+        String expected = engine.generate(r, "lookup", TokenStream.NONE).text();
+        StringBuilder text = new StringBuilder();
+        java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
+        engine.publish(r, "lookup").subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(String piece) {
+                text.append(piece);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                done.completeExceptionally(t);
+            }
+
+            @Override
+            public void onComplete() {
+                done.complete(null);
+            }
+        });
+        done.get(60, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(expected, text.toString());
+
+        long before = engine.totals().get("ar") == null ? 0 : engine.totals().get("ar").tokens();
+        GenerationRequest longRun = new GenerationRequest(engine.encode(PROMPTS.get(2)), 400, new SamplingParams(0.8f, 0, 1f, 0f, 5));
+        CountDownLatch twoPieces = new CountDownLatch(2);
+        engine.publish(longRun, "ar").subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+            private java.util.concurrent.Flow.Subscription s;
+
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                this.s = s;
+                s.request(1);
+            }
+
+            @Override
+            public void onNext(String piece) {
+                twoPieces.countDown();
+                if (twoPieces.getCount() == 0) {
+                    s.cancel();
+                } else {
+                    s.request(1);
+                }
+            }
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onComplete() {}
+        });
+        assertTrue(twoPieces.await(30, java.util.concurrent.TimeUnit.SECONDS));
+        long until = System.nanoTime() + 10_000_000_000L;
+        while (engine.running() > 0 && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertEquals(0, engine.running(), "the generation stopped when its subscription was cancelled");
+        long generated = engine.totals().get("ar").tokens() - before;
+        assertTrue(generated < 400, "it stopped early, after " + generated + " of 400 tokens");
+
+        TandemException e = assertThrows(TandemException.class, () -> engine.publish(longRun, "beam"));
+        assertTrue(e.getMessage().contains("unknown method"), e.getMessage());
+    }
+
+    @Test
     void totalsAndStatsAreReported() {
         long before = engine.totals().getOrDefault("lookup", MethodTotals.ZERO).requests();
         GenerationResult r = engine.generate(new GenerationRequest(engine.encode("Lily and Ben were friends."), 200,
