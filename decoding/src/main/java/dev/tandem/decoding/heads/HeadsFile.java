@@ -38,23 +38,17 @@ public final class HeadsFile {
 
     /** Loads heads and checks that they belong to a model of this shape. */
     public static Heads load(Path file, LlamaConfig model) {
-        Safetensors.Contents c = Safetensors.read(file);
-        Map<String, String> meta = c.metadata();
-        if (!FORMAT.equals(meta.get("format"))) {
-            throw new TandemException(file + " is not a Tandem heads file (no format=" + FORMAT + " in its metadata)");
-        }
+        DraftWeightsFile f = DraftWeightsFile.read(file, FORMAT, "heads file");
+        Map<String, String> meta = f.metadata();
         HeadKind kind;
-        int count;
-        int dim;
-        int vocab;
         try {
             kind = HeadKind.valueOf(meta.getOrDefault("kind", "").toUpperCase());
-            count = Integer.parseInt(meta.get("heads"));
-            dim = Integer.parseInt(meta.get("dim"));
-            vocab = Integer.parseInt(meta.get("vocab"));
         } catch (RuntimeException e) {
-            throw new TandemException("heads file " + file + " has corrupt metadata " + Shown.quote(meta.toString(), 300));
+            throw f.corrupt();
         }
+        int count = f.integer("heads");
+        int dim = f.integer("dim");
+        int vocab = f.integer("vocab");
         if (dim != model.dim() || vocab != model.vocabSize()) {
             throw new TandemException("heads file " + file + " belongs to another model (" + Shown.quote(meta.getOrDefault("model", "?"))
                     + ": hidden size " + dim + ", vocabulary " + vocab + "); this model has hidden size " + model.dim()
@@ -66,19 +60,9 @@ public final class HeadsFile {
         Heads heads = new Heads(kind, count, dim, vocab, meta.getOrDefault("model", "?"));
         int in = kind.inputSize(dim);
         for (int k = 0; k < count; k++) {
-            heads.w[k] = tensor(c, file, "heads file", "heads." + k + ".w", dim * in);
-            heads.b[k] = tensor(c, file, "heads file", "heads." + k + ".b", dim);
+            heads.w[k] = f.tensor("heads." + k + ".w", dim * in);
+            heads.b[k] = f.tensor("heads." + k + ".b", dim);
         }
         return heads;
-    }
-
-    /** A tensor of {@code size} values that a {@code what} file must hold, or a clear error. */
-    static float[] tensor(Safetensors.Contents c, Path file, String what, String name, int size) {
-        Safetensors.Entry e = c.tensors().get(name);
-        if (e == null || e.values().length != size) {
-            throw new TandemException(what + " " + file + " is corrupt: tensor " + name
-                    + (e == null ? " is missing" : " has " + e.values().length + " values, expected " + size));
-        }
-        return e.values();
     }
 }

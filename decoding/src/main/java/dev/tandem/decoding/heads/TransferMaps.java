@@ -169,33 +169,22 @@ public final class TransferMaps {
     }
 
     public static TransferMaps load(Path file, LlamaConfig model) {
-        Safetensors.Contents c = Safetensors.read(file);
-        Map<String, String> meta = c.metadata();
-        if (!FORMAT.equals(meta.get("format"))) {
-            throw new TandemException(file + " is not a Tandem hidden-transfer file (no format=" + FORMAT + " in its metadata)");
-        }
-        int layer;
-        int count;
-        int dim;
-        try {
-            layer = Integer.parseInt(meta.get("layer"));
-            count = Integer.parseInt(meta.get("transfers"));
-            dim = Integer.parseInt(meta.get("dim"));
-        } catch (RuntimeException e) {
-            throw new TandemException("hidden-transfer file " + file + " has corrupt metadata " + Shown.quote(meta.toString(), 300));
-        }
+        DraftWeightsFile f = DraftWeightsFile.read(file, FORMAT, "hidden-transfer file");
+        int layer = f.integer("layer");
+        int count = f.integer("transfers");
+        int dim = f.integer("dim");
         if (dim != model.dim() || layer < 1 || layer >= model.layers()) {
-            throw new TandemException("hidden-transfer file " + file + " belongs to another model (" + Shown.quote(meta.get("model"))
+            throw new TandemException("hidden-transfer file " + file + " belongs to another model (" + Shown.quote(f.metadata().get("model"))
                     + ": hidden size " + dim + ", layer " + layer + "); this model has hidden size " + model.dim()
                     + " and " + model.layers() + " layers");
         }
         if (count < 1 || count > 16) {
             throw new TandemException("hidden-transfer file " + file + " has an invalid transfer count " + count);
         }
-        TransferMaps maps = new TransferMaps(layer, dim, count, meta.getOrDefault("model", "?"));
+        TransferMaps maps = new TransferMaps(layer, dim, count, f.metadata().getOrDefault("model", "?"));
         for (int i = 0; i < count; i++) {
-            maps.w[i] = HeadsFile.tensor(c, file, "hidden-transfer file", "transfer." + i + ".w", dim * dim);
-            maps.b[i] = HeadsFile.tensor(c, file, "hidden-transfer file", "transfer." + i + ".b", dim);
+            maps.w[i] = f.tensor("transfer." + i + ".w", dim * dim);
+            maps.b[i] = f.tensor("transfer." + i + ".b", dim);
         }
         return maps;
     }
