@@ -63,7 +63,6 @@ final class ChatCommand extends TandemCommand {
     @Option(names = "--stats", description = "After each reply, print its decoding figures to stderr.")
     boolean stats;
 
-
     @Override
     Integer run() {
         methodFlags.check();

@@ -34,7 +34,6 @@ final class ConvertCommand extends TandemCommand {
             description = "Weight type of the matrices: ${COMPLETION-CANDIDATES} (GGUF only). Default: keep.")
     String dtype;
 
-
     @Override
     Integer run() {
         DType type = dtype == null ? null : DType.parse(dtype);

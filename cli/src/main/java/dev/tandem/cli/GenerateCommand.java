@@ -49,7 +49,6 @@ final class GenerateCommand extends TandemCommand {
     @Option(names = "--json", description = "Print one JSON object with tokens, text and stats instead of streaming.")
     boolean json;
 
-
     @Override
     Integer run() {
         methodFlags.check();

@@ -28,7 +28,6 @@ final class LogitsCommand extends TandemCommand {
     @Option(names = "--top", paramLabel = "N", defaultValue = "5", description = "Without --json: how many top tokens to show per position (default: ${DEFAULT-VALUE}).")
     int top;
 
-
     @Override
     Integer run() throws IOException {
         if (tokens.length == 0) {

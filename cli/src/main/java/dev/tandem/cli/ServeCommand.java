@@ -76,7 +76,6 @@ final class ServeCommand extends TandemCommand {
             description = "Throwaway generations before serving, so the first requests do not pay for JIT compilation (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-
     @Override
     Integer run() throws Exception {
         methodFlags.check();

@@ -46,7 +46,6 @@ final class SynthCommand extends TandemCommand {
     @Option(names = "--heads-out", paramLabel = "OUT", description = "Where the padded --heads file goes.")
     Path headsOut;
 
-
     @Override
     Integer run() {
         DType type = DType.parse(dtype);

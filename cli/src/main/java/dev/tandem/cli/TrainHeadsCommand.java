@@ -56,7 +56,6 @@ final class TrainHeadsCommand extends TandemCommand {
     @Option(names = "--fresh", description = "Ignore an existing checkpoint and start over.")
     boolean fresh;
 
-
     @Override
     Integer run() throws Exception {
         if (tokens < 100) {

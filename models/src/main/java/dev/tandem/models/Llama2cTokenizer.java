@@ -203,11 +203,6 @@ public final class Llama2cTokenizer implements Tokenizer {
         return Arrays.copyOf(tokens, n + spare);
     }
 
-    /** Greedy BPE over {@code tokens[from, n)}; returns the new n. */
-    private int merge(int[] tokens, int from, int n) {
-        return merge(tokens, from, n, new MergeQueue());
-    }
-
     /**
      * The reference's merge (repeatedly the best-scoring adjacent pair, leftmost on ties) in O(n log n): a
      * linked list of symbols and a queue of candidate pairs keyed by (rank of the merged piece, position);

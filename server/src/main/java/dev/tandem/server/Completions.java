@@ -151,21 +151,25 @@ final class Completions {
         List<String> stops = p.stops();
 
         int[] prompt;
-        if (kind == Kind.TEXT) {
-            prompt = textPrompt(body.get("prompt"));
-        } else {
-            List<ChatMessage> messages = messages(p.node("messages"));
-            StringBuilder all = new StringBuilder();
-            messages.forEach(m -> all.append(m.content()));
-            fits(kind, () -> engine.requireFits(all));
-            prompt = config.chatTemplate().encode(messages, engine.tokenizer());
-            stops = new ArrayList<>(stops);
-            stops.addAll(config.chatTemplate().stops());
-        }
         int context = engine.contextLength();
-        if (prompt.length >= context) {
+        try { // refused before tokenizing when the text's length alone rules it out, else after
+            if (kind == Kind.TEXT) {
+                prompt = textPrompt(body.get("prompt"));
+            } else {
+                List<ChatMessage> messages = messages(p.node("messages"));
+                StringBuilder all = new StringBuilder();
+                messages.forEach(m -> all.append(m.content()));
+                engine.requireFits(all);
+                prompt = config.chatTemplate().encode(messages, engine.tokenizer());
+                stops = new ArrayList<>(stops);
+                stops.addAll(config.chatTemplate().stops());
+            }
+            if (prompt.length >= context) {
+                throw new ContextLengthExceeded(prompt.length, false, context);
+            }
+        } catch (ContextLengthExceeded e) {
             throw new ApiError(400, "invalid_request_error", "context_length_exceeded", kind == Kind.TEXT ? "prompt" : "messages",
-                    "the prompt is " + prompt.length + " tokens, which does not fit this model's context of " + context + " tokens");
+                    e.getMessage());
         }
         String maxName = kind == Kind.CHAT && p.has("max_completion_tokens") ? "max_completion_tokens" : "max_tokens";
         Long max = p.integer(maxName, null, 1, Integer.MAX_VALUE);
@@ -185,11 +189,11 @@ final class Completions {
         if (prompt == null || prompt.isNull()) {
             return engine.encode("");
         }
-        if (prompt.isTextual() || prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
-            String text = prompt.isTextual() ? prompt.asText() : prompt.get(0).asText();
-            int[][] ids = new int[1][];
-            fits(Kind.TEXT, () -> ids[0] = engine.encode(text));
-            return ids[0];
+        if (prompt.isTextual()) {
+            return engine.encode(prompt.asText());
+        }
+        if (prompt.isArray() && prompt.size() == 1 && prompt.get(0).isTextual()) {
+            return engine.encode(prompt.get(0).asText());
         }
         if (prompt.isArray() && !prompt.isEmpty() && prompt.get(0).isIntegralNumber()) {
             int vocab = engine.tokenizer().vocabSize();
@@ -207,16 +211,6 @@ final class Completions {
             throw ApiError.unsupported("prompt", "several prompts in one request are not supported; send one request per prompt");
         }
         throw ApiError.invalid("prompt", "'prompt' must be a string, an array of one string, or an array of token ids");
-    }
-
-    /** Runs a step that refuses a prompt too long for the context, as the API's 400 context_length_exceeded. */
-    private static void fits(Kind kind, Runnable step) {
-        try {
-            step.run();
-        } catch (ContextLengthExceeded e) {
-            throw new ApiError(400, "invalid_request_error", "context_length_exceeded", kind == Kind.TEXT ? "prompt" : "messages",
-                    e.getMessage());
-        }
     }
 
     private static List<ChatMessage> messages(JsonNode node) {

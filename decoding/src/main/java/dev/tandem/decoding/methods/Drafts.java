@@ -42,30 +42,34 @@ final class Drafts {
     /** The draft models as transformers on the target's backend: separate models first, then self-drafts. */
     static List<Transformer> models(Transformer target, MethodOptions o) {
         List<Transformer> out = new ArrayList<>();
-        int batch = target.cache().maxBatch();
         for (Model m : o.draftModels()) {
-            if (m.config().vocabSize() != target.config().vocabSize()) {
-                throw new TandemException("draft model " + m.path() + " has a vocabulary of " + m.config().vocabSize()
-                        + " tokens but the target's has " + target.config().vocabSize() + "; they must share the tokenizer");
-            }
-            out.add(new Transformer(m, target.backend(), batch));
+            out.add(separate(target, m));
         }
         for (int k : selfDraftLayers(target, o)) {
-            if (k < 1 || k >= target.config().layers()) {
-                throw new TandemException("--draft-layers " + k + " must be between 1 and " + (target.config().layers() - 1)
-                        + " (the target has " + target.config().layers() + " layers)");
-            }
-            out.add(new Transformer(target.model(), target.backend(), batch, k));
+            out.add(selfDraft(target, k));
         }
         return out;
     }
 
     /** The first draft model alone (what the router's draft and cascade options use), without building the others. */
     static Transformer first(Transformer target, MethodOptions o) {
-        if (!o.draftModels().isEmpty()) {
-            return models(target, new MethodOptions(0, 3, 1, o.draftModels().subList(0, 1), List.of(), 0, 3, null, 1.0)).get(0);
+        return o.draftModels().isEmpty() ? selfDraft(target, selfDraftLayers(target, o).get(0)) : separate(target, o.draftModels().get(0));
+    }
+
+    private static Transformer separate(Transformer target, Model m) {
+        if (m.config().vocabSize() != target.config().vocabSize()) {
+            throw new TandemException("draft model " + m.path() + " has a vocabulary of " + m.config().vocabSize()
+                    + " tokens but the target's has " + target.config().vocabSize() + "; they must share the tokenizer");
         }
-        return models(target, new MethodOptions(0, 3, 1, List.of(), selfDraftLayers(target, o).subList(0, 1), 0, 3, null, 1.0)).get(0);
+        return new Transformer(m, target.backend(), target.cache().maxBatch());
+    }
+
+    private static Transformer selfDraft(Transformer target, int k) {
+        if (k < 1 || k >= target.config().layers()) {
+            throw new TandemException("--draft-layers " + k + " must be between 1 and " + (target.config().layers() - 1)
+                    + " (the target has " + target.config().layers() + " layers)");
+        }
+        return new Transformer(target.model(), target.backend(), target.cache().maxBatch(), k);
     }
 
     /**
