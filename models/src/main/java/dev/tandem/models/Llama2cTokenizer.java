@@ -2,6 +2,7 @@ package dev.tandem.models;
 
 import dev.tandem.core.TandemException;
 import dev.tandem.models.tokenizer.MergeQueue;
+import dev.tandem.models.tokenizer.PairMerge;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -204,57 +205,27 @@ public final class Llama2cTokenizer implements Tokenizer {
     }
 
     /**
-     * The reference's merge (repeatedly the best-scoring adjacent pair, leftmost on ties) in O(n log n): a
-     * linked list of symbols and a queue of candidate pairs keyed by (rank of the merged piece, position);
-     * an entry whose pair has changed since it was queued is skipped when it comes up.
+     * The reference's merge (repeatedly the best-scoring adjacent pair, leftmost on ties), in O(n log n) by
+     * the shared {@link PairMerge}; returns the new n.
      */
     private int merge(int[] tokens, int from, int n, MergeQueue queue) {
-        int[] next = new int[n];
-        int[] prev = new int[n];
-        boolean[] gone = new boolean[n];
-        for (int k = from; k < n; k++) {
-            prev[k] = k - 1;
-            next[k] = k + 1 < n ? k + 1 : -1;
-        }
-        for (int k = from; k + 1 < n; k++) {
-            offer(queue, tokens, k, k + 1);
-        }
-        while (!queue.isEmpty()) {
-            long e = queue.pop();
-            int i = MergeQueue.left(e);
-            int j = next[i];
-            if (gone[i] || j < 0) {
-                continue;
+        int[] next = PairMerge.run(from, n, new PairMerge.Symbols() {
+            @Override
+            public long rule(int i, int j) {
+                int merged = pairTarget(tokens[i], tokens[j]);
+                return merged < 0 ? -1 : PairMerge.rule(rank[merged], merged);
             }
-            int merged = pairTarget(tokens[i], tokens[j]);
-            if (merged < 0 || rank[merged] != MergeQueue.rank(e)) {
-                continue; // stale: one side has merged since
+
+            @Override
+            public void merge(int i, int j, int merged) {
+                tokens[i] = merged;
             }
-            tokens[i] = merged;
-            gone[j] = true;
-            next[i] = next[j];
-            if (next[j] >= 0) {
-                prev[next[j]] = i;
-            }
-            if (prev[i] >= from) {
-                offer(queue, tokens, prev[i], i);
-            }
-            if (next[i] >= 0) {
-                offer(queue, tokens, i, next[i]);
-            }
-        }
+        }, queue);
         int out = from;
         for (int k = n > from ? from : -1; k >= 0; k = next[k]) {
             tokens[out++] = tokens[k];
         }
         return out;
-    }
-
-    private void offer(MergeQueue queue, int[] tokens, int i, int j) {
-        int merged = pairTarget(tokens[i], tokens[j]);
-        if (merged >= 0) {
-            queue.push(rank[merged], i);
-        }
     }
 
     /** The piece spelled by two pieces side by side, if it may merge (scores above the reference's floor). */

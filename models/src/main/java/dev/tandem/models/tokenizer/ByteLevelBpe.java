@@ -133,42 +133,20 @@ public final class ByteLevelBpe extends BpeTokenizer {
         }
         int n = w.length();
         int[] id = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
-        boolean[] gone = new boolean[n];
         for (int k = 0; k < n; k++) {
             id[k] = vocab.id(String.valueOf(w.charAt(k)));
-            prev[k] = k - 1;
-            next[k] = k + 1 < n ? k + 1 : -1;
         }
-        MergeQueue queue = new MergeQueue();
-        for (int k = 0; k + 1 < n; k++) {
-            offer(queue, id, k, k + 1);
-        }
-        while (!queue.isEmpty()) {
-            long e = queue.pop();
-            int i = MergeQueue.left(e);
-            int j = next[i];
-            if (gone[i] || j < 0 || id[i] < 0 || id[j] < 0) {
-                continue;
+        int[] next = PairMerge.run(0, n, new PairMerge.Symbols() {
+            @Override
+            public long rule(int i, int j) {
+                return id[i] < 0 || id[j] < 0 ? -1 : rules.get(id[i], id[j]);
             }
-            long rule = rules.get(id[i], id[j]);
-            if (rule < 0 || (int) (rule >>> 32) != MergeQueue.rank(e)) {
-                continue; // stale: one side has merged since
+
+            @Override
+            public void merge(int i, int j, int merged) {
+                id[i] = merged;
             }
-            id[i] = (int) rule;
-            gone[j] = true;
-            next[i] = next[j];
-            if (next[j] >= 0) {
-                prev[next[j]] = i;
-            }
-            if (prev[i] >= 0) {
-                offer(queue, id, prev[i], i);
-            }
-            if (next[i] >= 0) {
-                offer(queue, id, i, next[i]);
-            }
-        }
+        }, new MergeQueue());
         TokenList out = new TokenList();
         for (int k = 0; k >= 0; k = next[k]) {
             if (id[k] >= 0) {
@@ -178,15 +156,6 @@ public final class ByteLevelBpe extends BpeTokenizer {
             }
         }
         return out.toArray();
-    }
-
-    private void offer(MergeQueue queue, int[] id, int i, int j) {
-        if (id[i] >= 0 && id[j] >= 0) {
-            long rule = rules.get(id[i], id[j]);
-            if (rule >= 0) {
-                queue.push((int) (rule >>> 32), i);
-            }
-        }
     }
 
     /** A byte whose character is not in the vocabulary: its {@code <0xXX>} token, else the unknown token. */

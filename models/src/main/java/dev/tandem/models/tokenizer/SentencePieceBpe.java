@@ -144,60 +144,33 @@ public final class SentencePieceBpe extends BpeTokenizer {
         int[] start = new int[n];
         int[] end = new int[n];
         int[] id = new int[n];
-        int[] prev = new int[n];
-        int[] next = new int[n];
         for (int k = 0, at = 0; k < n; k++) {
             int len = Character.charCount(s.codePointAt(at));
             start[k] = at;
             end[k] = at + len;
             int t = vocab.id(s.substring(at, at + len));
             id[k] = t >= 0 && (vocab.type(t) == TokenType.NORMAL || vocab.type(t) == TokenType.USER_DEFINED) ? t : -1;
-            prev[k] = k - 1;
-            next[k] = k + 1 < n ? k + 1 : -1;
             at += len;
         }
-        MergeQueue queue = new MergeQueue();
-        for (int k = 0; k + 1 < n; k++) {
-            offer(queue, s, start, end, id, k, k + 1);
-        }
-        while (!queue.isEmpty()) {
-            long e = queue.pop();
-            int i = MergeQueue.left(e);
-            int j = next[i];
-            if (start[i] < 0 || j < 0) {
-                continue;
+        int[] next = PairMerge.run(0, n, new PairMerge.Symbols() {
+            @Override
+            public long rule(int i, int j) {
+                int merged = mergeTarget(s, start, end, id, i, j);
+                return merged < 0 ? -1 : PairMerge.rule(mergeRank[merged], merged);
             }
-            int merged = mergeTarget(s, start, end, id, i, j);
-            if (merged < 0 || mergeRank[merged] != MergeQueue.rank(e)) {
-                continue; // stale: one side has merged since
+
+            @Override
+            public void merge(int i, int j, int merged) {
+                id[i] = merged;
+                end[i] = end[j];
             }
-            id[i] = merged;
-            end[i] = end[j];
-            start[j] = -1;
-            next[i] = next[j];
-            if (next[j] >= 0) {
-                prev[next[j]] = i;
-            }
-            if (prev[i] >= 0) {
-                offer(queue, s, start, end, id, prev[i], i);
-            }
-            if (next[i] >= 0) {
-                offer(queue, s, start, end, id, i, next[i]);
-            }
-        }
+        }, new MergeQueue());
         for (int k = 0; k >= 0 && k < n; k = next[k]) {
             if (id[k] >= 0) {
                 out.add(id[k]);
             } else {
                 byteFallback(s.substring(start[k], end[k]), out);
             }
-        }
-    }
-
-    private void offer(MergeQueue queue, String s, int[] start, int[] end, int[] id, int i, int j) {
-        int merged = mergeTarget(s, start, end, id, i, j);
-        if (merged >= 0) {
-            queue.push(mergeRank[merged], i);
         }
     }
 
