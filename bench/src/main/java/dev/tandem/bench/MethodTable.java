@@ -89,15 +89,15 @@ public final class MethodTable implements Callable<Integer> {
         List<Config> all = new ArrayList<>();
         all.add(new Config("ar", "ar", d));
         all.add(new Config("lookup", "lookup", d));
-        all.add(new Config("lookup (tree of 4)", "lookup", new MethodOptions(0, 3, 4, List.of(), List.of(), 0, 3, null, 1)));
+        all.add(new Config("lookup (tree of 4)", "lookup", MethodOptions.builder().lookupCandidates(4).build()));
         // layers 4 named, not defaulted: the default (three quarters of the layers) is 4 on stories260K but 17 on
         // stories260K inflated to TinyLlama-1.1B, whose first 4 layers are stories260K's own first 4
-        MethodOptions layers4 = new MethodOptions(0, 3, 1, List.of(), List.of(4), 0, 3, null, 1);
+        MethodOptions layers4 = MethodOptions.builder().draftLayers(List.of(4)).build();
         all.add(new Config("draft (layers-4 chain of 4)", "draft", layers4));
-        all.add(new Config("draft (layers-4 tree of 16)", "draft", new MethodOptions(0, 3, 1, List.of(), List.of(4), 16, 3, null, 1)));
+        all.add(new Config("draft (layers-4 tree of 16)", "draft", MethodOptions.builder().draftLayers(List.of(4)).treeBudget(16).build()));
         all.add(new Config("csd (layers-4 + MaG)", "csd", layers4));
-        all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", new MethodOptions(0, 3, 1, List.of(), List.of(4, 2), 0, 3, null, 1)));
-        MethodOptions wideTree = new MethodOptions(0, 3, 1, List.of(), List.of(), 63, 8, null, 1);
+        all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", MethodOptions.builder().draftLayers(List.of(4, 2)).build()));
+        MethodOptions wideTree = MethodOptions.builder().treeBudget(63).branching(8).build();
         if (headsDir != null) {
             Path medusa = headsDir.resolve("medusa.safetensors");
             Path cerberus = headsDir.resolve("cerberus.safetensors");

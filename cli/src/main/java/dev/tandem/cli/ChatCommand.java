@@ -65,7 +65,7 @@ final class ChatCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        methodFlags.check();
+        methodFlags.check(true);
         if (template != null) {
             ChatTemplate.named(template); // a bad name fails before the model loads
         }

@@ -51,7 +51,7 @@ final class GenerateCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        methodFlags.check();
+        methodFlags.check(true);
         SamplingParams params = sampling.params(sampling.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);

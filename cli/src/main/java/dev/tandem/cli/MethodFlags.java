@@ -8,7 +8,11 @@ import dev.tandem.models.ModelLoader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import dev.tandem.decoding.methods.DecodingMethod;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The decoding method and every method's settings, declared once for {@code generate}, {@code chat} and
@@ -61,11 +65,29 @@ final class MethodFlags {
                     + "(default: 1.0 for cerberus, off for medusa).")
     double gateEntropy;
 
-    /** Fails before any model is loaded for a method no build knows or a draft length below 1. */
-    void check() {
-        Methods.check(method);
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * Fails before any model is loaded for a method no build knows, a draft length below 1, or, where
+     * {@code oneMethod} (generate, chat), a flag the method would ignore. serve's flags are the defaults of
+     * requests that may name any method, so there every flag applies to some request.
+     */
+    void check(boolean oneMethod) {
+        DecodingMethod m = Methods.method(method);
         if (draftLength != null && draftLength < 1) {
             throw new TandemException("--draft-length must be >= 1, got " + draftLength);
+        }
+        if (!oneMethod) {
+            return;
+        }
+        CommandLine.ParseResult given = command.commandLine().getParseResult();
+        for (MethodOptions.Setting s : MethodOptions.Setting.values()) {
+            if (s.flag() != null && given.hasMatchedOption(s.flag()) && !m.settings().contains(s)) {
+                List<String> flags = m.settings().stream().map(MethodOptions.Setting::flag).filter(f -> f != null).sorted().toList();
+                throw new TandemException(s.flag() + " does not apply to --method " + method + " ("
+                        + (flags.isEmpty() ? "it takes no method flags" : "its flags: " + String.join(", ", flags)) + ")");
+            }
         }
     }
 
@@ -84,7 +106,8 @@ final class MethodFlags {
     }
 
     MethodOptions options(List<Model> drafts) {
-        return new MethodOptions(draftLength == null ? 0 : draftLength, maxNgram, lookupCandidates, drafts, draftLayers, treeBudget,
-                branching, kMatrix, lenience).withHeads(heads, gateEntropy);
+        return MethodOptions.builder().draftLength(draftLength == null ? 0 : draftLength).maxNgram(maxNgram)
+                .lookupCandidates(lookupCandidates).draftModels(drafts).draftLayers(draftLayers).treeBudget(treeBudget)
+                .branching(branching).kMatrix(kMatrix).lenience(lenience).heads(heads).gateEntropy(gateEntropy).build();
     }
 }

@@ -78,7 +78,7 @@ final class ServeCommand extends TandemCommand {
 
     @Override
     Integer run() throws Exception {
-        methodFlags.check();
+        methodFlags.check(false);
         if (!modelOptions.device.equals("cpu")) {
             throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
                     : "unknown device '" + modelOptions.device + "'; use cpu or cuda");

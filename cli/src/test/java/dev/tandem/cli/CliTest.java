@@ -315,6 +315,11 @@ class CliTest {
             }
             assertCleanError(run(command, "--model", MODEL.toString(), "--draft-length", "0"), "--draft-length must be >= 1");
         }
+        // a flag the chosen method ignores is refused by generate and chat (serve's flags are request defaults)
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "lookup", "--tree-budget", "4"),
+                "--tree-budget does not apply to --method lookup (its flags: --draft-length, --lookup-candidates, --max-ngram)");
+        assertCleanError(run("chat", "--model", MODEL.toString(), "--message", "Hi", "--method", "ar", "--heads", "x"),
+                "--heads does not apply to --method ar (it takes no method flags)");
         Run chat = run("chat", "--model", MODEL.toString(), "--message", "Hello", "--method", "draft", "--draft-layers", "3",
                 "--tree-budget", "6", "--max-new-tokens", "8", "--temperature", "0");
         assertEquals(0, chat.code(), chat.err());

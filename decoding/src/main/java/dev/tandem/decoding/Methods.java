@@ -40,8 +40,13 @@ public final class Methods {
     }
 
     public static Generator create(String method, Transformer target, Tokenizer tokenizer, MethodOptions o) {
-        check(method);
-        return REGISTRY.stream().filter(m -> m.name().equals(method)).findFirst().orElseThrow().create(target, tokenizer, o);
+        return method(method).create(target, tokenizer, o);
+    }
+
+    /** The method of that name; fails with the list of names for one no build knows. */
+    public static DecodingMethod method(String name) {
+        check(name);
+        return REGISTRY.stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
     }
 
     /** Fails early, before a model is loaded, for a name no build knows. */

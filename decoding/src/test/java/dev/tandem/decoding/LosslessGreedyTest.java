@@ -69,7 +69,8 @@ class LosslessGreedyTest {
     }
 
     static MethodOptions options(int length, int candidates, List<Integer> layers, int budget, String k, boolean separate) {
-        return new MethodOptions(length, 3, candidates, separate ? List.of(separateDraft) : List.of(), layers, budget, 3, k, 1.0);
+        return MethodOptions.builder().draftLength(length).lookupCandidates(candidates).draftModels(separate ? List.of(separateDraft) : List.of())
+                .draftLayers(layers).treeBudget(budget).kMatrix(k).build();
     }
 
     static Stream<Arguments> configs() {

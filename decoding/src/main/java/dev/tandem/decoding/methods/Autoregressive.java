@@ -7,11 +7,12 @@ import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.List;
+import java.util.Set;
 
 /** {@code ar}: one token per target step, the baseline every other method must reproduce. */
 public final class Autoregressive extends DecodingMethod {
     public Autoregressive() {
-        super("ar");
+        super("ar", Set.of());
     }
 
     @Override

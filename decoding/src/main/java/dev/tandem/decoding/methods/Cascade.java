@@ -2,17 +2,19 @@ package dev.tandem.decoding.methods;
 
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.CascadeDrafter;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.List;
+import java.util.Set;
 
 /** {@code csd}: Cascade Speculative Drafting, draft models reviewed level by level down to the n-gram model. */
 public final class Cascade extends DecodingMethod {
     public Cascade() {
-        super("csd");
+        super("csd", Set.of(Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.DRAFT_LENGTH, Setting.K_MATRIX, Setting.LENIENCE, Setting.REVIEW_LENIENCE));
     }
 
     @Override

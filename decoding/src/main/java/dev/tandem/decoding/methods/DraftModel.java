@@ -3,17 +3,19 @@ package dev.tandem.decoding.methods;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.DraftModelDrafter;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.List;
+import java.util.Set;
 
 /** {@code draft}: a draft model (a separate file, or the target's own first layers) as a chain or a top-k tree. */
 public final class DraftModel extends DecodingMethod {
     public DraftModel() {
-        super("draft");
+        super("draft", Set.of(Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.DRAFT_LENGTH, Setting.TREE_BUDGET, Setting.BRANCHING));
     }
 
     @Override

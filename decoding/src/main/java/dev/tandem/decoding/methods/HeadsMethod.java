@@ -3,6 +3,7 @@ package dev.tandem.decoding.methods;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.heads.HeadKind;
 import dev.tandem.decoding.heads.Heads;
 import dev.tandem.decoding.heads.HeadsDrafter;
@@ -13,6 +14,7 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** {@code medusa} and {@code cerberus}: decoding heads on the target's last hidden state (Cerberus with its gate). */
 public final class HeadsMethod extends DecodingMethod {
@@ -24,7 +26,7 @@ public final class HeadsMethod extends DecodingMethod {
     private final HeadKind kind;
 
     public HeadsMethod(HeadKind kind) {
-        super(kind.id());
+        super(kind.id(), Set.of(Setting.HEADS, Setting.GATE_ENTROPY, Setting.TREE_BUDGET, Setting.DRAFT_LENGTH, Setting.BRANCHING));
         this.kind = kind;
     }
 

@@ -3,16 +3,18 @@ package dev.tandem.decoding.methods;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.heads.HiddenTransferDrafter;
 import dev.tandem.decoding.heads.TransferMaps;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
+import java.util.Set;
 
 /** {@code hidden-transfer}: pseudo hidden states of future tokens, made at an intermediate layer and refined by the rest. */
 public final class HiddenTransfer extends DecodingMethod {
     public HiddenTransfer() {
-        super("hidden-transfer");
+        super("hidden-transfer", Set.of(Setting.HEADS, Setting.TREE_BUDGET, Setting.DRAFT_LENGTH, Setting.BRANCHING));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tandem.decoding.methods;
 
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.LookupDrafter;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
@@ -9,11 +10,12 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /** {@code lookup}: drafts copied from earlier text (prompt lookup, n-gram matching). */
 public final class Lookup extends DecodingMethod {
     public Lookup() {
-        super("lookup");
+        super("lookup", Set.of(Setting.DRAFT_LENGTH, Setting.MAX_NGRAM, Setting.LOOKUP_CANDIDATES));
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.tandem.decoding.methods;
 
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.Methods;
 import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
@@ -10,6 +11,7 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code auto}: the adaptive router, choosing per step among the options every other registered method
@@ -21,7 +23,7 @@ public final class Router extends DecodingMethod {
     static final long CALIBRATION_MILLIS = 300;
 
     public Router() {
-        super("auto");
+        super("auto", Set.of(Setting.MAX_NGRAM, Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.BRANCHING, Setting.HEADS));
     }
 
     @Override

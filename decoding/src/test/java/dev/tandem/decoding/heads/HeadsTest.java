@@ -78,17 +78,33 @@ class HeadsTest {
         return out;
     }
 
+    /**
+     * Each method's declared settings are exactly those it reads while it is built and generates: the CLI
+     * refuses flags outside the declaration, so a stale one would refuse a flag that works or let one be ignored.
+     */
+    @Test
+    void everyMethodReadsExactlyTheSettingsItDeclares() {
+        Map<String, Path> headsOf = Map.of("medusa", medusa, "cerberus", cerberus, "hidden-transfer", transfer, "auto", cerberus);
+        GenerationRequest req = new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 24, SamplingParams.GREEDY);
+        for (dev.tandem.decoding.methods.DecodingMethod m : Methods.registry()) {
+            java.util.Set<MethodOptions.Setting> reads = java.util.EnumSet.noneOf(MethodOptions.Setting.class);
+            MethodOptions o = MethodOptions.builder().heads(headsOf.get(m.name())).build().tracked(reads);
+            m.create(new Transformer(model, backend), tokenizer, o).generate(req, TokenStream.NONE);
+            assertEquals(m.settings(), reads, m.name() + " reads other settings than it declares");
+        }
+    }
+
     @Test
     void headsMethodsAreLosslessAtTemperatureZero() throws Exception {
         MethodOptions base = MethodOptions.defaults();
         Object[][] configs = {
                 {"medusa", base.withHeads(medusa, 0)},
-                {"medusa", new MethodOptions(0, 3, 1, List.of(), List.of(), 40, 4, null, 1).withHeads(medusa, 0)},
+                {"medusa", MethodOptions.builder().treeBudget(40).branching(4).heads(medusa).gateEntropy(0).build()},
                 {"cerberus", base.withHeads(cerberus, -1)},
                 {"cerberus", base.withHeads(cerberus, 0)},
-                {"cerberus", new MethodOptions(2, 3, 1, List.of(), List.of(), 5, 2, null, 1).withHeads(cerberus, 1.5)},
+                {"cerberus", MethodOptions.builder().draftLength(2).treeBudget(5).branching(2).heads(cerberus).gateEntropy(1.5).build()},
                 {"hidden-transfer", base.withHeads(transfer, 0)},
-                {"hidden-transfer", new MethodOptions(0, 3, 1, List.of(), List.of(), 20, 4, null, 1).withHeads(transfer, 0)},
+                {"hidden-transfer", MethodOptions.builder().treeBudget(20).branching(4).heads(transfer).gateEntropy(0).build()},
                 {"auto", base.withHeads(cerberus, -1)}};
         for (String prompt : prompts()) {
             GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 300, SamplingParams.GREEDY);
