@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Results are bitwise those of running alone (see {@link MultiSequenceForward}), so batching never
  * changes what any method outputs.
  */
-public final class ForwardBatcher {
+public final class ForwardBatcher implements ForwardRoute {
     private final Backend backend;
     private final int maxRows;
     private final long maxWaitNanos;
@@ -143,11 +143,15 @@ public final class ForwardBatcher {
     }
 
     /** Passes this batcher can combine: plain batches (no Hidden Transfer injection, no layer capture). */
-    boolean takes(Transformer t, Batch b) {
+    private boolean takes(Transformer t, Batch b) {
         return t.backend() == backend && b.transfer() == null && b.captureLayer() < 0;
     }
 
-    ForwardResult forward(Transformer t, Batch b) {
+    @Override
+    public ForwardResult forward(Transformer t, Batch b) {
+        if (!takes(t, b)) {
+            return null;
+        }
         Call call = new Call(t, b, lock.newCondition());
         boolean interrupted = false;
         lock.lock();

@@ -25,7 +25,7 @@ public final class Transformer {
     private final AttentionShape shape;
 
     private final Activations a;
-    private volatile ForwardBatcher batcher; // null: forward passes run alone
+    private volatile ForwardRoute route; // null: forward passes run alone
 
     public Transformer(Model model, Backend backend) {
         this(model, backend, DEFAULT_MAX_BATCH);
@@ -81,11 +81,11 @@ public final class Transformer {
     }
 
     /**
-     * Lets this transformer's forward passes run together with other sequences' in the batcher's batched
-     * passes (continuous batching); the results are bitwise those of running alone. Returns this.
+     * Lets this transformer's forward passes run together with other sequences' in the route's shared passes
+     * (continuous batching); the results are bitwise those of running alone. Returns this.
      */
-    public Transformer batchedBy(ForwardBatcher batcher) {
-        this.batcher = batcher;
+    public Transformer batchedBy(ForwardRoute route) {
+        this.route = route;
         return this;
     }
 
@@ -106,10 +106,13 @@ public final class Transformer {
      * {@code cache().commit(...)} with the rows to keep.
      */
     public ForwardResult forward(Batch batch) {
-        ForwardBatcher b = batcher;
-        if (b != null && b.takes(this, batch)) {
-            return b.forward(this, batch);
-        }
+        ForwardRoute r = route;
+        ForwardResult shared = r == null ? null : r.forward(this, batch);
+        return shared != null ? shared : forwardAlone(batch);
+    }
+
+    /** The Llama block, as llama2.c's {@code forward()}: embed, then per layer attention and feed-forward, then the classifier. */
+    private ForwardResult forwardAlone(Batch batch) {
         int n = batch.size();
         TreeMask realMask = batch.mask();
         TreeMask mask = batch.fullMask();
