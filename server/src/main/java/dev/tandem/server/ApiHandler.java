@@ -77,7 +77,7 @@ final class ApiHandler extends Handler.Abstract {
             }
             case "/metrics" -> {
                 allow(method, "GET");
-                ex.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(engine, admission));
+                ex.text(200, Metrics.CONTENT_TYPE, metrics.render());
             }
             case "/v1/models" -> {
                 allow(method, "GET");

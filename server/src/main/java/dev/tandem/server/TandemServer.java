@@ -38,7 +38,7 @@ public final class TandemServer implements AutoCloseable {
         this.config = config;
         this.workers = new Workers(Runtime.getRuntime().availableProcessors(), config.maxActive(), config.maxQueued());
         this.admission = new Admission(config.maxActive(), config.maxQueued(), config.queueTimeout());
-        this.metrics = new Metrics();
+        this.metrics = new Metrics(engine, admission);
         this.completions = new Completions(engine, config, admission, metrics, workers);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("tandem-http");

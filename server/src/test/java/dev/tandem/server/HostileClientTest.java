@@ -54,7 +54,8 @@ class HostileClientTest {
             ServerFixture.Reply m = fx.post("/v1/completions", medium);
             HttpContractTest.assertError(m, 400, "context_length_exceeded", "prompt");
             String metrics = fx.get("/metrics").raw();
-            assertTrue(metrics.contains("tandem_requests_tokenizing 0") && metrics.contains("tandem_requests_prefilling 0"), metrics);
+            assertEquals(0, ServerFixture.metric(metrics, "tandem_requests_tokenizing"), metrics);
+            assertEquals(0, ServerFixture.metric(metrics, "tandem_requests_prefilling"), metrics);
         }
     }
 

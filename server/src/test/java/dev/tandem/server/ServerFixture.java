@@ -73,4 +73,31 @@ final class ServerFixture implements AutoCloseable {
         engine.close();
         http.close();
     }
+
+    /**
+     * The value of one series in a Prometheus text exposition: the sample named {@code name} whose labels include
+     * every {@code key=value} pair given (in any order); fails, showing the exposition, when there is none.
+     */
+    static double metric(String exposition, String name, String... labels) {
+        for (String line : exposition.split("\n")) {
+            if (line.startsWith("#") || line.isBlank()) {
+                continue;
+            }
+            int space = line.lastIndexOf(' ');
+            String series = line.substring(0, space);
+            int brace = series.indexOf('{');
+            if (!(brace < 0 ? series : series.substring(0, brace)).equals(name)) {
+                continue;
+            }
+            boolean all = true;
+            for (String kv : labels) {
+                int eq = kv.indexOf('=');
+                all &= brace >= 0 && series.contains(kv.substring(0, eq) + "=\"" + kv.substring(eq + 1) + "\"");
+            }
+            if (all) {
+                return Double.parseDouble(line.substring(space + 1));
+            }
+        }
+        throw new AssertionError("no series " + name + " " + java.util.Arrays.toString(labels) + " in\n" + exposition);
+    }
 }
