@@ -36,7 +36,7 @@ final class ConvertCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        DType type = dtype == null ? null : DType.parse(dtype);
+        DType type = dtype == null ? null : DType.parseWritable(dtype);
         Path in = model.modelPath();
         if (Files.exists(out) && in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             throw new TandemException("--out " + out + " is the input model; write to another path");

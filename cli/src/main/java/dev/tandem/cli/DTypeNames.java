@@ -5,10 +5,10 @@ import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 
-/** The weight types' names for {@code --dtype} help, from {@link DType} itself rather than a copy in each command. */
+/** The names of the weight types Tandem writes, for {@code --dtype} help, from {@link DType} itself rather than a copy in each command. */
 final class DTypeNames implements Iterable<String> {
     @Override
     public Iterator<String> iterator() {
-        return Arrays.stream(DType.values()).map(t -> t.name().toLowerCase(Locale.ROOT)).iterator();
+        return Arrays.stream(DType.values()).filter(DType::writable).map(t -> t.name().toLowerCase(Locale.ROOT)).iterator();
     }
 }

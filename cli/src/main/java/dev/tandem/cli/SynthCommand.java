@@ -48,7 +48,7 @@ final class SynthCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        DType type = DType.parse(dtype);
+        DType type = DType.parseWritable(dtype);
         if ((heads == null) != (headsOut == null) || (heads != null && from == null)) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--heads and --heads-out go together, and with --from (the model the heads were trained on)");

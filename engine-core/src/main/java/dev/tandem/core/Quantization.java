@@ -7,7 +7,7 @@ import java.nio.ByteOrder;
 /**
  * Scalar encoders and decoders of every {@link DType}, bit-compatible with GGML's reference routines
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, IEEE half and bfloat16 with
- * round-to-nearest-even). The converter writes through them; the tests hold the vector kernels to them.
+ * round-to-nearest-even; the read-only block types decode through {@link KQuants}). The converter writes through them; the tests hold the vector kernels to them.
  */
 public final class Quantization {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -40,6 +40,7 @@ public final class Quantization {
                     encodeQ4Block(src, srcOff + 32 * b, dst, dstOff + 18L * b);
                 }
             }
+            default -> throw new TandemException("writing " + type + " is not supported (writable: " + DType.writableNames() + ")");
         }
     }
 
@@ -76,6 +77,11 @@ public final class Quantization {
                         dst[dstOff + 32 * b + i] = ((q & 0x0F) - 8) * d;
                         dst[dstOff + 32 * b + 16 + i] = ((q >>> 4) - 8) * d;
                     }
+                }
+            }
+            default -> {
+                for (int b = 0; b < n / type.blockSize(); b++) {
+                    KQuants.decodeBlock(type, src, srcOff + (long) type.blockBytes() * b, dst, dstOff + type.blockSize() * b);
                 }
             }
         }

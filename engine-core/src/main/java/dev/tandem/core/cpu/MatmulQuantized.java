@@ -25,8 +25,8 @@ final class MatmulQuantized {
         int s = DecodedMatmul.stride(n);
         // decoding (1-3 rows): weights decoded in registers, no buffer round trip, and no buffer allocated
         // unless rows are left over (a decode step would otherwise zero ~100 KB per matmul and thread)
-        boolean fusedPath = rows < 4 && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
-        int width = type == DType.Q4_0 || type == DType.F16 ? 2 : 4; // weight rows per fused kernel call
+        boolean fusedPath = rows < 4 && type.fusedKernels() && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
+        int width = type == DType.Q4_0 || type == DType.F16 || type == DType.Q4_K ? 2 : 4; // weight rows per fused kernel call
         int qf = (j1 - j0) / width;
         for (int j = j0; j < j0 + qf && fusedPath; j++) {
             for (int r = 0; r < rows; r++) {
@@ -121,13 +121,16 @@ final class MatmulQuantized {
             case Q4_0 -> FusedMatmul.q4(out, x, r, w, rowBytes, n, d, j, q);
             case F16 -> FusedMatmul.f16(out, x, r, w, rowBytes, n, d, j, q);
             case BF16 -> FusedMatmul.bf16(out, x, r, w, rowBytes, n, d, j, q);
+            case Q4_K -> FusedMatmul.q4K(out, x, r, w, rowBytes, n, d, j, q);
             case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
+            default -> throw new IllegalStateException(type + " has no fused kernel");
         }
     }
 
     /** Decodes one weight row of n values at byte {@code row} into buf at {@code b}, zero-padded to whole vectors. */
     static void decodeRow(DType type, MemorySegment w, long row, int n, float[] buf, int b) {
-        if (type.quantized() && !BlockLoads.VECTOR_BLOCKS) {
+        boolean vectorDecode = type.fusedKernels() || type == DType.Q6_K;
+        if (type.quantized() && (!BlockLoads.VECTOR_BLOCKS || !vectorDecode)) {
             dev.tandem.core.Quantization.decode(type, w, row, n, buf, b); // same values, scalar
             return;
         }
@@ -136,7 +139,10 @@ final class MatmulQuantized {
             case Q4_0 -> decodeQ4(w, row, n, buf, b);
             case F16 -> decodeF16(w, row, n, buf, b);
             case BF16 -> decodeBF16(w, row, n, buf, b);
+            case Q4_K -> KQuantDecode.q4K(w, row, n, buf, b);
+            case Q6_K -> KQuantDecode.q6K(w, row, n, buf, b);
             case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
+            default -> throw new IllegalStateException(type + " decodes through Quantization");
         }
     }
 

@@ -1,0 +1,139 @@
+package dev.tandem.cli;
+
+import static dev.tandem.cli.CliTest.MODEL;
+import static dev.tandem.cli.CliTest.run;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Quantization;
+import dev.tandem.core.Tensor;
+import dev.tandem.models.gguf.GgufFile;
+import dev.tandem.models.gguf.GgufReader;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The files llama.cpp writes and the files we write, across the two engines. stories260K inflated to the
+ * test-sized "mini" shape is written by {@code synth} as F32, then {@code llama-quantize} makes Q4_K_M, Q5_K_M,
+ * Q6_K, Q3_K_M and Q2_K files of it (mixes of Q2_K..Q6_K, Q4_0, Q5_0, Q5_1 and Q8_0 tensors). For each:
+ * every tensor decodes here to exactly gguf-py's dequantization of the same file, and greedy text from
+ * {@code tandem generate} starts as llama.cpp's own {@code llama-simple} does (llama.cpp quantizes the
+ * activations for its K-quant dot products, we multiply decoded weights by float activations, so long
+ * generations may part at a near tie). Needs the binaries of {@code bench/fixtures/llama-cpp-build.sh};
+ * skips, saying so, without them.
+ */
+class LlamaCppFilesTest {
+    private static final Path SOURCE = Path.of(System.getenv().getOrDefault("TANDEM_CACHE",
+            System.getProperty("user.home") + "/.cache/tandem"), "llama.cpp");
+    private static final Path BIN = SOURCE.resolve("build/bin");
+    private static final String PROMPT = "Once upon a time";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void llamaQuantizeFilesDecodeAndRunHereAsInLlamaCpp() throws Exception {
+        assumeTrue(Files.isExecutable(BIN.resolve("llama-quantize")) && Files.isExecutable(BIN.resolve("llama-simple")),
+                "llama.cpp not built (run bench/fixtures/llama-cpp-build.sh)");
+        assumeTrue(exec(List.of("python3", "-c", "import numpy")).code == 0, "python3 with numpy is not installed");
+        Path f32 = dir.resolve("mini-f32.gguf");
+        CliTest.Run synth = run("synth", "--shape", "mini", "--from", MODEL.toString(), "--dtype", "f32", "--out", f32.toString());
+        assertEquals(0, synth.code(), synth.err());
+
+        // llama.cpp runs the file we wrote, with our greedy text
+        assertSameStart("F32 (written by synth)", f32, 60);
+
+        Set<DType> seen = EnumSet.noneOf(DType.class);
+        for (String mix : new String[] {"Q4_K_M", "Q5_K_M", "Q6_K", "Q3_K_M", "Q2_K"}) {
+            Path q = dir.resolve("mini-" + mix + ".gguf");
+            Result quantize = exec(List.of(BIN.resolve("llama-quantize").toString(), f32.toString(), q.toString(), mix));
+            assertEquals(0, quantize.code, "llama-quantize " + mix + ": " + quantize.out);
+            seen.addAll(decodesAsGgufPy(q));
+            assertSameStart(mix, q, 30);
+        }
+        assertTrue(seen.containsAll(EnumSet.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q5_0, DType.Q5_1)),
+                "the files exercised every K-quant and the 5-bit types: " + seen);
+    }
+
+    /** Every tensor of the file, decoded by Tandem, equals gguf-py's dequantization bit for bit; returns the types seen. */
+    private Set<DType> decodesAsGgufPy(Path file) throws Exception {
+        Path values = dir.resolve("values.f32");
+        String script = String.join("\n",
+                "import sys, numpy as np",
+                "sys.path.insert(0, sys.argv[1])",
+                "from gguf import GGUFReader, quants",
+                "with open(sys.argv[3], 'wb') as out:",
+                "    for t in GGUFReader(sys.argv[2]).tensors:",
+                "        v = quants.dequantize(t.data, t.tensor_type).astype('<f4').ravel()",
+                "        out.write(v.tobytes())",
+                "        print(t.name, v.size)");
+        Result py = exec(List.of("python3", "-c", script, SOURCE.resolve("gguf-py").toString(), file.toString(), values.toString()));
+        assertEquals(0, py.code, "gguf-py read " + file.getFileName() + ": " + py.out);
+        ByteBuffer ref = ByteBuffer.wrap(Files.readAllBytes(values)).order(ByteOrder.LITTLE_ENDIAN);
+        Set<DType> types = EnumSet.noneOf(DType.class);
+        try (Arena arena = Arena.ofShared()) {
+            GgufFile f = GgufReader.read(file, arena);
+            int at = 0;
+            for (String line : py.out.strip().split("\n")) {
+                String[] nameCount = line.split(" ");
+                GgufFile.TensorInfo info = f.tensors().get(nameCount[0]);
+                int n = Integer.parseInt(nameCount[1]);
+                int cols = (int) info.dims()[0];
+                Tensor t = f.tensor(info.name(), n / cols, cols);
+                types.add(t.dtype());
+                float[] ours = new float[n];
+                Quantization.decode(t.dtype(), t.segment(), 0, n, ours, 0);
+                for (int i = 0; i < n; i++, at++) {
+                    float r = ref.getFloat(4 * at);
+                    if (Float.floatToIntBits(r) != Float.floatToIntBits(ours[i])) {
+                        throw new AssertionError(file.getFileName() + " " + info.name() + " (" + t.dtype() + ") value " + i
+                                + ": gguf-py " + r + ", ours " + ours[i]);
+                    }
+                }
+            }
+            assertEquals(ref.capacity(), 4 * at, "every value compared");
+        }
+        return types;
+    }
+
+    /** Greedy text of both engines on the file starts with the same {@code chars} characters at least. */
+    private static void assertSameStart(String what, Path file, int chars) throws Exception {
+        CliTest.Run ours = run("generate", PROMPT, "--model", file.toString(), "--max-new-tokens", "40", "--temperature", "0");
+        assertEquals(0, ours.code(), ours.err());
+        Result theirs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", file.toString(), "-n", "40", PROMPT));
+        assertEquals(0, theirs.code, "llama-simple on " + what + ": " + theirs.out);
+        String a = ours.out().strip(), b = theirs.out.replace("<s>", "").strip();
+        int same = 0;
+        while (same < Math.min(a.length(), b.length()) && a.charAt(same) == b.charAt(same)) {
+            same++;
+        }
+        assertTrue(same >= chars, what + ": the two engines' text parts after " + same + " characters\nours:      " + a
+                + "\nllama.cpp: " + b);
+    }
+
+    private record Result(int code, String out) {}
+
+    /** Runs a command; its stdout (stderr discarded: llama.cpp's logs). */
+    private static Result exec(List<String> cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return new Result(-1, "timed out");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,95 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector decoders of the K-quant super-blocks that llama.cpp's Q4_K_M and Q6_K files are mostly made of, into
+ * the float buffer the k-row dot kernels read ({@link DecodedMatmul}). The per-sub-block scales stay scalar (8
+ * or 16 per 256 values); the values are decoded L at a time with the scalar decoder's operations in the same
+ * order (a multiply, then a subtract: no fused multiply-add), so every value is bitwise
+ * {@link dev.tandem.core.Quantization#decode}'s. Only where {@link BlockLoads#VECTOR_BLOCKS}.
+ */
+final class KQuantDecode {
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final VectorSpecies<Byte> B = BlockLoads.VECTOR_BLOCKS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+
+    private KQuantDecode() {}
+
+    private static int u8(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
+    }
+
+    private static FloatVector toFloat(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
+    static void q4K(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o = row + 144L * blk;
+            float d = BlockLoads.scale(w, o), dmin = BlockLoads.scale(w, o + 2);
+            long sc = o + 4;
+            for (int j = 0; j < 4; j++) { // 64 values: the low nibbles of 32 bytes, then their high nibbles
+                int is = 2 * j;
+                float d1 = d * scale(w, sc, is), m1 = dmin * min(w, sc, is);
+                float d2 = d * scale(w, sc, is + 1), m2 = dmin * min(w, sc, is + 1);
+                long q = o + 16 + 32L * j;
+                int y = b + 256 * blk + 64 * j;
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + l, LE);
+                    toFloat(v.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(buf, y + l);
+                    toFloat(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2).intoArray(buf, y + 32 + l);
+                }
+            }
+        }
+    }
+
+    /** L values from the nibbles ({@code shift} 0: low, 4: high) of the bytes at {@code at}: {@code scale * q - min}. */
+    static FloatVector nibbles(MemorySegment w, long at, int shift, float scale, float min) {
+        return toFloat(ByteVector.fromMemorySegment(B, w, at, LE).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F)).mul(scale).sub(min);
+    }
+
+    static int scale(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 0xF) | ((u8(s, sc + j - 4) >>> 6) << 4);
+    }
+
+    static int min(MemorySegment s, long sc, int j) {
+        return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
+    }
+
+    /** Q6_K: 210-byte super-blocks of 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, d. */
+    static void q6K(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o = row + 210L * blk;
+            float d = BlockLoads.scale(w, o + 208);
+            for (int half = 0; half < 2; half++) {
+                long ql = o + 64L * half, qh = o + 128 + 32L * half, sc = o + 192 + 8L * half;
+                int y = b + 256 * blk + 128 * half;
+                // quarter k (values 32k..32k+31 of the half): low bits from the low (k < 2) or high nibbles of
+                // ql[32 (k % 2) + l], high bits from bits 2k, 2k+1 of qh[l]; one loop body keeps C2 within its
+                // inlining budget (four unrolled quarters fell back to allocating vector code)
+                for (int k = 0; k < 4; k++) {
+                    int nibble = k < 2 ? 0 : 4;
+                    for (int l = 0; l < 32; l += L) {
+                        int is = l / 16; // L divides 16, so a chunk has one scale
+                        ByteVector lo = ByteVector.fromMemorySegment(B, w, ql + 32 * (k & 1) + l, LE);
+                        ByteVector h = ByteVector.fromMemorySegment(B, w, qh + l, LE);
+                        ByteVector v = lo.lanewise(VectorOperators.LSHR, nibble).and((byte) 0x0F)
+                                .or(h.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
+                        toFloat(v).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2 * k)).intoArray(buf, y + 32 * k + l);
+                    }
+                }
+            }
+        }
+    }
+}
