@@ -15,6 +15,20 @@ public final class Quantization {
 
     private Quantization() {}
 
+    // Every type decodes, checked when the class loads: a DType added without its decoder fails at start-up
+    // with its name, not at the first model that uses it.
+    static {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (DType t : DType.values()) {
+                try {
+                    decode(t, arena.allocate(t.blockBytes()), 0, t.blockSize(), new float[t.blockSize()], 0);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("weight type " + t + " has no decoder (add it to KQuants.decodeBlock)", e);
+                }
+            }
+        }
+    }
+
     /** Writes {@code n} values of {@code src} (from {@code srcOff}) as {@code type} at byte {@code dstOff} of dst. */
     public static void encode(DType type, float[] src, int srcOff, int n, MemorySegment dst, long dstOff) {
         type.byteSize(n); // whole blocks only
