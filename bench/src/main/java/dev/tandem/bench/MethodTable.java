@@ -65,6 +65,10 @@ public final class MethodTable implements Callable<Integer> {
     @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
     String reportDir = "";
 
+    /** generate's --method and every method setting, from the one declaration: with --method, ar and that one configuration. */
+    @picocli.CommandLine.Mixin
+    dev.tandem.options.MethodFlags methodFlags;
+
     /** The golden prompts plus one more. */
     static final List<String> PROMPTS = List.of("", "Once upon a time, there was a little girl named Lily.",
             "Tom and his dog went to the park", "The sun was shining. Sara wanted to", "Lily and Ben were friends.");
@@ -133,9 +137,20 @@ public final class MethodTable implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        boolean one = methodFlags.methodGiven();
+        methodFlags.check(one);
+        List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
         try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
-            List<Config> configs = new ArrayList<>(configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir)));
+            List<Config> configs = new ArrayList<>();
+            if (one) { // ar beside the configuration the flags describe, as generate would run it
+                String settings = methodFlags.givenSettings();
+                configs.add(new Config("ar", "ar", MethodOptions.defaults()));
+                configs.add(new Config(methodFlags.method() + (settings.isEmpty() ? "" : " (" + settings + ")"), methodFlags.method(),
+                        methodFlags.options(drafts)));
+            } else {
+                configs.addAll(configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir)));
+            }
             for (String part : exclude.isBlank() ? new String[0] : exclude.split(",")) { // label substrings, e.g. "tree of 63"
                 configs.removeIf(c -> !c.method().equals("ar") && c.label().contains(part.trim()));
             }
@@ -213,6 +228,8 @@ public final class MethodTable implements Callable<Integer> {
                 }
                 System.out.println();
             }
+        } finally {
+            drafts.forEach(Model::close);
         }
         return 0;
     }

@@ -39,6 +39,28 @@ class MainTest {
     }
 
     @Test
+    void methodsTakesGeneratesMethodFlags() {
+        Run refused = run("methods", "--method", "lookup", "--tree-budget", "6");
+        assertTrue(refused.code() != 0 && refused.err().contains("--tree-budget does not apply to --method lookup"), refused.err());
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
+        Run one;
+        try {
+            one = run("methods", "--model", Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin").toString(),
+                    "--method", "lookup", "--max-ngram", "2", "--lookup-candidates", "2", "--tokens", "8",
+                    "--rounds", "1", "--warmup-seconds", "0", "--temperatures", "0");
+        } finally {
+            System.setOut(stdout);
+        }
+        String out = table.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, one.code(), one.err() + out);
+        // ar and the one configuration the flags describe, nothing else
+        assertTrue(out.contains("| ar | 1.00 |") && out.contains("| lookup (--max-ngram 2 --lookup-candidates 2) |"), out);
+        assertEquals(2, out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| method")).count(), out);
+    }
+
+    @Test
     void helpPrintsTheOptionsInsteadOfRunning() {
         Run help = run("ar", "--help");
         assertEquals(0, help.code());

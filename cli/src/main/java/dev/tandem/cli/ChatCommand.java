@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.options.MethodFlags;
 import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.GenerationRequest;
@@ -85,7 +86,7 @@ final class ChatCommand extends TandemCommand {
             }
             List<Model> drafts = methodFlags.loadDraftModels();
             try {
-                Generator generator = Methods.create(methodFlags.method, new Transformer(model, backend), tokenizer, methodFlags.options(drafts));
+                Generator generator = Methods.create(methodFlags.method(), new Transformer(model, backend), tokenizer, methodFlags.options(drafts));
                 Conversation c = new Conversation(tokenizer, format, generator, model.config().contextLength(), baseSeed);
                 if (!messages.isEmpty()) {
                     for (String m : messages) {

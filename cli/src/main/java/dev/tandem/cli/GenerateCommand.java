@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.options.MethodFlags;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -63,7 +64,7 @@ final class GenerateCommand extends TandemCommand {
             request.checkFits(context);
             List<Model> drafts = methodFlags.loadDraftModels();
             try {
-                Generator generator = Methods.create(methodFlags.method, new Transformer(model, backend), tokenizer,
+                Generator generator = Methods.create(methodFlags.method(), new Transformer(model, backend), tokenizer,
                         methodFlags.options(drafts));
                 run(generator, tokenizer, promptTokens, request, backend.name());
             } finally {

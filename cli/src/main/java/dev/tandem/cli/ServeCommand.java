@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.options.MethodFlags;
 import dev.tandem.api.Engine;
 import dev.tandem.core.TandemException;
 import dev.tandem.cuda.CudaAvailability;
@@ -112,7 +113,7 @@ final class ServeCommand extends TandemCommand {
             throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
         }
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
-                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, methodFlags.method, dev.tandem.server.ChatTemplate.plain())
+                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, methodFlags.method(), dev.tandem.server.ChatTemplate.plain())
                 .withTimeouts(Duration.ofMillis((long) (idleTimeout * 1000)), Duration.ofMillis((long) (shutdownTimeout * 1000)));
         List<Model> drafts = methodFlags.loadDraftModels(); // the server's requests share them for its whole life
         try (Engine engine = b.methodOptions(methodFlags.options(drafts)).build()) {

@@ -1,4 +1,4 @@
-package dev.tandem.cli;
+package dev.tandem.options;
 
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.MethodOptions;
@@ -16,9 +16,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * The decoding method and every method's settings, declared once for {@code generate}, {@code chat} and
- * {@code serve} (where the method is the default of requests that name none).
+ * {@code serve} (where the method is the default of requests that name none), and {@code bench methods}.
  */
-final class MethodFlags {
+public final class MethodFlags {
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
             description = "Decoding method: ar, lookup, draft, csd, medusa, cerberus, hidden-transfer or auto; for serve, the method "
                     + "of requests that name none (default: ${DEFAULT-VALUE}).")
@@ -73,7 +73,7 @@ final class MethodFlags {
      * {@code oneMethod} (generate, chat), a flag the method would ignore. serve's flags are the defaults of
      * requests that may name any method, so there every flag applies to some request.
      */
-    void check(boolean oneMethod) {
+    public void check(boolean oneMethod) {
         DecodingMethod m = Methods.method(method);
         if (draftLength != null && draftLength < 1) {
             throw new TandemException("--draft-length must be >= 1, got " + draftLength);
@@ -91,8 +91,30 @@ final class MethodFlags {
         }
     }
 
+    /** The method's name, as --method gives it. */
+    public String method() {
+        return method;
+    }
+
+    /** Whether --method was given on the command line (not left at its default). */
+    public boolean methodGiven() {
+        return command.commandLine().getParseResult().hasMatchedOption("--method");
+    }
+
+    /** The method settings given on the command line, as they were written: "--draft-layers 6 --tree-budget 16". */
+    public String givenSettings() {
+        CommandLine.ParseResult given = command.commandLine().getParseResult();
+        List<String> parts = new ArrayList<>();
+        for (MethodOptions.Setting s : MethodOptions.Setting.values()) {
+            if (s.flag() != null && given.hasMatchedOption(s.flag())) {
+                parts.add(s.flag() + " " + String.join(",", given.matchedOption(s.flag()).stringValues()));
+            }
+        }
+        return String.join(" ", parts);
+    }
+
     /** The --draft-model files, loaded; the caller closes them. */
-    List<Model> loadDraftModels() {
+    public List<Model> loadDraftModels() {
         List<Model> drafts = new ArrayList<>();
         try {
             for (Path p : draftModels) {
@@ -105,7 +127,7 @@ final class MethodFlags {
         return drafts;
     }
 
-    MethodOptions options(List<Model> drafts) {
+    public MethodOptions options(List<Model> drafts) {
         return MethodOptions.builder().draftLength(draftLength == null ? 0 : draftLength).maxNgram(maxNgram)
                 .lookupCandidates(lookupCandidates).draftModels(drafts).draftLayers(draftLayers).treeBudget(treeBudget)
                 .branching(branching).kMatrix(kMatrix).lenience(lenience).heads(heads).gateEntropy(gateEntropy).build();
