@@ -13,7 +13,7 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Vector decoders of the K-quant super-blocks that llama.cpp's Q4_K_M and Q6_K files are mostly made of, into
+ * Vector decoders of the K-quant super-blocks that llama.cpp's Q4_K_M, Q5_K_M and Q6_K files are mostly made of, into
  * the float buffer the k-row dot kernels read ({@link DecodedMatmul}). The per-sub-block scales stay scalar (8
  * or 16 per 256 values); the values are decoded L at a time with the scalar decoder's operations in the same
  * order (a multiply, then a subtract: no fused multiply-add), so every value is bitwise
@@ -65,6 +65,27 @@ final class KQuantDecode {
 
     static int min(MemorySegment s, long sc, int j) {
         return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
+    }
+
+    /** Q5_K: 176-byte super-blocks of d, dmin, 12 scale bytes, 32 bytes of fifth bits (bit 2g, 2g+1 for group g), 128 of nibbles. */
+    static void q5K(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o = row + 176L * blk;
+            float d = BlockLoads.scale(w, o), dmin = BlockLoads.scale(w, o + 2);
+            long sc = o + 4, qh = o + 16;
+            // 32 values h: nibbles (low for even h, high for odd) of bytes 32 (h / 2).., fifth bit = bit h of qh;
+            // one loop body keeps C2 within its inlining budget (two unrolled halves fell back to allocating code)
+            for (int h = 0; h < 8; h++) {
+                float dh = d * scale(w, sc, h), mh = dmin * min(w, sc, h);
+                long q = o + 48 + 32L * (h >> 1);
+                int y = b + 256 * blk + 32 * h;
+                for (int l = 0; l < 32; l += L) { // the fifth bit adds 16 to a nibble: an or
+                    ByteVector v = ByteVector.fromMemorySegment(B, w, q + l, LE).lanewise(VectorOperators.LSHR, 4 * (h & 1)).and((byte) 0x0F);
+                    ByteVector hb = ByteVector.fromMemorySegment(B, w, qh + l, LE).lanewise(VectorOperators.LSHR, h).and((byte) 1);
+                    toFloat(v.or(hb.lanewise(VectorOperators.LSHL, 4))).mul(dh).sub(mh).intoArray(buf, y + l);
+                }
+            }
+        }
     }
 
     /** Q6_K: 210-byte super-blocks of 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, d. */

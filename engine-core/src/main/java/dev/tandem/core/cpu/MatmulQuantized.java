@@ -129,7 +129,7 @@ final class MatmulQuantized {
 
     /** Decodes one weight row of n values at byte {@code row} into buf at {@code b}, zero-padded to whole vectors. */
     static void decodeRow(DType type, MemorySegment w, long row, int n, float[] buf, int b) {
-        boolean vectorDecode = type.fusedKernels() || type == DType.Q6_K;
+        boolean vectorDecode = type.fusedKernels() || type == DType.Q5_K || type == DType.Q6_K;
         if (type.quantized() && (!BlockLoads.VECTOR_BLOCKS || !vectorDecode)) {
             dev.tandem.core.Quantization.decode(type, w, row, n, buf, b); // same values, scalar
             return;
@@ -140,6 +140,7 @@ final class MatmulQuantized {
             case F16 -> decodeF16(w, row, n, buf, b);
             case BF16 -> decodeBF16(w, row, n, buf, b);
             case Q4_K -> KQuantDecode.q4K(w, row, n, buf, b);
+            case Q5_K -> KQuantDecode.q5K(w, row, n, buf, b);
             case Q6_K -> KQuantDecode.q6K(w, row, n, buf, b);
             case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
             default -> throw new IllegalStateException(type + " decodes through Quantization");

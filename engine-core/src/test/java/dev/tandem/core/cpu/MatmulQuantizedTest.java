@@ -43,7 +43,7 @@ class MatmulQuantizedTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void vectorDecodeEqualsScalarDecodeBitForBit(DType type) {
         SplittableRandom rnd = new SplittableRandom(7);
         int n = type.quantized() ? 4 * type.blockSize() : 172; // 172: a masked tail for the 16-bit types
