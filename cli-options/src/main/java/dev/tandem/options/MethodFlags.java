@@ -81,9 +81,8 @@ public final class MethodFlags {
         if (!oneMethod) {
             return;
         }
-        CommandLine.ParseResult given = command.commandLine().getParseResult();
-        for (MethodOptions.Setting s : MethodOptions.Setting.values()) {
-            if (s.flag() != null && given.hasMatchedOption(s.flag()) && !m.settings().contains(s)) {
+        for (MethodOptions.Setting s : given()) {
+            if (!m.settings().contains(s)) {
                 List<String> flags = m.settings().stream().map(MethodOptions.Setting::flag).filter(f -> f != null).sorted().toList();
                 throw new TandemException(s.flag() + " does not apply to --method " + method + " ("
                         + (flags.isEmpty() ? "it takes no method flags" : "its flags: " + String.join(", ", flags)) + ")");
@@ -103,14 +102,16 @@ public final class MethodFlags {
 
     /** The method settings given on the command line, as they were written: "--draft-layers 6 --tree-budget 16". */
     public String givenSettings() {
-        CommandLine.ParseResult given = command.commandLine().getParseResult();
-        List<String> parts = new ArrayList<>();
-        for (MethodOptions.Setting s : MethodOptions.Setting.values()) {
-            if (s.flag() != null && given.hasMatchedOption(s.flag())) {
-                parts.add(s.flag() + " " + String.join(",", given.matchedOption(s.flag()).stringValues()));
-            }
-        }
-        return String.join(" ", parts);
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
+        return String.join(" ", given().stream()
+                .map(s -> s.flag() + " " + String.join(",", parsed.matchedOption(s.flag()).stringValues())).toList());
+    }
+
+    /** The settings whose flags were given on the command line, in declaration order. */
+    private List<MethodOptions.Setting> given() {
+        CommandLine.ParseResult parsed = command.commandLine().getParseResult();
+        return java.util.Arrays.stream(MethodOptions.Setting.values())
+                .filter(s -> s.flag() != null && parsed.hasMatchedOption(s.flag())).toList();
     }
 
     /** The --draft-model files, loaded; the caller closes them. */

@@ -48,14 +48,6 @@ public enum DType {
         return writable;
     }
 
-    /**
-     * Whether the CPU backend has kernels that decode this type in registers (the one-row and k-row fused
-     * kernels); the others are decoded block by block into a buffer, then multiplied.
-     */
-    public boolean fusedKernels() {
-        return writable || this == Q4_K;
-    }
-
     /** The type's id in GGUF tensor infos ({@code ggml_type}). */
     public int ggufType() {
         return ggufType;

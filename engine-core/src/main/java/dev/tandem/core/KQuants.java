@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
  * are bitwise those of llama.cpp's reference dequantization ({@code KQuantsReferenceTest} checks them against
  * gguf-py's). Tandem reads these types; it does not write them.
  */
-final class KQuants {
+public final class KQuants {
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -135,12 +135,13 @@ final class KQuants {
         return (byte) (aux[i >>> 2] >>> (8 * (i & 3)));
     }
 
-    /** The 6-bit scale and min number j of a Q4_K/Q5_K super-block's 12 scale bytes at {@code sc}: {scale, min}. */
-    private static int scale(MemorySegment s, long sc, int j) {
+    /** The 6-bit scale number j (0..7) of a Q4_K/Q5_K super-block's 12 scale bytes at {@code sc}. */
+    public static int scale(MemorySegment s, long sc, int j) {
         return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 0xF) | ((u8(s, sc + j - 4) >>> 6) << 4);
     }
 
-    private static int min(MemorySegment s, long sc, int j) {
+    /** The 6-bit min number j (0..7) of a Q4_K/Q5_K super-block's 12 scale bytes at {@code sc}. */
+    public static int min(MemorySegment s, long sc, int j) {
         return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
     }
 

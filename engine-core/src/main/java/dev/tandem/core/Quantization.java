@@ -7,7 +7,8 @@ import java.nio.ByteOrder;
 /**
  * Scalar encoders and decoders of every {@link DType}, bit-compatible with GGML's reference routines
  * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, IEEE half and bfloat16 with
- * round-to-nearest-even; the read-only block types decode through {@link KQuants}). The converter writes through them; the tests hold the vector kernels to them.
+ * round-to-nearest-even; the read-only block types decode through {@link KQuants}). The converter writes
+ * through them; the tests hold the vector kernels to them.
  */
 public final class Quantization {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);

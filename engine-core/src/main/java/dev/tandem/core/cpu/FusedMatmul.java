@@ -3,6 +3,7 @@ package dev.tandem.core.cpu;
 import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
+import dev.tandem.core.KQuants;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
@@ -104,8 +105,8 @@ final class FusedMatmul {
             float d0 = BlockLoads.scale(w, o0), m0 = BlockLoads.scale(w, o0 + 2);
             float d1 = BlockLoads.scale(w, o1), m1 = BlockLoads.scale(w, o1 + 2);
             for (int h = 0; h < 8; h++) { // 32 values: half h % 2 (low or high nibbles) of group h / 2's 32 bytes
-                float s0 = d0 * KQuantDecode.scale(w, o0 + 4, h), n0 = m0 * KQuantDecode.min(w, o0 + 4, h);
-                float s1 = d1 * KQuantDecode.scale(w, o1 + 4, h), n1 = m1 * KQuantDecode.min(w, o1 + 4, h);
+                float s0 = d0 * KQuants.scale(w, o0 + 4, h), n0 = m0 * KQuants.min(w, o0 + 4, h);
+                float s1 = d1 * KQuants.scale(w, o1 + 4, h), n1 = m1 * KQuants.min(w, o1 + 4, h);
                 int shift = 4 * (h & 1); // one loop body for both nibbles: two bodies (constant shifts) ran 2.5x slower
                 long at = 16 + 32L * (h >> 1);
                 int i = xo + 256 * blk + 32 * h;
@@ -116,7 +117,8 @@ final class FusedMatmul {
                 }
             }
         }
-        // the butterfly inlined here would pass C2's node cut-off for this kernel: stored lanes (VectorMath.sumStored)
+        // VectorMath.sum here was compiled on its own with boxed vectors (JFR: FloatVector.lanewiseTemplate under it,
+        // 10% of samples); stored lanes (VectorMath.sumStored) take no vector helper call
         float[] lanes = new float[2 * L];
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);

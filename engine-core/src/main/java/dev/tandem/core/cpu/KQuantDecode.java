@@ -3,6 +3,7 @@ package dev.tandem.core.cpu;
 import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
+import dev.tandem.core.KQuants;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -25,10 +26,6 @@ final class KQuantDecode {
 
     private KQuantDecode() {}
 
-    private static int u8(MemorySegment s, long o) {
-        return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
-    }
-
     private static FloatVector toFloat(ByteVector q) {
         return (FloatVector) q.convertShape(VectorOperators.B2F, F, 0);
     }
@@ -41,8 +38,8 @@ final class KQuantDecode {
             long sc = o + 4;
             for (int j = 0; j < 4; j++) { // 64 values: the low nibbles of 32 bytes, then their high nibbles
                 int is = 2 * j;
-                float d1 = d * scale(w, sc, is), m1 = dmin * min(w, sc, is);
-                float d2 = d * scale(w, sc, is + 1), m2 = dmin * min(w, sc, is + 1);
+                float d1 = d * KQuants.scale(w, sc, is), m1 = dmin * KQuants.min(w, sc, is);
+                float d2 = d * KQuants.scale(w, sc, is + 1), m2 = dmin * KQuants.min(w, sc, is + 1);
                 long q = o + 16 + 32L * j;
                 int y = b + 256 * blk + 64 * j;
                 for (int l = 0; l < 32; l += L) {
@@ -59,14 +56,6 @@ final class KQuantDecode {
         return toFloat(ByteVector.fromMemorySegment(B, w, at, LE).lanewise(VectorOperators.LSHR, shift).and((byte) 0x0F)).mul(scale).sub(min);
     }
 
-    static int scale(MemorySegment s, long sc, int j) {
-        return j < 4 ? u8(s, sc + j) & 63 : (u8(s, sc + j + 4) & 0xF) | ((u8(s, sc + j - 4) >>> 6) << 4);
-    }
-
-    static int min(MemorySegment s, long sc, int j) {
-        return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
-    }
-
     /** Q5_K: 176-byte super-blocks of d, dmin, 12 scale bytes, 32 bytes of fifth bits (bit 2g, 2g+1 for group g), 128 of nibbles. */
     static void q5K(MemorySegment w, long row, int n, float[] buf, int b) {
         for (int blk = 0; blk < n / 256; blk++) {
@@ -76,7 +65,7 @@ final class KQuantDecode {
             // 32 values h: nibbles (low for even h, high for odd) of bytes 32 (h / 2).., fifth bit = bit h of qh;
             // one loop body keeps C2 within its inlining budget (two unrolled halves fell back to allocating code)
             for (int h = 0; h < 8; h++) {
-                float dh = d * scale(w, sc, h), mh = dmin * min(w, sc, h);
+                float dh = d * KQuants.scale(w, sc, h), mh = dmin * KQuants.min(w, sc, h);
                 long q = o + 48 + 32L * (h >> 1);
                 int y = b + 256 * blk + 32 * h;
                 for (int l = 0; l < 32; l += L) { // the fifth bit adds 16 to a nibble: an or

@@ -25,7 +25,7 @@ final class MatmulQuantized {
         int s = DecodedMatmul.stride(n);
         // decoding (1-3 rows): weights decoded in registers, no buffer round trip, and no buffer allocated
         // unless rows are left over (a decode step would otherwise zero ~100 KB per matmul and thread)
-        boolean fusedPath = rows < 4 && type.fusedKernels() && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
+        boolean fusedPath = rows < 4 && hasFusedKernel(type) && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % L == 0);
         int width = type == DType.Q4_0 || type == DType.F16 || type == DType.Q4_K ? 2 : 4; // weight rows per fused kernel call
         int qf = (j1 - j0) / width;
         for (int j = j0; j < j0 + qf && fusedPath; j++) {
@@ -115,6 +115,14 @@ final class MatmulQuantized {
         }
     }
 
+    /** Types with a one-row kernel that decodes in registers ({@link #fused}); the others go through a decoded buffer. */
+    private static boolean hasFusedKernel(DType type) {
+        return switch (type) {
+            case F16, BF16, Q8_0, Q4_0, Q4_K -> true;
+            default -> false;
+        };
+    }
+
     private static void fused(DType type, float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
         switch (type) {
             case Q8_0 -> FusedMatmul.q8(out, x, r, w, rowBytes, n, d, j, q);
@@ -129,8 +137,7 @@ final class MatmulQuantized {
 
     /** Decodes one weight row of n values at byte {@code row} into buf at {@code b}, zero-padded to whole vectors. */
     static void decodeRow(DType type, MemorySegment w, long row, int n, float[] buf, int b) {
-        boolean vectorDecode = type.fusedKernels() || type == DType.Q5_K || type == DType.Q6_K;
-        if (type.quantized() && (!BlockLoads.VECTOR_BLOCKS || !vectorDecode)) {
+        if (type.quantized() && !BlockLoads.VECTOR_BLOCKS) {
             dev.tandem.core.Quantization.decode(type, w, row, n, buf, b); // same values, scalar
             return;
         }
@@ -143,7 +150,7 @@ final class MatmulQuantized {
             case Q5_K -> KQuantDecode.q5K(w, row, n, buf, b);
             case Q6_K -> KQuantDecode.q6K(w, row, n, buf, b);
             case F32 -> throw new IllegalArgumentException("F32 weights go through MatmulF32");
-            default -> throw new IllegalStateException(type + " decodes through Quantization");
+            default -> dev.tandem.core.Quantization.decode(type, w, row, n, buf, b); // no vector decoder: the scalar one
         }
     }
 

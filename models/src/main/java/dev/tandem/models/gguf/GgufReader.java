@@ -40,8 +40,8 @@ public final class GgufReader {
      * The types it computes with come from {@link DType}, their one definition.
      */
     private static final Map<Integer, Layout> OTHER_TYPES = Map.ofEntries(
-            Map.entry(9, new Layout("Q8_1", 32, 36)), Map.entry(15, new Layout("Q8_K", 256, 292)), Map.entry(24, new Layout("I8", 1, 1)), Map.entry(25, new Layout("I16", 1, 2)),
-            Map.entry(26, new Layout("I32", 1, 4)), Map.entry(27, new Layout("I64", 1, 8)), Map.entry(28, new Layout("F64", 1, 8)));
+            Map.entry(9, new Layout("Q8_1", 32, 36)), Map.entry(15, new Layout("Q8_K", 256, 292)),
+            Map.entry(24, new Layout("I8", 1, 1)), Map.entry(25, new Layout("I16", 1, 2)), Map.entry(26, new Layout("I32", 1, 4)), Map.entry(27, new Layout("I64", 1, 8)), Map.entry(28, new Layout("F64", 1, 8)));
 
     /** The layout of GGML type {@code id}, or null for an id no GGML version defines that Tandem knows of. */
     static Layout layout(int id) {
