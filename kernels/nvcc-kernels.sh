@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compiles every CUDA source to PTX for sm_90 (H100) so a broken kernel fails the build without a GPU.
-# Where no nvcc is installed it says so and skips, unless TANDEM_REQUIRE_NVCC=1 (then it fails).
+# Compiles every CUDA source to PTX for sm_80 (A100) and sm_90 (H100/H200), OUT/sm_XX/NAME.ptx, which the
+# kernels jar carries and the CUDA backend loads with cuModuleLoadData. A broken kernel fails the build
+# without a GPU. Where no nvcc is installed it says so and skips, unless TANDEM_REQUIRE_NVCC=1 (then it fails).
 set -euo pipefail
 src=$1 out=$2
 nvcc=$(command -v nvcc || true)
@@ -12,14 +13,18 @@ if [ -z "$nvcc" ]; then
   echo "nvcc-kernels: nvcc not found; CUDA kernels were not compile-checked" >&2
   exit 0
 fi
-mkdir -p "$out"
 shopt -s nullglob
-n=0
-for f in "$src"/*.cu; do
-  name=$(basename "$f" .cu)
-  if [ ! "$out/$name.ptx" -nt "$f" ]; then
-    "$nvcc" -ptx -arch=sm_90 -std=c++17 -o "$out/$name.ptx" "$f"
-  fi
-  n=$((n+1))
+n=0 pids=()
+for arch in sm_80 sm_90; do
+  mkdir -p "$out/$arch"
+  for f in "$src"/*.cu; do
+    name=$(basename "$f" .cu)
+    if [ ! "$out/$arch/$name.ptx" -nt "$f" ] || [ "$src/common.cuh" -nt "$out/$arch/$name.ptx" ]; then
+      "$nvcc" -ptx -arch="$arch" -std=c++17 -lineinfo -o "$out/$arch/$name.ptx" "$f" &
+      pids+=($!)
+    fi
+    n=$((n+1))
+  done
 done
-echo "nvcc-kernels: $n CUDA source(s) compiled to PTX with $("$nvcc" --version | tail -1)"
+for p in "${pids[@]}"; do wait "$p"; done
+echo "nvcc-kernels: $n PTX file(s) for sm_80 and sm_90 with $("$nvcc" --version | tail -1)"

@@ -4,6 +4,8 @@ import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.cuda.CudaAvailability;
+import dev.tandem.cuda.CudaBackend;
+import dev.tandem.cuda.DriverDevice;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
@@ -25,7 +27,8 @@ final class ModelOptions {
                     + "Default: tokenizer.bin, tok<vocab>.bin or tokenizer.json beside the model.")
     Path tokenizer;
 
-    @Option(names = "--device", paramLabel = "cpu|cuda", defaultValue = "cpu", description = "Where to run (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--device", paramLabel = "cpu|cuda|cuda-emulated", defaultValue = "cpu",
+            description = "Where to run: cpu, cuda (GPU 0), or cuda-emulated (the CUDA kernels emulated on the CPU, for kernel work; slow). Default: ${DEFAULT-VALUE}.")
     String device;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads (default: all processors).")
@@ -65,8 +68,17 @@ final class ModelOptions {
                 }
                 return new CpuBackend(n);
             }
-            case "cuda" -> throw new TandemException(CudaAvailability.unavailableReason());
-            default -> throw new TandemException("unknown device '" + device + "'; use cpu or cuda");
+            case "cuda" -> {
+                String why = CudaAvailability.unavailableReason();
+                if (why != null) {
+                    throw new TandemException(why);
+                }
+                return new CudaBackend(DriverDevice.open(0));
+            }
+            case "cuda-emulated" -> {
+                return CudaBackend.emulated();
+            }
+            default -> throw new TandemException("unknown device '" + device + "'; use cpu, cuda or cuda-emulated");
         }
     }
 }

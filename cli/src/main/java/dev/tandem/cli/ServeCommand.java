@@ -81,8 +81,8 @@ final class ServeCommand extends TandemCommand {
     Integer run() throws Exception {
         methodFlags.check(false);
         if (!modelOptions.device.equals("cpu")) {
-            throw new TandemException(modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason()
-                    : "unknown device '" + modelOptions.device + "'; use cpu or cuda");
+            String why = modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason() : null;
+            throw new TandemException(why != null ? why : "serve runs on --device cpu only in this version");
         }
         if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
             throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");

@@ -187,7 +187,24 @@ class CliTest {
 
     @Test
     void cudaDeviceSaysItIsUnavailable() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.tandem.cuda.CudaAvailability.unavailableReason() != null,
+                "a CUDA GPU is present here");
         assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--device", "cuda"), "CUDA");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--device", "tpu"), "unknown device 'tpu'");
+    }
+
+    @Test
+    void theEmulatedCudaDeviceGeneratesTheGoldenTokens() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(dev.tandem.cuda.EmulatedDevice.unavailableReason() == null,
+                () -> "no CUDA emulation: " + dev.tandem.cuda.EmulatedDevice.unavailableReason());
+        Run r = run("generate", "Once upon a time, there was a little girl named Lily.", "--model", MODEL.toString(),
+                "--max-new-tokens", "12", "--json", "--device", "cuda-emulated");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        JsonNode golden = new ObjectMapper().readTree(SHARED.resolve("golden/stories260k/lily.json").toFile());
+        for (int i = 0; i < 12; i++) {
+            assertEquals(golden.get("generated_tokens").get(i).asInt(), j.get("tokens").get(i).asInt(), "token " + i);
+        }
     }
 
     @Test

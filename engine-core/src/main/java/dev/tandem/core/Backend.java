@@ -52,6 +52,18 @@ public interface Backend extends AutoCloseable {
     void moveKv(Tensor keyCache, Tensor valueCache, int from, int to);
 
     /**
+     * Copies cache slot {@code from[i]} to slot {@code to[i]} for each i in order (keys and values): how the
+     * cache keeps the accepted path of a verified tree. Every move goes down ({@code from[i] >= to[i]}) and
+     * the destinations increase, so no source is overwritten before it is read. A device backend does all
+     * moves in one launch.
+     */
+    default void compactKv(Tensor keyCache, Tensor valueCache, int[] from, int[] to) {
+        for (int i = 0; i < from.length; i++) {
+            moveKv(keyCache, valueCache, from[i], to[i]);
+        }
+    }
+
+    /**
      * Attention of each batch row over the {@code cached} committed slots of the caches followed by its
      * ancestors in the batch (whose keys/values sit at slot {@code cached + batchRow}), in path order.
      */

@@ -19,13 +19,50 @@ public final class Tensor {
     private final DType dtype;
     private final int rows;
     private final int cols;
+    private final long deviceAddress; // where a device tensor's first value lives in its backend's memory
+    private final Backend owner;       // non-null for device tensors: the backend whose memory holds them
 
     private Tensor(MemorySegment segment, float[] array, DType dtype, int rows, int cols) {
+        this(segment, array, dtype, rows, cols, 0, null);
+    }
+
+    private Tensor(MemorySegment segment, float[] array, DType dtype, int rows, int cols, long deviceAddress,
+                   Backend owner) {
         this.segment = segment;
         this.array = array;
         this.dtype = dtype;
         this.rows = rows;
         this.cols = cols;
+        this.deviceAddress = deviceAddress;
+        this.owner = owner;
+    }
+
+    /**
+     * A tensor in a device backend's own memory (a GPU buffer): the host cannot read it directly, only
+     * through that backend ({@link Backend#readRow}).
+     */
+    public static Tensor onDevice(Backend owner, long address, DType dtype, int rows, int cols) {
+        return new Tensor(null, null, dtype, rows, cols, address, java.util.Objects.requireNonNull(owner));
+    }
+
+    /** The backend whose memory holds this tensor, or null for host tensors. */
+    public Backend deviceOwner() {
+        return owner;
+    }
+
+    /** The device address of a device tensor. */
+    public long deviceAddress() {
+        if (owner == null) {
+            throw new IllegalStateException("a host tensor has no device address");
+        }
+        return deviceAddress;
+    }
+
+    private void requireHost() {
+        if (owner != null) {
+            throw new TandemException("this " + rows + "x" + cols + " tensor lives in the memory of " + owner.name()
+                    + "; read it through that backend (Backend.readRow)");
+        }
     }
 
     /** A view of {@code rows x cols} values of {@code dtype} at the start of {@code segment}. */
@@ -57,6 +94,7 @@ public final class Tensor {
     }
 
     public MemorySegment segment() {
+        requireHost();
         return segment;
     }
 
@@ -78,6 +116,7 @@ public final class Tensor {
     }
 
     public float get(int row, int col) {
+        requireHost();
         if (array != null) {
             return array[row * cols + col];
         }
@@ -89,6 +128,7 @@ public final class Tensor {
 
     /** Copies one row into a new array, decoding quantized weights. */
     public float[] row(int row) {
+        requireHost();
         if (array != null) {
             float[] out = new float[cols];
             System.arraycopy(array, row * cols, out, 0, cols);

@@ -1,14 +1,11 @@
 package dev.tandem.cuda;
 
-/**
- * The CUDA backend is not built yet: this module holds its place in the reactor so the CLI can give a
- * clear answer to {@code --device cuda} instead of failing obscurely.
- */
+/** Whether {@code --device cuda} can run here, in one line when it cannot. */
 public final class CudaAvailability {
     private CudaAvailability() {}
 
-    /** Why {@code --device cuda} cannot run in this build. */
+    /** Why {@code --device cuda} cannot run on this machine, or null when it can. */
     public static String unavailableReason() {
-        return "the CUDA backend is not implemented in this version of Tandem; use --device cpu";
+        return DriverDevice.unavailableReason();
     }
 }

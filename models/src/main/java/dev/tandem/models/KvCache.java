@@ -74,13 +74,20 @@ public final class KvCache {
             }
             prev = row;
         }
+        int moves = 0;
+        int[] from = new int[acceptedRows.length];
+        int[] to = new int[acceptedRows.length];
         for (int i = 0; i < acceptedRows.length; i++) {
-            int from = length + acceptedRows[i];
-            int to = length + i;
-            if (from != to) {
-                for (int l = 0; l < keys.length; l++) {
-                    backend.moveKv(keys[l], values[l], from, to);
-                }
+            if (acceptedRows[i] != i) {
+                from[moves] = length + acceptedRows[i];
+                to[moves++] = length + i;
+            }
+        }
+        if (moves > 0) {
+            from = java.util.Arrays.copyOf(from, moves);
+            to = java.util.Arrays.copyOf(to, moves);
+            for (int l = 0; l < keys.length; l++) {
+                backend.compactKv(keys[l], values[l], from, to);
             }
         }
         length += acceptedRows.length;

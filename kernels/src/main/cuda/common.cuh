@@ -1,0 +1,123 @@
+// Shared device helpers: weight-type decoders in GGML block layout, and warp/block reductions.
+// Weight rows are raw bytes; each decoder turns block b of a row into BLOCK floats, exactly as the CPU
+// backend decodes them (a half scale times an integer is one rounding in both).
+#pragma once
+#ifndef TDM_EMULATION
+#include <cuda_fp16.h>
+#endif
+
+#define TDM_WARP 32
+
+#ifdef TDM_EMULATION
+#define TDM_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(tdm_emu::dynamic_shared())
+#else
+#define TDM_DYNAMIC_SHARED(T, name) \
+    extern __shared__ __align__(16) unsigned char tdm_dynamic_shared_[]; \
+    T* name = reinterpret_cast<T*>(tdm_dynamic_shared_)
+#endif
+
+static __device__ __forceinline__ float tdm_half(unsigned short h) {
+#ifdef TDM_EMULATION
+    unsigned sign = (h >> 15) & 1u, exp = (h >> 10) & 0x1Fu, man = h & 0x3FFu;
+    float v;
+    if (exp == 0) v = ldexpf((float)man, -24);                          // zero and subnormals
+    else if (exp == 31) v = man ? __int_as_float(0x7FC00000) : INFINITY;
+    else v = __uint_as_float(((exp + 112u) << 23) | (man << 13));
+    return sign ? -v : v;
+#else
+    return __half2float(__ushort_as_half(h));
+#endif
+}
+
+static __device__ __forceinline__ float tdm_bf16(unsigned short h) { return __uint_as_float((unsigned)h << 16); }
+
+static __device__ __forceinline__ unsigned short tdm_u16(const unsigned char* p) {
+    return (unsigned short)(p[0] | (p[1] << 8));
+}
+
+struct WeightF32 {
+    static constexpr int BLOCK = 1, BYTES = 4;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        v[0] = reinterpret_cast<const float*>(row)[b];
+    }
+};
+
+struct WeightF16 {
+    static constexpr int BLOCK = 2, BYTES = 4;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned short* h = reinterpret_cast<const unsigned short*>(row) + 2 * b;
+        v[0] = tdm_half(h[0]);
+        v[1] = tdm_half(h[1]);
+    }
+};
+
+struct WeightBF16 {
+    static constexpr int BLOCK = 2, BYTES = 4;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned short* h = reinterpret_cast<const unsigned short*>(row) + 2 * b;
+        v[0] = tdm_bf16(h[0]);
+        v[1] = tdm_bf16(h[1]);
+    }
+};
+
+// Q8_0: a half scale d, then 32 signed bytes; value i = d * q[i].
+struct WeightQ8_0 {
+    static constexpr int BLOCK = 32, BYTES = 34;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)b * BYTES;
+        float d = tdm_half(tdm_u16(p));
+        const signed char* q = reinterpret_cast<const signed char*>(p + 2);
+#pragma unroll
+        for (int i = 0; i < 32; i++) v[i] = d * (float)q[i];
+    }
+};
+
+// Q4_0: a half scale d, then 16 bytes; value i = d * ((low nibble of byte i) - 8), value i + 16 the high nibble.
+struct WeightQ4_0 {
+    static constexpr int BLOCK = 32, BYTES = 18;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)b * BYTES;
+        float d = tdm_half(tdm_u16(p));
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            v[i] = d * (float)((int)(p[2 + i] & 0x0F) - 8);
+            v[i + 16] = d * (float)((int)(p[2 + i] >> 4) - 8);
+        }
+    }
+};
+
+static __device__ __forceinline__ float tdm_warp_sum(float v) {
+#pragma unroll
+    for (int o = TDM_WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    return v;
+}
+
+static __device__ __forceinline__ float tdm_warp_max(float v) {
+#pragma unroll
+    for (int o = TDM_WARP / 2; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
+    return v;
+}
+
+// Block-wide reductions for blocks of whole warps (at most 32 of them); every thread gets the result.
+// scratch holds 32 floats of shared memory; the trailing barrier lets the caller reuse it at once.
+static __device__ __forceinline__ float tdm_block_sum(float v, float* scratch) {
+    int lane = threadIdx.x % TDM_WARP, warp = threadIdx.x / TDM_WARP, warps = blockDim.x / TDM_WARP;
+    v = tdm_warp_sum(v);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float total = 0.f;
+    for (int w = 0; w < warps; w++) total += scratch[w];  // the same order in every thread
+    __syncthreads();
+    return total;
+}
+
+static __device__ __forceinline__ float tdm_block_max(float v, float* scratch) {
+    int lane = threadIdx.x % TDM_WARP, warp = threadIdx.x / TDM_WARP, warps = blockDim.x / TDM_WARP;
+    v = tdm_warp_max(v);
+    if (lane == 0) scratch[warp] = v;
+    __syncthreads();
+    float m = scratch[0];
+    for (int w = 1; w < warps; w++) m = fmaxf(m, scratch[w]);
+    __syncthreads();
+    return m;
+}

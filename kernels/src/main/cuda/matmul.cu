@@ -1,0 +1,63 @@
+// out[r][j] = dot(w[j], x[r]) for r < rows, j < d: weights in GGML layout (one row of n values per output),
+// activations and output F32, F32 accumulation.
+// Launch: grid (ceil(d / MATMUL_WARPS), ceil(rows / MATMUL_TILE)), block (32 * MATMUL_WARPS).
+// Each warp owns one output column j and up to MATMUL_TILE activation rows: a lane decodes each weight
+// block it owns once and uses it for every row of the tile, so k rows read the weights once per tile
+// (k <= 8: once), which is what makes verifying a draft tree cost little more than one row.
+#include "common.cuh"
+
+#define MATMUL_WARPS 4
+#define MATMUL_TILE 8
+
+template <typename W>
+static __device__ __forceinline__ void matmul_rows(float* __restrict__ out, const float* __restrict__ x,
+                                                   const unsigned char* __restrict__ w, int rows, int n, int d) {
+    int lane = threadIdx.x % TDM_WARP;
+    int j = blockIdx.x * MATMUL_WARPS + threadIdx.x / TDM_WARP;
+    int r0 = blockIdx.y * MATMUL_TILE;
+    int tile = min(MATMUL_TILE, rows - r0);
+    if (j >= d) return;  // the whole warp leaves together: no barrier waits for it
+    int blocks = n / W::BLOCK;
+    const unsigned char* row = w + (size_t)j * blocks * W::BYTES;
+    const float* xt = x + (size_t)r0 * n;
+    float acc[MATMUL_TILE];
+#pragma unroll
+    for (int r = 0; r < MATMUL_TILE; r++) acc[r] = 0.f;
+    for (int b = lane; b < blocks; b += TDM_WARP) {
+        float v[W::BLOCK];
+        W::decode(row, b, v);
+#pragma unroll
+        for (int r = 0; r < MATMUL_TILE; r++) {
+            if (r < tile) {
+                const float* xr = xt + (size_t)r * n + (size_t)b * W::BLOCK;
+                float s = 0.f;
+#pragma unroll
+                for (int i = 0; i < W::BLOCK; i++) s = fmaf(v[i], xr[i], s);
+                acc[r] += s;
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < MATMUL_TILE; r++) {
+        if (r < tile) {
+            float s = tdm_warp_sum(acc[r]);
+            if (lane == 0) out[(size_t)(r0 + r) * d + j] = s;
+        }
+    }
+}
+
+extern "C" __global__ void matmul_f32(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightF32>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_f16(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightF16>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_bf16(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightBF16>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_q8_0(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightQ8_0>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_q4_0(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightQ4_0>(out, x, w, rows, n, d);
+}
