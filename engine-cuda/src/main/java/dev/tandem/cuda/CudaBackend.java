@@ -86,10 +86,13 @@ public final class CudaBackend implements Backend {
             return;
         }
         Ops ops = new Ops();
-        long o = ops.write(out);
-        device.launch("embedding_" + suffix(table.dtype(), "embedding"), Dim3.of(rows), Dim3.of(THREADS), 0,
-                KernelArgs.of().ptr(o).ptr(weight(table)).ptr(ops.ints(tokens, rows)).i32(table.cols()));
+        launchEmbedding(ops.write(out), table, ops.ints(tokens, rows), rows);
         ops.finish();
+    }
+
+    private void launchEmbedding(long out, Tensor table, long tokens, int rows) {
+        device.launch("embedding_" + suffix(table.dtype(), "embedding"), Dim3.of(rows), Dim3.of(THREADS), 0,
+                KernelArgs.of().ptr(out).ptr(weight(table)).ptr(tokens).i32(table.cols()));
     }
 
     @Override
@@ -114,7 +117,7 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("matmul shapes: x has " + x.cols() + " cols, w is " + d + "x" + n
                     + ", out has " + out.cols() + " cols");
         }
-        String kernel = "matmul_" + suffix(w.dtype(), "matmul");
+        suffix(w.dtype(), "matmul"); // refuses a type without a kernel before anything runs
         if ((w.dtype() == DType.F16 || w.dtype() == DType.BF16) && n % 2 != 0) {
             throw new TandemException("the CUDA " + w.dtype() + " matmul reads value pairs; a row of " + n + " is odd");
         }
@@ -123,10 +126,14 @@ public final class CudaBackend implements Backend {
         }
         Ops ops = new Ops();
         long xa = ops.read(x);
-        long o = ops.write(out);
-        device.launch(kernel, Dim3.of(ceil(d, MATMUL_WARPS), ceil(rows, MATMUL_TILE)), Dim3.of(32 * MATMUL_WARPS), 0,
-                KernelArgs.of().ptr(o).ptr(xa).ptr(weight(w)).i32(rows).i32(n).i32(d));
+        launchMatmul(ops.write(out), xa, w, rows);
         ops.finish();
+    }
+
+    private void launchMatmul(long out, long x, Tensor w, int rows) {
+        int d = w.rows();
+        device.launch("matmul_" + suffix(w.dtype(), "matmul"), Dim3.of(ceil(d, MATMUL_WARPS), ceil(rows, MATMUL_TILE)),
+                Dim3.of(32 * MATMUL_WARPS), 0, KernelArgs.of().ptr(out).ptr(x).ptr(weight(w)).i32(rows).i32(w.cols()).i32(d));
     }
 
     @Override
@@ -276,13 +283,119 @@ public final class CudaBackend implements Backend {
     /** Argmax of rows {@code first .. first + count - 1} in one launch, one int per row back to the host. */
     public synchronized int[] argmaxRows(Tensor x, int first, int count) {
         Ops ops = new Ops();
-        long xa = ops.read(x) + 4L * first * x.cols();
         long result = ops.scratch(4L * count);
-        device.launch("argmax_f32", Dim3.of(count), Dim3.of(32), 0, KernelArgs.of().ptr(xa).i32(x.cols()).i32(x.cols()).ptr(result));
+        launchArgmax(ops.read(x) + 4L * first * x.cols(), x.cols(), count, result);
         int[] out = new int[count];
         device.download(MemorySegment.ofArray(out), result, 4L * count);
         ops.finish();
         return out;
+    }
+
+    private void launchArgmax(long x, int cols, int rows, long out) {
+        device.launch("argmax_f32", Dim3.of(rows), Dim3.of(32), 0, KernelArgs.of().ptr(x).i32(cols).i32(cols).ptr(out));
+    }
+
+    /**
+     * Greedy acceptance of a verified token tree on the device: every row's argmax in one launch, then the
+     * walk from the root (row 0) into the first child carrying its parent's argmax. Only the result comes
+     * back: {@code [L, row_1 .. row_L, token]}, the accepted draft rows root-first and the token the step adds.
+     */
+    public synchronized int[] acceptGreedy(Tensor logits, int[] tokens, int[] parents) {
+        int n = parents.length;
+        if (n < 1 || n > 64 || tokens.length != n) {
+            throw new IllegalArgumentException("a tree of 1 to 64 rows with a token per row, got " + n + " parents and " + tokens.length + " tokens");
+        }
+        Ops ops = new Ops();
+        long argmax = ops.scratch(4L * n);
+        long out = ops.scratch(4L * (n + 2));
+        launchArgmax(ops.read(logits), logits.cols(), n, argmax);
+        device.launch("accept_greedy", Dim3.of(1), Dim3.of(1), 0, KernelArgs.of().ptr(argmax).ptr(ops.ints(tokens, n))
+                .ptr(ops.ints(parents, n)).i32(n).ptr(out));
+        int[] result = new int[n + 2];
+        device.download(MemorySegment.ofArray(result), out, 4L * result.length);
+        ops.finish();
+        return Arrays.copyOf(result, result[0] + 2);
+    }
+
+    /** A stack of decoding heads in device memory: W {@code [heads][dim][in]}, b {@code [heads][dim]}. */
+    public record DeviceHeads(long w, long b, int heads, int dim, int in, boolean cerberus) {}
+
+    /**
+     * Uploads Medusa ({@code in = dim}) or Cerberus ({@code in = 3 dim}) heads once; freed with the backend.
+     * {@code w[k]} is head k's {@code dim x in} matrix row-major, {@code b[k]} its bias.
+     */
+    public synchronized DeviceHeads uploadHeads(float[][] w, float[][] b, int dim, boolean cerberus) {
+        int heads = w.length;
+        int in = cerberus ? 3 * dim : dim;
+        long wa = device.alloc(4L * heads * dim * in);
+        long ba = device.alloc(4L * heads * dim);
+        allocations.add(wa);
+        allocations.add(ba);
+        for (int k = 0; k < heads; k++) {
+            if (w[k].length != dim * in || b[k].length != dim) {
+                throw new IllegalArgumentException("head " + k + " is not " + dim + " x " + in + " with a bias of " + dim);
+            }
+            device.upload(wa + 4L * k * dim * in, MemorySegment.ofArray(w[k]), 4L * dim * in);
+            device.upload(ba + 4L * k * dim, MemorySegment.ofArray(b[k]), 4L * dim);
+        }
+        return new DeviceHeads(wa, ba, heads, dim, in, cerberus);
+    }
+
+    /** Every head's k best tokens ({@code tokens[head][j]}) and their logits ({@code logits[head][j]}). */
+    public record HeadsTopK(int[][] tokens, float[][] logits) {}
+
+    /**
+     * The heads' top-k tokens for the target's last hidden state {@code h} after it chose {@code pending}.
+     * Medusa: all residual blocks in one launch, the shared classifier over all heads in one, top-k in one.
+     * Cerberus: per head a block, the classifier and an argmax whose token feeds the next head's embedding
+     * without leaving the device; then one top-k launch. Only the top-k comes back.
+     */
+    public synchronized HeadsTopK headsTopK(DeviceHeads heads, float[] h, int pending, Tensor classifier, Tensor embedding, int k) {
+        int dim = heads.dim(), n = heads.heads(), vocab = classifier.rows();
+        if (h.length != dim || classifier.cols() != dim || embedding.cols() != dim || k < 1 || k > Math.min(64, vocab)) {
+            throw new IllegalArgumentException("heads of width " + dim + ": h has " + h.length + ", classifier " + classifier.cols()
+                    + " columns, k = " + k);
+        }
+        Ops ops = new Ops();
+        long hd = ops.staged(h);
+        long z = ops.scratch(4L * n * dim);
+        long logits = ops.scratch(4L * n * vocab);
+        Dim3 grid = Dim3.of(ceil(dim, THREADS / 32), heads.cerberus() ? 1 : n);
+        if (!heads.cerberus()) {
+            device.launch("heads_block_f32", grid, Dim3.of(THREADS), 0, KernelArgs.of().ptr(z).ptr(hd).ptr(hd).ptr(hd).ptr(hd)
+                    .ptr(heads.w()).ptr(heads.b()).i32(dim).i32(dim).i32(0));
+            launchMatmul(logits, z, classifier, n);
+        } else {
+            long prev = ops.ints(new int[] {pending}, 1);
+            long tokens = ops.scratch(4L * n);
+            device.copy(tokens, prev, 4);
+            long e = ops.scratch(4L * dim);
+            for (int head = 0; head < n; head++) {
+                launchEmbedding(e, embedding, tokens + 4L * head, 1);
+                long zPrev = head == 0 ? hd : z + 4L * (head - 1) * dim;
+                device.launch("heads_block_f32", grid, Dim3.of(THREADS), 0, KernelArgs.of().ptr(z).ptr(hd).ptr(hd).ptr(zPrev).ptr(e)
+                        .ptr(heads.w()).ptr(heads.b()).i32(dim).i32(3 * dim).i32(head));
+                launchMatmul(logits + 4L * head * vocab, z + 4L * head * dim, classifier, 1);
+                if (head + 1 < n) {
+                    launchArgmax(logits + 4L * head * vocab, vocab, 1, tokens + 4L * (head + 1));
+                }
+            }
+        }
+        long idx = ops.scratch(4L * n * k);
+        long val = ops.scratch(4L * n * k);
+        device.launch("topk_f32", Dim3.of(n), Dim3.of(32), 0, KernelArgs.of().ptr(logits).i32(vocab).i32(vocab).i32(k).ptr(idx).ptr(val));
+        int[] flatIdx = new int[n * k];
+        float[] flatVal = new float[n * k];
+        device.download(MemorySegment.ofArray(flatIdx), idx, 4L * n * k);
+        device.download(MemorySegment.ofArray(flatVal), val, 4L * n * k);
+        ops.finish();
+        int[][] tokensOut = new int[n][];
+        float[][] logitsOut = new float[n][];
+        for (int head = 0; head < n; head++) {
+            tokensOut[head] = Arrays.copyOfRange(flatIdx, head * k, head * k + k);
+            logitsOut[head] = Arrays.copyOfRange(flatVal, head * k, head * k + k);
+        }
+        return new HeadsTopK(tokensOut, logitsOut);
     }
 
     @Override
@@ -447,6 +560,10 @@ public final class CudaBackend implements Backend {
                 copyBack.add(() -> device.download(host, address, bytes));
             }
             return address;
+        }
+
+        long staged(float[] values) {
+            return staging.upload(MemorySegment.ofArray(values), 4L * values.length);
         }
 
         long ints(int[] values, int count) {

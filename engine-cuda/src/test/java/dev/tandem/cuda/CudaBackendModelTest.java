@@ -14,6 +14,7 @@ import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.decoding.heads.DistillationCorpus;
 import dev.tandem.decoding.heads.HeadKind;
+import dev.tandem.decoding.heads.Heads;
 import dev.tandem.decoding.heads.HeadsFile;
 import dev.tandem.decoding.heads.HeadsTrainer;
 import dev.tandem.decoding.heads.TransferMaps;
@@ -114,11 +115,71 @@ class CudaBackendModelTest {
                 "medusa", MethodOptions.builder().treeBudget(16).branching(3).heads(medusa).gateEntropy(0).build(),
                 "cerberus", MethodOptions.builder().draftLength(2).treeBudget(5).branching(2).heads(cerberus).gateEntropy(1.5).build(),
                 "hidden-transfer", MethodOptions.builder().treeBudget(12).branching(3).heads(transfer).gateEntropy(0).build());
+        headsTopKOnTheDeviceEqualsTheCpuHeads(medusa);
+        headsTopKOnTheDeviceEqualsTheCpuHeads(cerberus);
         for (var m : methods.entrySet()) {
             GenerationResult r = Methods.create(m.getKey(), new Transformer(model, cuda), tokenizer, m.getValue())
                     .generate(request(), TokenStream.NONE);
             assertArrayEquals(greedy, r.tokens(), m.getKey() + " on the CUDA backend");
         }
+    }
+
+    /** The device's heads drafting (blocks, classifier, top-k on the device) picks the CPU heads' top tokens. */
+    static void headsTopKOnTheDeviceEqualsTheCpuHeads(Path file) {
+        Heads heads = HeadsFile.load(file, model.config());
+        float[][] w = new float[heads.count()][];
+        float[][] b = new float[heads.count()][];
+        for (int k = 0; k < heads.count(); k++) {
+            w[k] = heads.weights(k);
+            b[k] = heads.bias(k);
+        }
+        CudaBackend.DeviceHeads onDevice = cuda.uploadHeads(w, b, heads.dim(), heads.kind() == HeadKind.CERBERUS);
+        int[] prompt = tokenizer.encode(PROMPT, true, false);
+        ForwardResult r = new Transformer(model, cpu).forward(Batch.chain(prompt).withHiddenStates());
+        for (int row = 2; row < prompt.length; row += 3) {
+            float[] h = r.hiddenState(row);
+            int pending = r.argmax(row);
+            float[][] expected = heads.logits(h, pending, model.weights().classifier(), model.weights().tokenEmbedding(), cpu);
+            CudaBackend.HeadsTopK actual = cuda.headsTopK(onDevice, h, pending, model.weights().classifier(),
+                    model.weights().tokenEmbedding(), 4);
+            for (int k = 0; k < heads.count(); k++) {
+                Integer[] order = new Integer[expected[k].length];
+                for (int i = 0; i < order.length; i++) {
+                    order[i] = i;
+                }
+                float[] lk = expected[k];
+                java.util.Arrays.sort(order, (x, y) -> lk[x] != lk[y] ? Float.compare(lk[y], lk[x]) : Integer.compare(x, y));
+                for (int j = 0; j < 4; j++) {
+                    assertEquals(order[j], actual.tokens()[k][j], heads.kind() + " head " + k + " rank " + j + " at row " + row);
+                    assertEquals(lk[order[j]], actual.logits()[k][j], 1e-3f, "its logit");
+                }
+            }
+        }
+    }
+
+    @Test
+    void greedyAcceptanceOnTheDeviceFollowsTheTargetsArgmax() {
+        int[] prompt = tokenizer.encode(PROMPT, true, false);
+        Transformer t = new Transformer(model, cuda);
+        t.forward(Batch.chain(prompt));
+        t.cache().commitChain(prompt.length);
+        int pending = greedy[0];
+        // a tree whose first branch follows greedy decoding for two tokens and whose second is off by one
+        int[] tokens = {pending, greedy[1], (greedy[1] + 1) % 512, greedy[2], (greedy[3] + 1) % 512};
+        int[] parents = {-1, 0, 0, 1, 3};
+        ForwardResult r = t.forward(Batch.tree(tokens, parents));
+        int[] accepted = cuda.acceptGreedy(logitsOf(r), tokens, parents);
+        assertArrayEquals(new int[] {2, 1, 3, greedy[3]}, accepted, "rows 1 and 3 accepted, then greedy's fourth token");
+    }
+
+    /** The pass's logits as a device tensor, one row per batch row. */
+    private static dev.tandem.core.Tensor logitsOf(ForwardResult r) {
+        int vocab = model.config().vocabSize();
+        dev.tandem.core.Tensor t = cuda.allocate(r.rows(), vocab);
+        for (int row = 0; row < r.rows(); row++) {
+            cuda.copyRows(dev.tandem.core.Tensor.wrap(r.logits(row), 1, vocab), 0, t, row, 1);
+        }
+        return t;
     }
 
     @Test

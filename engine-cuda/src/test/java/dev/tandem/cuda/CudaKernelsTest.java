@@ -199,6 +199,38 @@ class CudaKernelsTest {
     }
 
     @Test
+    void topKOrdersByValueThenIndex() {
+        float[] x = {0.5f, 3f, -1f, 3f, 2f, 3f, 0f, 2f};
+        Tensor a = on(cuda, x, 1, x.length);
+        assertArrayEquals(new int[] {1, 3, 5, 4, 7}, topK(a, 5), "ties keep the lower index first");
+        Random rnd = new Random(21);
+        float[] big = random(rnd, 2 * 700);
+        Tensor b = on(cuda, big, 2, 700);
+        int[] top = topK(b, 10);
+        for (int j = 0; j < 10; j++) {
+            float v = big[top[j]];
+            int rank = 0;
+            for (int i = 0; i < 700; i++) {
+                rank += big[i] > v ? 1 : 0;
+            }
+            assertEquals(j, rank, "the j-th pick has j larger values above it");
+        }
+    }
+
+    /** Row 0's top k through the heads path's top-k kernel (a direct launch: the backend uses it after the heads). */
+    private static int[] topK(Tensor x, int k) {
+        CudaDevice d = cuda.device();
+        long idx = d.alloc(4L * k), val = d.alloc(4L * k);
+        d.launch("topk_f32", CudaDevice.Dim3.of(1), CudaDevice.Dim3.of(32), 0,
+                KernelArgs.of().ptr(x.deviceAddress()).i32(x.cols()).i32(x.cols()).i32(k).ptr(idx).ptr(val));
+        int[] out = new int[k];
+        d.download(MemorySegment.ofArray(out), idx, 4L * k);
+        d.free(idx);
+        d.free(val);
+        return out;
+    }
+
+    @Test
     void treeAttentionWithGroupedHeadsEqualsTheCpu() {
         Random rnd = new Random(13);
         AttentionShape shape = new AttentionShape(6, 2, 16);

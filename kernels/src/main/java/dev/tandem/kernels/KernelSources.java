@@ -13,7 +13,7 @@ import java.util.List;
  */
 public final class KernelSources {
     /** Source files under {@code dev/tandem/kernels/cuda/}. */
-    public static final List<String> FILES = List.of("attention.cu", "elementwise.cu", "matmul.cu", "rmsnorm.cu");
+    public static final List<String> FILES = List.of("attention.cu", "drafting.cu", "elementwise.cu", "matmul.cu", "rmsnorm.cu");
 
     private KernelSources() {}
 

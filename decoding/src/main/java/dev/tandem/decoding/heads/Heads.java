@@ -44,6 +44,16 @@ public final class Heads {
         return modelName;
     }
 
+    /** Head k's block matrix, {@code dim x inputSize} row-major (the array itself: read, do not modify). */
+    public float[] weights(int k) {
+        return w[k];
+    }
+
+    /** Head k's block bias (the array itself: read, do not modify). */
+    public float[] bias(int k) {
+        return b[k];
+    }
+
     /**
      * Every head's representation z_k for a last hidden state {@code h}; {@code prev[k]} is the token head
      * k's block reads the embedding of (Cerberus only: the token before the one head k guesses). Keeps the

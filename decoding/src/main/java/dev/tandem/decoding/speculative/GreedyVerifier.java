@@ -10,7 +10,7 @@ public final class GreedyVerifier implements Verifier {
     @Override
     public Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler) {
         return TreeWalk.walk(tree, node -> {
-            int best = Sampler.argmax(target.logits(node));
+            int best = target.argmax(node);
             int child = TreeWalk.childWithToken(tree, node, best);
             return child >= 0 ? child : TreeWalk.stop(best);
         });

@@ -95,7 +95,7 @@ public final class SpeculativeGenerator implements Generator {
             forwards++;
             Verifier verifier = drafter.verifier(request.sampling(), tree.kind());
             lossless &= verifier.lossless();
-            Acceptance a = verifier.verify(tree, node -> result.logits(node + 1), sampler);
+            Acceptance a = verifier.verify(tree, TargetLogits.of(result), sampler);
 
             int[] rows = new int[a.path().length + 1];
             for (int i = 0; i < a.path().length; i++) {
