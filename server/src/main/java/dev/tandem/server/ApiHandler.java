@@ -46,6 +46,9 @@ final class ApiHandler extends Handler.Abstract {
                 LOG.log(System.Logger.Level.INFO, ex.method() + " " + path + ": " + e.getMessage());
             }
             reply(ex, e);
+        } catch (org.eclipse.jetty.io.EofException gone) {
+            status = 499; // the client closed the connection before the reply was written: nothing to answer
+            LOG.log(System.Logger.Level.DEBUG, ex.method() + " " + path + ": client went away");
         } catch (Throwable t) {
             status = 500;
             LOG.log(System.Logger.Level.ERROR, "internal error on " + ex.method() + " " + path, t);

@@ -41,6 +41,9 @@ final class Metrics {
                 .labelNames("endpoint", "code").register(registry);
         rejected = Counter.builder().name("tandem_requests_rejected_total")
                 .help("Requests refused for load: queue_full (429), queue_timeout (503).").labelNames("reason").register(registry);
+        for (String reason : new String[] {"queue_full", "queue_timeout"}) {
+            rejected.labelValues(reason); // exported at 0 from the start, so rate() and dashboards see the series
+        }
         gauge("tandem_requests_active", "Generations running now.", admission::active);
         gauge("tandem_queue_length", "Requests waiting for a generation slot.", admission::queued);
         gauge("tandem_requests_tokenizing", "Requests being parsed and tokenized (or waiting for a worker to do it).", tokenizing::get);
