@@ -42,23 +42,18 @@ struct WeightF32 {
     }
 };
 
-struct WeightF16 {
+// F16 and BF16: two 16-bit values per block, so a row of n values is n / 2 blocks (n even).
+template <float (*Convert)(unsigned short)>
+struct WeightPairs {
     static constexpr int BLOCK = 2, BYTES = 4;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned short* h = reinterpret_cast<const unsigned short*>(row) + 2 * b;
-        v[0] = tdm_half(h[0]);
-        v[1] = tdm_half(h[1]);
+        v[0] = Convert(h[0]);
+        v[1] = Convert(h[1]);
     }
 };
-
-struct WeightBF16 {
-    static constexpr int BLOCK = 2, BYTES = 4;
-    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
-        const unsigned short* h = reinterpret_cast<const unsigned short*>(row) + 2 * b;
-        v[0] = tdm_bf16(h[0]);
-        v[1] = tdm_bf16(h[1]);
-    }
-};
+using WeightF16 = WeightPairs<tdm_half>;
+using WeightBF16 = WeightPairs<tdm_bf16>;
 
 // Q8_0: a half scale d, then 32 signed bytes; value i = d * q[i].
 struct WeightQ8_0 {
@@ -86,38 +81,35 @@ struct WeightQ4_0 {
     }
 };
 
-static __device__ __forceinline__ float tdm_warp_sum(float v) {
+struct TdmSum {
+    static __device__ __forceinline__ float apply(float a, float b) { return a + b; }
+};
+struct TdmMax {
+    static __device__ __forceinline__ float apply(float a, float b) { return fmaxf(a, b); }
+};
+
+template <typename Op>
+static __device__ __forceinline__ float tdm_warp_reduce(float v) {
 #pragma unroll
-    for (int o = TDM_WARP / 2; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    for (int o = TDM_WARP / 2; o > 0; o >>= 1) v = Op::apply(v, __shfl_xor_sync(0xffffffffu, v, o));
     return v;
 }
 
-static __device__ __forceinline__ float tdm_warp_max(float v) {
-#pragma unroll
-    for (int o = TDM_WARP / 2; o > 0; o >>= 1) v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-    return v;
-}
-
-// Block-wide reductions for blocks of whole warps (at most 32 of them); every thread gets the result.
-// scratch holds 32 floats of shared memory; the trailing barrier lets the caller reuse it at once.
-static __device__ __forceinline__ float tdm_block_sum(float v, float* scratch) {
+// Block-wide reduction for blocks of whole warps (at most 32 of them); every thread gets the result, the
+// warps' partial results combined in the same order in every thread. scratch holds 32 floats of shared
+// memory; the trailing barrier lets the caller reuse it at once.
+template <typename Op>
+static __device__ __forceinline__ float tdm_block_reduce(float v, float* scratch) {
     int lane = threadIdx.x % TDM_WARP, warp = threadIdx.x / TDM_WARP, warps = blockDim.x / TDM_WARP;
-    v = tdm_warp_sum(v);
+    v = tdm_warp_reduce<Op>(v);
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
-    float total = 0.f;
-    for (int w = 0; w < warps; w++) total += scratch[w];  // the same order in every thread
+    float r = scratch[0];
+    for (int w = 1; w < warps; w++) r = Op::apply(r, scratch[w]);
     __syncthreads();
-    return total;
+    return r;
 }
 
-static __device__ __forceinline__ float tdm_block_max(float v, float* scratch) {
-    int lane = threadIdx.x % TDM_WARP, warp = threadIdx.x / TDM_WARP, warps = blockDim.x / TDM_WARP;
-    v = tdm_warp_max(v);
-    if (lane == 0) scratch[warp] = v;
-    __syncthreads();
-    float m = scratch[0];
-    for (int w = 1; w < warps; w++) m = fmaxf(m, scratch[w]);
-    __syncthreads();
-    return m;
-}
+static __device__ __forceinline__ float tdm_warp_sum(float v) { return tdm_warp_reduce<TdmSum>(v); }
+static __device__ __forceinline__ float tdm_block_sum(float v, float* scratch) { return tdm_block_reduce<TdmSum>(v, scratch); }
+static __device__ __forceinline__ float tdm_block_max(float v, float* scratch) { return tdm_block_reduce<TdmMax>(v, scratch); }
