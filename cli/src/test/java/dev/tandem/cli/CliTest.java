@@ -186,6 +186,23 @@ class CliTest {
     }
 
     @Test
+    void tokenizePrintsTheGoldenPromptTokens() throws IOException {
+        JsonNode golden = new ObjectMapper().readTree(SHARED.resolve("golden/stories260k/lily.json").toFile());
+        String prompt = golden.get("prompt").asText();
+        Run json = run("tokenize", "--model", MODEL.toString(), "--json", "--special", prompt);
+        assertEquals(0, json.code(), json.err());
+        assertEquals(golden.get("prompt_tokens"), new ObjectMapper().readTree(json.out()).get("ids"), "BOS and the prompt's ids");
+        Run plain = run("tokenize", "--tokenizer", TOKENIZER.toString(), prompt);
+        assertEquals(0, plain.code(), plain.err());
+        StringBuilder withoutBos = new StringBuilder();
+        for (int i = 1; i < golden.get("prompt_tokens").size(); i++) {
+            withoutBos.append(i == 1 ? "" : " ").append(golden.get("prompt_tokens").get(i).asInt());
+        }
+        assertEquals(withoutBos.toString(), plain.out().strip(), "without --special: no BOS");
+        assertCleanError(run("tokenize", "hi"), "--tokenizer");
+    }
+
+    @Test
     void cudaDeviceSaysItIsUnavailable() {
         org.junit.jupiter.api.Assumptions.assumeTrue(dev.tandem.cuda.CudaAvailability.unavailableReason() != null,
                 "a CUDA GPU is present here");

@@ -164,9 +164,15 @@ public abstract sealed class BpeTokenizer implements Tokenizer permits SentenceP
         return switch (vocab.type(token)) {
             case BYTE -> new byte[] {(byte) Vocabulary.byteValue(vocab.piece(token))};
             case UNUSED -> new byte[0];
-            case CONTROL, UNKNOWN, USER_DEFINED -> vocab.piece(token).getBytes(StandardCharsets.UTF_8);
+            case CONTROL, UNKNOWN -> vocab.piece(token).getBytes(StandardCharsets.UTF_8);
+            case USER_DEFINED -> decodeUserDefined(token);
             case NORMAL -> decodeNormal(prev, token);
         };
+    }
+
+    /** The bytes of a user-defined (added, not special) token: its text as written. */
+    byte[] decodeUserDefined(int token) {
+        return vocab.piece(token).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The bytes of a normal token. */

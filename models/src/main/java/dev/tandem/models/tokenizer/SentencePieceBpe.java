@@ -37,13 +37,26 @@ public final class SentencePieceBpe extends BpeTokenizer {
     private final float[] scores;
     private final SpacePrefix spacePrefix;
     private final int[] mergeRank; // per token: 0 for the best score (equal scores, equal rank); -1: never merged into
+    private final PairMap pairRules; // tokenizer.json's merges, pair by pair; null: merge by the scores of the result
 
     /**
      * @param scores one per token; higher merges first
      */
     public SentencePieceBpe(Vocabulary vocab, float[] scores, SpecialTokens specials, SpacePrefix spacePrefix,
                             String chatTemplate) {
+        this(vocab, scores, specials, spacePrefix, chatTemplate, null);
+    }
+
+    /**
+     * @param pairRules when non-null, two symbols merge only by a rule for that very pair, best rank first, as
+     *     Hugging Face's BPE does with a tokenizer.json's merges; SentencePiece (and GGUF) merge any two symbols
+     *     whose concatenation is a piece, best score first. The two differ where a piece's first merge rule is
+     *     not the pair that meets in the text (Gemma 3: "▁" + "space" vs "▁▁" + "space").
+     */
+    SentencePieceBpe(Vocabulary vocab, float[] scores, SpecialTokens specials, SpacePrefix spacePrefix, String chatTemplate,
+                     PairMap pairRules) {
         super(vocab, specials, chatTemplate);
+        this.pairRules = pairRules;
         if (scores.length != vocab.size()) {
             throw new TandemException("the vocabulary has " + vocab.size() + " tokens but " + scores.length + " scores");
         }
@@ -119,17 +132,17 @@ public final class SentencePieceBpe extends BpeTokenizer {
         if (n <= vocab.size()) {
             return this;
         }
-        return new SentencePieceBpe(vocab.padTo(n), Arrays.copyOf(scores, n), specials, spacePrefix, chatTemplate());
+        return new SentencePieceBpe(vocab.padTo(n), Arrays.copyOf(scores, n), specials, spacePrefix, chatTemplate(), pairRules);
     }
 
     @Override
     public SentencePieceBpe withChatTemplate(String template) {
-        return new SentencePieceBpe(vocab, scores, specials, spacePrefix, template);
+        return new SentencePieceBpe(vocab, scores, specials, spacePrefix, template, pairRules);
     }
 
     /** This tokenizer with other special tokens. */
     public SentencePieceBpe withSpecialTokens(SpecialTokens s) {
-        return new SentencePieceBpe(vocab, scores, s, spacePrefix, chatTemplate());
+        return new SentencePieceBpe(vocab, scores, s, spacePrefix, chatTemplate(), pairRules);
     }
 
     @Override
@@ -155,6 +168,9 @@ public final class SentencePieceBpe extends BpeTokenizer {
         int[] next = PairMerge.run(0, n, new PairMerge.Symbols() {
             @Override
             public long rule(int i, int j) {
+                if (pairRules != null) {
+                    return id[i] < 0 || id[j] < 0 ? -1 : pairRules.get(id[i], id[j]);
+                }
                 int merged = mergeTarget(s, start, end, id, i, j);
                 return merged < 0 ? -1 : PairMerge.rule(mergeRank[merged], merged);
             }
@@ -178,6 +194,10 @@ public final class SentencePieceBpe extends BpeTokenizer {
         if (id[i] < 0 || id[j] < 0) {
             return -1;
         }
+        if (pairRules != null) {
+            long rule = pairRules.get(id[i], id[j]);
+            return rule < 0 ? -1 : (int) rule;
+        }
         int t = vocab.id(s.substring(start[i], end[j]));
         return t >= 0 && mergeRank[t] >= 0 ? t : -1;
     }
@@ -194,6 +214,12 @@ public final class SentencePieceBpe extends BpeTokenizer {
             }
             out.add(t);
         }
+    }
+
+    /** Added pieces are written with U+2581 for spaces too (Gemma's runs of spaces), as llama.cpp reads them. */
+    @Override
+    byte[] decodeUserDefined(int token) {
+        return vocab.piece(token).replace(SPACE, ' ').getBytes(StandardCharsets.UTF_8);
     }
 
     @Override

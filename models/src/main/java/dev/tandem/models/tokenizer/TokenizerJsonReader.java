@@ -45,6 +45,10 @@ final class TokenizerJsonReader {
         PreTokenizerSpec pre = new PreTokenizerSpec();
         readPreTokenizer(root.get("pre_tokenizer"), pre);
         SentencePieceBpe.SpacePrefix spm = spmPrefix(root.get("normalizer"), root.get("pre_tokenizer"));
+        if (pre.splitAfterSpaces && (pre.byteLevel || !replacesSpaces(root.get("normalizer")))) {
+            throw new TandemException("Split pre-tokenizers with behavior 'MergedWithPrevious' are supported only after a "
+                    + "normalizer that replaces ' ' with U+2581 (where they split nothing)");
+        }
         if (!pre.byteLevel && spm == null) {
             throw new TandemException("the tokenizer is neither byte-level (a ByteLevel pre-tokenizer) nor "
                     + "SentencePiece-style (a Metaspace pre-tokenizer or a normalizer replacing ' ' with U+2581); "
@@ -76,7 +80,7 @@ final class TokenizerJsonReader {
         if (!byteFallback) {
             throw new TandemException("a SentencePiece-style BPE without byte_fallback is not supported");
         }
-        return new SentencePieceBpe(v, scoresFromMerges(v, merges), specials, spm, template);
+        return new SentencePieceBpe(v, scoresFromMerges(v, merges), specials, spm, template, pairRules(v, merges));
     }
 
     private void readVocab(Map<String, Object> vocab, List<String> pieces) {
@@ -150,6 +154,7 @@ final class TokenizerJsonReader {
         final List<PreTokenizer.Stage> stages = new ArrayList<>();
         boolean byteLevel;
         boolean prefixSpace;
+        boolean splitAfterSpaces; // Split " " MergedWithPrevious
     }
 
     private static void readPreTokenizer(Object json, PreTokenizerSpec pre) {
@@ -178,6 +183,13 @@ final class TokenizerJsonReader {
                 if (regex == null) {
                     throw new TandemException("the Split pre-tokenizer's pattern is neither Regex nor String");
                 }
+                if ("MergedWithPrevious".equals(p.get("behavior")) && " ".equals(pattern.get("String"))
+                        && !Boolean.TRUE.equals(p.get("invert"))) {
+                    // Gemma 3: split after each space. Only meaningful where no normalizer has replaced the spaces
+                    // already (then it would need a stage kind of its own); checked once the normalizer is read.
+                    pre.splitAfterSpaces = true;
+                    return;
+                }
                 if (!"Isolated".equals(p.get("behavior")) || Boolean.TRUE.equals(p.get("invert"))) {
                     throw new TandemException("Split pre-tokenizers with behavior '" + p.get("behavior") + "'"
                             + (Boolean.TRUE.equals(p.get("invert")) ? " inverted" : "")
@@ -191,6 +203,23 @@ final class TokenizerJsonReader {
             default -> throw new TandemException("pre-tokenizer type " + Shown.quote(type) + " is not supported (Tandem reads "
                     + "ByteLevel, Split, Digits, Sequence and Metaspace)");
         }
+    }
+
+    /** Whether the normalizer turns every ' ' into U+2581 (SentencePiece style), so no space reaches the pre-tokenizer. */
+    private static boolean replacesSpaces(Object normalizer) {
+        if (normalizer == null) {
+            return false;
+        }
+        Map<String, Object> n = object(normalizer, "\"normalizer\"");
+        List<Object> steps = "Sequence".equals(n.get("type")) ? list(n.get("normalizers"), "normalizer.normalizers") : List.of(n);
+        for (Object o : steps) {
+            Map<String, Object> step = object(o, "a normalizer");
+            if ("Replace".equals(step.get("type")) && step.get("pattern") instanceof Map<?, ?> pat && " ".equals(pat.get("String"))
+                    && String.valueOf(SentencePieceBpe.SPACE).equals(step.get("content"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The dummy-prefix rule of a SentencePiece-style tokenizer, or null when it is not one. */
@@ -252,6 +281,16 @@ final class TokenizerJsonReader {
             return false;
         }
         throw new TandemException("normalizer '" + n.get("type") + "' is not supported for byte-level BPE (only NFC)");
+    }
+
+    /** The merges pair by pair, with their rank: how Hugging Face's BPE applies them. */
+    private static PairMap pairRules(Vocabulary v, List<ByteLevelBpe.Merge> merges) {
+        PairMap rules = new PairMap(merges.size());
+        for (int r = 0; r < merges.size(); r++) {
+            ByteLevelBpe.Merge m = merges.get(r);
+            rules.putIfAbsent(v.id(m.left()), v.id(m.right()), r, v.id(m.left() + m.right())); // checked by scoresFromMerges
+        }
+        return rules;
     }
 
     private static float[] scoresFromMerges(Vocabulary v, List<ByteLevelBpe.Merge> merges) {
