@@ -19,8 +19,9 @@ rm -rf "$out"
 mkdir -p "$out/lib" "$out/models"
 "$jdk/bin/jlink" --add-modules java.base,java.logging,java.management,jdk.management,jdk.unsupported,jdk.incubator.vector,jdk.httpserver,java.net.http \
   --strip-debug --no-man-pages --no-header-files --compress=zip-9 --output "$out/jre"
-cp "$root/bench/target/bench.jar" "$root/bench/target/lib/"*.jar "$root/cli/target/cli.jar" "$root/cli/target/lib/"*.jar "$out/lib/"
-rm -f "$out/lib/"jmh-*.jar "$out/lib/"jopt-simple-*.jar "$out/lib/"commons-math3-*.jar  # micro-benchmarks stay home
+for jar in "$root/bench/target/bench.jar" "$root/bench/target/lib/"*.jar "$root/cli/target/cli.jar" "$root/cli/target/lib/"*.jar; do
+  [ -e "$out/lib/$(basename "$jar")" ] || cp "$jar" "$out/lib/"   # bench and cli share most of their jars
+done
 cp "$shared/models/stories260k/stories260K.bin" "$shared/models/stories260k/tok512.bin" "$out/models/"
 cp "$root/kernels/device-check.sh" "$out/"
 echo "gpu-bundle: $(du -sh "$out" | cut -f1) in $out"
