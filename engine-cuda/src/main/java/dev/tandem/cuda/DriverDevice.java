@@ -11,7 +11,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,9 +29,10 @@ public final class DriverDevice implements CudaDevice {
     private final Arena arena = Arena.ofShared();
     private final int ordinal;
     private final String name;
+    private final MemorySegment context;
     private final MemorySegment stream;
     private final List<MemorySegment> modules = new ArrayList<>();
-    private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<String, MemorySegment> functions = new java.util.concurrent.ConcurrentHashMap<>();
 
     private DriverDevice(Driver cu, int ordinal) {
         this.cu = cu;
@@ -43,7 +43,8 @@ public final class DriverDevice implements CudaDevice {
             int device = dev.get(ValueLayout.JAVA_INT, 0);
             MemorySegment ctx = a.allocate(ValueLayout.ADDRESS);
             cu.check((int) cu.primaryCtxRetain.invokeExact(ctx, device), "cuDevicePrimaryCtxRetain");
-            cu.check((int) cu.ctxSetCurrent.invokeExact(ctx.get(ValueLayout.ADDRESS, 0)), "cuCtxSetCurrent");
+            this.context = ctx.get(ValueLayout.ADDRESS, 0);
+            cu.check((int) cu.ctxSetCurrent.invokeExact(context), "cuCtxSetCurrent");
             MemorySegment text = a.allocate(256);
             cu.check((int) cu.deviceGetName.invokeExact(text, 256, device), "cuDeviceGetName");
             MemorySegment major = a.allocate(ValueLayout.JAVA_INT);
@@ -108,6 +109,7 @@ public final class DriverDevice implements CudaDevice {
     public long alloc(long bytes) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
+            bind();
             cu.check((int) cu.memAlloc.invokeExact(p, Math.max(bytes, 1)), "cuMemAlloc of " + bytes + " bytes");
             return p.get(ValueLayout.JAVA_LONG, 0);
         } catch (Throwable t) {
@@ -160,6 +162,7 @@ public final class DriverDevice implements CudaDevice {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment out = a.allocate(ValueLayout.ADDRESS);
             MemorySegment cname = a.allocateFrom(kernel);
+            bind();
             for (MemorySegment module : modules) {
                 int rc = (int) cu.moduleGetFunction.invokeExact(out, module, cname);
                 if (rc == 0) {
@@ -192,8 +195,18 @@ public final class DriverDevice implements CudaDevice {
         int run() throws Throwable;
     }
 
+    /**
+     * Makes the context current on the calling thread: CUDA binds contexts to OS threads, and the engine calls
+     * from whichever thread (a virtual thread's carrier included) runs the generation. Cheap, and no
+     * virtual thread changes carrier between this and the call it precedes, since neither blocks.
+     */
+    private void bind() throws Throwable {
+        cu.check((int) cu.ctxSetCurrent.invokeExact(context), "cuCtxSetCurrent");
+    }
+
     private void call(Call c, String what) {
         try {
+            bind();
             cu.check(c.run(), what);
         } catch (Throwable t) {
             throw Driver.rethrow(t);
