@@ -29,11 +29,22 @@ extern "C" __global__ void heads_block_f32(float* __restrict__ z, const float* _
 }
 
 // The k largest values of each row (larger value first, lower index first on ties), as indices and
-// values. Launch: grid (rows), block (32): one warp per row, k passes of a warp-wide argmax over the
-// values not chosen yet; k <= 64.
-extern "C" __global__ void topk_f32(const float* __restrict__ x, int stride, int cols, int k, int* idx, float* val) {
+// values, and the row's log-sum-exp in lse[row] when lse is not null (so the host turns a value v into
+// its softmax probability exp(v - lse) without the row). Launch: grid (rows), block (32): one warp per
+// row, k passes of a warp-wide argmax over the values not chosen yet; k <= 64.
+extern "C" __global__ void topk_f32(const float* __restrict__ x, int stride, int cols, int k, int* idx, float* val,
+                                    float* lse) {
     __shared__ int chosen[64];
     const float* row = x + (size_t)blockIdx.x * stride;
+    if (lse != nullptr) {
+        float m = -INFINITY;
+        for (int i = threadIdx.x; i < cols; i += blockDim.x) m = fmaxf(m, row[i]);
+        m = tdm_warp_reduce<TdmMax>(m);
+        float sum = 0.f;
+        for (int i = threadIdx.x; i < cols; i += blockDim.x) sum += expf(row[i] - m);
+        sum = tdm_warp_sum(sum);
+        if (threadIdx.x == 0) lse[blockIdx.x] = m + logf(sum);
+    }
     for (int j = 0; j < k; j++) {
         float best = -INFINITY;
         int at = 0x7fffffff;

@@ -76,6 +76,36 @@ public interface Backend extends AutoCloseable {
     /** Index of the largest value of a row (the first one on ties). */
     int argmax(Tensor x, int row);
 
+    /**
+     * Greedy acceptance of a verified token tree whose logits are rows {@code 0..n-1} of {@code logits} (row r
+     * carries {@code tokens[r]}, its parent row is {@code parents[r]}, -1 for the root row 0): from the root,
+     * descend into the first child row whose token is its parent's argmax, while there is one. Returns
+     * {@code [L, row_1 .. row_L, token]}: the accepted rows root-first and the token the step adds. A device
+     * backend runs it where the logits are, so only these ints come back.
+     */
+    default int[] acceptGreedy(Tensor logits, int[] tokens, int[] parents) {
+        int n = parents.length;
+        int[] out = new int[n + 2];
+        int node = 0;
+        int accepted = 0;
+        while (true) {
+            int best = argmax(logits, node);
+            int next = -1;
+            for (int c = node + 1; c < n && next < 0; c++) {
+                if (parents[c] == node && tokens[c] == best) {
+                    next = c;
+                }
+            }
+            if (next < 0) {
+                out[0] = accepted;
+                out[1 + accepted] = best;
+                return java.util.Arrays.copyOf(out, accepted + 2);
+            }
+            out[1 + accepted++] = next;
+            node = next;
+        }
+    }
+
     /** Copies a row to the host. */
     float[] readRow(Tensor x, int row);
 

@@ -3,6 +3,7 @@ package dev.tandem.cuda;
 import dev.tandem.core.AttentionShape;
 import dev.tandem.core.Backend;
 import dev.tandem.core.DType;
+import dev.tandem.core.HeadsOnDevice;
 import dev.tandem.core.RopeTable;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
@@ -27,7 +28,7 @@ import java.util.Map;
  * runs unchanged: memory-mapped weights are uploaded on first use and kept; heap tensors are copied in for
  * the op and, when written, copied back. Ops are serialised: the staging buffer is shared.
  */
-public final class CudaBackend implements Backend {
+public final class CudaBackend implements Backend, HeadsOnDevice {
     private static final int THREADS = 128;
     private static final int MATMUL_WARPS = 4; // matmul.cu's MATMUL_WARPS and MATMUL_TILE
     private static final int MATMUL_TILE = 8;
@@ -295,11 +296,8 @@ public final class CudaBackend implements Backend {
         device.launch("argmax_f32", Dim3.of(rows), Dim3.of(32), 0, KernelArgs.of().ptr(x).i32(cols).i32(cols).ptr(out));
     }
 
-    /**
-     * Greedy acceptance of a verified token tree on the device: every row's argmax in one launch, then the
-     * walk from the root (row 0) into the first child carrying its parent's argmax. Only the result comes
-     * back: {@code [L, row_1 .. row_L, token]}, the accepted draft rows root-first and the token the step adds.
-     */
+    /** {@inheritDoc} Here: every row's argmax in one launch, then the walk in another; n + 2 ints come back. */
+    @Override
     public synchronized int[] acceptGreedy(Tensor logits, int[] tokens, int[] parents) {
         int n = parents.length;
         if (n < 1 || n > 64 || tokens.length != n) {
@@ -324,6 +322,7 @@ public final class CudaBackend implements Backend {
      * Uploads Medusa ({@code in = dim}) or Cerberus ({@code in = 3 dim}) heads once; freed with the backend.
      * {@code w[k]} is head k's {@code dim x in} matrix row-major, {@code b[k]} its bias.
      */
+    @Override
     public synchronized DeviceHeads uploadHeads(float[][] w, float[][] b, int dim, boolean cerberus) {
         int heads = w.length;
         int in = cerberus ? 3 * dim : dim;
@@ -341,16 +340,16 @@ public final class CudaBackend implements Backend {
         return new DeviceHeads(wa, ba, heads, dim, in, cerberus);
     }
 
-    /** Every head's k best tokens ({@code tokens[head][j]}) and their logits ({@code logits[head][j]}). */
-    public record HeadsTopK(int[][] tokens, float[][] logits) {}
-
     /**
-     * The heads' top-k tokens for the target's last hidden state {@code h} after it chose {@code pending}.
-     * Medusa: all residual blocks in one launch, the shared classifier over all heads in one, top-k in one.
+     * {@inheritDoc} Medusa: all residual blocks in one launch, the shared classifier over all heads in one, top-k in one.
      * Cerberus: per head a block, the classifier and an argmax whose token feeds the next head's embedding
      * without leaving the device; then one top-k launch. Only the top-k comes back.
      */
-    public synchronized HeadsTopK headsTopK(DeviceHeads heads, float[] h, int pending, Tensor classifier, Tensor embedding, int k) {
+    @Override
+    public synchronized TopTokens headsTopK(Object handle, float[] h, int pending, Tensor classifier, Tensor embedding, int k) {
+        if (!(handle instanceof DeviceHeads heads)) {
+            throw new IllegalArgumentException("heads not uploaded to this backend");
+        }
         int dim = heads.dim(), n = heads.heads(), vocab = classifier.rows();
         if (h.length != dim || classifier.cols() != dim || embedding.cols() != dim || k < 1 || k > Math.min(64, vocab)) {
             throw new IllegalArgumentException("heads of width " + dim + ": h has " + h.length + ", classifier " + classifier.cols()
@@ -383,19 +382,25 @@ public final class CudaBackend implements Backend {
         }
         long idx = ops.scratch(4L * n * k);
         long val = ops.scratch(4L * n * k);
-        device.launch("topk_f32", Dim3.of(n), Dim3.of(32), 0, KernelArgs.of().ptr(logits).i32(vocab).i32(vocab).i32(k).ptr(idx).ptr(val));
+        long lse = ops.scratch(4L * n);
+        device.launch("topk_f32", Dim3.of(n), Dim3.of(32), 0,
+                KernelArgs.of().ptr(logits).i32(vocab).i32(vocab).i32(k).ptr(idx).ptr(val).ptr(lse));
         int[] flatIdx = new int[n * k];
         float[] flatVal = new float[n * k];
+        float[] logSumExp = new float[n];
         device.download(MemorySegment.ofArray(flatIdx), idx, 4L * n * k);
         device.download(MemorySegment.ofArray(flatVal), val, 4L * n * k);
+        device.download(MemorySegment.ofArray(logSumExp), lse, 4L * n);
         ops.finish();
         int[][] tokensOut = new int[n][];
-        float[][] logitsOut = new float[n][];
+        float[][] probs = new float[n][k];
         for (int head = 0; head < n; head++) {
             tokensOut[head] = Arrays.copyOfRange(flatIdx, head * k, head * k + k);
-            logitsOut[head] = Arrays.copyOfRange(flatVal, head * k, head * k + k);
+            for (int j = 0; j < k; j++) {
+                probs[head][j] = (float) Math.exp(flatVal[head * k + j] - logSumExp[head]);
+            }
         }
-        return new HeadsTopK(tokensOut, logitsOut);
+        return new TopTokens(tokensOut, probs);
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.core.HeadsOnDevice;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.decoding.AutoregressiveGenerator;
 import dev.tandem.decoding.GenerationRequest;
@@ -140,7 +141,7 @@ class CudaBackendModelTest {
             float[] h = r.hiddenState(row);
             int pending = r.argmax(row);
             float[][] expected = heads.logits(h, pending, model.weights().classifier(), model.weights().tokenEmbedding(), cpu);
-            CudaBackend.HeadsTopK actual = cuda.headsTopK(onDevice, h, pending, model.weights().classifier(),
+            HeadsOnDevice.TopTokens actual = cuda.headsTopK(onDevice, h, pending, model.weights().classifier(),
                     model.weights().tokenEmbedding(), 4);
             for (int k = 0; k < heads.count(); k++) {
                 Integer[] order = new Integer[expected[k].length];
@@ -151,7 +152,7 @@ class CudaBackendModelTest {
                 java.util.Arrays.sort(order, (x, y) -> lk[x] != lk[y] ? Float.compare(lk[y], lk[x]) : Integer.compare(x, y));
                 for (int j = 0; j < 4; j++) {
                     assertEquals(order[j], actual.tokens()[k][j], heads.kind() + " head " + k + " rank " + j + " at row " + row);
-                    assertEquals(lk[order[j]], actual.logits()[k][j], 1e-3f, "its logit");
+                    assertEquals(dev.tandem.core.HostMath.softmax(lk)[order[j]], actual.probs()[k][j], 1e-4f, "its probability");
                 }
             }
         }

@@ -222,12 +222,33 @@ class CudaKernelsTest {
         CudaDevice d = cuda.device();
         long idx = d.alloc(4L * k), val = d.alloc(4L * k);
         d.launch("topk_f32", CudaDevice.Dim3.of(1), CudaDevice.Dim3.of(32), 0,
-                KernelArgs.of().ptr(x.deviceAddress()).i32(x.cols()).i32(x.cols()).i32(k).ptr(idx).ptr(val));
+                KernelArgs.of().ptr(x.deviceAddress()).i32(x.cols()).i32(x.cols()).i32(k).ptr(idx).ptr(val).ptr(0));
         int[] out = new int[k];
         d.download(MemorySegment.ofArray(out), idx, 4L * k);
         d.free(idx);
         d.free(val);
         return out;
+    }
+
+    @Test
+    void greedyAcceptanceOnTheDeviceEqualsTheBackendDefaultOnRandomTrees() {
+        Random rnd = new Random(31);
+        int vocab = 50;
+        for (int trial = 0; trial < 40; trial++) {
+            int n = 1 + rnd.nextInt(20);
+            float[] logits = random(rnd, n * vocab);
+            int[] parents = new int[n];
+            int[] tokens = new int[n];
+            parents[0] = -1;
+            Tensor host = Tensor.wrap(logits.clone(), n, vocab);
+            for (int r = 1; r < n; r++) {
+                parents[r] = rnd.nextInt(r);
+                // half the rows carry their parent's argmax, so accepted paths go deep
+                tokens[r] = rnd.nextBoolean() ? cpu.argmax(host, parents[r]) : rnd.nextInt(vocab);
+            }
+            int[] expected = cpu.acceptGreedy(host, tokens, parents);
+            assertArrayEquals(expected, cuda.acceptGreedy(on(cuda, logits, n, vocab), tokens, parents), "trial " + trial);
+        }
     }
 
     @Test

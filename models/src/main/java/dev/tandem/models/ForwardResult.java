@@ -39,6 +39,19 @@ public final class ForwardResult {
         return backend.argmax(logits, logitIndex(row));
     }
 
+    /**
+     * Greedy acceptance of this pass's token tree, computed where the logits live ({@link Backend#acceptGreedy}):
+     * {@code [L, row_1 .. row_L, token]}. The tree is rows {@code 0..parents.length-1}; rows after it (Hidden
+     * Transfer's pseudo rows) are not part of it.
+     */
+    public int[] acceptGreedy(int[] tokens, int[] parents) {
+        if (firstLogitRow != 0 || parents.length > rows || tokens.length != parents.length) {
+            throw new IllegalArgumentException("greedy acceptance needs the logits of every tree row (" + parents.length
+                    + " of " + rows + ") and a token and a parent per row");
+        }
+        return backend.acceptGreedy(logits, tokens, parents);
+    }
+
     /** Final hidden state of a row (after the final norm), when the batch asked for them. */
     public float[] hiddenState(int row) {
         if (hidden == null) {

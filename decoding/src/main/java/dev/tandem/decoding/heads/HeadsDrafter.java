@@ -2,6 +2,7 @@ package dev.tandem.decoding.heads;
 
 import dev.tandem.core.HostMath;
 import dev.tandem.core.Backend;
+import dev.tandem.core.HeadsOnDevice;
 import dev.tandem.core.Tensor;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.speculative.DraftTree;
@@ -30,6 +31,7 @@ public final class HeadsDrafter implements Drafter {
     private float[] logits;
     private long parallelSteps;
     private long arSteps;
+    private Object onDevice; // the heads in a device backend's memory, uploaded at the first draft
 
     public HeadsDrafter(Heads heads, Tensor classifier, Tensor embedding, Backend backend, int branching, int budget,
                         double gateEntropy) {
@@ -79,6 +81,9 @@ public final class HeadsDrafter implements Drafter {
             return DraftTree.empty();
         }
         parallelSteps++;
+        if (backend instanceof HeadsOnDevice device) {
+            return proposeOnDevice(device, history.last(), maxDepth);
+        }
         float[][] headLogits = heads.logits(hidden, history.last(), classifier, embedding, backend);
         int depth = Math.min(maxDepth, headLogits.length);
         int[][] candidates = new int[depth][];
@@ -92,6 +97,23 @@ public final class HeadsDrafter implements Drafter {
             }
         }
         return TreeBuilder.dynamic(candidates, probs, budget, depth);
+    }
+
+    /** The same draft with the heads run where the backend's memory is: only each head's top tokens come back. */
+    private DraftTree proposeOnDevice(HeadsOnDevice device, int pending, int maxDepth) {
+        if (onDevice == null) {
+            float[][] w = new float[heads.count()][];
+            float[][] b = new float[heads.count()][];
+            for (int k = 0; k < w.length; k++) {
+                w[k] = heads.weights(k);
+                b[k] = heads.bias(k);
+            }
+            onDevice = device.uploadHeads(w, b, heads.dim(), heads.kind() == HeadKind.CERBERUS);
+        }
+        HeadsOnDevice.TopTokens top = device.headsTopK(onDevice, hidden, pending, classifier, embedding, branching);
+        int depth = Math.min(maxDepth, heads.count());
+        return TreeBuilder.dynamic(java.util.Arrays.copyOf(top.tokens(), depth), java.util.Arrays.copyOf(top.probs(), depth),
+                budget, depth);
     }
 
     /** Entropy (nats) of softmax(logits). */

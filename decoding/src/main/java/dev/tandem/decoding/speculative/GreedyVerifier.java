@@ -9,6 +9,10 @@ import dev.tandem.decoding.Sampler;
 public final class GreedyVerifier implements Verifier {
     @Override
     public Acceptance verify(DraftTree tree, TargetLogits target, Sampler sampler) {
+        Acceptance whole = target.acceptGreedy(tree); // one call where the logits live (one launch on a GPU)
+        if (whole != null) {
+            return whole;
+        }
         return TreeWalk.walk(tree, node -> {
             int best = target.argmax(node);
             int child = TreeWalk.childWithToken(tree, node, best);
