@@ -54,8 +54,9 @@ public final class Compare implements Callable<Integer> {
             }
             List<Bench> suite = suite(o, home, work);
             List<CompareStats.Row> rows = new ArrayList<>();
+            List<String> missing = new ArrayList<>();
             for (Bench b : suite) { // each benchmark's rows as soon as they exist, then all of them together
-                List<CompareStats.Row> these = run(b, baseTree, headTree);
+                List<CompareStats.Row> these = run(b, baseTree, headTree, missing);
                 System.out.print(CompareStats.table(these));
                 rows.addAll(these);
             }
@@ -64,6 +65,10 @@ public final class Compare implements Callable<Integer> {
             long flagged = rows.stream().filter(CompareStats.Row::slower).count();
             System.out.println(flagged == 0 ? "no figure is more than 5% slower beyond the noise"
                     : flagged + " figure(s) more than 5% slower beyond the noise: fix, or explain and accept in the note");
+            if (!missing.isEmpty()) { // a guard that measured nothing must not read as a pass
+                System.out.println("INCOMPLETE: no figures from " + String.join(", ", missing));
+                return 1;
+            }
         } finally {
             if (!o.keep()) {
                 removeWorktree(home, baseTree);
@@ -93,9 +98,9 @@ public final class Compare implements Callable<Integer> {
         list.add(new Bench("matmul", "matmul 2t 256 MiB GB/s",
                 List.of("matmul", "--threads", "2", "--mib", "256", "--jmh-iterations", "3", "--jmh-seconds", "1"),
                 CompareParsers.matmulGbPerSecond(), Math.max(1, (r + 1) / 2)));
-        if (o.suite().equals("full")) {
+        if (o.suite().equals("full") || (o.only() != null && o.only().contains("methods"))) { // --only names it: run it
             list.add(new Bench("methods", "methods stories260K 2t tok/s",
-                    List.of("methods", "--threads", "2", "--rounds", "3", "--tokens", "200", "--warmup-seconds", "3"),
+                    List.of("methods", "--model", small, "--threads", "2", "--rounds", "3", "--tokens", "200", "--warmup-seconds", "3"),
                     CompareParsers.methodsTokensPerSecond(), Math.max(1, (r + 1) / 2)));
         }
         if (o.only() != null) {
@@ -115,7 +120,8 @@ public final class Compare implements Callable<Integer> {
         return f;
     }
 
-    private static List<CompareStats.Row> run(Bench b, Path baseTree, Path headTree) throws IOException, InterruptedException {
+    private static List<CompareStats.Row> run(Bench b, Path baseTree, Path headTree, List<String> missing)
+            throws IOException, InterruptedException {
         Map<String, List<Double>> base = new LinkedHashMap<>();
         Map<String, List<Double>> head = new LinkedHashMap<>();
         Map<String, Boolean> higherIsBetter = new LinkedHashMap<>();
@@ -131,7 +137,11 @@ public final class Compare implements Callable<Integer> {
                 String out = exec(tree, cmd, false);
                 Map<String, CompareParsers.Figure> figures = b.parser().parse(out);
                 if (figures.isEmpty()) {
-                    System.out.printf("  %s on %s: no figure in its output (benchmark missing at that commit?)%n", b.name(), isBase ? "BASE" : "HEAD");
+                    List<String> lines = out.lines().toList();
+                    System.out.printf("  %s on %s: no figure in its output (benchmark missing at that commit, or it failed); "
+                            + "its last lines:%n", b.name(), isBase ? "BASE" : "HEAD");
+                    lines.subList(Math.max(0, lines.size() - 5), lines.size()).forEach(l -> System.out.println("    " + l));
+                    missing.add(b.name() + " on " + (isBase ? "BASE" : "HEAD"));
                 }
                 for (Map.Entry<String, CompareParsers.Figure> e : figures.entrySet()) {
                     String key = b.name() + (e.getKey().isEmpty() ? "" : " " + e.getKey());
@@ -181,7 +191,8 @@ public final class Compare implements Callable<Integer> {
     /** Runs a command, returns its stdout; stderr goes to ours. A failing command is an error when {@code check}. */
     private static String exec(Path dir, List<String> cmd, boolean check) throws IOException, InterruptedException {
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile())
-                .redirectError(check ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.DISCARD)
+                .redirectErrorStream(!check) // a benchmark's error message lands in its output, shown when it gives no figure
+                .redirectError(check ? ProcessBuilder.Redirect.INHERIT : ProcessBuilder.Redirect.PIPE)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().putIfAbsent("MAVEN_OPTS", "--sun-misc-unsafe-memory-access=allow");
         Process p = pb.start();
