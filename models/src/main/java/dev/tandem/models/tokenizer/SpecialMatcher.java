@@ -1,44 +1,54 @@
 package dev.tandem.models.tokenizer;
 
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
-/** Finds special-token text in a string: the leftmost occurrence, the longest piece where several start there. */
+/**
+ * Finds special-token text in a string: the leftmost occurrence, the longest piece where several start
+ * there. A trie over the pieces' characters, so a position costs the length of the longest piece that
+ * could start there, not a scan of every piece with that first character (Gemma 3 has thousands starting
+ * with '<').
+ */
 final class SpecialMatcher {
-    private final Map<Character, List<int[]>> byFirstChar = new HashMap<>(); // {id} lists, longest piece first
-    private final Vocabulary vocab;
+    private static final class Node {
+        final Map<Character, Node> next = new HashMap<>(2);
+        int id = -1; // a piece ends here
+    }
+
+    private final Node root = new Node();
 
     SpecialMatcher(Vocabulary vocab, boolean control) {
-        this.vocab = vocab;
         for (int id = 0; id < vocab.size(); id++) {
             TokenType t = vocab.type(id);
             String p = vocab.piece(id);
             boolean take = t == TokenType.USER_DEFINED || (control && t == TokenType.CONTROL);
             if (take && !p.isEmpty() && vocab.id(p) == id) {
-                byFirstChar.computeIfAbsent(p.charAt(0), c -> new ArrayList<>()).add(new int[] {id});
+                Node n = root;
+                for (int i = 0; i < p.length(); i++) {
+                    n = n.next.computeIfAbsent(p.charAt(i), c -> new Node());
+                }
+                n.id = id;
             }
         }
-        Comparator<int[]> longestFirst = Comparator.comparingInt(a -> -vocab.piece(a[0]).length());
-        byFirstChar.values().forEach(l -> l.sort(longestFirst));
     }
 
     boolean isEmpty() {
-        return byFirstChar.isEmpty();
+        return root.next.isEmpty();
     }
 
-    /** The id of the special token starting at {@code at}, or -1. */
+    /** The id of the longest special token starting at {@code at}, or -1. */
     int matchAt(String text, int at) {
-        List<int[]> candidates = byFirstChar.get(text.charAt(at));
-        if (candidates != null) {
-            for (int[] c : candidates) {
-                if (text.startsWith(vocab.piece(c[0]), at)) {
-                    return c[0];
-                }
+        Node n = root;
+        int found = -1;
+        for (int i = at; i < text.length(); i++) {
+            n = n.next.get(text.charAt(i));
+            if (n == null) {
+                break;
+            }
+            if (n.id >= 0) {
+                found = n.id;
             }
         }
-        return -1;
+        return found;
     }
 }
