@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 /**
  * {@code tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N]}: builds both commits in
@@ -25,23 +25,21 @@ import picocli.CommandLine.Parameters;
 @Command(name = "compare", mixinStandardHelpOptions = true,
         description = "A change against its parent: both built in worktrees, each benchmark alternated between them, ratios HEAD/BASE.")
 public final class Compare implements Callable<Integer> {
-    /** Parsed by {@link CompareOptions}, which checks the suite, rounds and benchmark names. */
-    @Parameters(paramLabel = "BASE [HEAD] [--suite quick|full] [--rounds N] [--only ar,ar-1b,verify-cost,matmul,methods] [--keep]",
-            description = "Commits (HEAD: the working tree when left out) and options.")
-    List<String> args = new ArrayList<>();
+    @Mixin
+    CompareOptions options;
 
     /** One benchmark command of a suite and how to read its figures. */
     record Bench(String id, String name, List<String> args, CompareParsers.Parser parser, int rounds) {}
 
     @Override
     public Integer call() throws Exception {
-        CompareOptions o = CompareOptions.parse(args.toArray(String[]::new));
+        CompareOptions o = options.validated();
         Path home = Path.of(System.getProperty("tandem.home", ".")).toAbsolutePath().normalize();
         Path work = Files.createDirectories(home.resolve("bench/target/compare"));
         Path baseTree = work.resolve("base");
         Path headTree = o.head() == null ? home : work.resolve("head");
-        String baseSha = git(home, "rev-parse", "--verify", o.base() + "^{commit}").strip();
-        String headSha = o.head() == null ? "working tree" : git(home, "rev-parse", "--verify", o.head() + "^{commit}").strip();
+        String baseSha = commit(home, o.base());
+        String headSha = o.head() == null ? "working tree" : commit(home, o.head());
         System.out.printf(Locale.ROOT, "bench compare: BASE %s (%s) vs HEAD %s, suite %s%n", o.base(), abbrev(baseSha),
                 o.head() == null ? "working tree" : o.head() + " (" + abbrev(headSha) + ")", o.suite());
         System.out.println("machine: " + MachineInfo.describe());
@@ -202,6 +200,14 @@ public final class Compare implements Callable<Integer> {
             throw new IllegalStateException("command failed (exit " + code + "): " + String.join(" ", cmd));
         }
         return new String(out, StandardCharsets.UTF_8);
+    }
+
+    private static String commit(Path home, String name) throws IOException, InterruptedException {
+        try {
+            return git(home, "rev-parse", "--verify", "--quiet", name + "^{commit}").strip();
+        } catch (IllegalStateException e) {
+            throw new dev.tandem.core.TandemException("no commit named '" + name + "' in " + home);
+        }
     }
 
     private static String abbrev(String sha) {

@@ -1,66 +1,84 @@
 package dev.tandem.bench;
 
-import java.util.ArrayList;
 import java.util.List;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
-/** Arguments of {@code bench compare}; an unknown or malformed flag is an error, never a silent default. */
-record CompareOptions(String base, String head, String suite, int rounds, boolean keep, List<String> only) {
+/**
+ * The options of {@code bench compare}, declared for picocli: a misspelled flag, an unknown suite or
+ * benchmark name, or a bad number is an error naming it, never a silent default.
+ */
+final class CompareOptions {
     static final List<String> IDS = List.of("ar", "ar-1b", "verify-cost", "matmul", "methods");
-    static final String USAGE = "usage: tandem bench compare BASE [HEAD] [--suite quick|full] [--rounds N] [--only "
-            + String.join(",", IDS) + "] [--keep]";
 
-    static CompareOptions parse(String[] args) {
-        List<String> positional = new ArrayList<>();
-        String suite = "quick";
-        int rounds = 5;
-        boolean keep = false;
-        List<String> only = null;
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            switch (a) {
-                case "--suite" -> {
-                    suite = value(args, ++i, a);
-                    if (!suite.equals("quick") && !suite.equals("full")) {
-                        throw new IllegalArgumentException("--suite must be quick or full, got '" + suite + "'\n" + USAGE);
-                    }
-                }
-                case "--rounds" -> {
-                    try {
-                        rounds = Integer.parseInt(value(args, ++i, a));
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--rounds takes a whole number\n" + USAGE);
-                    }
-                    if (rounds < 1) {
-                        throw new IllegalArgumentException("--rounds must be at least 1\n" + USAGE);
-                    }
-                }
-                case "--keep" -> keep = true;
-                case "--only" -> {
-                    only = List.of(value(args, ++i, a).split(","));
-                    for (String id : only) {
-                        if (!IDS.contains(id)) {
-                            throw new IllegalArgumentException("--only: unknown benchmark '" + id + "'\n" + USAGE);
-                        }
-                    }
-                }
-                default -> {
-                    if (a.startsWith("-")) {
-                        throw new IllegalArgumentException("unknown option '" + a + "'\n" + USAGE);
-                    }
-                    positional.add(a);
+    enum Suite { quick, full }
+
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec spec;
+
+    @Parameters(index = "0..1", arity = "1..2", paramLabel = "COMMIT", description = "BASE, then optionally HEAD (commits, branches or tags; "
+            + "without HEAD: the working tree, uncommitted changes included).")
+    List<String> commits;
+
+    @Option(names = "--suite", paramLabel = "quick|full", description = "Which benchmarks (default: ${DEFAULT-VALUE}).")
+    Suite suite = Suite.quick;
+
+    @Option(names = "--rounds", paramLabel = "N", description = "Rounds per benchmark, alternating BASE and HEAD (default: ${DEFAULT-VALUE}).")
+    int rounds = 5;
+
+    @Option(names = "--only", split = ",", paramLabel = "ID[,ID...]",
+            description = "Only these benchmarks, from either suite: ar, ar-1b, verify-cost, matmul, methods.")
+    List<String> only;
+
+    @Option(names = "--keep", description = "Keep the worktrees under bench/target/compare/.")
+    boolean keep;
+
+    /** Checks what picocli's types cannot; call before use. */
+    CompareOptions validated() {
+        for (String c : commits) {
+            if (c.startsWith("-")) { // picocli takes an unknown --flag for a positional COMMIT; say what it is
+                throw new ParameterException(spec.commandLine(), "unknown option '" + c + "'");
+            }
+        }
+        if (rounds < 1) {
+            throw new ParameterException(spec.commandLine(), "--rounds must be at least 1, got " + rounds);
+        }
+        if (only != null) {
+            for (String id : only) {
+                if (!IDS.contains(id)) {
+                    throw new ParameterException(spec.commandLine(), "--only: unknown benchmark '" + id + "'; known: " + String.join(", ", IDS));
                 }
             }
         }
-        if (positional.isEmpty() || positional.size() > 2) {
-            throw new IllegalArgumentException("give BASE and optionally HEAD (commits, branches or tags)\n" + USAGE);
-        }
-        return new CompareOptions(positional.get(0), positional.size() > 1 ? positional.get(1) : null, suite, rounds, keep, only);
+        return this;
     }
 
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(flag + " needs a value\n" + USAGE);
-        }
-        return args[i];
+    String base() {
+        return commits.get(0);
+    }
+
+    /** Null: the working tree. */
+    String head() {
+        return commits.size() > 1 ? commits.get(1) : null;
+    }
+
+    String suite() {
+        return suite.name();
+    }
+
+    int rounds() {
+        return rounds;
+    }
+
+    boolean keep() {
+        return keep;
+    }
+
+    /** Null: every benchmark of the suite. */
+    List<String> only() {
+        return only;
     }
 }

@@ -74,19 +74,27 @@ class CompareTest {
         assertEquals(2, t.size());
     }
 
+    static CompareOptions parse(String... args) {
+        Compare c = new Compare();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c.options.validated();
+    }
+
     @Test
     void optionsAreCheckedNotGuessed() {
-        CompareOptions o = CompareOptions.parse(new String[] {"abc123", "--suite", "full", "--rounds", "3"});
+        CompareOptions o = parse("abc123", "--suite", "full", "--rounds", "3");
         assertEquals("abc123", o.base());
         assertEquals(null, o.head());
         assertEquals("full", o.suite());
         assertEquals(3, o.rounds());
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"abc", "--sutie", "full"}));
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"abc", "--suite", "medium"}));
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {}));
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "b", "c"}));
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "--rounds", "zero"}));
-        assertEquals(List.of("ar", "matmul"), CompareOptions.parse(new String[] {"a", "--only", "ar,matmul"}).only());
-        assertThrows(IllegalArgumentException.class, () -> CompareOptions.parse(new String[] {"a", "--only", "ar,speed"}));
+        assertEquals("def", parse("abc", "def").head());
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("abc", "--sutie", "full"));
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("abc", "--suite", "medium"));
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse());
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "b", "c"));
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--rounds", "zero"));
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--rounds", "0"));
+        assertEquals(List.of("ar", "matmul"), parse("a", "--only", "ar,matmul").only());
+        assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--only", "ar,speed"));
     }
 }

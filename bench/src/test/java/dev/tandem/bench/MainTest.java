@@ -68,7 +68,7 @@ class MainTest {
         assertTrue(help.out().startsWith("Usage: tandem bench ar ") && help.out().contains("--tokens=N")
                 && !help.out().contains("tokens/s (median)"), help.out());
         Run compare = run("compare", "--help");
-        assertTrue(compare.out().contains("BASE [HEAD]"), compare.out());
+        assertTrue(compare.out().contains("BASE, then optionally HEAD") && compare.out().contains("--only"), compare.out());
     }
 
     @Test
