@@ -1,51 +1,60 @@
 package dev.tandem.core;
 
+import dev.tandem.core.codec.BF16Codec;
+import dev.tandem.core.codec.BlockCodec;
+import dev.tandem.core.codec.F16Codec;
+import dev.tandem.core.codec.F32Codec;
+import dev.tandem.core.codec.Q2_KCodec;
+import dev.tandem.core.codec.Q3_KCodec;
+import dev.tandem.core.codec.Q4_0Codec;
+import dev.tandem.core.codec.Q4_1Codec;
+import dev.tandem.core.codec.Q4_KCodec;
+import dev.tandem.core.codec.Q5_0Codec;
+import dev.tandem.core.codec.Q5_1Codec;
+import dev.tandem.core.codec.Q5_KCodec;
+import dev.tandem.core.codec.Q6_KCodec;
+import dev.tandem.core.codec.Q8_0Codec;
+
 /**
  * Element types of weight tensors, with GGUF's block layouts. Activations are always F32.
  *
- * <p>Block-quantized types store {@link #blockSize()} values in {@link #blockBytes()} bytes:
- * <ul>
- *   <li>{@code Q8_0}: an F16 scale {@code d}, then 32 signed bytes {@code q}; value = {@code d * q}.</li>
- *   <li>{@code Q4_0}: an F16 scale {@code d}, then 16 bytes; value {@code i < 16} is the low nibble of byte i,
- *       value {@code i >= 16} the high nibble of byte {@code i - 16}; value = {@code d * (nibble - 8)}.</li>
- *   <li>{@code Q4_1}, {@code Q5_0}, {@code Q5_1} and the 256-value super-blocks {@code Q2_K} .. {@code Q6_K}:
- *       GGML's layouts, decoded by {@code KQuants}; read only ({@link #writable()} is false).</li>
- * </ul>
+ * <p>Each constant is one line: its GGUF id ({@code ggml_type}) and its codec, the one class that defines the
+ * type's storage (values and bytes per block, the scalar decoder and, for types Tandem writes, the
+ * encoder: {@code core.codec}). The CPU kernels for a type are looked up by an exhaustive switch
+ * ({@code core.cpu.WeightKernels.of}), so a constant added without them does not compile. The GGUF reader,
+ * {@code --dtype} parsing and the lists in error messages derive from this enum.
  */
 public enum DType {
-    F32(0, 1, 4),
-    F16(1, 1, 2),
-    Q4_0(2, 32, 18),
-    Q8_0(8, 32, 34),
-    BF16(30, 1, 2),
-    Q4_1(3, 32, 20, false),
-    Q5_0(6, 32, 22, false),
-    Q5_1(7, 32, 24, false),
-    Q2_K(10, 256, 84, false),
-    Q3_K(11, 256, 110, false),
-    Q4_K(12, 256, 144, false),
-    Q5_K(13, 256, 176, false),
-    Q6_K(14, 256, 210, false);
+    F32(0, new F32Codec()),
+    F16(1, new F16Codec()),
+    Q4_0(2, new Q4_0Codec()),
+    Q8_0(8, new Q8_0Codec()),
+    BF16(30, new BF16Codec()),
+    Q4_1(3, new Q4_1Codec()),
+    Q5_0(6, new Q5_0Codec()),
+    Q5_1(7, new Q5_1Codec()),
+    Q2_K(10, new Q2_KCodec()),
+    Q3_K(11, new Q3_KCodec()),
+    Q4_K(12, new Q4_KCodec()),
+    Q5_K(13, new Q5_KCodec()),
+    Q6_K(14, new Q6_KCodec());
 
     private final int ggufType;
-    private final int blockSize;
-    private final int blockBytes;
-    private final boolean writable;
+    private final BlockCodec codec;
 
-    DType(int ggufType, int blockSize, int blockBytes) {
-        this(ggufType, blockSize, blockBytes, true);
+    DType(int ggufType, BlockCodec codec) {
+        this.ggufType = ggufType;
+        this.codec = codec;
     }
 
-    DType(int ggufType, int blockSize, int blockBytes, boolean writable) {
-        this.ggufType = ggufType;
-        this.blockSize = blockSize;
-        this.blockBytes = blockBytes;
-        this.writable = writable;
+    /** The scalar decoder and encoder of this type. */
+    public BlockCodec codec() {
+        return codec;
     }
 
     /** Whether Tandem can write (quantize to) this type: convert and synth take only these. */
     public boolean writable() {
-        return writable;
+        return codec.writes();
     }
 
     /** The type's id in GGUF tensor infos ({@code ggml_type}). */
@@ -55,24 +64,25 @@ public enum DType {
 
     /** Values per block (1 for plain float types). */
     public int blockSize() {
-        return blockSize;
+        return codec.blockSize();
     }
 
     /** Bytes per block. */
     public int blockBytes() {
-        return blockBytes;
+        return codec.blockBytes();
     }
 
     public boolean quantized() {
-        return blockSize > 1;
+        return codec.blockSize() > 1;
     }
 
     /** Bytes taken by {@code elements} values stored back to back; a whole number of blocks. */
     public long byteSize(long elements) {
-        if (elements % blockSize != 0) {
-            throw new TandemException(elements + " values are not a whole number of " + this + " blocks of " + blockSize);
+        int size = codec.blockSize();
+        if (elements % size != 0) {
+            throw new TandemException(elements + " values are not a whole number of " + this + " blocks of " + size);
         }
-        return Math.multiplyExact(elements / blockSize, (long) blockBytes);
+        return Math.multiplyExact(elements / size, (long) codec.blockBytes());
     }
 
     /** The DType with GGUF id {@code id}, or null when Tandem has no kernels for it. */
@@ -109,7 +119,7 @@ public enum DType {
     /** Parses the name of a type to write; a type Tandem only reads is refused by name. */
     public static DType parseWritable(String name) {
         DType t = parse(name);
-        if (!t.writable) {
+        if (!t.writable()) {
             throw new TandemException(t.name().toLowerCase(java.util.Locale.ROOT) + " can be read but not written yet (writable: "
                     + writableNames() + ")");
         }

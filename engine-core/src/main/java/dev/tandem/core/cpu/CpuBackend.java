@@ -116,23 +116,13 @@ public final class CpuBackend implements Backend {
         }
         float[] o = heap(out);
         float[] xa = heap(x);
-        DType type = w.dtype();
+        WeightKernels kernels = WeightKernels.of(w.dtype());
         MemorySegment ws = w.segment();
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
-            matmulRange(type, o, xa, rows, ws, n, d, 0, d);
+            kernels.range(o, xa, rows, ws, n, d, 0, d);
         } else {
-            pool.parallelFor(d, 4, (j0, j1) -> matmulRange(type, o, xa, rows, ws, n, d, j0, j1));
-        }
-    }
-
-    private static void matmulRange(DType type, float[] o, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
-        if (type == DType.F32) {
-            MatmulF32.range(o, x, rows, w, n, d, j0, j1);
-        } else if (type == DType.Q8_0 && rows >= 2 && BlockLoads.VECTOR_BLOCKS) {
-            MatmulQuantized.q8Tiles(o, x, rows, w, n, d, j0, j1);
-        } else {
-            MatmulQuantized.range(type, o, x, rows, w, n, d, j0, j1);
+            pool.parallelFor(d, 4, (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1));
         }
     }
 

@@ -57,7 +57,7 @@ class MatmulQuantizedTest {
             float[] scalar = new float[n];
             Quantization.decode(type, t.segment(), 0, n, scalar, 0);
             float[] vector = new float[DecodedMatmul.stride(n)];
-            MatmulQuantized.decodeRow(type, t.segment(), 0, n, vector, 0);
+            WeightKernels.of(type).decodeRow(t.segment(), 0, n, vector, 0);
             for (int i = 0; i < n; i++) {
                 assertEquals(Float.floatToIntBits(scalar[i]), Float.floatToIntBits(vector[i]), type + " value " + i + " (" + v[i] + ")");
             }

@@ -3,6 +3,7 @@ package dev.tandem.core.cpu;
 import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
+import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
@@ -16,13 +17,21 @@ import jdk.incubator.vector.VectorMask;
  * masked, so there is no scalar tail) and the same butterfly sum in all three variants below: a row's
  * result never depends on the batch size or on the variant that computed it.
  */
-final class MatmulF32 {
+final class F32Kernels extends WeightKernels {
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
-    private MatmulF32() {}
+    F32Kernels() {
+        super(DType.F32);
+    }
+
+    @Override
+    void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        MemorySegment.copy(w, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE), row, buf, b, n);
+    }
 
     /** Output features {@code [j0, j1)} for all rows. */
-    static void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+    @Override
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         int r4 = rows / 4 * 4;
         for (int j = j0; j < j1; j++) { // a weight row stays in L1 for every group of four batch rows
             for (int r = 0; r < r4; r += 4) {

@@ -1,0 +1,72 @@
+package dev.tandem.core.codec;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * One weight type's storage: how many values a block holds, its bytes, and the scalar decoder (and, for
+ * the types Tandem writes, the encoder), bit-compatible with GGML's reference routines. A {@code DType}
+ * constant names its codec; the CPU kernels ({@code core.cpu.WeightKernels}) hold the vector versions to it.
+ *
+ * <p>Runs of whole blocks go through {@link #decode}/{@link #encode}, which loop over the blocks; the float
+ * types (one value a block) override the run methods themselves so that no call is made per value.
+ */
+public abstract class BlockCodec {
+    protected static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    protected static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    protected static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private final int blockSize;
+    private final int blockBytes;
+
+    protected BlockCodec(int blockSize, int blockBytes) {
+        this.blockSize = blockSize;
+        this.blockBytes = blockBytes;
+    }
+
+    /** Values per block (1 for the float types). */
+    public final int blockSize() {
+        return blockSize;
+    }
+
+    /** Bytes per block. */
+    public final int blockBytes() {
+        return blockBytes;
+    }
+
+    /** Whether Tandem writes (quantizes to) this type. */
+    public boolean writes() {
+        return false;
+    }
+
+    /** Reads {@code n} values (whole blocks) at byte {@code off} of src into {@code dst[k..]}. */
+    public void decode(MemorySegment src, long off, int n, float[] dst, int k) {
+        for (int b = 0; b < n / blockSize; b++) {
+            decodeBlock(src, off + (long) blockBytes * b, dst, k + blockSize * b);
+        }
+    }
+
+    /** Writes {@code n} values (whole blocks) of {@code src[k..]} at byte {@code off} of dst. */
+    public void encode(float[] src, int k, int n, MemorySegment dst, long off) {
+        for (int b = 0; b < n / blockSize; b++) {
+            encodeBlock(src, k + blockSize * b, dst, off + (long) blockBytes * b);
+        }
+    }
+
+    /** Decodes the block at byte {@code o} of src into {@code y[k .. k + blockSize)}. */
+    protected abstract void decodeBlock(MemorySegment src, long o, float[] y, int k);
+
+    /** Encodes {@code x[k .. k + blockSize)} as the block at byte {@code o} of dst; only where {@link #writes}. */
+    protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not encode");
+    }
+
+    protected static int u8(MemorySegment s, long o) {
+        return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
+    }
+
+    protected static float half(MemorySegment s, long o) {
+        return Float.float16ToFloat(s.get(I16, o));
+    }
+}

@@ -1,0 +1,51 @@
+package dev.tandem.core.codec;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Q4_0 (18 bytes): an F16 scale {@code d}, then 16 bytes; value {@code i < 16} is the low nibble of byte i,
+ * value {@code i >= 16} the high nibble of byte {@code i - 16}; value = {@code d * (nibble - 8)}. Encoded as
+ * GGML's {@code quantize_row_q4_0_ref}: the value of largest magnitude maps to -8 exactly.
+ */
+public final class Q4_0Codec extends BlockCodec {
+    public Q4_0Codec() {
+        super(32, 18);
+    }
+
+    @Override
+    public boolean writes() {
+        return true;
+    }
+
+    @Override
+    protected void decodeBlock(MemorySegment s, long o, float[] y, int k) {
+        float d = half(s, o);
+        for (int i = 0; i < 16; i++) {
+            int q = u8(s, o + 2 + i);
+            y[k + i] = ((q & 0x0F) - 8) * d;
+            y[k + 16 + i] = ((q >>> 4) - 8) * d;
+        }
+    }
+
+    @Override
+    protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
+        float amax = 0;
+        float max = 0; // the value of largest magnitude, with its sign: it maps to -8 exactly
+        for (int i = 0; i < 32; i++) {
+            float v = x[k + i];
+            if (Math.abs(v) > amax) {
+                amax = Math.abs(v);
+                max = v;
+            }
+        }
+        float d = max / -8;
+        float id = d != 0 ? 1 / d : 0;
+        dst.set(I16, o, Float.floatToFloat16(d));
+        for (int i = 0; i < 16; i++) {
+            int lo = Math.min(15, (int) (x[k + i] * id + 8.5f));
+            int hi = Math.min(15, (int) (x[k + 16 + i] * id + 8.5f));
+            dst.set(ValueLayout.JAVA_BYTE, o + 2 + i, (byte) (lo | (hi << 4)));
+        }
+    }
+}
