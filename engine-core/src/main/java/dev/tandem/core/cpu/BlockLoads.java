@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Loads of {@link VectorMath#L} weights of each stored type as an F32 vector. Each decoded value equals
- * the scalar decoder's ({@link dev.tandem.core.Quantization#decode}) bit for bit.
+ * the scalar codec's ({@link dev.tandem.core.codec.BlockCodec#decode}) bit for bit.
  */
 final class BlockLoads {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
