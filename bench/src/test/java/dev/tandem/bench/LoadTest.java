@@ -9,10 +9,8 @@ import dev.tandem.api.Engine;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
-import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
 import java.net.URI;
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -24,9 +22,9 @@ import org.junit.jupiter.api.Test;
 class LoadTest {
     @Test
     void thirtyTwoStreamingClientsAllComplete() throws Exception {
-        Path model = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
-        try (Engine engine = Engine.builder(model).threads(2).batching(true).batchLanes(1).build();
-             TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(32, 64, Duration.ofSeconds(60)))) {
+        try (BatchingServer served = BatchingServer.start(32, 64)) {
+            Engine engine = served.engine();
+            TandemServer server = served.server();
             URI base = URI.create("http://127.0.0.1:" + server.port());
             String prompt = "Once upon a time, there was a little girl named Lily.";
             ObjectNode body = new ObjectMapper().createObjectNode();

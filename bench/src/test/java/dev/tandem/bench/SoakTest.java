@@ -4,19 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.api.Engine;
-import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
-import java.nio.file.Path;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** The short soak of {@code ./tandem test} ({@code ./tandem bench soak} is the long one). */
 class SoakTest {
     @Test
     void clientsThatHangUpLoseNothingAndLeaveNothingRunning() throws Exception {
-        Path model = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
-        try (Engine engine = Engine.builder(model).threads(2).batching(true).batchLanes(1).build();
-             TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0).withLimits(6, 24, Duration.ofSeconds(60)))) {
+        try (BatchingServer served = BatchingServer.start(6, 24)) {
+            Engine engine = served.engine();
+            TandemServer server = served.server();
             Soak.Result r = Soak.run(engine, server, 6, 12, 0.4, 3);
             assertEquals(java.util.List.of(), r.problems(), "every request kept the contract");
             assertEquals(72, r.sent());

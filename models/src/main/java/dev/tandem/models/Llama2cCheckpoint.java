@@ -2,15 +2,13 @@ package dev.tandem.models;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.TandemException;
+import dev.tandem.models.io.MappedFile;
 import dev.tandem.core.Tensor;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,18 +28,13 @@ public final class Llama2cCheckpoint {
 
     public static Model load(Path path) {
         Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            long size = ch.size();
-            if (size < HEADER_BYTES) {
-                throw new TandemException("model file " + path + " is truncated: " + size
+        try {
+            MemorySegment file = MappedFile.map(path, arena, "model file");
+            if (file.byteSize() < HEADER_BYTES) {
+                throw new TandemException("model file " + path + " is truncated: " + file.byteSize()
                         + " bytes, shorter than the 28-byte llama2.c header");
             }
-            MemorySegment file = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            Model model = parse(path, file, arena);
-            return model;
-        } catch (IOException e) {
-            arena.close();
-            throw new TandemException("cannot read model file " + path + ": " + e.getMessage(), e);
+            return parse(path, file, arena);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

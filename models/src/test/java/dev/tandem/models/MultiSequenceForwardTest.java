@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.TandemException;
-import dev.tandem.core.cpu.CpuBackend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,8 +14,6 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 import org.junit.jupiter.api.Test;
@@ -27,22 +24,7 @@ import org.junit.jupiter.api.Test;
  * batch alone; and sequences decoding concurrently through a {@link ForwardBatcher} get exactly the
  * tokens they get alone.
  */
-class MultiSequenceForwardTest {
-    private static Model model;
-    private static CpuBackend backend;
-
-    @BeforeAll
-    static void load() {
-        model = ModelLoader.load(Shared.model());
-        backend = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-        model.close();
-    }
-
+class MultiSequenceForwardTest extends OnStories260k {
     private static int[] randomTokens(Random rnd, int n) {
         int[] t = new int[n];
         for (int i = 0; i < n; i++) {

@@ -2,10 +2,7 @@ package dev.tandem.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import dev.tandem.core.cpu.CpuBackend;
 import java.util.Random;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.RepetitionInfo;
 
@@ -14,22 +11,7 @@ import org.junit.jupiter.api.RepetitionInfo;
  * logits of feeding that node's root-to-node path on its own; and after committing any path, decoding
  * continues exactly as if only that path had ever been fed.
  */
-class TreeForwardPropertyTest {
-    private static Model model;
-    private static CpuBackend backend;
-
-    @BeforeAll
-    static void load() {
-        model = ModelLoader.load(Shared.model());
-        backend = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-        model.close();
-    }
-
+class TreeForwardPropertyTest extends OnStories260k {
     private static int[] prefix(Random rnd) {
         int[] p = new int[1 + rnd.nextInt(20)];
         p[0] = 1;

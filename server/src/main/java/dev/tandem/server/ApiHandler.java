@@ -2,7 +2,6 @@ package dev.tandem.server;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.tandem.api.Engine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import org.eclipse.jetty.server.Handler;
@@ -17,18 +16,12 @@ import org.eclipse.jetty.util.Callback;
 final class ApiHandler extends Handler.Abstract {
     private static final System.Logger LOG = System.getLogger("dev.tandem.server");
 
-    private final Engine engine;
-    private final ServerConfig config;
-    private final Admission admission;
-    private final Metrics metrics;
+    private final ServerParts parts;
     private final Completions completions;
     private final long created = System.currentTimeMillis() / 1000;
 
-    ApiHandler(Engine engine, ServerConfig config, Admission admission, Metrics metrics, Completions completions) {
-        this.engine = engine;
-        this.config = config;
-        this.admission = admission;
-        this.metrics = metrics;
+    ApiHandler(ServerParts parts, Completions completions) {
+        this.parts = parts;
         this.completions = completions;
     }
 
@@ -55,7 +48,7 @@ final class ApiHandler extends Handler.Abstract {
             reply(ex, new ApiError(500, "server_error", "internal_error", null,
                     "internal error (" + t.getClass().getSimpleName() + "); the server log has the details"));
         }
-        metrics.request(known(path), status);
+        parts.metrics().request(known(path), status);
         callback.succeeded();
         return true;
     }
@@ -63,7 +56,7 @@ final class ApiHandler extends Handler.Abstract {
     /** Runs the route and returns the endpoint's name for the metrics. */
     private String route(Exchange ex, String path) throws Exception {
         String method = ex.method();
-        if (path.startsWith("/v1/") && config.apiKey() != null) {
+        if (path.startsWith("/v1/") && parts.config().apiKey() != null) {
             authorize(ex.header("Authorization"));
         }
         switch (path) {
@@ -71,16 +64,16 @@ final class ApiHandler extends Handler.Abstract {
                 allow(method, "GET");
                 ObjectNode h = Exchange.JSON.createObjectNode();
                 h.put("status", "ok");
-                h.put("model", engine.modelId());
-                h.put("active", admission.active());
-                h.put("queued", admission.queued());
-                h.put("tokenizing", metrics.tokenizingNow());
-                h.put("prefilling", metrics.prefillingNow());
+                h.put("model", parts.engine().modelId());
+                h.put("active", parts.admission().active());
+                h.put("queued", parts.admission().queued());
+                h.put("tokenizing", parts.metrics().tokenizingNow());
+                h.put("prefilling", parts.metrics().prefillingNow());
                 ex.json(200, h);
             }
             case "/metrics" -> {
                 allow(method, "GET");
-                ex.text(200, Metrics.CONTENT_TYPE, metrics.render());
+                ex.text(200, Metrics.CONTENT_TYPE, parts.metrics().render());
             }
             case "/v1/models" -> {
                 allow(method, "GET");
@@ -102,9 +95,9 @@ final class ApiHandler extends Handler.Abstract {
                 if (path.startsWith("/v1/models/")) {
                     allow(method, "GET");
                     String id = path.substring("/v1/models/".length());
-                    if (!id.equals(engine.modelId())) {
+                    if (!id.equals(parts.engine().modelId())) {
                         throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
-                                "the model '" + id + "' does not exist; this server has '" + engine.modelId() + "'");
+                                "the model '" + id + "' does not exist; this server has '" + parts.engine().modelId() + "'");
                     }
                     ex.json(200, model());
                 } else {
@@ -117,7 +110,7 @@ final class ApiHandler extends Handler.Abstract {
 
     private ObjectNode model() {
         ObjectNode m = Exchange.JSON.createObjectNode();
-        m.put("id", engine.modelId());
+        m.put("id", parts.engine().modelId());
         m.put("object", "model");
         m.put("created", created);
         m.put("owned_by", "tandem");
@@ -131,7 +124,7 @@ final class ApiHandler extends Handler.Abstract {
     }
 
     private void authorize(String header) {
-        String expected = "Bearer " + config.apiKey();
+        String expected = "Bearer " + parts.config().apiKey();
         if (header == null || !MessageDigest.isEqual(header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
             throw new ApiError(401, "invalid_request_error", "invalid_api_key", null, header == null
                     ? "missing API key: send 'Authorization: Bearer <key>'" : "incorrect API key");

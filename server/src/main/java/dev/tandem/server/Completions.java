@@ -26,18 +26,14 @@ import java.util.UUID;
 final class Completions {
     enum Kind { TEXT, CHAT }
 
+    private final ServerParts parts;
     private final Engine engine;
-    private final ServerConfig config;
-    private final Admission admission;
-    private final Metrics metrics;
     private final Workers workers;
     private volatile boolean cancelAll;
 
-    Completions(Engine engine, ServerConfig config, Admission admission, Metrics metrics, Workers workers) {
-        this.engine = engine;
-        this.config = config;
-        this.admission = admission;
-        this.metrics = metrics;
+    Completions(ServerParts parts, Workers workers) {
+        this.parts = parts;
+        this.engine = parts.engine();
         this.workers = workers;
     }
 
@@ -53,7 +49,7 @@ final class Completions {
      * it counts as prefilling.
      */
     private GenerationResult generate(Job job, TokenStream stream) throws IOException {
-        Metrics.Phase prefill = metrics.prefilling();
+        Metrics.Phase prefill = parts.metrics().prefilling();
         TokenStream counted = new TokenStream() {
             @Override
             public void onText(String text) {
@@ -77,28 +73,28 @@ final class Completions {
     private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream) {}
 
     void handle(Kind kind, Exchange ex) throws IOException, InterruptedException {
-        byte[] body = ex.body(config.maxBodyBytes());
+        byte[] body = ex.body(parts.config().maxBodyBytes());
         Job job;
-        try (Metrics.Phase tokenizing = metrics.tokenizing()) {
+        try (Metrics.Phase tokenizing = parts.metrics().tokenizing()) {
             // parsing a large body and tokenizing are CPU work: off the virtual threads that serve /health
             job = workers.prepare(() -> parse(kind, Exchange.parseJson(body)));
         } catch (ApiError e) {
             if (e.status == 429) {
-                metrics.rejected(e.code);
+                parts.metrics().rejected(e.code);
             }
             throw e;
         }
-        try (Admission.Slot slot = admission.acquire()) {
+        try (Admission.Slot slot = parts.admission().acquire()) {
             if (job.stream()) {
                 stream(job, ex);
             } else {
                 GenerationResult r = generate(job, TokenStream.NONE);
-                metrics.generated(r.tokens().length);
+                parts.metrics().generated(r.tokens().length);
                 ex.json(200, body(job, r));
             }
         } catch (ApiError e) {
             if (e.status == 429 || e.status == 503) {
-                metrics.rejected(e.code);
+                parts.metrics().rejected(e.code);
             }
             throw e;
         }
@@ -111,7 +107,7 @@ final class Completions {
             throw new ApiError(404, "invalid_request_error", "model_not_found", "model",
                     "the model '" + model + "' does not exist; this server has '" + engine.modelId() + "'");
         }
-        String method = p.string("method", config.defaultMethod());
+        String method = p.string("method", parts.config().defaultMethod());
         try {
             Methods.check(method);
         } catch (TandemException e) {
@@ -160,9 +156,9 @@ final class Completions {
                 StringBuilder all = new StringBuilder();
                 messages.forEach(m -> all.append(m.content()));
                 engine.requireFits(all);
-                prompt = config.chatTemplate().encode(messages, engine.tokenizer());
+                prompt = parts.config().chatTemplate().encode(messages, engine.tokenizer());
                 stops = new ArrayList<>(stops);
-                stops.addAll(config.chatTemplate().stops());
+                stops.addAll(parts.config().chatTemplate().stops());
             }
             if (prompt.length >= context) {
                 throw new ContextLengthExceeded(prompt.length, false, context);
@@ -255,7 +251,7 @@ final class Completions {
         long created = System.currentTimeMillis() / 1000;
         PieceFormat format = new PieceFormat(job, id, created);
         GenerationResult r;
-        try (EventStream events = new EventStream(ex, metrics::disconnect)) {
+        try (EventStream events = new EventStream(ex, parts.metrics()::disconnect)) {
             if (job.kind() == Kind.CHAT) {
                 ObjectNode first = chunk(job, id, created);
                 ObjectNode delta = ((ObjectNode) first.withArray("choices").get(0)).putObject("delta");
@@ -276,7 +272,7 @@ final class Completions {
                     return events.gone(); // the client went away: stop before the next token
                 }
             });
-            metrics.generated(r.tokens().length);
+            parts.metrics().generated(r.tokens().length);
             if (!events.gone()) {
                 events.send(piece(job, id, created, null, finishReason(r.stopReason())).toString());
                 if (job.usageInStream()) {

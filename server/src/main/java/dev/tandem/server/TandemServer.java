@@ -39,7 +39,8 @@ public final class TandemServer implements AutoCloseable {
         this.workers = new Workers(Runtime.getRuntime().availableProcessors(), config.maxActive(), config.maxQueued());
         this.admission = new Admission(config.maxActive(), config.maxQueued(), config.queueTimeout());
         this.metrics = new Metrics(engine, admission);
-        this.completions = new Completions(engine, config, admission, metrics, workers);
+        ServerParts parts = new ServerParts(engine, config, admission, metrics);
+        this.completions = new Completions(parts, workers);
         QueuedThreadPool threads = new QueuedThreadPool();
         threads.setName("tandem-http");
         threads.setVirtualThreadsExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("tandem-request-", 0).factory()));
@@ -52,7 +53,7 @@ public final class TandemServer implements AutoCloseable {
         connector.setPort(config.port());
         connector.setIdleTimeout(config.idleTimeout().toMillis()); // a body that stalls this long is answered 408
         jetty.addConnector(connector);
-        jetty.setHandler(new ApiHandler(engine, config, admission, metrics, completions));
+        jetty.setHandler(new ApiHandler(parts, completions));
         jetty.setStopTimeout(2_000);
         try {
             jetty.start();

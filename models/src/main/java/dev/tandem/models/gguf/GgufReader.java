@@ -3,15 +3,13 @@ package dev.tandem.models.gguf;
 import dev.tandem.core.DType;
 import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
-import java.io.IOException;
+import dev.tandem.models.io.MappedFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -66,13 +64,7 @@ public final class GgufReader {
 
     /** Maps and parses {@code path}; the mapping lives as long as {@code arena}. */
     public static GgufFile read(Path path, Arena arena) {
-        MemorySegment file;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        } catch (IOException e) {
-            throw new TandemException("cannot read GGUF file " + path + ": " + e.getMessage(), e);
-        }
-        return new GgufReader(path, file).parse();
+        return new GgufReader(path, MappedFile.map(path, arena, "GGUF file")).parse();
     }
 
     /** Parses a GGUF image already in memory (tests, fuzzing). */

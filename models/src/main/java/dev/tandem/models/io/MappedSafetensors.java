@@ -4,15 +4,12 @@ import dev.tandem.core.DType;
 import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.core.Tensor;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -44,13 +41,7 @@ public final class MappedSafetensors {
     }
 
     public static MappedSafetensors open(Path path, Arena arena) {
-        MemorySegment file;
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            file = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-        } catch (IOException e) {
-            throw new TandemException("cannot read safetensors file " + path + ": " + e.getMessage(), e);
-        }
-        return parse(path, file);
+        return parse(path, MappedFile.map(path, arena, "safetensors file"));
     }
 
     /** Parses a safetensors image (tests and fuzzing use in-memory images). */

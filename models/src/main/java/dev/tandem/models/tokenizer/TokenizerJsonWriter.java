@@ -22,15 +22,8 @@ final class TokenizerJsonWriter {
         for (int id = 0; id < v.size(); id++) {
             TokenType type = v.type(id);
             if (type == TokenType.CONTROL || type == TokenType.USER_DEFINED || type == TokenType.UNKNOWN) {
-                Map<String, Object> a = new LinkedHashMap<>();
-                a.put("id", id);
-                a.put("content", v.piece(id));
-                a.put("single_word", false);
-                a.put("lstrip", false);
-                a.put("rstrip", false);
-                a.put("normalized", false);
-                a.put("special", type != TokenType.USER_DEFINED);
-                added.add(a);
+                added.add(object("id", id, "content", v.piece(id), "single_word", false, "lstrip", false, "rstrip", false,
+                        "normalized", false, "special", type != TokenType.USER_DEFINED));
             }
         }
         root.put("added_tokens", added);
@@ -147,49 +140,35 @@ final class TokenizerJsonWriter {
     }
 
     private static Object spmNormalizer(SentencePieceBpe s) {
-        Map<String, Object> replace = new LinkedHashMap<>();
-        replace.put("type", "Replace");
-        replace.put("pattern", Map.of("String", " "));
-        replace.put("content", String.valueOf(SentencePieceBpe.SPACE));
+        Map<String, Object> replace = object("type", "Replace", "pattern", Map.of("String", " "),
+                "content", String.valueOf(SentencePieceBpe.SPACE));
         List<Object> steps = new ArrayList<>();
         if (s.spacePrefix() == SentencePieceBpe.SpacePrefix.ALWAYS) {
-            Map<String, Object> prepend = new LinkedHashMap<>();
-            prepend.put("type", "Prepend");
-            prepend.put("prepend", String.valueOf(SentencePieceBpe.SPACE));
-            steps.add(prepend);
+            steps.add(object("type", "Prepend", "prepend", String.valueOf(SentencePieceBpe.SPACE)));
         } else if (s.spacePrefix() == SentencePieceBpe.SpacePrefix.FIRST) {
             throw new TandemException("a SentencePiece tokenizer that adds the dummy prefix only at the start of the "
                     + "input cannot be written in the Llama-2 tokenizer.json form");
         }
         steps.add(replace);
-        Map<String, Object> seq = new LinkedHashMap<>();
-        seq.put("type", "Sequence");
-        seq.put("normalizers", steps);
-        return seq;
+        return object("type", "Sequence", "normalizers", steps);
     }
 
     private static Object spmDecoder(SentencePieceBpe s) {
-        Map<String, Object> replace = new LinkedHashMap<>();
-        replace.put("type", "Replace");
-        replace.put("pattern", Map.of("String", String.valueOf(SentencePieceBpe.SPACE)));
-        replace.put("content", " ");
-        Map<String, Object> strip = new LinkedHashMap<>();
-        strip.put("type", "Strip");
-        strip.put("content", " ");
-        strip.put("start", s.spacePrefix() == SentencePieceBpe.SpacePrefix.NONE ? 0 : 1);
-        strip.put("stop", 0);
-        Map<String, Object> seq = new LinkedHashMap<>();
-        seq.put("type", "Sequence");
-        seq.put("decoders", List.of(replace, Map.of("type", "ByteFallback"), Map.of("type", "Fuse"), strip));
-        return seq;
+        Object replace = object("type", "Replace", "pattern", Map.of("String", String.valueOf(SentencePieceBpe.SPACE)), "content", " ");
+        Object strip = object("type", "Strip", "content", " ", "start", s.spacePrefix() == SentencePieceBpe.SpacePrefix.NONE ? 0 : 1, "stop", 0);
+        return object("type", "Sequence", "decoders", List.of(replace, Map.of("type", "ByteFallback"), Map.of("type", "Fuse"), strip));
     }
 
     private static Map<String, Object> byteLevel(boolean addPrefixSpace, boolean trimOffsets, boolean useRegex) {
+        return object("type", "ByteLevel", "add_prefix_space", addPrefixSpace, "trim_offsets", trimOffsets, "use_regex", useRegex);
+    }
+
+    /** A JSON object with these keys and values, in this order (values may be null). */
+    private static Map<String, Object> object(Object... keysAndValues) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", "ByteLevel");
-        m.put("add_prefix_space", addPrefixSpace);
-        m.put("trim_offsets", trimOffsets);
-        m.put("use_regex", useRegex);
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put((String) keysAndValues[i], keysAndValues[i + 1]);
+        }
         return m;
     }
 
@@ -203,18 +182,10 @@ final class TokenizerJsonWriter {
                     byteLevelStage = true;
                 }
                 case DIGITS -> {
-                    Map<String, Object> d = new LinkedHashMap<>();
-                    d.put("type", "Digits");
-                    d.put("individual_digits", s.regex().equals(PreTokenizer.DIGIT_REGEX));
-                    steps.add(d);
+                    steps.add(object("type", "Digits", "individual_digits", s.regex().equals(PreTokenizer.DIGIT_REGEX)));
                 }
                 case SPLIT -> {
-                    Map<String, Object> split = new LinkedHashMap<>();
-                    split.put("type", "Split");
-                    split.put("pattern", Map.of("Regex", s.regex()));
-                    split.put("behavior", "Isolated");
-                    split.put("invert", false);
-                    steps.add(split);
+                    steps.add(object("type", "Split", "pattern", Map.of("Regex", s.regex()), "behavior", "Isolated", "invert", false));
                 }
             }
         }
@@ -224,10 +195,7 @@ final class TokenizerJsonWriter {
         if (steps.size() == 1) {
             return steps.get(0);
         }
-        Map<String, Object> seq = new LinkedHashMap<>();
-        seq.put("type", "Sequence");
-        seq.put("pretokenizers", steps);
-        return seq;
+        return object("type", "Sequence", "pretokenizers", steps);
     }
 
     /** A TemplateProcessing that adds BOS/EOS as the tokenizer does, or {@code otherwise} when it adds neither. */
@@ -261,11 +229,6 @@ final class TokenizerJsonWriter {
                 specials.put(t.piece(id), e);
             }
         }
-        Map<String, Object> p = new LinkedHashMap<>();
-        p.put("type", "TemplateProcessing");
-        p.put("single", single);
-        p.put("pair", pair);
-        p.put("special_tokens", specials);
-        return p;
+        return object("type", "TemplateProcessing", "single", single, "pair", pair, "special_tokens", specials);
     }
 }
