@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The files llama.cpp writes and the files we write, across the two engines. stories260K inflated to the
  * test-sized "mini" shape is written by {@code synth} as F32, then {@code llama-quantize} makes Q4_K_M, Q5_K_M,
- * Q6_K, Q3_K_M and Q2_K files of it (mixes of Q2_K..Q6_K, Q4_0, Q5_0, Q5_1 and Q8_0 tensors). For each:
+ * Q6_K, Q3_K_M, Q2_K, Q4_1 and IQ4_NL files of it (mixes of Q2_K..Q6_K, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 and IQ4_NL
+ * tensors). For each:
  * every tensor decodes here to exactly gguf-py's dequantization of the same file, and greedy text from
  * {@code tandem generate} starts as llama.cpp's own {@code llama-simple} does (llama.cpp quantizes the
  * activations for its K-quant dot products, we multiply decoded weights by float activations, so long
@@ -57,15 +58,15 @@ class LlamaCppFilesTest {
         assertSameStart("F32 (written by synth)", f32, 60);
 
         Set<DType> seen = EnumSet.noneOf(DType.class);
-        for (String mix : new String[] {"Q4_K_M", "Q5_K_M", "Q6_K", "Q3_K_M", "Q2_K"}) {
+        for (String mix : new String[] {"Q4_K_M", "Q5_K_M", "Q6_K", "Q3_K_M", "Q2_K", "Q4_1", "IQ4_NL"}) {
             Path q = dir.resolve("mini-" + mix + ".gguf");
             Result quantize = exec(List.of(BIN.resolve("llama-quantize").toString(), f32.toString(), q.toString(), mix));
             assertEquals(0, quantize.code, "llama-quantize " + mix + ": " + quantize.out);
             seen.addAll(decodesAsGgufPy(q));
             assertSameStart(mix, q, 30);
         }
-        assertTrue(seen.containsAll(EnumSet.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q5_0, DType.Q5_1)),
-                "the files exercised every K-quant and the 5-bit types: " + seen);
+        assertTrue(seen.containsAll(EnumSet.of(DType.Q2_K, DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K, DType.Q5_0, DType.Q5_1, DType.Q4_1,
+                DType.IQ4_NL)), "the files exercised every K-quant, the 5-bit types, Q4_1 and IQ4_NL: " + seen);
     }
 
     /** Every tensor of the file, decoded by Tandem, equals gguf-py's dequantization bit for bit; returns the types seen. */

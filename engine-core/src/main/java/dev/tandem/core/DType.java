@@ -4,6 +4,7 @@ import dev.tandem.core.codec.BF16Codec;
 import dev.tandem.core.codec.BlockCodec;
 import dev.tandem.core.codec.F16Codec;
 import dev.tandem.core.codec.F32Codec;
+import dev.tandem.core.codec.IQ4_NLCodec;
 import dev.tandem.core.codec.Q2_KCodec;
 import dev.tandem.core.codec.Q3_KCodec;
 import dev.tandem.core.codec.Q4_0Codec;
@@ -37,7 +38,8 @@ public enum DType {
     Q3_K(11, new Q3_KCodec()),
     Q4_K(12, new Q4_KCodec()),
     Q5_K(13, new Q5_KCodec()),
-    Q6_K(14, new Q6_KCodec());
+    Q6_K(14, new Q6_KCodec()),
+    IQ4_NL(20, new IQ4_NLCodec());
 
     private final int ggufType;
     private final BlockCodec codec;

@@ -32,7 +32,7 @@ class KQuantsReferenceTest {
     Path dir;
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL"})
     void decodesLikeLlamaCppsReference(DType type) throws Exception {
         assumeTrue(Files.exists(SOURCE.resolve("gguf-py/gguf/quants.py")),
                 "llama.cpp source not fetched (run bench/fixtures/llama-cpp-source.sh)");

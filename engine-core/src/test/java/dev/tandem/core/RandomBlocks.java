@@ -11,7 +11,7 @@ public final class RandomBlocks {
     /** Byte offsets of the type's F16 fields (scales and mins) inside a block. */
     public static int[] halves(DType t) {
         return switch (t) {
-            case Q8_0, Q4_0, Q5_0 -> new int[] {0};
+            case Q8_0, Q4_0, Q5_0, IQ4_NL -> new int[] {0};
             case Q4_1, Q5_1, Q4_K, Q5_K -> new int[] {0, 2};
             case Q2_K -> new int[] {80, 82};
             case Q3_K -> new int[] {108};

@@ -39,6 +39,7 @@ abstract class WeightKernels {
             case Q4_K -> new Q4_KKernels();
             case Q5_K -> new Q5_KKernels();
             case Q6_K -> new Q6_KKernels();
+            case IQ4_NL -> new IQ4_NLKernels();
             case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K -> new CodecKernels(t); // no vector decoder yet: the scalar codec's
         };
     }
