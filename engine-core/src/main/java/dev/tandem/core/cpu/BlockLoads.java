@@ -47,15 +47,30 @@ final class BlockLoads {
 
     /** Values e..e+L-1 (e < 16) of the Q4_0 block at {@code block}, from the low nibbles, times its scale. */
     static FloatVector q4Low(MemorySegment w, long block, int e, FloatVector d) {
-        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE).and((byte) 0x0F).sub((byte) 8);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+        return q4Low(q4Bytes(w, block, e), d);
     }
 
     /** Values 16+e..16+e+L-1 of the Q4_0 block at {@code block}, from the high nibbles, times its scale. */
     static FloatVector q4High(MemorySegment w, long block, int e, FloatVector d) {
-        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE)
-                .lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).sub((byte) 8);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+        return q4High(q4Bytes(w, block, e), d);
+    }
+
+    /**
+     * Bytes e..e+L-1 of the Q4_0 block at {@code block}, widened to int lanes: shifts and subtracts on byte
+     * lanes have no x86 instruction of their own. With L = 16 one load serves both halves of the block.
+     */
+    static IntVector q4Bytes(MemorySegment w, long block, int e) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, block + 2 + e, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** The low nibbles of {@link #q4Bytes} as values, times the scale. */
+    static FloatVector q4Low(IntVector q, FloatVector d) {
+        return ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+    }
+
+    /** The high nibbles of {@link #q4Bytes} (sign-extended bytes: the mask drops the sign) as values, times the scale. */
+    static FloatVector q4High(IntVector q, FloatVector d) {
+        return ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
     }
 
     /** L IEEE half values at byte {@code off}. */
