@@ -5,6 +5,7 @@ import dev.tandem.core.TandemException;
 import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.convert.GgufExport;
+import dev.tandem.models.convert.QuantMix;
 import dev.tandem.models.convert.HfExport;
 import dev.tandem.models.convert.Llama2cExport;
 import dev.tandem.models.gguf.GgufWriter;
@@ -36,7 +37,7 @@ final class ConvertCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        DType type = dtype == null ? null : DType.parseWritable(dtype);
+        QuantMix type = dtype == null ? null : QuantMix.parse(dtype);
         Path in = model.modelPath();
         if (Files.exists(out) && in.toAbsolutePath().normalize().equals(out.toAbsolutePath().normalize())) {
             throw new TandemException("--out " + out + " is the input model; write to another path");
@@ -50,14 +51,18 @@ final class ConvertCommand extends TandemCommand {
                 GgufWriter w = GgufExport.plan(m, GgufTokenizers.toMetadata(tok), type);
                 w.write(out, progress(bar, w.tensorBytes()));
             } else if (name.endsWith(".bin")) {
-                if (type != null && type != DType.F32) {
+                if (type != null && type.base() != DType.F32) {
                     throw new TandemException("llama2.c checkpoints hold f32 weights only");
                 }
                 Llama2cExport.write(m, out, progress(bar, 0));
                 stdout.println("note: llama2.c checkpoints carry no tokenizer; keep the original one beside " + out);
             } else {
                 Tokenizer tok = model.loadTokenizer(m);
-                HfExport.write(m, type, out, progress(bar, HfExport.bytes(m, type)));
+                DType hf = type == null ? null : type.base();
+                if (type != null && type.isMix()) {
+                    throw new TandemException(type + " mixes GGUF types; write OUT.gguf, or pick one type for a Hugging Face folder");
+                }
+                HfExport.write(m, hf, out, progress(bar, HfExport.bytes(m, hf)));
                 TokenizerJson.writeFolder(tok, out);
             }
             bar.done();

@@ -1,14 +1,15 @@
 package dev.tandem.cli;
 
-import dev.tandem.core.DType;
-import java.util.Arrays;
+import dev.tandem.models.convert.QuantMix;
 import java.util.Iterator;
-import java.util.Locale;
 
-/** The names of the weight types Tandem writes, for {@code --dtype} help, from {@link DType} itself rather than a copy in each command. */
+/**
+ * The names {@code --dtype} takes when writing, for its help: the weight types Tandem writes (from {@code DType}
+ * itself rather than a copy in each command) and llama.cpp's mixes ({@link QuantMix}).
+ */
 final class DTypeNames implements Iterable<String> {
     @Override
     public Iterator<String> iterator() {
-        return Arrays.stream(DType.values()).filter(DType::writable).map(t -> t.name().toLowerCase(Locale.ROOT)).iterator();
+        return QuantMix.allNames().iterator();
     }
 }

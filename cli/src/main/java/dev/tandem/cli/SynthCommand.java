@@ -1,10 +1,10 @@
 package dev.tandem.cli;
 
-import dev.tandem.core.DType;
 import dev.tandem.decoding.heads.PaddedHeads;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.Model;
 import dev.tandem.models.convert.InflatedModel;
+import dev.tandem.models.convert.QuantMix;
 import dev.tandem.models.tokenizer.GgufTokenizers;
 import dev.tandem.models.convert.SyntheticModel;
 import dev.tandem.models.gguf.GgufWriter;
@@ -48,7 +48,7 @@ final class SynthCommand extends TandemCommand {
 
     @Override
     Integer run() {
-        DType type = DType.parseWritable(dtype);
+        QuantMix type = QuantMix.parse(dtype);
         if ((heads == null) != (headsOut == null) || (heads != null && from == null)) {
             throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
                     "--heads and --heads-out go together, and with --from (the model the heads were trained on)");
@@ -69,7 +69,7 @@ final class SynthCommand extends TandemCommand {
         return 0;
     }
 
-    private Integer inflate(DType type) {
+    private Integer inflate(QuantMix type) {
         ModelOptions source = new ModelOptions();
         source.model = from;
         source.tokenizer = tokenizer;

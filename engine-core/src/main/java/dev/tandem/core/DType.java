@@ -112,7 +112,7 @@ public enum DType {
         return String.join(", ", java.util.Arrays.stream(values()).map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList());
     }
 
-    /** The names of the types Tandem can write, in lower case: "f32, f16, q4_0, q8_0, bf16". */
+    /** The names of the types Tandem can write, in lower case: "f32, f16, q4_0, q8_0, ...". */
     public static String writableNames() {
         return String.join(", ", java.util.Arrays.stream(values()).filter(DType::writable)
                 .map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).toList());

@@ -1,14 +1,21 @@
 package dev.tandem.core.codec;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Q5_1 (24 bytes): F16 scale d and min m, 32 fifth bits, 16 bytes of nibbles; value = q * d + m.
- * Read only; decoded with the arithmetic of GGML's {@code dequantize_row_*}, in the same order (no fused multiply-add).
+ * Encoded as GGML's {@code quantize_row_q5_1_ref} (llama-quantize's fallback for K-quant rows that are not whole
+ * super-blocks); decoded with the arithmetic of GGML's {@code dequantize_row_*}, in the same order (no fused multiply-add).
  */
 public final class Q5_1Codec extends BlockCodec {
     public Q5_1Codec() {
         super(32, 24);
+    }
+
+    @Override
+    public boolean writes() {
+        return true;
     }
 
     @Override
@@ -22,5 +29,31 @@ public final class Q5_1Codec extends BlockCodec {
             y[k + j] = ((q & 0x0F) | h0) * d + m;
             y[k + j + 16] = ((q >>> 4) | h1) * d + m;
         }
+    }
+
+    @Override
+    protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) {
+            if (x[k + j] < min) {
+                min = x[k + j];
+            }
+            if (x[k + j] > max) {
+                max = x[k + j];
+            }
+        }
+        float d = (max - min) / 31;
+        float id = d != 0 ? 1f / d : 0f;
+        dst.set(I16, o, Float.floatToFloat16(d));
+        dst.set(I16, o + 2, Float.floatToFloat16(min));
+        int qh = 0;
+        for (int j = 0; j < 16; j++) {
+            int xi0 = (int) ((x[k + j] - min) * id + 0.5f);
+            int xi1 = (int) ((x[k + 16 + j] - min) * id + 0.5f);
+            dst.set(ValueLayout.JAVA_BYTE, o + 8 + j, (byte) ((xi0 & 0x0F) | ((xi1 & 0x0F) << 4)));
+            qh |= ((xi0 & 0x10) >>> 4) << j;
+            qh |= ((xi1 & 0x10) >>> 4) << (j + 16);
+        }
+        dst.set(I32, o + 4, qh);
     }
 }

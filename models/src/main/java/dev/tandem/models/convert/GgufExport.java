@@ -19,11 +19,16 @@ public final class GgufExport {
 
     /** Returns the writer, ready to {@link GgufWriter#write}; {@code dtype} null keeps each tensor's type. */
     public static GgufWriter plan(Model m, Map<String, Object> tokenizerMetadata, DType dtype) {
+        return plan(m, tokenizerMetadata, dtype == null ? null : QuantMix.of(dtype));
+    }
+
+    /** As above, with each matrix's type chosen by {@code mix} (null: keep each tensor's type). */
+    public static GgufWriter plan(Model m, Map<String, Object> tokenizerMetadata, QuantMix mix) {
         LlamaConfig c = m.config();
         boolean halfSplit = c.architecture().equals("qwen2");
         GgufWriter w = header(c, m.name()).putAll(tokenizerMetadata);
         for (ModelTensors.Entry e : ModelTensors.of(m)) {
-            ExportTensor t = ModelTensors.export(e, c, halfSplit, dtype);
+            ExportTensor t = ModelTensors.export(e, c, halfSplit, mix);
             w.tensor(t.name(), t.rows(), t.cols(), t.target(), t::fill);
         }
         float[] factors = c.rope().freqFactors();

@@ -56,8 +56,15 @@ public final class InflatedModel {
     /** A writer for {@code small} inflated to {@code shape}, its matrices stored as {@code dtype}. */
     public static GgufWriter plan(Model small, Map<String, Object> tokenizerMetadata, String shapeName, LlamaConfig shape,
                                   DType dtype, long seed) {
+        return plan(small, tokenizerMetadata, shapeName, shape, QuantMix.of(dtype), seed);
+    }
+
+    /** A writer for {@code small} inflated to {@code shape}, its matrices stored as {@code mix} says. */
+    public static GgufWriter plan(Model small, Map<String, Object> tokenizerMetadata, String shapeName, LlamaConfig shape,
+                                  QuantMix mix, long seed) {
         LlamaConfig c = small.config();
         LlamaConfig b = config(c, shape);
+        QuantMix dtype = mix.forModel(b.layers(), false);
         Layout map = new Layout(c, b);
         GgufWriter w = GgufExport.header(b, small.name() + " inflated to " + shapeName
                 + " (its predictions, " + shapeName + "'s cost)").putAll(tokenizerMetadata);
@@ -158,9 +165,9 @@ public final class InflatedModel {
     }
 
     /** Big matrix rows from {@code src}: row r is source row rows(r) (or zero for -1), its columns placed by cols. */
-    private static void matrix(GgufWriter w, String name, Tensor src, int rows, int cols, DType dtype,
+    private static void matrix(GgufWriter w, String name, Tensor src, int rows, int cols, QuantMix dtype,
                                IntUnaryOperator rowSource, int[] colTarget, float scale) {
-        DType type = cols % dtype.blockSize() == 0 ? dtype : DType.F32;
+        DType type = dtype.typeOf(name, cols);
         long rowBytes = type.byteSize(cols);
         w.tensor(name, rows, cols, type, dst -> IntStream.range(0, rows).parallel().forEach(r -> {
             float[] v = new float[cols];
@@ -175,7 +182,7 @@ public final class InflatedModel {
         }));
     }
 
-    private static void zeros(GgufWriter w, String name, int rows, int cols, DType dtype) {
+    private static void zeros(GgufWriter w, String name, int rows, int cols, QuantMix dtype) {
         matrix(w, name, null, rows, cols, dtype, r -> -1, null, 0f);
     }
 

@@ -50,15 +50,19 @@ final class ModelTensors {
      * (null: as it is). Vectors stay F32; a matrix whose rows are not whole blocks of the requested type stays F32.
      */
     static ExportTensor export(Entry e, LlamaConfig c, boolean toHalfSplit, DType requested) {
+        return export(e, c, toHalfSplit, requested == null ? null : QuantMix.of(requested));
+    }
+
+    /** As above, with each matrix's type chosen by {@code mix} (null: as it is). */
+    static ExportTensor export(Entry e, LlamaConfig c, boolean toHalfSplit, QuantMix mix) {
         Tensor t = e.tensor();
         DType type;
         if (e.kind() == Kind.VECTOR || e.kind() == Kind.QUERY_BIAS || e.kind() == Kind.KEY_BIAS) {
             type = DType.F32;
+        } else if (mix != null) {
+            type = mix.forModel(c.layers(), c.sharedClassifier()).typeOf(e.gguf(), t.cols());
         } else {
-            type = requested == null ? t.dtype() : requested;
-            if (t.cols() % type.blockSize() != 0) {
-                type = DType.F32;
-            }
+            type = t.cols() % t.dtype().blockSize() == 0 ? t.dtype() : DType.F32;
         }
         boolean from = c.rope().halfSplit();
         int[] order = switch (e.kind()) {

@@ -40,9 +40,10 @@ public final class SyntheticModel {
         return c;
     }
 
-    /** A writer for the model; matrices whose rows are not whole blocks of {@code dtype} are F32. */
-    public static GgufWriter plan(String shapeName, DType dtype, long seed) {
+    /** A writer for the model, its matrices stored as {@code mix} says. */
+    public static GgufWriter plan(String shapeName, QuantMix mix, long seed) {
         LlamaConfig c = shape(shapeName);
+        QuantMix dtype = mix.forModel(c.layers(), false);
         GgufWriter w = GgufExport.header(c, "synthetic " + shapeName + " (random weights)")
                 .putAll(vocabulary(c.vocabSize()));
         int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
@@ -65,12 +66,12 @@ public final class SyntheticModel {
         return w;
     }
 
-    public static void write(String shapeName, DType dtype, long seed, Path out, LongConsumer progress) {
+    public static void write(String shapeName, QuantMix dtype, long seed, Path out, LongConsumer progress) {
         plan(shapeName, dtype, seed).write(out, progress);
     }
 
-    static void matrix(GgufWriter w, String name, int rows, int cols, DType dtype, long[] salt) {
-        DType type = cols % dtype.blockSize() == 0 ? dtype : DType.F32;
+    static void matrix(GgufWriter w, String name, int rows, int cols, QuantMix dtype, long[] salt) {
+        DType type = dtype.typeOf(name, cols);
         long tensorSeed = salt[0] * 0x9E3779B97F4A7C15L + name.hashCode();
         long rowBytes = type.byteSize(cols);
         float a = (float) (STD * Math.sqrt(3)); // uniform in [-a, a] has standard deviation STD

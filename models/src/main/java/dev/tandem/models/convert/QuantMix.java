@@ -1,0 +1,121 @@
+package dev.tandem.models.convert;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.Shown;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The weight type of each matrix a GGUF file is written with: one type for all ({@code q8_0}, {@code q4_k}, ...),
+ * or one of llama.cpp's mixes, {@code q4_k_m} and {@code q5_k_m}, with {@code llama-quantize}'s per-tensor rules
+ * for a Llama-family model (no experts): the classifier (or the tied embedding) in Q6_K, and {@code attn_v} and
+ * {@code ffn_down} in Q6_K on the layers {@code use_more_bits} picks (the first and last eighth, and every third
+ * between). A matrix whose rows are not whole blocks falls back as llama.cpp's does (Q4_K to Q5_0, Q5_K to Q5_1,
+ * Q6_K to Q8_0); where even that does not fit it stays F32 (llama.cpp: F16).
+ */
+public final class QuantMix {
+    private static final String[] MIXES = {"q4_k_m", "q5_k_m"};
+
+    private final String name;
+    private final DType base;
+    private final boolean mix;
+    private final int layers;
+    private final boolean tied;
+
+    private QuantMix(String name, DType base, boolean mix, int layers, boolean tied) {
+        this.name = name;
+        this.base = base;
+        this.mix = mix;
+        this.layers = layers;
+        this.tied = tied;
+    }
+
+    private QuantMix(String name, DType base, boolean mix) {
+        this(name, base, mix, 0, false);
+    }
+
+    /** This mix for a model of {@code layers} layers whose classifier is the token embedding when {@code tied}. */
+    public QuantMix forModel(int layers, boolean tied) {
+        return new QuantMix(name, base, mix, layers, tied);
+    }
+
+    /** Every matrix as {@code type} (where its rows hold whole blocks). */
+    public static QuantMix of(DType type) {
+        return new QuantMix(type.name().toLowerCase(Locale.ROOT), type, false);
+    }
+
+    /** A writable type's name, or {@code q4_k_m} / {@code q5_k_m}. */
+    public static QuantMix parse(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return switch (n) {
+            case "q4_k_m" -> new QuantMix(n, DType.Q4_K, true);
+            case "q5_k_m" -> new QuantMix(n, DType.Q5_K, true);
+            default -> {
+                try {
+                    DType.parse(n);
+                } catch (TandemException e) {
+                    throw new TandemException("unknown dtype " + Shown.quote(name) + " (writable: " + names() + ")");
+                }
+                yield of(DType.parseWritable(n)); // a type Tandem only reads is refused by name
+            }
+        };
+    }
+
+    /** "f32, f16, ..., q4_k_m, q5_k_m": what {@link #parse} takes. */
+    public static String names() {
+        return DType.writableNames() + ", " + String.join(", ", MIXES);
+    }
+
+    /** Every name {@link #parse} takes, for shell completion. */
+    public static java.util.List<String> allNames() {
+        return Arrays.stream(names().split(", ")).collect(Collectors.toList());
+    }
+
+    /** The type most matrices get. */
+    public DType base() {
+        return base;
+    }
+
+    /** Whether the types vary by tensor. */
+    public boolean isMix() {
+        return mix;
+    }
+
+    /** The type of matrix {@code gguf} (its GGUF name) with rows of {@code cols} values, in the model of {@link #forModel}. */
+    public DType typeOf(String gguf, int cols) {
+        DType t = base;
+        if (mix) {
+            if (gguf.equals("output.weight") || (tied && gguf.equals("token_embd.weight"))) {
+                t = cols % base.blockSize() != 0 ? DType.Q8_0 : DType.Q6_K;
+            } else if ((gguf.endsWith(".attn_v.weight") || gguf.endsWith(".ffn_down.weight")) && useMoreBits(layerOf(gguf), layers)) {
+                t = DType.Q6_K;
+            }
+        }
+        if (cols % t.blockSize() == 0) {
+            return t;
+        }
+        DType fallback = switch (t) {
+            case Q4_K -> DType.Q5_0;
+            case Q5_K -> DType.Q5_1;
+            case Q6_K -> DType.Q8_0;
+            default -> DType.F32;
+        };
+        return cols % fallback.blockSize() == 0 ? fallback : DType.F32;
+    }
+
+    /** llama.cpp's {@code use_more_bits}: the first and last eighth of the layers, and every third one between. */
+    static boolean useMoreBits(int layer, int layers) {
+        return layer < layers / 8 || layer >= 7 * layers / 8 || (layer - layers / 8) % 3 == 2;
+    }
+
+    private static int layerOf(String gguf) {
+        return Integer.parseInt(gguf.substring("blk.".length(), gguf.indexOf('.', "blk.".length())));
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}
