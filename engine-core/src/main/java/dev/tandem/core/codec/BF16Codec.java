@@ -5,12 +5,7 @@ import java.lang.foreign.MemorySegment;
 /** BF16: the high 16 bits of an F32, rounded to nearest even on the way in; NaN stays a (quiet) NaN. */
 public final class BF16Codec extends BlockCodec {
     public BF16Codec() {
-        super(1, 2);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(1, 2, true);
     }
 
     @Override

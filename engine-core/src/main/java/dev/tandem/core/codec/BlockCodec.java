@@ -19,10 +19,18 @@ public abstract class BlockCodec {
 
     private final int blockSize;
     private final int blockBytes;
+    private final boolean writes;
 
+    /** A type Tandem reads only. */
     protected BlockCodec(int blockSize, int blockBytes) {
+        this(blockSize, blockBytes, false);
+    }
+
+    /** {@code writes}: the type also encodes ({@link #encodeBlock} or {@link #encode} overridden). */
+    protected BlockCodec(int blockSize, int blockBytes, boolean writes) {
         this.blockSize = blockSize;
         this.blockBytes = blockBytes;
+        this.writes = writes;
     }
 
     /** Values per block (1 for the float types). */
@@ -36,8 +44,8 @@ public abstract class BlockCodec {
     }
 
     /** Whether Tandem writes (quantizes to) this type. */
-    public boolean writes() {
-        return false;
+    public final boolean writes() {
+        return writes;
     }
 
     /** Reads {@code n} values (whole blocks) at byte {@code off} of src into {@code dst[k..]}. */

@@ -5,12 +5,7 @@ import java.lang.foreign.MemorySegment;
 /** F16: IEEE half precision, rounded to nearest even on the way in. */
 public final class F16Codec extends BlockCodec {
     public F16Codec() {
-        super(1, 2);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(1, 2, true);
     }
 
     @Override

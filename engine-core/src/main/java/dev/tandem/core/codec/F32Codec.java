@@ -5,12 +5,7 @@ import java.lang.foreign.MemorySegment;
 /** F32: little-endian IEEE single precision, stored as is. */
 public final class F32Codec extends BlockCodec {
     public F32Codec() {
-        super(1, 4);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(1, 4, true);
     }
 
     @Override

@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q4_0Codec extends BlockCodec {
     public Q4_0Codec() {
-        super(32, 18);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(32, 18, true);
     }
 
     @Override

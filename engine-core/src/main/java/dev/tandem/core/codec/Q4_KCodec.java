@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q4_KCodec extends BlockCodec {
     public Q4_KCodec() {
-        super(256, 144);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(256, 144, true);
     }
 
     @Override

@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q5_0Codec extends BlockCodec {
     public Q5_0Codec() {
-        super(32, 22);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(32, 22, true);
     }
 
     @Override

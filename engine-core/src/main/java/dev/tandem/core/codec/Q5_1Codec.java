@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q5_1Codec extends BlockCodec {
     public Q5_1Codec() {
-        super(32, 24);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(32, 24, true);
     }
 
     @Override

@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q5_KCodec extends BlockCodec {
     public Q5_KCodec() {
-        super(256, 176);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(256, 176, true);
     }
 
     @Override

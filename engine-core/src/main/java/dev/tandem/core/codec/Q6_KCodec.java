@@ -10,12 +10,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q6_KCodec extends BlockCodec {
     public Q6_KCodec() {
-        super(256, 210);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(256, 210, true);
     }
 
     @Override

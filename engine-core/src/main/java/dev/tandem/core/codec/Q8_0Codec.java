@@ -9,12 +9,7 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q8_0Codec extends BlockCodec {
     public Q8_0Codec() {
-        super(32, 34);
-    }
-
-    @Override
-    public boolean writes() {
-        return true;
+        super(32, 34, true);
     }
 
     @Override

@@ -10,12 +10,7 @@ import jdk.incubator.vector.FloatVector;
 /** BF16 weights: vector decode (a 16-bit shift), and a one-row kernel over four weight rows. */
 final class BF16Kernels extends WeightKernels {
     BF16Kernels() {
-        super(DType.BF16);
-    }
-
-    @Override
-    int fusedWidth() {
-        return 4;
+        super(DType.BF16, 4);
     }
 
     @Override

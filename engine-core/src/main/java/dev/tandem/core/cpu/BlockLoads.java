@@ -73,6 +73,19 @@ final class BlockLoads {
         return ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
     }
 
+    /**
+     * L values of Q6_K quarter k (0..3) of a 128-value half, chunk l: low 4 bits from the low (k < 2) or high
+     * nibbles of {@code ql[32 (k % 2) + l ..]}, high 2 bits from bits 2k, 2k + 1 of {@code qh[l ..]}, minus 32,
+     * times {@code scale} (d times the chunk's int8 scale). Widened to int lanes first, as {@link #q4Bytes}.
+     */
+    static FloatVector q6K(MemorySegment w, long ql, long qh, int k, int l, float scale) {
+        IntVector lo = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 32 * (k & 1) + l, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector hi = (IntVector) ByteVector.fromMemorySegment(B, w, qh + l, LE).convertShape(VectorOperators.B2I, I, 0);
+        IntVector v = lo.lanewise(VectorOperators.ASHR, (k & 2) << 1).and(0x0F)
+                .or(hi.lanewise(VectorOperators.ASHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale);
+    }
+
     /** L IEEE half values at byte {@code off}. */
     static FloatVector f16(MemorySegment w, long off) {
         return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0));

@@ -10,12 +10,7 @@ import jdk.incubator.vector.FloatVector;
 /** F16 weights: vector decode of halves, and a one-row kernel over two weight rows (four exceed C2's inlining budget). */
 final class F16Kernels extends WeightKernels {
     F16Kernels() {
-        super(DType.F16);
-    }
-
-    @Override
-    int fusedWidth() {
-        return 2;
+        super(DType.F16, 2);
     }
 
     @Override

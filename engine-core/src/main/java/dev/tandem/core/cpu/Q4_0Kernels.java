@@ -11,12 +11,7 @@ import jdk.incubator.vector.IntVector;
 /** Q4_0 weights: vector decode of the nibbles, and a one-row kernel over two weight rows. */
 final class Q4_0Kernels extends WeightKernels {
     Q4_0Kernels() {
-        super(DType.Q4_0);
-    }
-
-    @Override
-    int fusedWidth() {
-        return 2;
+        super(DType.Q4_0, 2);
     }
 
     @Override

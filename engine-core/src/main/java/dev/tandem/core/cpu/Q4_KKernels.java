@@ -13,12 +13,7 @@ import jdk.incubator.vector.VectorOperators;
 /** Q4_K weights (most of a Q4_K_M file): vector decode of the super-blocks, and a one-row kernel over two weight rows. */
 final class Q4_KKernels extends WeightKernels {
     Q4_KKernels() {
-        super(DType.Q4_K);
-    }
-
-    @Override
-    int fusedWidth() {
-        return 2;
+        super(DType.Q4_K, 2);
     }
 
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */

@@ -4,16 +4,14 @@ import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
 import dev.tandem.core.DType;
-import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.FloatVector;
 
-/** Q6_K weights: vector decode of the super-blocks into the buffer of the k-row kernels (no one-row kernel yet). */
+/** Q6_K weights (the classifier of Q4_K_M/Q5_K_M files): vector decode of the super-blocks, and a one-row kernel over two weight rows. */
 final class Q6_KKernels extends WeightKernels {
     Q6_KKernels() {
-        super(DType.Q6_K);
+        super(DType.Q6_K, 2);
     }
 
     /** Q6_K: 210-byte super-blocks of 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, d. */
@@ -25,21 +23,39 @@ final class Q6_KKernels extends WeightKernels {
             for (int half = 0; half < 2; half++) {
                 long ql = o + 64L * half, qh = o + 128 + 32L * half, sc = o + 192 + 8L * half;
                 int y = b + 256 * blk + 128 * half;
-                // quarter k (values 32k..32k+31 of the half): low bits from the low (k < 2) or high nibbles of
-                // ql[32 (k % 2) + l], high bits from bits 2k, 2k+1 of qh[l]; one loop body keeps C2 within its
-                // inlining budget (four unrolled quarters fell back to allocating vector code)
+                // one loop body over the quarters keeps C2 within its inlining budget (four unrolled quarters fell
+                // back to allocating vector code); L divides 16, so a chunk has one scale
                 for (int k = 0; k < 4; k++) {
-                    int nibble = k < 2 ? 0 : 4;
                     for (int l = 0; l < 32; l += L) {
-                        int is = l / 16; // L divides 16, so a chunk has one scale
-                        ByteVector lo = ByteVector.fromMemorySegment(KQuantLoads.B, w, ql + 32 * (k & 1) + l, KQuantLoads.LE);
-                        ByteVector h = ByteVector.fromMemorySegment(KQuantLoads.B, w, qh + l, KQuantLoads.LE);
-                        ByteVector v = lo.lanewise(VectorOperators.LSHR, nibble).and((byte) 0x0F)
-                                .or(h.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        KQuantLoads.toFloat(v).mul(d * w.get(ValueLayout.JAVA_BYTE, sc + is + 2 * k)).intoArray(buf, y + 32 * k + l);
+                        float scale = d * w.get(ValueLayout.JAVA_BYTE, sc + l / 16 + 2 * k);
+                        BlockLoads.q6K(w, ql, qh, k, l, scale).intoArray(buf, y + 32 * k + l);
                     }
                 }
             }
         }
+    }
+
+    /** Two weight rows (features j, j + q) against batch row r, decoded in registers, chunks in value order. */
+    @Override
+    void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o0 = w0 + 210L * blk, o1 = w1 + 210L * blk;
+            float d0 = BlockLoads.scale(w, o0 + 208), d1 = BlockLoads.scale(w, o1 + 208);
+            for (int c = 0; c < 256; c += L) { // chunk c: half c / 128, quarter (c / 32) % 4, offset c % 32
+                int half = c >> 7, k = (c >> 5) & 3, l = c & 31;
+                long ql = 64L * half, qh = 128 + 32L * half, sc = 192 + 8L * half + l / 16 + 2 * k;
+                FloatVector v = FloatVector.fromArray(F, x, xo + 256 * blk + c);
+                a0 = BlockLoads.q6K(w, o0 + ql, o0 + qh, k, l, d0 * w.get(ValueLayout.JAVA_BYTE, o0 + sc)).fma(v, a0);
+                a1 = BlockLoads.q6K(w, o1 + ql, o1 + qh, k, l, d1 * w.get(ValueLayout.JAVA_BYTE, o1 + sc)).fma(v, a1);
+            }
+        }
+        float[] lanes = new float[2 * L];
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 }

@@ -10,7 +10,7 @@ import jdk.incubator.vector.FloatVector;
 /** Q8_0 weights: vector decode, a one-row kernel over four weight rows, and the k-row tiles ({@link FusedTiles}). */
 final class Q8_0Kernels extends WeightKernels {
     Q8_0Kernels() {
-        super(DType.Q8_0);
+        super(DType.Q8_0, 4);
     }
 
     /**
@@ -29,11 +29,6 @@ final class Q8_0Kernels extends WeightKernels {
         }
     }
 
-
-    @Override
-    int fusedWidth() {
-        return 4;
-    }
 
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {

@@ -45,20 +45,22 @@ abstract class WeightKernels {
     }
 
     final DType type;
-
-    WeightKernels(DType type) {
-        this.type = type;
-    }
-
     /**
      * Weight rows per call of {@link #fused} (features {@code j + g * q}); 0 when the type has no one-row kernel
      * and decodes through the buffer at every k.
      */
-    int fusedWidth() {
-        return 0;
+    private final int fusedWidth;
+
+    WeightKernels(DType type) {
+        this(type, 0);
     }
 
-    /** The one-row kernel: {@link #fusedWidth} weight rows against batch row r, decoded in registers. */
+    WeightKernels(DType type, int fusedWidth) {
+        this.type = type;
+        this.fusedWidth = fusedWidth;
+    }
+
+    /** The one-row kernel: {@code fusedWidth} weight rows against batch row r, decoded in registers. */
     void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
         throw new IllegalStateException(type + " has no fused kernel");
     }
@@ -85,7 +87,7 @@ abstract class WeightKernels {
         int s = DecodedMatmul.stride(n);
         // decoding (1-3 rows): weights decoded in registers, no buffer round trip, and no buffer allocated
         // unless rows are left over (a decode step would otherwise zero ~100 KB per matmul and thread)
-        int width = fusedWidth();
+        int width = fusedWidth;
         boolean fusedPath = rows < 4 && width > 0 && (type.quantized() ? BlockLoads.VECTOR_BLOCKS : n % VectorMath.L == 0);
         if (fusedPath) {
             int qf = (j1 - j0) / width;
