@@ -86,6 +86,27 @@ final class BlockLoads {
         return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale);
     }
 
+    /** L bytes at {@code at}, sign-extended to int lanes (masks after each shift take the unsigned bits). */
+    static IntVector bytesAsInts(MemorySegment w, long at) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
+    }
+
+    /** L K-quant nibbles ({@code shift} 0: low, 4: high) of the bytes at {@code at}, as {@code scale * q - min}. */
+    static FloatVector kNibbles(MemorySegment w, long at, int shift, float scale, float min) {
+        IntVector q = bytesAsInts(w, at).lanewise(VectorOperators.ASHR, shift).and(0x0F);
+        return ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).sub(min);
+    }
+
+    /**
+     * L values of Q5_K group h (0..7): nibbles (low for even h, high for odd) of the bytes at {@code q}, plus 16
+     * where bit h of the bytes at {@code qh} is set, as {@code scale * q - min}.
+     */
+    static FloatVector q5K(MemorySegment w, long q, long qh, int h, float scale, float min) {
+        IntVector v = bytesAsInts(w, q).lanewise(VectorOperators.ASHR, 4 * (h & 1)).and(0x0F)
+                .or(bytesAsInts(w, qh).lanewise(VectorOperators.ASHR, h).and(1).lanewise(VectorOperators.LSHL, 4));
+        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale).sub(min);
+    }
+
     /** L IEEE half values at byte {@code off}. */
     static FloatVector f16(MemorySegment w, long off) {
         return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0));

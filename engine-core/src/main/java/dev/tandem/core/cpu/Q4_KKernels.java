@@ -6,9 +6,7 @@ import static dev.tandem.core.cpu.VectorMath.L;
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 
 /** Q4_K weights (most of a Q4_K_M file): vector decode of the super-blocks, and a one-row kernel over two weight rows. */
 final class Q4_KKernels extends WeightKernels {
@@ -30,9 +28,8 @@ final class Q4_KKernels extends WeightKernels {
                 long q = o + 16 + 32L * j;
                 int y = b + 256 * blk + 64 * j;
                 for (int l = 0; l < 32; l += L) {
-                    ByteVector v = ByteVector.fromMemorySegment(KQuantLoads.B, w, q + l, KQuantLoads.LE);
-                    KQuantLoads.toFloat(v.and((byte) 0x0F)).mul(d1).sub(m1).intoArray(buf, y + l);
-                    KQuantLoads.toFloat(v.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F)).mul(d2).sub(m2).intoArray(buf, y + 32 + l);
+                    BlockLoads.kNibbles(w, q + l, 0, d1, m1).intoArray(buf, y + l);
+                    BlockLoads.kNibbles(w, q + l, 4, d2, m2).intoArray(buf, y + 32 + l);
                 }
             }
         }
@@ -59,8 +56,8 @@ final class Q4_KKernels extends WeightKernels {
                 int i = xo + 256 * blk + 32 * h;
                 for (int l = 0; l < 32; l += L) {
                     FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    a0 = KQuantLoads.nibbles(w, o0 + at + l, shift, s0, n0).fma(v, a0);
-                    a1 = KQuantLoads.nibbles(w, o1 + at + l, shift, s1, n1).fma(v, a1);
+                    a0 = BlockLoads.kNibbles(w, o0 + at + l, shift, s0, n0).fma(v, a0);
+                    a1 = BlockLoads.kNibbles(w, o1 + at + l, shift, s1, n1).fma(v, a1);
                 }
             }
         }

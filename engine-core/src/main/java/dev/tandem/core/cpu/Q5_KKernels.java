@@ -1,15 +1,16 @@
 package dev.tandem.core.cpu;
 
-import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.VectorOperators;
 
-/** Q5_K weights: vector decode of the super-blocks into the buffer of the k-row kernels (no one-row kernel yet). */
+/**
+ * Q5_K weights: vector decode of the super-blocks into the buffer of the k-row kernels, at every k. A one-row
+ * kernel decoding in registers, like Q4_K's and Q6_K's, took 89 ms per 256 MiB one-row matmul on two threads,
+ * against 47 for this path (not profiled; C2's node cut-off, which boxed Q4_0's wider kernels, is the likely cause).
+ */
 final class Q5_KKernels extends WeightKernels {
     Q5_KKernels() {
         super(DType.Q5_K);
@@ -29,9 +30,7 @@ final class Q5_KKernels extends WeightKernels {
                 long q = o + 48 + 32L * (h >> 1);
                 int y = b + 256 * blk + 32 * h;
                 for (int l = 0; l < 32; l += L) { // the fifth bit adds 16 to a nibble: an or
-                    ByteVector v = ByteVector.fromMemorySegment(KQuantLoads.B, w, q + l, KQuantLoads.LE).lanewise(VectorOperators.LSHR, 4 * (h & 1)).and((byte) 0x0F);
-                    ByteVector hb = ByteVector.fromMemorySegment(KQuantLoads.B, w, qh + l, KQuantLoads.LE).lanewise(VectorOperators.LSHR, h).and((byte) 1);
-                    KQuantLoads.toFloat(v.or(hb.lanewise(VectorOperators.LSHL, 4))).mul(dh).sub(mh).intoArray(buf, y + l);
+                    BlockLoads.q5K(w, q + l, qh + l, h, dh, mh).intoArray(buf, y + l);
                 }
             }
         }
