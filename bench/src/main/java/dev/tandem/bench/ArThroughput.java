@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,8 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "ar", mixinStandardHelpOptions = true,
         description = "Greedy autoregressive decode tokens/s per thread count, after a JIT warm-up (medians of runs).")
 public final class ArThroughput implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
-    Path model = BenchPaths.defaultModel();
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
     Path tokenizerPath;
@@ -95,11 +96,11 @@ public final class ArThroughput implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Model m = ModelLoader.load(model)) {
+        try (Model m = ModelLoader.load(model.path)) {
             Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokenizerPath);
             int context = m.config().contextLength();
             if (tokens < 1 || tokens + 1 > context) {
-                throw new TandemException("--tokens " + tokens + " does not fit " + model.getFileName() + ": BOS and the tokens "
+                throw new TandemException("--tokens " + tokens + " does not fit " + model.path.getFileName() + ": BOS and the tokens "
                         + "must fit its context of " + context + " tokens; ask for 1 to " + (context - 1));
             }
             double gb = weightBytesPerToken(m) / 1e9;

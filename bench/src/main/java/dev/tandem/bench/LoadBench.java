@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +33,8 @@ import picocli.CommandLine.Option;
 @Command(name = "load", mixinStandardHelpOptions = true,
         description = "The server on loopback under concurrent streaming clients, continuous batching on and off.")
 public final class LoadBench implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
-    Path modelPath = BenchPaths.defaultModel();
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
     String tokenizer = "";
@@ -105,7 +106,7 @@ public final class LoadBench implements Callable<Integer> {
         int most = Arrays.stream(clients).max().orElse(1);
 
         ObjectNode body = new ObjectMapper().createObjectNode();
-        body.put("model", modelPath.getFileName().toString().replaceFirst("\\.[^.]*$", ""));
+        body.put("model", model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""));
         body.put("prompt", "Once upon a time");
         body.put("max_tokens", maxTokens);
         body.put("temperature", 0);
@@ -114,7 +115,7 @@ public final class LoadBench implements Callable<Integer> {
         List<Setup> setups = new ArrayList<>();
         try {
             for (String mode : modes.split(",")) {
-                Engine.Builder eb = Engine.builder(modelPath).threads(threads).batching(mode.equals("on"))
+                Engine.Builder eb = Engine.builder(model.path).threads(threads).batching(mode.equals("on"))
                         .batchWait(Duration.ofNanos(batchWaitMicros * 1000));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
@@ -160,9 +161,9 @@ public final class LoadBench implements Callable<Integer> {
                     rows.add(new Row(s.mode(), c, outcomes.get(key), MethodTable.median(tps.get(key)), MethodTable.median(perPass.get(key))));
                 }
             }
-            print(rows, breakdown, maxTokens, threads, method, modelPath, rounds);
+            print(rows, breakdown, maxTokens, threads, method, model.path, rounds);
             if (!reportDir.isEmpty()) {
-                LoadReport.write(Path.of(reportDir), reportName, modelPath.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
+                LoadReport.write(Path.of(reportDir), reportName, model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
                         method, rounds);
             }
         } finally {

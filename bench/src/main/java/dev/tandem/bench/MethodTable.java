@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -32,8 +33,8 @@ import picocli.CommandLine.Option;
 @Command(name = "methods", mixinStandardHelpOptions = true,
         description = "Every decoding method on the same prompts, interleaved round-robin: accepted length, forwards, tokens/s, speedup over ar.")
 public final class MethodTable implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
-    Path modelPath = BenchPaths.defaultModel();
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--methods", paramLabel = "M[,M...]", description = "Methods to run (default: all, in every configuration).")
     String methods = "";
@@ -140,7 +141,7 @@ public final class MethodTable implements Callable<Integer> {
         boolean one = methodFlags.methodGiven();
         methodFlags.check(one);
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
-        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
+        try (Model model = ModelLoader.load(this.model.path); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = new ArrayList<>();
             if (one) { // ar beside the configuration the flags describe, as generate would run it

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -21,8 +22,8 @@ public final class Report implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Report folder (default: ${DEFAULT-VALUE}).")
     Path out = Path.of("docs/report");
 
-    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
-    String model = BenchPaths.defaultModel().toString();
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--rounds", paramLabel = "N", description = "Rounds of each benchmark (default: ${DEFAULT-VALUE}).")
     String rounds = "3";
@@ -40,20 +41,20 @@ public final class Report implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         if (only.contains("decode")) {
-            DecodeReport.write(out, Path.of(model), llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
+            DecodeReport.write(out, model.path, llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
         }
         if (only.contains("verify-cost")) {
-            VerifyCost.main(new String[] {"--model", model, "--threads", "1,2", "--report-dir", out.toString()});
+            VerifyCost.main(new String[] {"--model", model.path.toString(), "--threads", "1,2", "--report-dir", out.toString()});
         }
         if (only.contains("methods")) {
-            List<String> a = new ArrayList<>(List.of("--model", model, "--rounds", rounds, "--report-dir", out.toString()));
+            List<String> a = new ArrayList<>(List.of("--model", model.path.toString(), "--rounds", rounds, "--report-dir", out.toString()));
             if (!heads.isEmpty()) {
                 a.addAll(List.of("--heads-dir", heads));
             }
             MethodTable.main(a.toArray(String[]::new));
         }
         if (only.contains("load")) {
-            LoadBench.main(new String[] {"--model", model, "--rounds", rounds, "--report-dir", out.toString()});
+            LoadBench.main(new String[] {"--model", model.path.toString(), "--rounds", rounds, "--report-dir", out.toString()});
         }
         writeIndex(out);
         System.out.println("report: " + out.resolve("report.md"));

@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,8 +20,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "verify-cost", mixinStandardHelpOptions = true, description = "The cost of a k-row forward pass relative to one row.")
 public final class VerifyCost implements Callable<Integer> {
-    @Option(names = "--model", paramLabel = "PATH", description = "Model (default: stories260K beside the checkout).")
-    Path modelPath = BenchPaths.defaultModel();
+    @Mixin
+    ModelOption model;
 
     @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", description = "Thread counts (default: 1).")
     int[] threadCounts = {1};
@@ -51,9 +52,9 @@ public final class VerifyCost implements Callable<Integer> {
         java.util.List<double[]> curves = new java.util.ArrayList<>();
         String name = "";
         for (int threads : threadCounts) {
-            double[] median = measure(modelPath, threads, context, reps, ks);
+            double[] median = measure(model.path, threads, context, reps, ks);
             curves.add(median);
-            name = modelPath.getFileName().toString().replaceFirst("\\.[^.]*$", "");
+            name = model.path.getFileName().toString().replaceFirst("\\.[^.]*$", "");
             System.out.printf(Locale.ROOT, "verification cost, %s, %d threads, %d-token context (median of %d)%n", name, threads, context, reps);
             System.out.println("| rows k | µs per forward | cost / 1 row |");
             System.out.println("|---:|---:|---:|");
