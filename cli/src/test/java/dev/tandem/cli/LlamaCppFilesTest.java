@@ -179,20 +179,7 @@ class LlamaCppFilesTest {
 
     /** Every tensor has the same type and bytes in both files; returns how many. */
     private static int assertSameTensors(Path ours, Path theirs) throws IOException {
-        try (Arena arena = Arena.ofShared()) {
-            GgufFile a = GgufReader.read(ours, arena);
-            GgufFile b = GgufReader.read(theirs, arena);
-            assertEquals(a.tensors().keySet(), b.tensors().keySet(), "the same tensors");
-            for (GgufFile.TensorInfo info : a.tensors().values()) {
-                GgufFile.TensorInfo other = b.tensors().get(info.name());
-                assertEquals(other.dtype(), info.dtype(), info.name() + ": type");
-                int cols = (int) info.dims()[0];
-                Tensor x = a.tensor(info.name(), (int) (info.elements() / cols), cols);
-                Tensor y = b.tensor(info.name(), (int) (info.elements() / cols), cols);
-                assertEquals(-1L, x.segment().mismatch(y.segment()), info.name() + " (" + info.dtype() + "): bytes differ from llama-quantize's");
-            }
-            return a.tensors().size();
-        }
+        return compareTensors(ours, theirs, null);
     }
 
     /**
@@ -201,30 +188,37 @@ class LlamaCppFilesTest {
      * F16 in llama-quantize: those are not compared.)
      */
     private static int assertSameTensorBytes(Path ours, Path theirs, DType type) throws IOException {
-        int compared = 0;
+        return compareTensors(ours, theirs, type);
+    }
+
+    /**
+     * The two files hold the same tensors with the same bytes. With {@code type} null every tensor must have the
+     * same type, and all are counted; else an F32 tensor here may be F16 there (not compared), and only
+     * {@code type} tensors are counted.
+     */
+    private static int compareTensors(Path ours, Path theirs, DType type) throws IOException {
+        int counted = 0;
         try (Arena arena = Arena.ofShared()) {
             GgufFile a = GgufReader.read(ours, arena);
             GgufFile b = GgufReader.read(theirs, arena);
             assertEquals(a.tensors().keySet(), b.tensors().keySet(), "the same tensors");
             for (GgufFile.TensorInfo info : a.tensors().values()) {
                 int cols = (int) info.dims()[0];
-                long n = 1;
-                for (long d : info.dims()) {
-                    n *= d;
-                }
-                Tensor x = a.tensor(info.name(), (int) (n / cols), cols);
-                Tensor y = b.tensor(info.name(), (int) (n / cols), cols);
-                if (x.dtype() != y.dtype()) { // rows that are not whole 32-value blocks: F32 here, F16 in llama.cpp
+                Tensor x = a.tensor(info.name(), (int) (info.elements() / cols), cols);
+                Tensor y = b.tensor(info.name(), (int) (info.elements() / cols), cols);
+                if (type == null) {
+                    assertEquals(y.dtype(), x.dtype(), info.name() + ": type");
+                } else if (x.dtype() != y.dtype()) { // rows that are not whole 32-value blocks: F32 here, F16 in llama.cpp
                     assertTrue(x.dtype() == DType.F32 && y.dtype() == DType.F16, info.name() + ": " + x.dtype() + " here, " + y.dtype() + " there");
                     continue;
                 }
                 assertEquals(-1L, x.segment().mismatch(y.segment()), info.name() + " (" + x.dtype() + "): bytes differ from llama-quantize's");
-                if (x.dtype() == type) {
-                    compared++;
+                if (type == null || x.dtype() == type) {
+                    counted++;
                 }
             }
         }
-        return compared;
+        return counted;
     }
 
     /** Greedy text of both engines on the file starts with the same {@code chars} characters at least. */

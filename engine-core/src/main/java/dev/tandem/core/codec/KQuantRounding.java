@@ -1,5 +1,9 @@
 package dev.tandem.core.codec;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
 /**
  * GGML's searches for K-quant levels and scales ({@code ggml-quants.c}), ported operation for operation in
  * float so that Tandem's quantized bytes equal {@code llama-quantize}'s.
@@ -31,7 +35,7 @@ final class KQuantRounding {
             }
         }
         if (amax < GROUP_MAX_EPS) {
-            java.util.Arrays.fill(levels, lo, lo + n, 0);
+            Arrays.fill(levels, lo, lo + n, 0);
             return 0f;
         }
         float iscale = -nmax / max;
@@ -75,7 +79,7 @@ final class KQuantRounding {
      * to 6 bits against the super-block's {@code d} and {@code dmin}; writes d and dmin (F16) at {@code o} and
      * the 12 packed scale bytes at {@code o + 4} of dst, and leaves each value's level (0..nmax) in levels.
      */
-    static void scalesAndMins(float[] x, int k, int nmax, float rmin, int nstep, java.lang.foreign.MemorySegment dst, long o,
+    static void scalesAndMins(float[] x, int k, int nmax, float rmin, int nstep, MemorySegment dst, long o,
                               int[] levels) {
         float[] scales = new float[8], mins = new float[8], weights = new float[32];
         int[] aux = new int[32];
@@ -89,9 +93,7 @@ final class KQuantRounding {
             for (int l = 0; l < 32; l++) {
                 weights[l] = avX + Math.abs(x[k + 32 * j + l]);
             }
-            float[] min = new float[1];
-            scales[j] = qkx2Quants(32, nmax, x, k + 32 * j, weights, levels, 32 * j, min, aux, rmin, 0.1f, nstep);
-            mins[j] = min[0];
+            scales[j] = qkx2Quants(32, nmax, x, k + 32 * j, weights, levels, 32 * j, mins, j, aux, rmin, 0.1f, nstep);
             if (scales[j] > maxScale) {
                 maxScale = scales[j];
             }
@@ -117,7 +119,7 @@ final class KQuantRounding {
         short d = Float.floatToFloat16(maxScale / 63f), dmin = Float.floatToFloat16(maxMin / 63f);
         dst.set(BlockCodec.I16, o, d);
         dst.set(BlockCodec.I16, o + 2, dmin);
-        java.lang.foreign.MemorySegment.copy(sc, 0, dst, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, 12);
+        MemorySegment.copy(sc, 0, dst, ValueLayout.JAVA_BYTE, o + 4, 12);
         for (int j = 0; j < 8; j++) {
             float dj = Float.float16ToFloat(d) * KQuantScales.scale(dst, o + 4, j);
             if (dj == 0) {
@@ -132,10 +134,10 @@ final class KQuantRounding {
 
     /**
      * {@code make_qkx2_quants(n, nmax, x, weights, L, &the_min, Laux, rmin, rdelta, nstep, use_mad = false)}:
-     * levels {@code 0..nmax} with a scale and a min (written to {@code theMin[0]}, as a positive offset) that
+     * levels {@code 0..nmax} with a scale and a min (written to {@code mins[m]}, as a positive offset) that
      * minimize the weighted squared error over nstep + 1 candidate scales; returns the scale.
      */
-    static float qkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int[] levels, int lo, float[] theMin, int[] aux,
+    static float qkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int[] levels, int lo, float[] mins, int m, int[] aux,
                             float rmin, float rdelta, int nstep) {
         float min = x[xo], max = x[xo];
         float sumW = weights[0];
@@ -155,8 +157,8 @@ final class KQuantRounding {
             min = 0;
         }
         if (max == min) {
-            java.util.Arrays.fill(levels, lo, lo + n, 0);
-            theMin[0] = -min;
+            Arrays.fill(levels, lo, lo + n, 0);
+            mins[m] = -min;
             return 0f;
         }
         float iscale = nmax / (max - min);
@@ -200,7 +202,7 @@ final class KQuantRounding {
                 }
             }
         }
-        theMin[0] = -min;
+        mins[m] = -min;
         return scale;
     }
 }

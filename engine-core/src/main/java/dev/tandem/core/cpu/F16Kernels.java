@@ -24,7 +24,7 @@ final class F16Kernels extends WeightKernels {
         }
     }
 
-    /** Two weight rows (features j, j + q), for the same reason as {@link #q4}. */
+    /** Two weight rows (features j, j + q) against batch row r, decoded in registers. */
     @Override
     void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;

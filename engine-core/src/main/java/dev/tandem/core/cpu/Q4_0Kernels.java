@@ -19,9 +19,10 @@ final class Q4_0Kernels extends WeightKernels {
         for (int blk = 0; blk < n / 32; blk++) {
             long o = row + 18L * blk;
             FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
-            for (int e = 0; e < 16; e += L) {
-                BlockLoads.q4Low(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
-                BlockLoads.q4High(w, o, e, dv).intoArray(buf, b + 32 * blk + 16 + e);
+            for (int e = 0; e < 16; e += L) { // bytes e.. hold values e.. (low nibbles) and 16 + e.. (high)
+                IntVector q = BlockLoads.q4Bytes(w, o, e);
+                BlockLoads.q4Low(q, dv).intoArray(buf, b + 32 * blk + e);
+                BlockLoads.q4High(q, dv).intoArray(buf, b + 32 * blk + 16 + e);
             }
         }
     }

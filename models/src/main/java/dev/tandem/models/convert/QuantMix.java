@@ -5,7 +5,8 @@ import dev.tandem.core.TandemException;
 import dev.tandem.core.Shown;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.stream.Collectors;
+import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The weight type of each matrix a GGUF file is written with: one type for all ({@code q8_0}, {@code q4_k}, ...),
@@ -65,12 +66,13 @@ public final class QuantMix {
 
     /** "f32, f16, ..., q4_k_m, q5_k_m": what {@link #parse} takes. */
     public static String names() {
-        return DType.writableNames() + ", " + String.join(", ", MIXES);
+        return String.join(", ", allNames());
     }
 
-    /** Every name {@link #parse} takes, for shell completion. */
-    public static java.util.List<String> allNames() {
-        return Arrays.stream(names().split(", ")).collect(Collectors.toList());
+    /** Every name {@link #parse} takes: the writable types, then the mixes (for shell completion). */
+    public static List<String> allNames() {
+        return Stream.concat(Arrays.stream(DType.values()).filter(DType::writable).map(t -> t.name().toLowerCase(Locale.ROOT)),
+                Arrays.stream(MIXES)).toList();
     }
 
     /** The type most matrices get. */
