@@ -17,6 +17,26 @@ public final class KQuantScales {
         return j < 4 ? u8(s, sc + j + 4) & 63 : (u8(s, sc + j + 4) >>> 4) | ((u8(s, sc + j) >>> 6) << 4);
     }
 
+    /**
+     * All eight 6-bit scales of the 12 scale bytes at {@code sc}, scale j in byte j of the result: the same
+     * values as {@link #scale}, unpacked with a few word operations instead of eight byte lookups (llama.cpp's
+     * {@code kmask} trick), for the kernels that need every scale of a super-block.
+     */
+    public static long packedScales(MemorySegment s, long sc) {
+        int u0 = s.get(U32, sc), u2 = s.get(U32, sc + 8);
+        long lo = u0 & 0x3f3f3f3f, hi = (u2 & 0x0f0f0f0f) | (((u0 >>> 6) & 0x03030303) << 4);
+        return lo | hi << 32;
+    }
+
+    /** All eight 6-bit mins of the 12 scale bytes at {@code sc}, min j in byte j (the values of {@link #min}). */
+    public static long packedMins(MemorySegment s, long sc) {
+        int u1 = s.get(U32, sc + 4), u2 = s.get(U32, sc + 8);
+        long lo = u1 & 0x3f3f3f3f, hi = ((u2 >>> 4) & 0x0f0f0f0f) | (((u1 >>> 6) & 0x03030303) << 4);
+        return lo | hi << 32;
+    }
+
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+
     private static int u8(MemorySegment s, long o) {
         return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
     }

@@ -7,11 +7,25 @@ import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 
-/** Q4_K weights (most of a Q4_K_M file): vector decode of the super-blocks, and a one-row kernel over two weight rows. */
+/**
+ * Q4_K weights (most of a Q4_K_M file). A value is {@code d·sc_g·q - dmin·m_g} for its 32-value group g, so a
+ * dot product splits as llama.cpp's {@code vec_dot_q4_K} splits it:
+ * {@code Σ_g d·sc_g·(Σ_{i∈g} q_i·x_i) - Σ_g dmin·m_g·xs_g}, with xs_g the group sums of x, computed once per
+ * call for every weight row. Per 16 values that leaves nibble extraction and one FMA (the decoded-value path
+ * also scaled and subtracted each value), and the accumulator advances once per group instead of once per
+ * vector, so the group partials run in parallel instead of one FMA latency chain. Measured against that
+ * path in the commit that made this change.
+ *
+ * <p>Every path, one batch row ({@link #x1}) or four ({@link #x4}), runs exactly this per (row, feature):
+ * for each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then
+ * {@code acc = fma(p, d·sc_g, acc)} and {@code mins = fma(dmin·m_g, xs_g, mins)}; the result is
+ * {@link VectorMath#sumStored}(acc) - mins. So a row's result does not depend on the batch.
+ */
 final class Q4_KKernels extends WeightKernels {
     Q4_KKernels() {
-        super(DType.Q4_K, 2);
+        super(DType.Q4_K);
     }
 
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
@@ -35,38 +49,169 @@ final class Q4_KKernels extends WeightKernels {
         }
     }
 
-    /**
-     * Q4_K, two weight rows (features j, j + q), decoding each 64-value group in registers: the low nibbles of 32
-     * bytes are values 0..31, the high nibbles 32..63, so the chain still runs over the values in order.
-     */
+    /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then the rows left over one by one. */
     @Override
-    void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int xo = r * n;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < n / 256; blk++) {
-            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
-            float d0 = BlockLoads.scale(w, o0), m0 = BlockLoads.scale(w, o0 + 2);
-            float d1 = BlockLoads.scale(w, o1), m1 = BlockLoads.scale(w, o1 + 2);
-            for (int h = 0; h < 8; h++) { // 32 values: half h % 2 (low or high nibbles) of group h / 2's 32 bytes
-                float s0 = d0 * KQuantScales.scale(w, o0 + 4, h), n0 = m0 * KQuantScales.min(w, o0 + 4, h);
-                float s1 = d1 * KQuantScales.scale(w, o1 + 4, h), n1 = m1 * KQuantScales.min(w, o1 + 4, h);
-                int shift = 4 * (h & 1); // one loop body for both nibbles: two bodies (constant shifts) ran 2.5x slower
-                long at = 16 + 32L * (h >> 1);
-                int i = xo + 256 * blk + 32 * h;
-                for (int l = 0; l < 32; l += L) {
-                    FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    a0 = BlockLoads.kNibbles(w, o0 + at + l, shift, s0, n0).fma(v, a0);
-                    a1 = BlockLoads.kNibbles(w, o1 + at + l, shift, s1, n1).fma(v, a1);
-                }
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (!BlockLoads.VECTOR_BLOCKS) { // 128-bit vectors: the scalar decoder and the decoded-buffer path
+            super.range(out, x, rows, w, n, d, j0, j1);
+            return;
+        }
+        long rowBytes = type.byteSize(n);
+        float[] xs = groupSums(x, rows, n);
+        float[] lanes = new float[8 * L];
+        float[] ms = new float[8];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
+            }
+            for (; r < rows; r++) {
+                x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
             }
         }
-        // VectorMath.sum here was compiled on its own with boxed vectors (JFR: FloatVector.lanewiseTemplate under it,
-        // 10% of samples); stored lanes (VectorMath.sumStored) take no vector helper call
-        float[] lanes = new float[2 * L];
+        if ((j1 - j0) % 2 != 0) { // the last feature alone: both "rows" of the pair are it
+            for (int r = 0; r < rows; r++) {
+                x1(out, x, xs, r, w, rowBytes, n, d, j1 - 1, 0, lanes, ms);
+            }
+        }
+    }
+
+    /** The sums of each 32-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
+    static float[] groupSums(float[] x, int rows, int n) {
+        int groups = n / 32;
+        float[] xs = new float[rows * groups];
+        for (int g = 0; g < rows * groups; g++) {
+            FloatVector s = FloatVector.fromArray(F, x, 32 * g);
+            for (int l = L; l < 32; l += L) {
+                s = s.add(FloatVector.fromArray(F, x, 32 * g + l));
+            }
+            xs[g] = VectorMath.sum(s);
+        }
+        return xs;
+    }
+
+    /**
+     * The mins terms {@code Σ_g dmin·m_g·xs_g} of weight rows w0 and w1 against batch rows r..r+3, into
+     * {@code ms[2b]} and {@code ms[2b + 1]}: for each, one scalar chain over the groups in order, the chain
+     * {@link #x1} runs beside its vector loop. A pass of its own for {@link #x4}, whose 16 live vectors leave
+     * no registers for 8 scalar chains (scalar floats share the vector register file).
+     */
+    static void mins4(MemorySegment w, long w0, long w1, int n, float[] xs, int r, float[] ms) {
+        int groups = n / 32;
+        float m00 = 0, m01 = 0, m10 = 0, m11 = 0, m20 = 0, m21 = 0, m30 = 0, m31 = 0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            float dm0 = BlockLoads.scale(w, o0 + 2), dm1 = BlockLoads.scale(w, o1 + 2);
+            long mn0 = KQuantScales.packedMins(w, o0 + 4), mn1 = KQuantScales.packedMins(w, o1 + 4);
+            for (int g = 0; g < 8; g++) {
+                float n0 = dm0 * six(mn0, g), n1 = dm1 * six(mn1, g);
+                int xg = r * groups + 8 * blk + g;
+                m00 = Math.fma(n0, xs[xg], m00); m01 = Math.fma(n1, xs[xg], m01);
+                m10 = Math.fma(n0, xs[xg + groups], m10); m11 = Math.fma(n1, xs[xg + groups], m11);
+                m20 = Math.fma(n0, xs[xg + 2 * groups], m20); m21 = Math.fma(n1, xs[xg + 2 * groups], m21);
+                m30 = Math.fma(n0, xs[xg + 3 * groups], m30); m31 = Math.fma(n1, xs[xg + 3 * groups], m31);
+            }
+        }
+        ms[0] = m00; ms[1] = m01; ms[2] = m10; ms[3] = m11; ms[4] = m20; ms[5] = m21; ms[6] = m30; ms[7] = m31;
+    }
+
+    /** Scale or min number g (0..7) of {@link KQuantScales#packedScales}/{@link KQuantScales#packedMins}. */
+    private static int six(long packed, int g) {
+        return (int) (packed >>> (8 * g)) & 0xFF;
+    }
+
+    /**
+     * Weight rows j and j + q against batch row r, the mins chains beside the vector loop. (Loading each quarter's
+     * 32 bytes once for both of its groups, low and high nibbles, passed C2's node cut-off and boxed the vectors:
+     * 2.5x slower.)
+     */
+    static void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+                   float[] lanes, float[] ms) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int xo = r * n, go = r * (n / 32);
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        float m0 = 0, m1 = 0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            float d0 = BlockLoads.scale(w, o0), dm0 = BlockLoads.scale(w, o0 + 2);
+            float d1 = BlockLoads.scale(w, o1), dm1 = BlockLoads.scale(w, o1 + 2);
+            long sc0 = KQuantScales.packedScales(w, o0 + 4), mn0 = KQuantScales.packedMins(w, o0 + 4);
+            long sc1 = KQuantScales.packedScales(w, o1 + 4), mn1 = KQuantScales.packedMins(w, o1 + 4);
+            for (int g = 0; g < 8; g++) { // group g: nibbles (low for even g, high for odd) of quarter g / 2's bytes
+                int shift = 4 * (g & 1);
+                long at = 16 + 32L * (g >> 1);
+                int i = xo + 256 * blk + 32 * g;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    p0 = ((FloatVector) BlockLoads.bytesAsInts(w, o0 + at + l).lanewise(VectorOperators.ASHR, shift).and(0x0F)
+                            .convert(VectorOperators.I2F, 0)).fma(v, p0);
+                    p1 = ((FloatVector) BlockLoads.bytesAsInts(w, o1 + at + l).lanewise(VectorOperators.ASHR, shift).and(0x0F)
+                            .convert(VectorOperators.I2F, 0)).fma(v, p1);
+                }
+                a0 = p0.fma(FloatVector.broadcast(F, d0 * six(sc0, g)), a0);
+                a1 = p1.fma(FloatVector.broadcast(F, d1 * six(sc1, g)), a1);
+                int xg = go + 8 * blk + g;
+                m0 = Math.fma(dm0 * six(mn0, g), xs[xg], m0);
+                m1 = Math.fma(dm1 * six(mn1, g), xs[xg], m1);
+            }
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0) - m0;
+        out[r * d + j + q] = VectorMath.sumStored(lanes, L) - m1;
+    }
+
+    /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows; the mins in {@link #mins4}. */
+    static void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+                   float[] lanes, float[] ms) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int groups = n / 32;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            float d0 = BlockLoads.scale(w, o0), d1 = BlockLoads.scale(w, o1);
+            long sc0 = KQuantScales.packedScales(w, o0 + 4), sc1 = KQuantScales.packedScales(w, o1 + 4);
+            for (int g = 0; g < 8; g++) { // group g: nibbles (low for even g, high for odd) of quarter g / 2's bytes
+                int shift = 4 * (g & 1);
+                long at = 16 + 32L * (g >> 1);
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+                FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v0 = (FloatVector) BlockLoads.bytesAsInts(w, o0 + at + l).lanewise(VectorOperators.ASHR, shift)
+                            .and(0x0F).convert(VectorOperators.I2F, 0);
+                    FloatVector v1 = (FloatVector) BlockLoads.bytesAsInts(w, o1 + at + l).lanewise(VectorOperators.ASHR, shift)
+                            .and(0x0F).convert(VectorOperators.I2F, 0);
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n + l);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n + l);
+                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                    v = FloatVector.fromArray(F, x, i + 3 * n + l);
+                    p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
+                }
+                FloatVector s0 = FloatVector.broadcast(F, d0 * six(sc0, g)), s1 = FloatVector.broadcast(F, d1 * six(sc1, g));
+                a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+                a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+                a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+                a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
+            }
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        // the mins terms, in their own pass: 8 scalar chains beside 16 live vectors would not fit the registers
+        mins4(w, w0, w1, n, xs, r, ms);
+        int o = r * d + j;
+        out[o] = VectorMath.sumStored(lanes, 0) - ms[0];
+        out[o + q] = VectorMath.sumStored(lanes, L) - ms[1];
+        out[o + d] = VectorMath.sumStored(lanes, 2 * L) - ms[2];
+        out[o + d + q] = VectorMath.sumStored(lanes, 3 * L) - ms[3];
+        out[o + 2 * d] = VectorMath.sumStored(lanes, 4 * L) - ms[4];
+        out[o + 2 * d + q] = VectorMath.sumStored(lanes, 5 * L) - ms[5];
+        out[o + 3 * d] = VectorMath.sumStored(lanes, 6 * L) - ms[6];
+        out[o + 3 * d + q] = VectorMath.sumStored(lanes, 7 * L) - ms[7];
     }
 }
