@@ -65,12 +65,22 @@ final class BlockLoads {
 
     /** The low nibbles of {@link #q4Bytes} as values, times the scale. */
     static FloatVector q4Low(IntVector q, FloatVector d) {
-        return ((FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+        return q4Low(q).mul(d);
     }
 
     /** The high nibbles of {@link #q4Bytes} (sign-extended bytes: the mask drops the sign) as values, times the scale. */
     static FloatVector q4High(IntVector q, FloatVector d) {
-        return ((FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0)).mul(d);
+        return q4High(q).mul(d);
+    }
+
+    /** The low nibbles of {@link #q4Bytes} minus 8, as floats (before the block's scale). */
+    static FloatVector q4Low(IntVector q) {
+        return (FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
+    }
+
+    /** The high nibbles of {@link #q4Bytes} minus 8, as floats (before the block's scale). */
+    static FloatVector q4High(IntVector q) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
     }
 
     /**

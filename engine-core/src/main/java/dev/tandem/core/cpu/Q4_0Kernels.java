@@ -8,10 +8,14 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 
-/** Q4_0 weights: vector decode of the nibbles, and a one-row kernel over two weight rows. */
-final class Q4_0Kernels extends WeightKernels {
+/**
+ * Q4_0 weights: 18-byte blocks of an F16 scale d and 16 bytes of nibbles (values 0..15 in the low nibbles, 16..31
+ * in the high ones), each value {@code d·(q - 8)}. The arithmetic every path shares is {@link GroupScaledKernels}':
+ * per block, {@code p = Σ (q - 8)·x} over its low chunks then its high chunks, then {@code acc = fma(p, d, acc)}.
+ */
+final class Q4_0Kernels extends GroupScaledKernels {
     Q4_0Kernels() {
-        super(DType.Q4_0, 2);
+        super(DType.Q4_0, false);
     }
 
     @Override
@@ -27,64 +31,73 @@ final class Q4_0Kernels extends WeightKernels {
         }
     }
 
-    /** Two weight rows (features j, j + q): Q4_0's decode is long enough that four rows exceed C2's inlining budget. */
+    /** Weight rows j and j + q against batch row r. */
     @Override
-    void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
-        if (L == 16) {
-            fused16(out, x, r, w, rowBytes, n, d, j, q);
-            return;
-        }
+    void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         int xo = r * n;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < n / 32; b++) {
-            long o = 18L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            for (int e = 0; e < 16; e += L) { // low nibbles are values 0..15, in order
-                FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b + e);
-                a0 = BlockLoads.q4Low(w, w0 + o, e, d0).fma(v, a0);
-                a1 = BlockLoads.q4Low(w, w1 + o, e, d1).fma(v, a1);
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            int i = xo + 32 * b;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
+            for (int e = 0; e < 16; e += L) { // low nibbles: values 0..15
+                FloatVector v = FloatVector.fromArray(F, x, i + e);
+                p0 = BlockLoads.q4Low(BlockLoads.q4Bytes(w, o0, e)).fma(v, p0);
+                p1 = BlockLoads.q4Low(BlockLoads.q4Bytes(w, o1, e)).fma(v, p1);
             }
-            for (int e = 0; e < 16; e += L) { // high nibbles are values 16..31
-                FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b + 16 + e);
-                a0 = BlockLoads.q4High(w, w0 + o, e, d0).fma(v, a0);
-                a1 = BlockLoads.q4High(w, w1 + o, e, d1).fma(v, a1);
+            for (int e = 0; e < 16; e += L) { // high nibbles: values 16..31
+                FloatVector v = FloatVector.fromArray(F, x, i + 16 + e);
+                p0 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o0, e)).fma(v, p0);
+                p1 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o1, e)).fma(v, p1);
             }
+            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o0)), a0);
+            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
         }
-        // stored lanes, not VectorMath.sum: after this kernel's decode C2 is past its inlining cut-off, the
-        // shuffle butterflies were left out of line with their vectors boxed (Q4_0: 1 KB allocated per call)
-        float[] lanes = new float[2 * L];
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         out[r * d + j] = VectorMath.sumStored(lanes, 0);
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
-    /**
-     * {@link #fused} where a vector holds 16 floats (AVX-512): a block's 16 bytes are loaded and widened once
-     * for its low half (values 0..15) and its high half (16..31), which are also the chain's two chunks in
-     * value order, as on the decoded path. Still two rows: a third or fourth passes C2's node-count cut-off
-     * for inlining (PrintInlining: NodeCountInliningCutoff) and the vectors are boxed, 5-8x slower.
-     */
-    private static void fused16(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+    /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes, float[] ms) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int xo = r * n;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int b = 0; b < n / 32; b++) {
-            long o = 18L * b;
-            FloatVector lo = FloatVector.fromArray(F, x, xo + 32 * b), hi = FloatVector.fromArray(F, x, xo + 32 * b + 16);
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            IntVector q0 = BlockLoads.q4Bytes(w, w0 + o, 0);
-            a0 = BlockLoads.q4High(q0, d0).fma(hi, BlockLoads.q4Low(q0, d0).fma(lo, a0));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            IntVector q1 = BlockLoads.q4Bytes(w, w1 + o, 0);
-            a1 = BlockLoads.q4High(q1, d1).fma(hi, BlockLoads.q4Low(q1, d1).fma(lo, a1));
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+            FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
+            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
+                for (int e = 0; e < 16; e += L) {
+                    IntVector b0 = BlockLoads.q4Bytes(w, o0, e), b1 = BlockLoads.q4Bytes(w, o1, e);
+                    FloatVector v0 = h == 0 ? BlockLoads.q4Low(b0) : BlockLoads.q4High(b0);
+                    FloatVector v1 = h == 0 ? BlockLoads.q4Low(b1) : BlockLoads.q4High(b1);
+                    int i = r * n + 32 * b + h + e;
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n);
+                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                    v = FloatVector.fromArray(F, x, i + 3 * n);
+                    p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
         }
-        float[] lanes = new float[2 * L];
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        int o = r * d + j;
+        for (int a = 0; a < 8; a++) { // accumulator a: batch row r + a / 2, feature j + (a % 2) * q
+            out[o + (a / 2) * d + (a % 2) * q] = VectorMath.sumStored(lanes, a * L);
+        }
     }
 }

@@ -12,11 +12,11 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Q4_K weights (most of a Q4_K_M file): 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins,
  * and 128 bytes of nibbles (group 2c in the low nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones).
- * The arithmetic every path shares is {@link GroupedKQuantKernels}'.
+ * The arithmetic every path shares is {@link GroupScaledKernels}'.
  */
-final class Q4_KKernels extends GroupedKQuantKernels {
+final class Q4_KKernels extends GroupScaledKernels {
     Q4_KKernels() {
-        super(DType.Q4_K, 144);
+        super(DType.Q4_K, true);
     }
 
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
@@ -135,4 +135,35 @@ final class Q4_KKernels extends GroupedKQuantKernels {
         out[o + 3 * d] = VectorMath.sumStored(lanes, 6 * L) - ms[6];
         out[o + 3 * d + q] = VectorMath.sumStored(lanes, 7 * L) - ms[7];
     }
+
+    /**
+     * The mins terms {@code Σ_g dmin·m_g·xs_g} of weight rows w0 and w1 against batch rows r..r+3, into
+     * {@code ms[2b]} and {@code ms[2b + 1]}: for each, one scalar chain over the groups in order, the chain
+     * {@link #x1} runs beside its vector loop. A pass of its own for {@link #x4}, whose 16 live vectors leave
+     * no registers for 8 scalar chains (scalar floats share the vector register file).
+     */
+    static void mins4(MemorySegment w, long w0, long w1, int n, float[] xs, int r, float[] ms) {
+        int groups = n / 32;
+        float m00 = 0, m01 = 0, m10 = 0, m11 = 0, m20 = 0, m21 = 0, m30 = 0, m31 = 0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            float dm0 = BlockLoads.scale(w, o0 + 2), dm1 = BlockLoads.scale(w, o1 + 2);
+            long mn0 = KQuantScales.packedMins(w, o0 + 4), mn1 = KQuantScales.packedMins(w, o1 + 4);
+            for (int g = 0; g < 8; g++) {
+                float n0 = dm0 * six(mn0, g), n1 = dm1 * six(mn1, g);
+                int xg = r * groups + 8 * blk + g;
+                m00 = Math.fma(n0, xs[xg], m00); m01 = Math.fma(n1, xs[xg], m01);
+                m10 = Math.fma(n0, xs[xg + groups], m10); m11 = Math.fma(n1, xs[xg + groups], m11);
+                m20 = Math.fma(n0, xs[xg + 2 * groups], m20); m21 = Math.fma(n1, xs[xg + 2 * groups], m21);
+                m30 = Math.fma(n0, xs[xg + 3 * groups], m30); m31 = Math.fma(n1, xs[xg + 3 * groups], m31);
+            }
+        }
+        ms[0] = m00; ms[1] = m01; ms[2] = m10; ms[3] = m11; ms[4] = m20; ms[5] = m21; ms[6] = m30; ms[7] = m31;
+    }
+
+    /** Scale or min number g (0..7) of {@link KQuantScales#packedScales}/{@link KQuantScales#packedMins}. */
+    private static int six(long packed, int g) {
+        return (int) (packed >>> (8 * g)) & 0xFF;
+    }
+
 }

@@ -1,0 +1,85 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Block types whose values are a per-group scale times a small integer (Q4_0: {@code d·(q - 8)} per 32-value
+ * block; Q4_K: {@code d·sc_g·q - dmin·m_g} per 32-value group): a dot product multiplies the integers by the
+ * activations into a per-group partial and scales the partial once, as llama.cpp's {@code vec_dot} kernels do
+ * (with floats here, where llama.cpp quantizes the activations to int8). Q4_K's mins come off at the end as
+ * {@code Σ_g dmin·m_g·xs_g}, with xs_g the group sums of x, computed once per call for every weight row. Per
+ * 16 values that leaves the integer extraction and one FMA (the decoded-value path also scaled, and for Q4_K
+ * subtracted, each value), and an output's accumulator advances once per group instead of once per vector, so
+ * the partials no longer form one FMA latency chain (docs/MEASUREMENTS.md#k-quants).
+ *
+ * <p>Every path, one batch row ({@link #x1}) or four ({@link #x4}), runs exactly this per (row, feature): for
+ * each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale,
+ * acc)} (and for Q4_K {@code mins = fma(dmin·m_g, xs_g, mins)}); the result is {@link VectorMath#sumStored}(acc)
+ * (- mins). So a row's result does not depend on the batch. The kernels stay one per type, not one with the
+ * decode passed in: a vector helper C2 does not inline gets its vectors boxed (docs/PERFORMANCE.md).
+ */
+abstract class GroupScaledKernels extends WeightKernels {
+    /** Whether the kernels take the group sums of x (types with mins). */
+    private final boolean groupSums;
+
+    GroupScaledKernels(DType type, boolean groupSums) {
+        super(type);
+        this.groupSums = groupSums;
+    }
+
+    /** Weight rows j and j + q against batch row r; {@code xs} the group sums of x, or null. */
+    abstract void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+                     float[] lanes);
+
+    /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows ({@code ms}: scratch of 8). */
+    abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+                     float[] lanes, float[] ms);
+
+    /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then the rows left over one by one. */
+    @Override
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (!BlockLoads.VECTOR_BLOCKS) { // 128-bit vectors: the scalar decoder and the decoded-buffer path
+            super.range(out, x, rows, w, n, d, j0, j1);
+            return;
+        }
+        long rowBytes = type.byteSize(n);
+        float[] xs = groupSums ? groupSums(x, rows, n) : null;
+        float[] lanes = new float[8 * L];
+        float[] ms = new float[8];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
+            }
+            for (; r < rows; r++) {
+                x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
+            }
+        }
+        if ((j1 - j0) % 2 != 0) { // the last feature alone: both "rows" of the pair are it
+            for (int r = 0; r < rows; r++) {
+                x1(out, x, xs, r, w, rowBytes, n, d, j1 - 1, 0, lanes);
+            }
+        }
+    }
+
+    /** The sums of each 32-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
+    static float[] groupSums(float[] x, int rows, int n) {
+        int groups = n / 32;
+        float[] xs = new float[rows * groups];
+        for (int g = 0; g < rows * groups; g++) {
+            FloatVector s = FloatVector.fromArray(F, x, 32 * g);
+            for (int l = L; l < 32; l += L) {
+                s = s.add(FloatVector.fromArray(F, x, 32 * g + l));
+            }
+            xs[g] = VectorMath.sum(s);
+        }
+        return xs;
+    }
+
+}
