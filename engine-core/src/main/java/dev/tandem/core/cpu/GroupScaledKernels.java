@@ -36,6 +36,16 @@ abstract class GroupScaledKernels extends WeightKernels {
     abstract void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes);
 
+    /**
+     * Weight rows j and j + q against batch rows r and r + 1, for types where such a tile stays within C2's node
+     * budget; by default the one-row kernel twice (Q4_K's two-row tile boxed its vectors).
+     */
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
+        x1(out, x, xs, r + 1, w, rowBytes, n, d, j, q, lanes);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows ({@code ms}: scratch of 8). */
     abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes, float[] ms);
@@ -56,6 +66,10 @@ abstract class GroupScaledKernels extends WeightKernels {
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
                 x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
+            }
+            if (rows - r >= 2) {
+                x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
+                r += 2;
             }
             for (; r < rows; r++) {
                 x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);

@@ -61,6 +61,39 @@ final class Q4_0Kernels extends GroupScaledKernels {
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
+    /** Weight rows j and j + q against batch rows r and r + 1. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
+                for (int e = 0; e < 16; e += L) {
+                    IntVector b0 = BlockLoads.q4Bytes(w, o0, e), b1 = BlockLoads.q4Bytes(w, o1, e);
+                    FloatVector v0 = h == 0 ? BlockLoads.q4Low(b0) : BlockLoads.q4High(b0);
+                    FloatVector v1 = h == 0 ? BlockLoads.q4Low(b1) : BlockLoads.q4High(b1);
+                    int i = r * n + 32 * b + h + e;
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        int o = r * d + j;
+        out[o] = VectorMath.sumStored(lanes, 0);
+        out[o + q] = VectorMath.sumStored(lanes, L);
+        out[o + d] = VectorMath.sumStored(lanes, 2 * L);
+        out[o + d + q] = VectorMath.sumStored(lanes, 3 * L);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
