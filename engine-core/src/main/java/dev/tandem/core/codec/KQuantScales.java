@@ -2,6 +2,7 @@ package dev.tandem.core.codec;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /** The 12 bytes of 6-bit scales and mins that Q4_K and Q5_K super-blocks share (GGML's {@code get_scale_min_k4}). */
 public final class KQuantScales {
@@ -35,7 +36,7 @@ public final class KQuantScales {
         return lo | hi << 32;
     }
 
-    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static int u8(MemorySegment s, long o) {
         return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;

@@ -45,16 +45,6 @@ final class BlockLoads {
         return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
     }
 
-    /** Values e..e+L-1 (e < 16) of the Q4_0 block at {@code block}, from the low nibbles, times its scale. */
-    static FloatVector q4Low(MemorySegment w, long block, int e, FloatVector d) {
-        return q4Low(q4Bytes(w, block, e), d);
-    }
-
-    /** Values 16+e..16+e+L-1 of the Q4_0 block at {@code block}, from the high nibbles, times its scale. */
-    static FloatVector q4High(MemorySegment w, long block, int e, FloatVector d) {
-        return q4High(q4Bytes(w, block, e), d);
-    }
-
     /**
      * Bytes e..e+L-1 of the Q4_0 block at {@code block}, widened to int lanes: shifts and subtracts on byte
      * lanes have no x86 instruction of their own. With L = 16 one load serves both halves of the block.
