@@ -73,6 +73,11 @@ final class BlockLoads {
         return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
     }
 
+    /** {@link #q4Low(IntVector)} for half {@code h} = 0 (values 0..15), {@link #q4High(IntVector)} for h = 16. */
+    static FloatVector q4Half(IntVector q, int h) {
+        return h == 0 ? q4Low(q) : q4High(q);
+    }
+
     /**
      * L values of Q6_K quarter k (0..3) of a 128-value half, chunk l: low 4 bits from the low (k < 2) or high
      * nibbles of {@code ql[32 (k % 2) + l ..]}, high 2 bits from bits 2k, 2k + 1 of {@code qh[l ..]}, minus 32,

@@ -82,6 +82,17 @@ abstract class GroupScaledKernels extends WeightKernels {
         }
     }
 
+    /**
+     * A tile's results: accumulator a, stored at {@code lanes[a L ..]}, is batch row {@code a / 2} after the one at
+     * {@code o = r d + j} and feature {@code j + (a % 2) q}; minus {@code mins[a]} where the type has mins.
+     */
+    static void storeTile(float[] out, float[] lanes, int accumulators, int o, int d, int q, float[] mins) {
+        for (int a = 0; a < accumulators; a++) {
+            float sum = VectorMath.sumStored(lanes, a * L);
+            out[o + (a / 2) * d + (a % 2) * q] = mins == null ? sum : sum - mins[a];
+        }
+    }
+
     /** The sums of each 32-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
     static float[] groupSums(float[] x, int rows, int n) {
         int groups = n / 32;

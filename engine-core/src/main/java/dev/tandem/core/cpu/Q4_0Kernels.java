@@ -57,8 +57,7 @@ final class Q4_0Kernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        storeTile(out, lanes, 2, r * d + j, d, q, null);
     }
 
     /** Weight rows j and j + q against batch rows r and r + 1. */
@@ -72,9 +71,8 @@ final class Q4_0Kernels extends GroupScaledKernels {
             FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
             for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
                 for (int e = 0; e < 16; e += L) {
-                    IntVector b0 = BlockLoads.q4Bytes(w, o0, e), b1 = BlockLoads.q4Bytes(w, o1, e);
-                    FloatVector v0 = h == 0 ? BlockLoads.q4Low(b0) : BlockLoads.q4High(b0);
-                    FloatVector v1 = h == 0 ? BlockLoads.q4Low(b1) : BlockLoads.q4High(b1);
+                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0, e), h);
+                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1, e), h);
                     int i = r * n + 32 * b + h + e;
                     FloatVector v = FloatVector.fromArray(F, x, i);
                     p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
@@ -87,11 +85,7 @@ final class Q4_0Kernels extends GroupScaledKernels {
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        int o = r * d + j;
-        out[o] = VectorMath.sumStored(lanes, 0);
-        out[o + q] = VectorMath.sumStored(lanes, L);
-        out[o + d] = VectorMath.sumStored(lanes, 2 * L);
-        out[o + d + q] = VectorMath.sumStored(lanes, 3 * L);
+        storeTile(out, lanes, 4, r * d + j, d, q, null);
     }
 
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
@@ -106,9 +100,8 @@ final class Q4_0Kernels extends GroupScaledKernels {
             FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
             for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
                 for (int e = 0; e < 16; e += L) {
-                    IntVector b0 = BlockLoads.q4Bytes(w, o0, e), b1 = BlockLoads.q4Bytes(w, o1, e);
-                    FloatVector v0 = h == 0 ? BlockLoads.q4Low(b0) : BlockLoads.q4High(b0);
-                    FloatVector v1 = h == 0 ? BlockLoads.q4Low(b1) : BlockLoads.q4High(b1);
+                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0, e), h);
+                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1, e), h);
                     int i = r * n + 32 * b + h + e;
                     FloatVector v = FloatVector.fromArray(F, x, i);
                     p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
@@ -128,9 +121,6 @@ final class Q4_0Kernels extends GroupScaledKernels {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        int o = r * d + j;
-        for (int a = 0; a < 8; a++) { // accumulator a: batch row r + a / 2, feature j + (a % 2) * q
-            out[o + (a / 2) * d + (a % 2) * q] = VectorMath.sumStored(lanes, a * L);
-        }
+        storeTile(out, lanes, 8, r * d + j, d, q, null);
     }
 }

@@ -125,15 +125,7 @@ final class Q4_KKernels extends GroupScaledKernels {
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
         // the mins terms, in their own pass: 8 scalar chains beside 16 live vectors would not fit the registers
         mins4(w, w0, w1, n, xs, r, ms);
-        int o = r * d + j;
-        out[o] = VectorMath.sumStored(lanes, 0) - ms[0];
-        out[o + q] = VectorMath.sumStored(lanes, L) - ms[1];
-        out[o + d] = VectorMath.sumStored(lanes, 2 * L) - ms[2];
-        out[o + d + q] = VectorMath.sumStored(lanes, 3 * L) - ms[3];
-        out[o + 2 * d] = VectorMath.sumStored(lanes, 4 * L) - ms[4];
-        out[o + 2 * d + q] = VectorMath.sumStored(lanes, 5 * L) - ms[5];
-        out[o + 3 * d] = VectorMath.sumStored(lanes, 6 * L) - ms[6];
-        out[o + 3 * d + q] = VectorMath.sumStored(lanes, 7 * L) - ms[7];
+        storeTile(out, lanes, 8, r * d + j, d, q, ms);
     }
 
     /**
