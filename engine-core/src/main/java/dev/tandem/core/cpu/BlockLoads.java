@@ -91,6 +91,27 @@ final class BlockLoads {
         return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale);
     }
 
+    /** L bytes as L/4 int lanes: bit fields are cut out of four bytes at a time (x86 has no byte-lane shifts). */
+    private static final VectorSpecies<Integer> I4 = VECTOR_BLOCKS ? VectorSpecies.of(int.class, VectorShape.forBitSize(L * 8)) : null;
+
+    /**
+     * L Q5_K values of group g before scaling, as bytes: the nibbles (low for even g, high for odd) of the bytes at
+     * {@code q} plus 16 where bit g of the bytes at {@code qh} is set. The bits move within 32-bit lanes (a rotation
+     * by 4 - g brings bit g of every byte to bit 4 of the same byte, and nothing else there), so the fifth bit
+     * costs a rotation, a mask and an or. (A shift by 0 for even g rather than a branch: a vector merged from two
+     * branches lost its exact type and the conversion to floats fell back to boxed Java code.)
+     */
+    static ByteVector q5KBytes(MemorySegment w, long q, long qh, int g) {
+        IntVector nib = IntVector.fromMemorySegment(I4, w, q, LE).lanewise(VectorOperators.LSHR, 4 * (g & 1)).and(0x0F0F0F0F);
+        IntVector fifth = IntVector.fromMemorySegment(I4, w, qh, LE).lanewise(VectorOperators.ROL, (36 - g) & 31).and(0x10101010);
+        return nib.or(fifth).reinterpretAsBytes();
+    }
+
+    /** L byte lanes (0..127) as L floats. */
+    static FloatVector bytesToFloats(ByteVector b) {
+        return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
+    }
+
     /** L bytes at {@code at}, sign-extended to int lanes (masks after each shift take the unsigned bits). */
     static IntVector bytesAsInts(MemorySegment w, long at) {
         return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);

@@ -93,6 +93,11 @@ abstract class GroupScaledKernels extends WeightKernels {
         }
     }
 
+    /** Scale or min number g (0..7) of {@link dev.tandem.core.codec.KQuantScales#packedScales}/{@code packedMins}. */
+    static int six(long packed, int g) {
+        return (int) (packed >>> (8 * g)) & 0xFF;
+    }
+
     /** The sums of each 32-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
     static float[] groupSums(float[] x, int rows, int n) {
         int groups = n / 32;

@@ -152,10 +152,4 @@ final class Q4_KKernels extends GroupScaledKernels {
         }
         ms[0] = m00; ms[1] = m01; ms[2] = m10; ms[3] = m11; ms[4] = m20; ms[5] = m21; ms[6] = m30; ms[7] = m31;
     }
-
-    /** Scale or min number g (0..7) of {@link KQuantScales#packedScales}/{@link KQuantScales#packedMins}. */
-    private static int six(long packed, int g) {
-        return (int) (packed >>> (8 * g)) & 0xFF;
-    }
-
 }

@@ -1,38 +1,125 @@
 package dev.tandem.core.cpu;
 
+import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
 
 /**
- * Q5_K weights: vector decode of the super-blocks into the buffer of the k-row kernels, at every k. A one-row
- * kernel decoding in registers, like Q4_K's and Q6_K's, took 89 ms per 256 MiB one-row matmul on two threads,
- * against 47 for this path (not profiled; C2's node cut-off, which boxed Q4_0's wider kernels, is the likely cause).
+ * Q5_K weights (most of a Q5_K_M file): 176-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins,
+ * 32 bytes of fifth bits (bit g of byte l for value l of group g) and 128 bytes of nibbles (group 2c in the low
+ * nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones). The arithmetic every path shares is
+ * {@link GroupScaledKernels}'; the 5-bit integers are cut out on byte lanes ({@link BlockLoads#q5KBytes}).
  */
-final class Q5_KKernels extends WeightKernels {
+final class Q5_KKernels extends GroupScaledKernels {
     Q5_KKernels() {
-        super(DType.Q5_K);
+        super(DType.Q5_K, true);
     }
 
-    /** Q5_K: 176-byte super-blocks of d, dmin, 12 scale bytes, 32 bytes of fifth bits (bit 2g, 2g+1 for group g), 128 of nibbles. */
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
         for (int blk = 0; blk < n / 256; blk++) {
             long o = row + 176L * blk;
             float d = BlockLoads.scale(w, o), dmin = BlockLoads.scale(w, o + 2);
-            long sc = o + 4, qh = o + 16;
-            // 32 values h: nibbles (low for even h, high for odd) of bytes 32 (h / 2).., fifth bit = bit h of qh;
-            // one loop body keeps C2 within its inlining budget (two unrolled halves fell back to allocating code)
-            for (int h = 0; h < 8; h++) {
-                float dh = d * KQuantScales.scale(w, sc, h), mh = dmin * KQuantScales.min(w, sc, h);
-                long q = o + 48 + 32L * (h >> 1);
-                int y = b + 256 * blk + 32 * h;
-                for (int l = 0; l < 32; l += L) { // the fifth bit adds 16 to a nibble: an or
-                    BlockLoads.q5K(w, q + l, qh + l, h, dh, mh).intoArray(buf, y + l);
+            for (int g = 0; g < 8; g++) {
+                float dg = d * KQuantScales.scale(w, o + 4, g), mg = dmin * KQuantScales.min(w, o + 4, g);
+                long q = o + 48 + 32L * (g >> 1);
+                int y = b + 256 * blk + 32 * g;
+                for (int l = 0; l < 32; l += L) {
+                    BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, q + l, o + 16 + l, g)).mul(dg).sub(mg).intoArray(buf, y + l);
                 }
             }
         }
+    }
+
+    /**
+     * Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time: a kernel over both rows
+     * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul); called from a loop, the
+     * kernel is inlined here once at most.
+     */
+    @Override
+    void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1)) { // one call site: C2 inlines the kernel once
+            out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes);
+        }
+    }
+
+    /** One weight row (at byte w0) against batch row r, the mins chain beside the vector loop. */
+    private static float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes) {
+        int xo = r * n, go = r * (n / 32);
+        FloatVector a = FloatVector.zero(F);
+        float m = 0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o = w0 + 176L * blk;
+            float d = BlockLoads.scale(w, o), dm = BlockLoads.scale(w, o + 2);
+            long sc = KQuantScales.packedScales(w, o + 4), mn = KQuantScales.packedMins(w, o + 4);
+            for (int g = 0; g < 8; g++) {
+                long at = o + 48 + 32L * (g >> 1);
+                int i = xo + 256 * blk + 32 * g;
+                FloatVector p = FloatVector.zero(F);
+                for (int l = 0; l < 32; l += L) {
+                    p = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g))
+                            .fma(FloatVector.fromArray(F, x, i + l), p);
+                }
+                a = p.fma(FloatVector.broadcast(F, d * six(sc, g)), a);
+                m = Math.fma(dm * six(mn, g), xs[go + 8 * blk + g], m);
+            }
+        }
+        a.intoArray(lanes, 0);
+        return VectorMath.sumStored(lanes, 0) - m;
+    }
+
+    /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes, float[] ms) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1)) {
+            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
+        }
+    }
+
+    /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #row}'s chains, four at once. */
+    private static void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
+                             float[] lanes) {
+        int groups = n / 32;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        for (int blk = 0; blk < n / 256; blk++) {
+            long o = w0 + 176L * blk;
+            float dd = BlockLoads.scale(w, o), dm = BlockLoads.scale(w, o + 2);
+            long sc = KQuantScales.packedScales(w, o + 4), mn = KQuantScales.packedMins(w, o + 4);
+            for (int g = 0; g < 8; g++) {
+                long at = o + 48 + 32L * (g >> 1);
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
+                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
+                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
+                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n + l), p2);
+                    p3 = v.fma(FloatVector.fromArray(F, x, i + 3 * n + l), p3);
+                }
+                FloatVector s = FloatVector.broadcast(F, dd * six(sc, g));
+                a0 = p0.fma(s, a0);
+                a1 = p1.fma(s, a1);
+                a2 = p2.fma(s, a2);
+                a3 = p3.fma(s, a3);
+                float mg = dm * six(mn, g);
+                int xg = r * groups + 8 * blk + g;
+                m0 = Math.fma(mg, xs[xg], m0);
+                m1 = Math.fma(mg, xs[xg + groups], m1);
+                m2 = Math.fma(mg, xs[xg + 2 * groups], m2);
+                m3 = Math.fma(mg, xs[xg + 3 * groups], m3);
+            }
+        }
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0) - m0;
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) - m1;
+        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L) - m2;
+        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L) - m3;
     }
 }
