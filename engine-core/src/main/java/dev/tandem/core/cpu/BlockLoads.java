@@ -29,6 +29,8 @@ final class BlockLoads {
     static final boolean VECTOR_BLOCKS = L >= 8;
     /** Bytes of L lanes: each block chunk converts as part 0, which C2 turns into one widening instruction. */
     private static final VectorSpecies<Byte> B = VECTOR_BLOCKS ? VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8)) : null;
+    /** L bytes as L/4 int lanes: bit fields are cut out of four bytes at a time (x86 has no byte-lane shifts). */
+    private static final VectorSpecies<Integer> I4 = VECTOR_BLOCKS ? VectorSpecies.of(int.class, VectorShape.forBitSize(L * 8)) : null;
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
 
@@ -81,18 +83,15 @@ final class BlockLoads {
     /**
      * L values of Q6_K quarter k (0..3) of a 128-value half, chunk l: low 4 bits from the low (k < 2) or high
      * nibbles of {@code ql[32 (k % 2) + l ..]}, high 2 bits from bits 2k, 2k + 1 of {@code qh[l ..]}, minus 32,
-     * times {@code scale} (d times the chunk's int8 scale). Widened to int lanes first, as {@link #q4Bytes}.
+     * times {@code scale} (d times the chunk's int8 scale). The 6-bit integers are cut out as {@link #q5KBytes}
+     * cuts Q5_K's: on four bytes per int lane, the high bits brought to bits 4 and 5 of their byte by a rotation.
      */
     static FloatVector q6K(MemorySegment w, long ql, long qh, int k, int l, float scale) {
-        IntVector lo = (IntVector) ByteVector.fromMemorySegment(B, w, ql + 32 * (k & 1) + l, LE).convertShape(VectorOperators.B2I, I, 0);
-        IntVector hi = (IntVector) ByteVector.fromMemorySegment(B, w, qh + l, LE).convertShape(VectorOperators.B2I, I, 0);
-        IntVector v = lo.lanewise(VectorOperators.ASHR, (k & 2) << 1).and(0x0F)
-                .or(hi.lanewise(VectorOperators.ASHR, 2 * k).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
-        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale);
+        IntVector lo = IntVector.fromMemorySegment(I4, w, ql + 32 * (k & 1) + l, LE).lanewise(VectorOperators.LSHR, (k & 2) << 1)
+                .and(0x0F0F0F0F);
+        IntVector hi = IntVector.fromMemorySegment(I4, w, qh + l, LE).lanewise(VectorOperators.ROL, (4 - 2 * k) & 31).and(0x30303030);
+        return bytesToFloats(lo.or(hi).reinterpretAsBytes().sub((byte) 32)).mul(scale);
     }
-
-    /** L bytes as L/4 int lanes: bit fields are cut out of four bytes at a time (x86 has no byte-lane shifts). */
-    private static final VectorSpecies<Integer> I4 = VECTOR_BLOCKS ? VectorSpecies.of(int.class, VectorShape.forBitSize(L * 8)) : null;
 
     /**
      * L Q5_K values of group g before scaling, as bytes: the nibbles (low for even g, high for odd) of the bytes at
