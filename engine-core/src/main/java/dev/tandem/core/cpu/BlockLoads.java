@@ -22,6 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class BlockLoads {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
+    /** 0, 1, 2, ...: per-lane shift counts. */
+    private static final int[] IOTA = java.util.stream.IntStream.range(0, 64).toArray();
     /**
      * Whether the block types decode with vectors: a byte vector of L lanes must exist (L >= 8, i.e. 256-bit
      * float vectors or wider). 128-bit machines decode block types with the scalar decoder instead.
@@ -104,6 +107,20 @@ final class BlockLoads {
         IntVector nib = IntVector.fromMemorySegment(I4, w, q, LE).lanewise(VectorOperators.LSHR, 4 * (g & 1)).and(0x0F0F0F0F);
         IntVector fifth = IntVector.fromMemorySegment(I4, w, qh, LE).lanewise(VectorOperators.ROL, (36 - g) & 31).and(0x10101010);
         return nib.or(fifth).reinterpretAsBytes();
+    }
+
+    /**
+     * L values {@code q - bias} (as floats) of a Q5_0 or Q5_1 block, half h (0: the low nibbles of the 16 bytes at
+     * {@code qs}, values 0..15; 16: the high ones, values 16..31), chunk e: the nibble plus 16 where bit h + e + lane
+     * of the 32 fifth bits at {@code qh} is set. The fifth bits reach their lanes with one per-lane shift of the
+     * broadcast bit field.
+     */
+    static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int bias) {
+        int bits = w.get(I32, qh);
+        int field = h == 0 ? bits << 4 : bits >>> 12; // bit h + i of the field at bit 4 + i
+        IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(0x10);
+        IntVector q = bytesAsInts(w, qs + e).lanewise(VectorOperators.ASHR, h >> 2).and(0x0F).or(fifth).sub(bias);
+        return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }
 
     /** L byte lanes (0..127) as L floats. */

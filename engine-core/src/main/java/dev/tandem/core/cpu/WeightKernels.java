@@ -40,7 +40,8 @@ abstract class WeightKernels {
             case Q5_K -> new Q5_KKernels();
             case Q6_K -> new Q6_KKernels();
             case IQ4_NL -> new IQ4_NLKernels();
-            case Q4_1, Q5_0, Q5_1, Q2_K, Q3_K -> new CodecKernels(t); // no vector decoder yet: the scalar codec's
+            case Q5_0, Q5_1 -> new FiveBitBlockKernels(t);
+            case Q4_1, Q2_K, Q3_K -> new CodecKernels(t); // no vector decoder yet: the scalar codec's
         };
     }
 

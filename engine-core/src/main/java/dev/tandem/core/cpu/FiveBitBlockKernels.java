@@ -1,0 +1,131 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Q5_0 and Q5_1 weights, llama-quantize's fallbacks for Q4_K and Q5_K rows that are not whole super-blocks (so
+ * most of a Q4_K_M or Q5_K_M file of a model 896 or 2880 wide). A 32-value block: an F16 scale d (Q5_1: and an F16
+ * min m), 32 fifth bits, 16 bytes of nibbles (values 0..15 in the low nibbles, 16..31 in the high ones); each value
+ * is {@code d·(q - 16)} (Q5_0) or {@code d·q + m} (Q5_1). The arithmetic every path shares is
+ * {@link GroupScaledKernels}': per block, {@code p = Σ (q - bias)·x} over its low chunks then its high chunks,
+ * {@code acc = fma(p, d, acc)}, and for Q5_1 {@code mins = fma(m, xs_b, mins)}; the result is
+ * {@code sum(acc) + mins}.
+ */
+final class FiveBitBlockKernels extends GroupScaledKernels {
+    private final int blockBytes;
+    private final int qh; // offsets in a block: fifth bits, nibbles
+    private final int qs;
+    private final int bias;
+    private final boolean mins;
+
+    FiveBitBlockKernels(DType type) {
+        super(type, type == DType.Q5_1);
+        if (type != DType.Q5_0 && type != DType.Q5_1) {
+            throw new IllegalArgumentException(type + " is not a 5-bit block type");
+        }
+        this.mins = type == DType.Q5_1;
+        this.blockBytes = type.blockBytes();
+        this.qh = mins ? 4 : 2;
+        this.qs = qh + 4;
+        this.bias = mins ? 0 : 16;
+    }
+
+    @Override
+    void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long o = row + (long) blockBytes * blk;
+            float d = BlockLoads.scale(w, o), m = mins ? BlockLoads.scale(w, o + 2) : 0;
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) { // the codec's arithmetic: q·d, then + m (Q5_0: (q - 16)·d)
+                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).mul(d);
+                    if (mins) { // two stores, not a vector chosen by a branch (see BlockLoads.q5KBytes)
+                        v.add(m).intoArray(buf, b + 32 * blk + h + e);
+                    } else {
+                        v.intoArray(buf, b + 32 * blk + h + e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time (as {@link Q5_KKernels#x1}). */
+    @Override
+    void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1)) { // one call site: C2 inlines the kernel once
+            out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes);
+        }
+    }
+
+    private float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes) {
+        FloatVector a = FloatVector.zero(F);
+        float mn = 0;
+        for (int blk = 0; blk < n / 32; blk++) {
+            long o = w0 + (long) blockBytes * blk;
+            FloatVector p = FloatVector.zero(F);
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) {
+                    p = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).fma(FloatVector.fromArray(F, x, r * n + 32 * blk + h + e), p);
+                }
+            }
+            a = p.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o)), a);
+        }
+        for (int blk = 0; mins && blk < n / 32; blk++) { // the mins chain in a pass of its own: beside the vector loop, 1.7x slower
+            mn = Math.fma(BlockLoads.scale(w, w0 + (long) blockBytes * blk + 2), xs[r * (n / 32) + blk], mn);
+        }
+        a.intoArray(lanes, 0);
+        return VectorMath.sumStored(lanes, 0) + mn;
+    }
+
+    /** Weight rows j and j + q against batch rows r..r+3, each value decoded once for the four. */
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes, float[] ms) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1)) {
+            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
+        }
+    }
+
+    private void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j, float[] lanes) {
+        int groups = n / 32;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        for (int blk = 0; blk < groups; blk++) {
+            long o = w0 + (long) blockBytes * blk;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias);
+                    int i = r * n + 32 * blk + h + e;
+                    p0 = v.fma(FloatVector.fromArray(F, x, i), p0);
+                    p1 = v.fma(FloatVector.fromArray(F, x, i + n), p1);
+                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n), p2);
+                    p3 = v.fma(FloatVector.fromArray(F, x, i + 3 * n), p3);
+                }
+            }
+            FloatVector s = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            a0 = p0.fma(s, a0);
+            a1 = p1.fma(s, a1);
+            a2 = p2.fma(s, a2);
+            a3 = p3.fma(s, a3);
+        }
+        for (int blk = 0; mins && blk < groups; blk++) { // a pass of its own, as in row
+            float m = BlockLoads.scale(w, w0 + (long) blockBytes * blk + 2);
+            int xg = r * groups + blk;
+            m0 = Math.fma(m, xs[xg], m0);
+            m1 = Math.fma(m, xs[xg + groups], m1);
+            m2 = Math.fma(m, xs[xg + 2 * groups], m2);
+            m3 = Math.fma(m, xs[xg + 3 * groups], m3);
+        }
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0) + m0;
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) + m1;
+        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L) + m2;
+        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L) + m3;
+    }
+}
