@@ -13,25 +13,20 @@ public final class Q3_KCodec extends BlockCodec {
 
     @Override
     protected void decodeBlock(MemorySegment s, long o, float[] y, int k) {
-        long hm = o, qs = o + 32, sc = o + 96;
+        long hm = o, qs = o + 32;
         float dAll = half(s, o + 108);
-        int a0 = s.get(I32, sc), a1 = s.get(I32, sc + 4), tmp = s.get(I32, sc + 8);
-        final int m2 = 0x0f0f0f0f, m1 = 0x03030303;
-        int[] aux = {
-            (a0 & m2) | (((tmp) & m1) << 4),
-            (a1 & m2) | (((tmp >>> 2) & m1) << 4),
-            ((a0 >>> 4) & m2) | (((tmp >>> 4) & m1) << 4),
-            ((a1 >>> 4) & m2) | (((tmp >>> 6) & m1) << 4)};
+        int[] scales = new int[16];
+        scales(s, o + 96, scales);
         int is = 0, mask = 1;
         for (int n = 0; n < 256; n += 128) {
             long q = qs + n / 4;
             for (int shift = 0; shift < 8; shift += 2, mask <<= 1) {
-                float dl = dAll * (scale6(aux, is++) - 32);
+                float dl = dAll * (scales[is++] - 32);
                 for (int l = 0; l < 16; l++) {
                     int v = ((u8(s, q + l) >>> shift) & 3) - ((u8(s, hm + l) & mask) != 0 ? 0 : 4);
                     y[k++] = dl * v;
                 }
-                dl = dAll * (scale6(aux, is++) - 32);
+                dl = dAll * (scales[is++] - 32);
                 for (int l = 0; l < 16; l++) {
                     int v = ((u8(s, q + 16 + l) >>> shift) & 3) - ((u8(s, hm + 16 + l) & mask) != 0 ? 0 : 4);
                     y[k++] = dl * v;
@@ -40,8 +35,20 @@ public final class Q3_KCodec extends BlockCodec {
         }
     }
 
-    /** Byte i of the unpacked scales (as GGML reads them through an int8 pointer). */
-    private static int scale6(int[] aux, int i) {
-        return (byte) (aux[i >>> 2] >>> (8 * (i & 3)));
+    /**
+     * The 16 scales of the block whose 12 scale bytes are at {@code sc}, before GGML's - 32 (four low bits from
+     * the first 8 bytes, two high bits from the last 4, read as GGML reads them through an int8 pointer).
+     */
+    public static void scales(MemorySegment s, long sc, int[] out) {
+        int a0 = s.get(I32, sc), a1 = s.get(I32, sc + 4), tmp = s.get(I32, sc + 8);
+        final int m2 = 0x0f0f0f0f, m1 = 0x03030303;
+        int[] aux = {
+            (a0 & m2) | (((tmp) & m1) << 4),
+            (a1 & m2) | (((tmp >>> 2) & m1) << 4),
+            ((a0 >>> 4) & m2) | (((tmp >>> 4) & m1) << 4),
+            ((a1 >>> 4) & m2) | (((tmp >>> 6) & m1) << 4)};
+        for (int i = 0; i < 16; i++) {
+            out[i] = (byte) (aux[i >>> 2] >>> (8 * (i & 3)));
+        }
     }
 }
