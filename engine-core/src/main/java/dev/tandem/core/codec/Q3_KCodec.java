@@ -42,13 +42,14 @@ public final class Q3_KCodec extends BlockCodec {
     public static void scales(MemorySegment s, long sc, int[] out) {
         int a0 = s.get(I32, sc), a1 = s.get(I32, sc + 4), tmp = s.get(I32, sc + 8);
         final int m2 = 0x0f0f0f0f, m1 = 0x03030303;
-        int[] aux = {
-            (a0 & m2) | (((tmp) & m1) << 4),
-            (a1 & m2) | (((tmp >>> 2) & m1) << 4),
-            ((a0 >>> 4) & m2) | (((tmp >>> 4) & m1) << 4),
-            ((a1 >>> 4) & m2) | (((tmp >>> 6) & m1) << 4)};
-        for (int i = 0; i < 16; i++) {
-            out[i] = (byte) (aux[i >>> 2] >>> (8 * (i & 3)));
+        // four words of four scales each, as GGML's aux[]; locals rather than an array, so nothing is allocated per block
+        int w0 = (a0 & m2) | ((tmp & m1) << 4), w1 = (a1 & m2) | (((tmp >>> 2) & m1) << 4);
+        int w2 = ((a0 >>> 4) & m2) | (((tmp >>> 4) & m1) << 4), w3 = ((a1 >>> 4) & m2) | (((tmp >>> 6) & m1) << 4);
+        for (int i = 0; i < 4; i++) {
+            out[i] = (byte) (w0 >>> (8 * i));
+            out[4 + i] = (byte) (w1 >>> (8 * i));
+            out[8 + i] = (byte) (w2 >>> (8 * i));
+            out[12 + i] = (byte) (w3 >>> (8 * i));
         }
     }
 }

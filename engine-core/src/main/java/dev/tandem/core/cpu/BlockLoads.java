@@ -123,6 +123,17 @@ final class BlockLoads {
         return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }
 
+    /**
+     * L values of Q3_K group g (128-value half g / 8, bit pair (g / 2) % 4, bytes 16 (g % 2)..) of the super-block
+     * at o, chunk l, minus 4: two bits shifted out of qs, the third from hmask.
+     */
+    static IntVector q3K(MemorySegment w, long o, int g, int l) {
+        int half = g >> 3, pair = (g >> 1) & 3, at = 16 * (g & 1);
+        IntVector low = bytesAsInts(w, o + 32 + 32L * half + at + l).lanewise(VectorOperators.ASHR, 2 * pair).and(3);
+        IntVector third = bytesAsInts(w, o + at + l).lanewise(VectorOperators.ASHR, 4 * half + pair).and(1);
+        return low.or(third.lanewise(VectorOperators.LSHL, 2)).sub(4);
+    }
+
     /** L byte lanes (0..127) as L floats. */
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);
