@@ -134,6 +134,11 @@ final class BlockLoads {
         return low.or(third.lanewise(VectorOperators.LSHL, 2)).sub(4);
     }
 
+    /** L signed bytes at {@code at} as L floats (K-quant int8 scales). */
+    static FloatVector int8s(MemorySegment w, long at) {
+        return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);
+    }
+
     /** L byte lanes (0..127) as L floats. */
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);

@@ -40,16 +40,22 @@ final class Q6_KKernels extends WeightKernels {
     void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         int xo = r * n;
+        float[] scales = new float[32]; // d times each int8 scale of the two rows' current super-blocks
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < n / 256; blk++) {
             long o0 = w0 + 210L * blk, o1 = w1 + 210L * blk;
             float d0 = BlockLoads.scale(w, o0 + 208), d1 = BlockLoads.scale(w, o1 + 208);
+            for (int s = 0; s < 16; s += L) { // the 16 scales of a super-block in one vector operation each, not 16 scalar ones
+                BlockLoads.int8s(w, o0 + 192 + s).mul(d0).intoArray(scales, s);
+                BlockLoads.int8s(w, o1 + 192 + s).mul(d1).intoArray(scales, 16 + s);
+            }
             for (int c = 0; c < 256; c += L) { // chunk c: half c / 128, quarter (c / 32) % 4, offset c % 32
                 int half = c >> 7, k = (c >> 5) & 3, l = c & 31;
-                long ql = 64L * half, qh = 128 + 32L * half, sc = 192 + 8L * half + l / 16 + 2 * k;
+                long ql = 64L * half, qh = 128 + 32L * half;
+                int sc = 8 * half + l / 16 + 2 * k;
                 FloatVector v = FloatVector.fromArray(F, x, xo + 256 * blk + c);
-                a0 = BlockLoads.q6K(w, o0 + ql, o0 + qh, k, l, d0 * w.get(ValueLayout.JAVA_BYTE, o0 + sc)).fma(v, a0);
-                a1 = BlockLoads.q6K(w, o1 + ql, o1 + qh, k, l, d1 * w.get(ValueLayout.JAVA_BYTE, o1 + sc)).fma(v, a1);
+                a0 = BlockLoads.q6K(w, o0 + ql, o0 + qh, k, l, scales[sc]).fma(v, a0);
+                a1 = BlockLoads.q6K(w, o1 + ql, o1 + qh, k, l, scales[16 + sc]).fma(v, a1);
             }
         }
         float[] lanes = new float[2 * L];
