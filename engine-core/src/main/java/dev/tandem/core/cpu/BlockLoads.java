@@ -46,8 +46,7 @@ final class BlockLoads {
 
     /** Values e..e+L-1 of the Q8_0 block at {@code block}, times its scale {@code d}. */
     static FloatVector q8(MemorySegment w, long block, int e, FloatVector d) {
-        ByteVector q = ByteVector.fromMemorySegment(B, w, block + 2 + e, LE);
-        return ((FloatVector) q.convertShape(VectorOperators.B2F, F, 0)).mul(d);
+        return int8s(w, block + 2 + e).mul(d);
     }
 
     /**
@@ -124,19 +123,26 @@ final class BlockLoads {
     }
 
     /**
-     * L values of Q3_K group g (128-value half g / 8, bit pair (g / 2) % 4, bytes 16 (g % 2)..) of the super-block
-     * at o, chunk l, minus 4: two bits shifted out of qs, the third from hmask.
+     * L values of Q3_K group g of the super-block at o, chunk l, minus 4: two bits from qs ({@link #twoBits}), the
+     * third from bit g / 2 of hmask's bytes 16 (g % 2)...
      */
     static IntVector q3K(MemorySegment w, long o, int g, int l) {
-        int half = g >> 3, pair = (g >> 1) & 3, at = 16 * (g & 1);
-        IntVector low = bytesAsInts(w, o + 32 + 32L * half + at + l).lanewise(VectorOperators.ASHR, 2 * pair).and(3);
-        IntVector third = bytesAsInts(w, o + at + l).lanewise(VectorOperators.ASHR, 4 * half + pair).and(1);
-        return low.or(third.lanewise(VectorOperators.LSHL, 2)).sub(4);
+        IntVector third = bytesAsInts(w, o + 16 * (g & 1) + l).lanewise(VectorOperators.ASHR, g >> 1).and(1);
+        return twoBits(w, o + 32, g, l).or(third.lanewise(VectorOperators.LSHL, 2)).sub(4);
     }
 
-    /** L signed bytes at {@code at} as L floats (K-quant int8 scales). */
+    /**
+     * The two-bit values l.. of group g of the 64 bytes at {@code qs} (Q2_K's and Q3_K's low bits): 16-value group g
+     * is in 128-value half g / 8, at bit pair (g / 2) % 4 of bytes 32 half + 16 (g % 2)...
+     */
+    static IntVector twoBits(MemorySegment w, long qs, int g, int l) {
+        int half = g >> 3, pair = (g >> 1) & 3, at = 16 * (g & 1);
+        return bytesAsInts(w, qs + 32L * half + at + l).lanewise(VectorOperators.ASHR, 2 * pair).and(3);
+    }
+
+    /** L signed bytes at {@code at} as L floats (Q8_0 values, K-quant int8 scales). */
     static FloatVector int8s(MemorySegment w, long at) {
-        return (FloatVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2F, F, 0);
+        return bytesToFloats(ByteVector.fromMemorySegment(B, w, at, LE));
     }
 
     /** L byte lanes (0..127) as L floats. */

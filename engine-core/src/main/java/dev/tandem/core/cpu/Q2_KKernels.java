@@ -23,13 +23,12 @@ final class Q2_KKernels extends WeightKernels {
         for (int blk = 0; blk < n / 256; blk++) {
             long o = row + 84L * blk;
             float d = BlockLoads.scale(w, o + 80), min = BlockLoads.scale(w, o + 82);
-            for (int g = 0; g < 16; g++) { // group g: 128-value half g / 8, bit pair (g / 2) % 4, bytes 16 (g % 2)..
-                int half = g >> 3, pair = (g >> 1) & 3, at = 16 * (g & 1);
+            for (int g = 0; g < 16; g++) {
                 int sc = w.get(ValueLayout.JAVA_BYTE, o + g) & 0xFF;
                 float dl = d * (sc & 0xF), ml = min * (sc >>> 4);
                 for (int l = 0; l < 16; l += L) {
-                    ((FloatVector) BlockLoads.bytesAsInts(w, o + 16 + 32L * half + at + l).lanewise(VectorOperators.ASHR, 2 * pair)
-                            .and(3).convert(VectorOperators.I2F, 0)).mul(dl).sub(ml).intoArray(buf, b + 256 * blk + 16 * g + l);
+                    ((FloatVector) BlockLoads.twoBits(w, o + 16, g, l).convert(VectorOperators.I2F, 0)).mul(dl).sub(ml)
+                            .intoArray(buf, b + 256 * blk + 16 * g + l);
                 }
             }
         }
