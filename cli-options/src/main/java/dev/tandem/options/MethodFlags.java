@@ -37,7 +37,8 @@ public final class MethodFlags {
 
     @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
             description = "draft: 0 = a chain, else a top-k draft tree of at most N nodes grown by cumulative probability; "
-                    + "medusa/cerberus: the heads' tree budget (0 = 6) (default: ${DEFAULT-VALUE}).")
+                    + "medusa/cerberus: the heads' tree budget (0 = 6); auto: the most nodes of the heads' per-step sized tree (0 = 6) "
+                    + "(default: ${DEFAULT-VALUE}).")
     int treeBudget;
 
     @Option(names = "--branching", paramLabel = "K", defaultValue = "3", description = "draft tree: candidates per position (default: ${DEFAULT-VALUE}).")

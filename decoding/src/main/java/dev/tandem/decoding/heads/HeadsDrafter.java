@@ -5,6 +5,7 @@ import dev.tandem.core.Backend;
 import dev.tandem.core.HeadsOnDevice;
 import dev.tandem.core.Tensor;
 import dev.tandem.decoding.Sampler;
+import dev.tandem.decoding.speculative.DraftSizer;
 import dev.tandem.decoding.speculative.DraftTree;
 import dev.tandem.decoding.speculative.Drafter;
 import dev.tandem.decoding.speculative.TokenHistory;
@@ -17,7 +18,10 @@ import java.util.Map;
  * chose the pending token, head k proposes its top candidates for draft depth k; a tree of at most
  * {@code budget} nodes is grown from them by cumulative head probability and verified with tree
  * attention. With a gate (Cerberus' adaptive gate) a step whose target distribution is unsure (entropy
- * above the threshold) drafts nothing: a plain autoregressive step, without paying for a tree.
+ * above the threshold) drafts nothing: a plain autoregressive step, without paying for a tree. With a
+ * {@link DraftSizer} the tree's size is chosen per step instead, from the heads' own probabilities and the
+ * measured cost of verifying each number of rows (0 nodes: a plain step), and a deeper head is computed
+ * only while the chosen tree reaches the deepest one computed so far.
  */
 public final class HeadsDrafter implements Drafter {
     private final Heads heads;
@@ -27,6 +31,7 @@ public final class HeadsDrafter implements Drafter {
     private final int branching;
     private final int budget;
     private final double gateEntropy; // <= 0: no gate
+    private final DraftSizer sizer;   // null: always the full budget
     private float[] hidden;
     private float[] logits;
     private long parallelSteps;
@@ -35,6 +40,12 @@ public final class HeadsDrafter implements Drafter {
 
     public HeadsDrafter(Heads heads, Tensor classifier, Tensor embedding, Backend backend, int branching, int budget,
                         double gateEntropy) {
+        this(heads, classifier, embedding, backend, branching, budget, gateEntropy, null);
+    }
+
+    /** Heads whose tree, at most {@code budget} nodes, is sized per step by {@code sizer} (null: always the budget). */
+    public HeadsDrafter(Heads heads, Tensor classifier, Tensor embedding, Backend backend, int branching, int budget,
+                        double gateEntropy, DraftSizer sizer) {
         this.heads = heads;
         this.classifier = classifier;
         this.embedding = embedding;
@@ -42,6 +53,7 @@ public final class HeadsDrafter implements Drafter {
         this.branching = branching;
         this.budget = budget;
         this.gateEntropy = gateEntropy;
+        this.sizer = sizer;
     }
 
     @Override
@@ -62,7 +74,7 @@ public final class HeadsDrafter implements Drafter {
 
     @Override
     public Map<String, Long> events() {
-        if (gateEntropy <= 0) {
+        if (gateEntropy <= 0 && sizer == null) {
             return Map.of();
         }
         Map<String, Long> m = new LinkedHashMap<>();
@@ -80,23 +92,45 @@ public final class HeadsDrafter implements Drafter {
             arSteps++;
             return DraftTree.empty();
         }
-        parallelSteps++;
         if (backend instanceof HeadsOnDevice device) {
-            return proposeOnDevice(device, history.last(), maxDepth);
+            return counted(proposeOnDevice(device, history.last(), maxDepth));
         }
-        float[][] headLogits = heads.logits(hidden, history.last(), classifier, embedding, backend);
-        int depth = Math.min(maxDepth, headLogits.length);
+        Heads.Run run = heads.run(hidden, history.last(), classifier, embedding, backend);
+        int depth = Math.min(maxDepth, heads.count());
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];
         for (int k = 0; k < depth; k++) {
-            float[] p = HostMath.softmax(headLogits[k]);
+            float[] p = HostMath.softmax(run.next());
             candidates[k] = TreeBuilder.topK(p, branching);
             probs[k] = new float[candidates[k].length];
             for (int r = 0; r < candidates[k].length; r++) {
                 probs[k][r] = p[candidates[k][r]];
             }
+            if (sizer != null) {
+                TreeBuilder.Ranked ranked = TreeBuilder.bestFirst(candidates, probs, budget, k + 1);
+                int n = sizer.size(ranked.scores());
+                if (ranked.depth(n) <= k || k + 1 == depth) { // deeper heads could only add nodes below unchosen ones
+                    return counted(ranked.tree(n, candidates));
+                }
+            }
         }
-        return TreeBuilder.dynamic(candidates, probs, budget, depth);
+        return counted(TreeBuilder.dynamic(candidates, probs, budget, depth));
+    }
+
+    private DraftTree counted(DraftTree tree) {
+        if (tree.size() == 0) {
+            arSteps++;
+        } else {
+            parallelSteps++;
+        }
+        return tree;
+    }
+
+    @Override
+    public void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {
+        if (sizer != null) {
+            sizer.verified(tree.size() + 1, accepted, verifyNanos);
+        }
     }
 
     /** The same draft with the heads run where the backend's memory is: only each head's top tokens come back. */
@@ -112,8 +146,9 @@ public final class HeadsDrafter implements Drafter {
         }
         HeadsOnDevice.TopTokens top = device.headsTopK(onDevice, hidden, pending, classifier, embedding, branching);
         int depth = Math.min(maxDepth, heads.count());
-        return TreeBuilder.dynamic(java.util.Arrays.copyOf(top.tokens(), depth), java.util.Arrays.copyOf(top.probs(), depth),
-                budget, depth);
+        int[][] tokens = java.util.Arrays.copyOf(top.tokens(), depth);
+        TreeBuilder.Ranked ranked = TreeBuilder.bestFirst(tokens, java.util.Arrays.copyOf(top.probs(), depth), budget, depth);
+        return ranked.tree(sizer == null ? ranked.size() : sizer.size(ranked.scores()), tokens);
     }
 
     /** Entropy (nats) of softmax(logits). */

@@ -3,6 +3,7 @@ package dev.tandem.decoding.methods;
 import dev.tandem.decoding.AutoregressiveGenerator;
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
@@ -22,7 +23,7 @@ public final class Autoregressive extends DecodingMethod {
 
     /** A plain step: what the router falls back to when no drafter pays. */
     @Override
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         return List.of(new RouterDrafter.Option("ar", null, 0));
     }
 }

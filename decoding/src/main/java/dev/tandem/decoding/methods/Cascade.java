@@ -4,6 +4,7 @@ import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.CascadeDrafter;
+import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
@@ -28,7 +29,7 @@ public final class Cascade extends DecodingMethod {
 
     /** A lossless cascade of the first draft model over the n-gram model, with the default k-matrix. */
     @Override
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         return List.of(new RouterDrafter.Option("csd", new CascadeDrafter(List.of(Drafts.first(target, o)), List.of(Drafts.names(target, o).get(0)),
                 Drafts.defaultK(1), 1.0, Drafts.DEFAULT_REVIEW_LENIENCE), Drafts.CSD_LENGTH));
     }

@@ -2,6 +2,7 @@ package dev.tandem.decoding.methods;
 
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
+import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
@@ -34,8 +35,11 @@ public abstract class DecodingMethod {
     /** A generator of this method decoding {@code target}; a setting it cannot use fails with a clear error. */
     public abstract Generator create(Transformer target, Tokenizer tokenizer, MethodOptions options);
 
-    /** The drafters this method lends the router ({@code auto}), cheapest first; none by default. */
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions options) {
+    /**
+     * The drafters this method lends the router ({@code auto}), cheapest first; none by default. {@code cost}
+     * is the router's measured verification cost, which drafters sizing their drafts per step read.
+     */
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions options, CostModel cost) {
         return List.of();
     }
 }

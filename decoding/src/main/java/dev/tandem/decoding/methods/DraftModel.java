@@ -5,6 +5,7 @@ import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.DraftModelDrafter;
+import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
@@ -31,7 +32,7 @@ public final class DraftModel extends DecodingMethod {
 
     /** The first draft model as chains of 2 and 4 tokens. */
     @Override
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         DraftModelDrafter draft = new DraftModelDrafter(Drafts.names(target, o).get(0), Drafts.first(target, o), 4, o.branching(), 0);
         return List.of(new RouterDrafter.Option("draft-2", draft, 2), new RouterDrafter.Option("draft-4", draft, 4));
     }

@@ -8,11 +8,12 @@ import dev.tandem.decoding.heads.HeadKind;
 import dev.tandem.decoding.heads.Heads;
 import dev.tandem.decoding.heads.HeadsDrafter;
 import dev.tandem.decoding.heads.HeadsFile;
+import dev.tandem.decoding.speculative.CostModel;
+import dev.tandem.decoding.speculative.DraftSizer;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 
@@ -47,9 +48,12 @@ public final class HeadsMethod extends DecodingMethod {
         return new SpeculativeGenerator(method, target, tokenizer, drafter(heads, target, o, budget, gate), depth);
     }
 
-    /** Given --heads of this kind: the heads with trees of 3 and 6 nodes, ungated (the router decides when). */
+    /**
+     * Given --heads of this kind: the heads with trees of up to the budget's nodes, ungated, each step's tree
+     * sized by the heads' confidence and the router's measured cost of rows (0 nodes: a plain step).
+     */
     @Override
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         if (o.heads() == null) {
             return List.of();
         }
@@ -57,11 +61,10 @@ public final class HeadsMethod extends DecodingMethod {
         if (heads.kind() != kind) {
             return List.of();
         }
-        List<RouterDrafter.Option> options = new ArrayList<>();
-        for (int budget : new int[] {3, 6}) {
-            options.add(new RouterDrafter.Option(name() + "-" + budget, drafter(heads, target, o, budget, 0), heads.count()));
-        }
-        return options;
+        int budget = o.treeBudget() > 0 ? o.treeBudget() : TREE_BUDGET;
+        return List.of(new RouterDrafter.Option(name() + "-sized", new HeadsDrafter(heads, target.model().weights().classifier(),
+                target.model().weights().tokenEmbedding(), target.backend(), o.branching(), budget, 0, new DraftSizer(cost, false)),
+                heads.count()));
     }
 
     private static HeadsDrafter drafter(Heads heads, Transformer target, MethodOptions o, int budget, double gate) {

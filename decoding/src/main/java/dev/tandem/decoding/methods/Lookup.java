@@ -4,6 +4,7 @@ import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.MethodOptions.Setting;
 import dev.tandem.decoding.speculative.LookupDrafter;
+import dev.tandem.decoding.speculative.CostModel;
 import dev.tandem.decoding.speculative.RouterDrafter;
 import dev.tandem.decoding.speculative.SpeculativeGenerator;
 import dev.tandem.models.Tokenizer;
@@ -26,7 +27,7 @@ public final class Lookup extends DecodingMethod {
 
     /** Chains of 2, 4 and 8 tokens. */
     @Override
-    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o) {
+    public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         LookupDrafter lookup = new LookupDrafter(o.maxNgram(), 1, target.cache().maxBatch() - 1);
         List<RouterDrafter.Option> options = new ArrayList<>();
         for (int depth : new int[] {2, 4, 8}) {

@@ -16,26 +16,31 @@ import java.util.Set;
 /**
  * {@code auto}: the adaptive router, choosing per step among the options every other registered method
  * lends it (plain steps; lookup 2, 4 or 8 deep; the draft model 2 or 4 deep; CS Drafting; given --heads,
- * the heads with trees of 3 and 6 nodes) from measured acceptance and measured cost.
+ * the heads with trees of up to 6 nodes, sized per step by {@link dev.tandem.decoding.speculative.DraftSizer})
+ * from measured acceptance and measured cost.
  */
 public final class Router extends DecodingMethod {
     /** Start-up calibration of the verification cost (then refined by every measured step). */
     static final long CALIBRATION_MILLIS = 300;
+    /** Row counts calibrated (the options verify at most 13: CS Drafting's 12 tokens and the root); more are extrapolated. */
+    static final int CALIBRATED_ROWS = 16;
 
     public Router() {
-        super("auto", Set.of(Setting.MAX_NGRAM, Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.BRANCHING, Setting.HEADS));
+        super("auto", Set.of(Setting.MAX_NGRAM, Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.BRANCHING, Setting.HEADS,
+                Setting.TREE_BUDGET));
     }
 
     @Override
     public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
+        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()),
+                CALIBRATION_MILLIS, CALIBRATED_ROWS);
         List<RouterDrafter.Option> options = new ArrayList<>();
         for (DecodingMethod m : Methods.registry()) {
             if (m != this) {
-                options.addAll(m.routerOptions(target, o));
+                options.addAll(m.routerOptions(target, o, cost));
             }
         }
         int maxDepth = options.stream().mapToInt(RouterDrafter.Option::depth).max().orElse(1);
-        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), CALIBRATION_MILLIS);
         return new SpeculativeGenerator("auto", target, tokenizer, new RouterDrafter(options, cost), maxDepth);
     }
 }

@@ -14,11 +14,30 @@ public final class CostModel {
     private static final double DECAY = 0.05;
     private final double[] seconds = new double[MAX_ROWS + 1];
 
-    /** Times forward passes of 1, 2, 4, ... rows on a scratch transformer of the model for about {@code budgetMillis}. */
+    /** Row counts timed by {@link #calibrate}; the others are interpolated. */
+    private static final int[] PROBES = {1, 2, 3, 4, 5, 6, 8, 12, 16, 24, 32, 48, 64};
+    private static final int MIN_ROUNDS = 3;
+
+    /** {@link #calibrate(Transformer, long, int)} for every row count up to 64. */
     public static CostModel calibrate(Transformer scratch, long budgetMillis) {
+        return calibrate(scratch, budgetMillis, MAX_ROWS);
+    }
+
+    /**
+     * Times forward passes of 1, 2, 3, ... rows, up to the first probe covering {@code maxRows}, on a scratch
+     * transformer of the model: rounds over every probe until {@code budgetMillis} have passed, at least three
+     * of them, keeping each probe's fastest. The first round also warms the JIT up: a single round of a 1.1B
+     * model fits no budget of a few hundred ms, and timing it alone once made a one-row pass look slower
+     * than two rows, so a drafter always looked worth its rows.
+     */
+    public static CostModel calibrate(Transformer scratch, long budgetMillis, int maxRows) {
         CostModel m = new CostModel();
-        int[] probe = {1, 2, 4, 8, 16, 32, 64};
         int maxBatch = scratch.cache().maxBatch();
+        int last = 0;
+        while (last + 1 < PROBES.length && PROBES[last] < Math.min(maxRows, MAX_ROWS)) {
+            last++;
+        }
+        int[] probe = Arrays.copyOf(PROBES, last + 1);
         int[] context = new int[Math.min(64, scratch.config().contextLength() / 2)];
         Arrays.fill(context, 1);
         scratch.cache().reset();
@@ -27,16 +46,15 @@ public final class CostModel {
         long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
         double[] best = new double[probe.length];
         Arrays.fill(best, Double.MAX_VALUE);
-        do {
+        for (int round = 0; round < MIN_ROUNDS || System.nanoTime() < deadline; round++) {
             for (int p = 0; p < probe.length; p++) {
-                int n = Math.min(probe[p], maxBatch);
-                int[] tokens = new int[n];
+                int[] tokens = new int[Math.min(probe[p], maxBatch)];
                 Arrays.fill(tokens, 1);
                 long t0 = System.nanoTime();
                 scratch.forward(Batch.chain(tokens));
                 best[p] = Math.min(best[p], (System.nanoTime() - t0) / 1e9);
             }
-        } while (System.nanoTime() < deadline);
+        }
         for (int rows = 1; rows <= MAX_ROWS; rows++) {
             int p = 0;
             while (p + 1 < probe.length && probe[p + 1] <= rows) {
@@ -45,8 +63,8 @@ public final class CostModel {
             if (p + 1 < probe.length) {
                 double f = (rows - probe[p]) / (double) (probe[p + 1] - probe[p]);
                 m.seconds[rows] = best[p] + f * (best[p + 1] - best[p]);
-            } else {
-                m.seconds[rows] = best[p];
+            } else { // beyond the last probe: its cost per row
+                m.seconds[rows] = best[p] * rows / probe[p];
             }
         }
         return m;
@@ -61,13 +79,32 @@ public final class CostModel {
         return m;
     }
 
+    /**
+     * Seconds of a forward pass over {@code rows} rows: never more than for any larger count, as more rows
+     * cannot cost less (a calibration timed before the JIT finished, or a noisy observation, can say so).
+     */
     public double seconds(int rows) {
-        return seconds[Math.max(1, Math.min(MAX_ROWS, rows))];
+        int r = Math.max(1, Math.min(MAX_ROWS, rows));
+        double s = seconds[r];
+        for (int more = r + 1; more <= MAX_ROWS; more++) {
+            s = Math.min(s, seconds[more]);
+        }
+        return s;
     }
 
+    /**
+     * A measured forward pass over {@code rows} rows. A pause (a collection, a compilation, another process)
+     * counts as at most twice the current estimate: unclipped, one 50 ms pause moved a 60 µs estimate to
+     * 2.5 ms and made every draft look cheap beside it.
+     */
     public void observe(int rows, double measured) {
         if (rows >= 1 && rows <= MAX_ROWS) {
-            seconds[rows] += DECAY * (measured - seconds[rows]);
+            seconds[rows] += DECAY * (clipped(measured, seconds[rows]) - seconds[rows]);
         }
+    }
+
+    /** {@code measured}, at most twice {@code estimate} (where there is one). */
+    static double clipped(double measured, double estimate) {
+        return estimate > 0 ? Math.min(measured, 2 * estimate) : measured;
     }
 }

@@ -22,6 +22,10 @@ public final class RouterDrafter implements Drafter {
     private static final int TRIALS = 3;        // steps each option gets before the averages are trusted
     private static final int FIRST_REPROBE = 32;
     private static final int MAX_REPROBE = 4096;
+    /** Share of the time spent decoding that re-probing losing options may take, charged at what each probe
+     *  really cost (a draft model's probe first catches its cache up: a thousand tokens cost seconds). */
+    private static final double PROBE_SHARE = 0.03;
+    private static final double MAX_PROBE_CREDIT_SECONDS = 10;
 
     private final List<Option> options;
     private final CostModel cost;
@@ -33,6 +37,8 @@ public final class RouterDrafter implements Drafter {
     private final long[] nextProbe;
     private long step;
     private int current = -1;
+    private double probeCredit; // seconds of probing earned so far and not yet spent (negative: overspent)
+    private boolean probing;    // the current step re-probes a losing option
 
     public RouterDrafter(List<Option> options, CostModel cost) {
         this.options = List.copyOf(options);
@@ -91,10 +97,13 @@ public final class RouterDrafter implements Drafter {
 
     /**
      * Options not yet tried enough go first; then the best expected rate. A losing option is re-probed
-     * after an interval that doubles each time it still loses: a probe of a draft model has to catch its
-     * cache up on everything since its last use, so probing must get rarer as the evidence grows.
+     * after an interval that doubles each time it still loses, and only while probing has not spent more than
+     * its share of the time spent decoding, each probe charged what it really cost: a probe of a draft model
+     * has to catch its cache up on everything since its last use, so probing must get rarer as the evidence
+     * grows and as the probe gets dearer.
      */
     private int choose() {
+        probing = false;
         for (int i = 0; i < options.size(); i++) {
             if (steps[i] < TRIALS) {
                 return i;
@@ -102,7 +111,8 @@ public final class RouterDrafter implements Drafter {
         }
         int best = best();
         for (int i = 0; i < options.size(); i++) {
-            if (i != best && step >= nextProbe[i]) {
+            if (i != best && step >= nextProbe[i] && probeCredit > 0) {
+                probing = true;
                 nextProbe[i] = step + probeInterval[i];
                 probeInterval[i] = Math.min(MAX_REPROBE, probeInterval[i] * 2);
                 return i;
@@ -140,9 +150,19 @@ public final class RouterDrafter implements Drafter {
         double w = steps[i] == 0 ? 1 : DECAY;
         accepted[i] += w * (acceptedTokens - accepted[i]);
         rows[i] += w * (tree.size() + 1 - rows[i]);
-        draftSeconds[i] += w * (draftNanos / 1e9 - draftSeconds[i]);
+        double drafted = draftNanos / 1e9;
+        // the trials keep their fastest (the first steps of a drafter run before the JIT compiled it); later
+        // pauses count as at most twice the estimate
+        draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < TRIALS ? Math.min(draftSeconds[i], drafted)
+                : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
         steps[i]++;
         cost.observe(tree.size() + 1, verifyNanos / 1e9);
+        double stepSeconds = (verifyNanos + draftNanos) / 1e9;
+        probeCredit = Math.min(MAX_PROBE_CREDIT_SECONDS, probeCredit + PROBE_SHARE * stepSeconds - (probing ? stepSeconds : 0));
+        Drafter d = options.get(i).drafter();
+        if (d != null) {
+            d.verified(tree, acceptedTokens, verifyNanos, draftNanos); // drafters that size their drafts learn too
+        }
     }
 
     @Override

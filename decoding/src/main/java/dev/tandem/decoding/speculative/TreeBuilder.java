@@ -37,14 +37,49 @@ public final class TreeBuilder {
      * (a path's score never exceeds its parent's, so the result is a connected tree).
      */
     public static DraftTree dynamic(int[][] tokens, float[][] probs, int budget, int maxDepth) {
+        Ranked r = bestFirst(tokens, probs, budget, maxDepth);
+        return r.tree(r.size(), tokens);
+    }
+
+    /**
+     * Rank paths in the order a best-first search by cumulative probability takes them, with their scores
+     * (the product of their candidates' probabilities, an estimate of the chance the target accepts the
+     * path). Every prefix of the order is a connected tree: a path comes after its parent.
+     */
+    public record Ranked(List<int[]> paths, double[] scores) {
+        public int size() {
+            return paths.size();
+        }
+
+        /** The tree of the first {@code n} paths. */
+        public DraftTree tree(int n, int[][] tokens) {
+            List<int[]> chosen = new ArrayList<>(paths.subList(0, n));
+            chosen.sort((a, b) -> a.length != b.length ? Integer.compare(a.length, b.length) : Arrays.compare(a, b));
+            return fromPaths(chosen, tokens);
+        }
+
+        /** Depth of the deepest of the first {@code n} paths. */
+        public int depth(int n) {
+            int d = 0;
+            for (int i = 0; i < n; i++) {
+                d = Math.max(d, paths.get(i).length);
+            }
+            return d;
+        }
+    }
+
+    /** The first {@code budget} rank paths of the best-first order (see {@link Ranked}). */
+    public static Ranked bestFirst(int[][] tokens, float[][] probs, int budget, int maxDepth) {
         record Candidate(int[] ranks, double score) {}
         PriorityQueue<Candidate> frontier = new PriorityQueue<>((a, b) -> Double.compare(b.score, a.score));
         List<int[]> chosen = new ArrayList<>();
+        double[] scores = new double[Math.max(0, budget)];
         if (tokens.length > 0 && tokens[0].length > 0 && maxDepth > 0) {
             frontier.add(new Candidate(new int[] {0}, probs[0][0]));
         }
         while (!frontier.isEmpty() && chosen.size() < budget) {
             Candidate c = frontier.poll();
+            scores[chosen.size()] = c.score;
             chosen.add(c.ranks);
             int d = c.ranks.length - 1;
             int last = c.ranks[d];
@@ -59,8 +94,7 @@ public final class TreeBuilder {
                 frontier.add(new Candidate(child, c.score * probs[d + 1][0]));
             }
         }
-        chosen.sort((a, b) -> a.length != b.length ? Integer.compare(a.length, b.length) : Arrays.compare(a, b));
-        return fromPaths(chosen, tokens);
+        return new Ranked(chosen, Arrays.copyOf(scores, chosen.size()));
     }
 
     private static boolean valid(int[] ranks, int[][] tokens) {

@@ -183,6 +183,30 @@ class HeadsTest {
         }
     }
 
+    /**
+     * Heads whose tree is sized per step: where rows are free they draft nearly every step, where each row
+     * costs a step they never draft, and either way the tokens are plain greedy decoding's.
+     */
+    @Test
+    void sizedHeadsDraftOnlyWhatTheRowsCostAllowsAndStayLossless() throws Exception {
+        Heads heads = HeadsFile.load(cerberus, model.config());
+        GenerationRequest req = new GenerationRequest(tokenizer.encode(prompts().get(0), true, false), 200, SamplingParams.GREEDY);
+        int[] ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer).generate(req, TokenStream.NONE).tokens();
+        Map<String, Map<String, Long>> events = new java.util.LinkedHashMap<>();
+        for (var cost : Map.of("free rows", dev.tandem.decoding.speculative.CostModel.linear(1e-3, 1e-9),
+                "costly rows", dev.tandem.decoding.speculative.CostModel.linear(0, 1e-3)).entrySet()) {
+            HeadsDrafter d = new HeadsDrafter(heads, model.weights().classifier(), model.weights().tokenEmbedding(), backend, 3, 6, 0,
+                    new dev.tandem.decoding.speculative.DraftSizer(cost.getValue(), false));
+            GenerationResult r = new dev.tandem.decoding.speculative.SpeculativeGenerator("cerberus", new Transformer(model, backend),
+                    tokenizer, d, heads.count()).generate(req, TokenStream.NONE);
+            assertArrayEquals(ar, r.tokens(), cost.getKey());
+            events.put(cost.getKey(), r.stats().events());
+        }
+        Map<String, Long> free = events.get("free rows"), costly = events.get("costly rows");
+        assertTrue(free.get("gate_parallel") > 20 * free.get("gate_ar"), events.toString());
+        assertEquals(0L, costly.get("gate_parallel"), events.toString());
+    }
+
     @Test
     void cerberusGateReportsBothBranches() {
         Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 3.0));

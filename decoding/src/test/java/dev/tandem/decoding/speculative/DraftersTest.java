@@ -69,6 +69,69 @@ class DraftersTest {
     }
 
     @Test
+    void bestFirstOrderListsParentsBeforeChildrenWithTheirScores() {
+        int[][] tokens = {{10, 11}, {20, 21}};
+        float[][] probs = {{0.6f, 0.4f}, {0.9f, 0.1f}};
+        TreeBuilder.Ranked r = TreeBuilder.bestFirst(tokens, probs, 4, 2);
+        assertEquals(4, r.size());
+        assertArrayEquals(new double[] {0.6, 0.54, 0.4, 0.36}, r.scores(), 1e-6); // (0) (0,0) (1) (1,0)
+        assertEquals(2, r.depth(2));
+        assertEquals(1, r.depth(1));
+        DraftTree two = r.tree(2, tokens);
+        assertArrayEquals(new int[] {10, 20}, two.tokens());
+        assertArrayEquals(new int[] {-1, 0}, two.parents());
+        assertEquals(0, r.tree(0, tokens).size());
+    }
+
+    @Test
+    void sizerDraftsWhatRowsCanPayFor() {
+        double[] scores = {0.9, 0.5, 0.1};
+        // rows nearly free: every node with a chance of being accepted is worth its row
+        assertEquals(3, new DraftSizer(CostModel.linear(1e-3, 1e-9), true).size(scores));
+        // each row costs a full step: no draft can pay (its tokens would have to be certain)
+        assertEquals(0, new DraftSizer(CostModel.linear(0, 1e-3), true).size(scores));
+        // two rows cost 4/3 of one: a node pays when it is accepted more than a third of the time
+        DraftSizer third = new DraftSizer(CostModel.linear(1e-3, 0.5e-3), true);
+        assertEquals(1, third.size(new double[] {0.9, 0.3}));
+        assertEquals(1, third.size(new double[] {0.4}));
+        assertEquals(0, third.size(new double[] {0.3}));
+    }
+
+    @Test
+    void sizerLearnsThatOverconfidentDraftsFail() {
+        DraftSizer s = new DraftSizer(CostModel.linear(1e-3, 0.5e-3), true);
+        double[] scores = {0.7};
+        assertEquals(1, s.size(scores));
+        for (int i = 0; i < 200 && s.size(scores) == 1; i++) {
+            s.verified(2, 0, 2_000_000); // never accepted; two rows took what the cost model says
+        }
+        assertTrue(s.calibration() < 0.7, "calibration " + s.calibration());
+        assertEquals(0, s.size(scores), "a draft the target keeps rejecting stops being verified");
+    }
+
+    @Test
+    void sizerTakesAPlainStepNowAndThenToKeepTheOneRowCostMeasured() {
+        DraftSizer s = new DraftSizer(CostModel.linear(1e-3, 1e-9), true);
+        int plain = 0;
+        for (int i = 0; i < 640; i++) {
+            int n = s.size(new double[] {0.9});
+            plain += n == 0 ? 1 : 0;
+            s.verified(n + 1, n, 1_000_000);
+        }
+        assertEquals(10, plain);
+    }
+
+    @Test
+    void costModelNeverChargesMoreRowsLess() {
+        CostModel m = CostModel.linear(1e-3, 1e-3);
+        for (int i = 0; i < 200; i++) {
+            m.observe(1, 0.1); // a one-row pass timed while the JIT compiled
+        }
+        assertTrue(m.seconds(1) <= m.seconds(2), m.seconds(1) + " > " + m.seconds(2));
+        assertEquals(3e-3, m.seconds(2), 1e-12);
+    }
+
+    @Test
     void kMatrixParsingAndValidation() {
         assertArrayEquals(new int[][] {{2, 4}, {0, 10}}, CascadeDrafter.parseK("2,4;0,10"));
         assertThrows(TandemException.class, () -> CascadeDrafter.parseK("2,a"));

@@ -21,13 +21,19 @@ class RouterDrafterTest {
      * pass costs what the cost model says. Returns the router's step count per option.
      */
     private static Map<String, Long> run(CostModel cost) {
-        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
-                new RouterDrafter.Option("good", new Fake("good"), 4), new RouterDrafter.Option("bad", new Fake("bad"), 4)), cost);
+        return run(cost, List.of(new RouterDrafter.Option("ar", null, 0), new RouterDrafter.Option("good", new Fake("good"), 4),
+                new RouterDrafter.Option("bad", new Fake("bad"), 4)), Map.of());
+    }
+
+    /** The same with the given options; drafting with option X takes {@code draftSeconds.get(X)}. */
+    private static Map<String, Long> run(CostModel cost, List<RouterDrafter.Option> options, Map<String, Double> draftSeconds) {
+        RouterDrafter r = new RouterDrafter(options, cost);
         TokenHistory h = new TokenHistory(new int[] {1});
         for (int i = 0; i < 1000; i++) {
             DraftTree t = r.propose(h, 8, null);
             int accepted = "good".equals(r.currentOption()) ? 3 : 0;
-            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+            long draftNanos = (long) (draftSeconds.getOrDefault(r.currentOption(), 0.0) * 1e9);
+            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), draftNanos);
         }
         return r.events();
     }
@@ -41,5 +47,15 @@ class RouterDrafterTest {
         Map<String, Long> costlyRows = run(CostModel.linear(0, 1e-3));
         assertTrue(costlyRows.get("auto:ar") > 900, costlyRows.toString());
         assertTrue(costlyRows.get("auto:bad") < 20, "a losing option is probed ever more rarely: " + costlyRows);
+    }
+
+    @Test
+    void aDearProbeIsRepeatedOnlyAsOftenAsItsShareOfTheTimeAllows() {
+        // "bad" and "dear" never win; a probe of "dear" costs 50 steps (a draft model catching up on its cache)
+        CostModel cost = CostModel.linear(0, 1e-3);
+        Map<String, Long> e = run(cost, List.of(new RouterDrafter.Option("ar", null, 0), new RouterDrafter.Option("bad", new Fake("bad"), 4),
+                new RouterDrafter.Option("dear", new Fake("dear"), 4)), Map.of("dear", 50e-3));
+        assertTrue(e.get("auto:dear") <= 4, "3 trials and at most one probe in 1000 steps: " + e);
+        assertTrue(e.get("auto:ar") >= 985, "probes stay within their share of the time: " + e);
     }
 }

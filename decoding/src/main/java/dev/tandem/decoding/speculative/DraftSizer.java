@@ -1,0 +1,79 @@
+package dev.tandem.decoding.speculative;
+
+/**
+ * How much of a draft is worth verifying, decided per step from the drafter's own confidence and the
+ * measured cost of verification: of a best-first tree whose i-th node the target accepts with estimated
+ * probability s_i, the first n nodes yield 1 + sum(s_i) tokens for a forward pass over n + 1 rows, so the
+ * sizer takes the n (0 = a plain step) with the most expected tokens per second. Where rows are nearly
+ * free (a memory-bound model) it verifies every node the drafter offers; where each row costs a step (a
+ * cache-resident one) it drafts only what is nearly certain.
+ *
+ * <p>The drafter's probabilities are estimates: a running calibration factor (tokens the target accepted
+ * over tokens the scores predicted, on steps that drafted) scales them. Verification times are the
+ * {@link CostModel}'s, which every verified step keeps current.
+ */
+public final class DraftSizer {
+    private static final double DECAY = 0.05;  // weight of the newest step in the calibration's running sums
+    private static final double MIN_CALIBRATION = 0.25;
+    private static final double MAX_CALIBRATION = 2.0;
+    /** Steps between forced plain steps, which keep the one-row cost measured while drafting always looks better. */
+    private static final int PLAIN_EVERY = 64;
+
+    private final CostModel cost;
+    private final boolean observesCost;
+    private double predicted = 1;  // running sums whose ratio is the calibration factor (starts at 1)
+    private double accepted = 1;
+    private double lastPredicted;
+    private int sincePlain;
+
+    /**
+     * A sizer reading {@code cost}; {@code observesCost}: whether it feeds the measured verification times
+     * to the cost model (false where the router, sharing the model, already does).
+     */
+    public DraftSizer(CostModel cost, boolean observesCost) {
+        this.cost = cost;
+        this.observesCost = observesCost;
+    }
+
+    /** The calibration factor applied to the drafter's probabilities. */
+    public double calibration() {
+        return Math.clamp(accepted / predicted, MIN_CALIBRATION, MAX_CALIBRATION);
+    }
+
+    /** The best number of leading nodes to verify, 0..{@code scores.length}; scores in best-first order. */
+    public int size(double[] scores) {
+        double c = calibration();
+        double expected = 1;
+        int best = 0;
+        double bestRate = 1 / cost.seconds(1);
+        for (int n = 1; n <= scores.length; n++) {
+            expected += Math.min(1, c * scores[n - 1]);
+            double rate = expected / cost.seconds(n + 1);
+            if (rate > bestRate) {
+                bestRate = rate;
+                best = n;
+            }
+        }
+        if (best == 0 || ++sincePlain >= PLAIN_EVERY) {
+            best = 0;
+            sincePlain = 0;
+        }
+        lastPredicted = 0;
+        for (int i = 0; i < best; i++) {
+            lastPredicted += scores[i];
+        }
+        return best;
+    }
+
+    /** After the step whose size {@link #size} chose: what was verified and what it cost. */
+    public void verified(int rows, int acceptedTokens, long verifyNanos) {
+        if (observesCost) {
+            cost.observe(rows, verifyNanos / 1e9);
+        }
+        if (lastPredicted > 0) {
+            predicted += DECAY * (lastPredicted - predicted);
+            accepted += DECAY * (acceptedTokens - accepted);
+        }
+        lastPredicted = 0;
+    }
+}
