@@ -112,10 +112,10 @@ class LlamaCppFilesTest {
 
     /**
      * The other direction: every type Tandem writes loads and runs in llama.cpp; for F32, F16, BF16 and Q8_0
-     * its greedy text is ours. Q4_0 (stories260K loses most of its quality to it) is checked where it is
-     * exact instead: our Q4_0 and Q8_0 bytes equal llama-quantize's ({@code --pure}, so every matrix takes
-     * that type) tensor for tensor. (Its text parts from ours after a few words: llama.cpp multiplies Q4_0
-     * by activations rounded to 8 bits, we by the float activations.)
+     * its greedy text is ours. Q4_0 and Q4_1 (stories260K loses most of its quality to them) are checked where
+     * they are exact instead: our Q4_0, Q4_1 and Q8_0 bytes equal llama-quantize's ({@code --pure}, so every
+     * matrix takes that type) tensor for tensor. (Their text parts from ours after a few words: llama.cpp
+     * multiplies them by activations rounded to 8 bits, we by the float activations.)
      */
     @Test
     void filesTandemWritesRunInLlamaCppAndQuantizeAsItDoes() throws Exception {
@@ -125,7 +125,7 @@ class LlamaCppFilesTest {
             Path file = dir.resolve("ours-" + type + ".gguf");
             CliTest.Run convert = run("convert", "--model", MODEL.toString(), "--dtype", type, "--out", file.toString());
             assertEquals(0, convert.code(), convert.err());
-            if (type.equals("q4_0")) {
+            if (type.equals("q4_0") || type.equals("q4_1")) {
                 Result runs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", file.toString(), "-n", "20", PROMPT));
                 assertEquals(0, runs.code, "llama-simple on our q4_0: " + runs.out);
             } else {
@@ -133,7 +133,7 @@ class LlamaCppFilesTest {
             }
         }
         Path f32 = dir.resolve("ours-f32.gguf");
-        for (String type : new String[] {"Q8_0", "Q4_0"}) {
+        for (String type : new String[] {"Q8_0", "Q4_0", "Q4_1"}) {
             Path theirs = dir.resolve("theirs-" + type + ".gguf");
             Result quantize = exec(List.of(BIN.resolve("llama-quantize").toString(), "--pure", f32.toString(), theirs.toString(), type));
             assertEquals(0, quantize.code, "llama-quantize " + type + ": " + quantize.out);

@@ -1,14 +1,16 @@
 package dev.tandem.core.codec;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * Q4_1 (20 bytes): F16 scale d and min m, 16 bytes of nibbles (low: values 0..15, high: 16..31); value = q * d + m.
- * Read only; decoded with the arithmetic of GGML's {@code dequantize_row_*}, in the same order (no fused multiply-add).
+ * Encoded as GGML's {@code quantize_row_q4_1_ref} (what {@code llama-quantize} writes without an importance matrix);
+ * decoded with the arithmetic of GGML's {@code dequantize_row_*}, in the same order (no fused multiply-add).
  */
 public final class Q4_1Codec extends BlockCodec {
     public Q4_1Codec() {
-        super(32, 20);
+        super(32, 20, true);
     }
 
     @Override
@@ -18,6 +20,29 @@ public final class Q4_1Codec extends BlockCodec {
             int q = u8(s, o + 4 + j);
             y[k + j] = (q & 0x0F) * d + m;
             y[k + j + 16] = (q >>> 4) * d + m;
+        }
+    }
+
+    /** The block's range in 15 steps from its minimum; each value rounds half up to its step, at most 15. */
+    @Override
+    protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
+        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
+        for (int j = 0; j < 32; j++) { // comparisons, not Math.min: a -0.0 after a 0.0 must not become the min
+            if (x[k + j] < min) {
+                min = x[k + j];
+            }
+            if (x[k + j] > max) {
+                max = x[k + j];
+            }
+        }
+        float d = (max - min) / 15;
+        float id = d != 0 ? 1f / d : 0f;
+        dst.set(I16, o, Float.floatToFloat16(d));
+        dst.set(I16, o + 2, Float.floatToFloat16(min));
+        for (int j = 0; j < 16; j++) {
+            int lo = Math.min(15, (byte) (int) ((x[k + j] - min) * id + 0.5f)); // C's (int8_t) cast, then MIN(15, .)
+            int hi = Math.min(15, (byte) (int) ((x[k + 16 + j] - min) * id + 0.5f));
+            dst.set(ValueLayout.JAVA_BYTE, o + 4 + j, (byte) (lo | (hi << 4)));
         }
     }
 }

@@ -112,12 +112,13 @@ final class BlockLoads {
      * L values {@code q - bias} (as floats) of a Q5_0 or Q5_1 block, half h (0: the low nibbles of the 16 bytes at
      * {@code qs}, values 0..15; 16: the high ones, values 16..31), chunk e: the nibble plus 16 where bit h + e + lane
      * of the 32 fifth bits at {@code qh} is set. The fifth bits reach their lanes with one per-lane shift of the
-     * broadcast bit field.
+     * broadcast bit field. {@code fifthMask} is the fifth bit's mask, 0x10; 0 makes this a Q4_1 block's nibbles (a mask,
+     * not a branch: a vector chosen by a branch falls back to boxed code, see {@link #q5KBytes}).
      */
-    static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int bias) {
+    static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int fifthMask, int bias) {
         int bits = w.get(I32, qh);
         int field = h == 0 ? bits << 4 : bits >>> 12; // bit h + i of the field at bit 4 + i
-        IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(0x10);
+        IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(fifthMask);
         IntVector q = bytesAsInts(w, qs + e).lanewise(VectorOperators.ASHR, h >> 2).and(0x0F).or(fifth).sub(bias);
         return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }

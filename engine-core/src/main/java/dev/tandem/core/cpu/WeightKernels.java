@@ -40,10 +40,9 @@ abstract class WeightKernels {
             case Q5_K -> new Q5_KKernels();
             case Q6_K -> new Q6_KKernels();
             case IQ4_NL -> new IQ4_NLKernels();
-            case Q5_0, Q5_1 -> new FiveBitBlockKernels(t);
+            case Q5_0, Q5_1, Q4_1 -> new LegacyBlockKernels(t);
             case Q2_K -> new Q2_KKernels();
             case Q3_K -> new Q3_KKernels();
-            case Q4_1 -> new CodecKernels(t); // no vector decoder yet: the scalar codec's
         };
     }
 

@@ -43,7 +43,7 @@ class MatmulQuantizedTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "Q5_0", "Q5_1", "Q2_K", "Q3_K"})
+    @EnumSource(value = DType.class, names = {"F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K", "IQ4_NL", "Q5_0", "Q5_1", "Q4_1", "Q2_K", "Q3_K"})
     void vectorDecodeEqualsScalarDecodeBitForBit(DType type) {
         SplittableRandom rnd = new SplittableRandom(7);
         int n = type.quantized() ? 4 * type.blockSize() : 172; // 172: a masked tail for the 16-bit types
@@ -122,7 +122,7 @@ class MatmulQuantizedTest {
      * of any size k = 2..64 (every tiling: fused 4x2 and 4x4 tiles, decoded-buffer tiles, leftover rows).
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "IQ4_NL", "Q5_0", "Q5_1", "Q2_K", "Q3_K"})
+    @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "IQ4_NL", "Q5_0", "Q5_1", "Q4_1", "Q2_K", "Q3_K"})
     void rowIsBitwiseIndependentOfBatchSizeAndThreads(DType type) {
         SplittableRandom rnd = new SplittableRandom(12);
         int n = type.quantized() ? (type.blockSize() == 32 ? 320 : 512) : 300, d = 1031, rows = 64;

@@ -57,7 +57,7 @@ class QuantMixTest {
     @Test
     void unknownNamesAreRefusedWithTheList() {
         TandemException e = assertThrows(TandemException.class, () -> QuantMix.parse("q3_k_m"));
-        assertEquals("unknown dtype 'q3_k_m' (writable: f32, f16, q4_0, q8_0, bf16, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)",
+        assertEquals("unknown dtype 'q3_k_m' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)",
                 e.getMessage());
     }
 }
