@@ -24,7 +24,7 @@ public final class DraftSizer {
     private double predicted = 1;  // running sums whose ratio is the calibration factor (starts at 1)
     private double accepted = 1;
     private double lastPredicted;
-    private int sincePlain;
+    private int sincePlain; // verified steps since the last one-row step
 
     /**
      * A sizer reading {@code cost}; {@code observesCost}: whether it feeds the measured verification times
@@ -54,9 +54,8 @@ public final class DraftSizer {
                 best = n;
             }
         }
-        if (best == 0 || ++sincePlain >= PLAIN_EVERY) {
+        if (sincePlain >= PLAIN_EVERY) { // a drafter may ask several times a step (once per head): counted per step
             best = 0;
-            sincePlain = 0;
         }
         lastPredicted = 0;
         for (int i = 0; i < best; i++) {
@@ -67,6 +66,7 @@ public final class DraftSizer {
 
     /** After the step whose size {@link #size} chose: what was verified and what it cost. */
     public void verified(int rows, int acceptedTokens, long verifyNanos) {
+        sincePlain = rows == 1 ? 0 : sincePlain + 1;
         if (observesCost) {
             cost.observe(rows, verifyNanos / 1e9);
         }
