@@ -77,4 +77,26 @@ public abstract class BlockCodec {
     protected static float half(MemorySegment s, long o) {
         return Float.float16ToFloat(s.get(I16, o));
     }
+
+    /** The smallest of x[k..k+n) as GGML's {@code if (v < min) min = v;} finds it: a -0.0 after a 0.0 is not the min. */
+    protected static float min(float[] x, int k, int n) {
+        float min = Float.MAX_VALUE;
+        for (int j = k; j < k + n; j++) {
+            if (x[j] < min) {
+                min = x[j];
+            }
+        }
+        return min;
+    }
+
+    /** The largest of x[k..k+n), as GGML's {@code if (v > max) max = v;}. */
+    protected static float max(float[] x, int k, int n) {
+        float max = -Float.MAX_VALUE;
+        for (int j = k; j < k + n; j++) {
+            if (x[j] > max) {
+                max = x[j];
+            }
+        }
+        return max;
+    }
 }

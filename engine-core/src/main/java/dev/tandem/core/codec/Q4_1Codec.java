@@ -26,15 +26,7 @@ public final class Q4_1Codec extends BlockCodec {
     /** The block's range in 15 steps from its minimum; each value rounds half up to its step, at most 15. */
     @Override
     protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) { // comparisons, not Math.min: a -0.0 after a 0.0 must not become the min
-            if (x[k + j] < min) {
-                min = x[k + j];
-            }
-            if (x[k + j] > max) {
-                max = x[k + j];
-            }
-        }
+        float min = min(x, k, 32), max = max(x, k, 32);
         float d = (max - min) / 15;
         float id = d != 0 ? 1f / d : 0f;
         dst.set(I16, o, Float.floatToFloat16(d));

@@ -28,15 +28,7 @@ public final class Q5_1Codec extends BlockCodec {
 
     @Override
     protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-        for (int j = 0; j < 32; j++) {
-            if (x[k + j] < min) {
-                min = x[k + j];
-            }
-            if (x[k + j] > max) {
-                max = x[k + j];
-            }
-        }
+        float min = min(x, k, 32), max = max(x, k, 32);
         float d = (max - min) / 31;
         float id = d != 0 ? 1f / d : 0f;
         dst.set(I16, o, Float.floatToFloat16(d));
