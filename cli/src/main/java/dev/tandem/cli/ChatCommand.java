@@ -17,6 +17,7 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.ChatTemplate;
+import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
 import dev.tandem.models.tokenizer.SentencePieceBpe;
 import java.io.BufferedReader;
@@ -44,8 +45,8 @@ final class ChatCommand extends TandemCommand {
     String system;
 
     @Option(names = "--template", paramLabel = "NAME",
-            description = "Prompt format: llama2, llama3, chatml (qwen2 adds Qwen's default system message), zephyr, mistral "
-                    + "or raw (default: from the model's chat template; raw when it has none).")
+            description = "Prompt format instead of the model's own Jinja chat template: llama2, llama3, chatml (qwen2 adds "
+                    + "Qwen's default system message), zephyr, mistral or raw (default: the model's template; raw when it has none).")
     String template;
 
     @Option(names = "--message", paramLabel = "TEXT", description = "A user turn (repeatable): run these and exit instead of reading stdin.")
@@ -79,8 +80,8 @@ final class ChatCommand extends TandemCommand {
             if (tokenizer instanceof Llama2cTokenizer l) {
                 tokenizer = SentencePieceBpe.fromLlama2c(l); // same encoding, and its <s>/</s> parse as tokens
             }
-            ChatTemplate format = ChatTemplate.choose(template, tokenizer.chatTemplate());
-            if (template == null && format.family().equals("raw")) {
+            PromptFormat format = PromptFormats.choose(template, tokenizer);
+            if (template == null && format.name().equals("raw")) {
                 stderr.println("note: the model has no chat template, so turns are joined as plain text (raw); "
                         + "choose a format with --template NAME");
             }
@@ -131,7 +132,7 @@ final class ChatCommand extends TandemCommand {
     /** The messages so far and how one more turn runs. */
     private final class Conversation {
         private final Tokenizer tokenizer;
-        private final ChatTemplate format;
+        private final PromptFormat format;
         private final Generator generator;
         private final int context;
         private final long baseSeed;
@@ -141,7 +142,7 @@ final class ChatCommand extends TandemCommand {
         private final List<String> stopStrings = new ArrayList<>();
         private int turns;
 
-        Conversation(Tokenizer tokenizer, ChatTemplate format, Generator generator, int context, long baseSeed) {
+        Conversation(Tokenizer tokenizer, PromptFormat format, Generator generator, int context, long baseSeed) {
             this.tokenizer = tokenizer;
             this.format = format;
             this.generator = generator;
@@ -185,7 +186,7 @@ final class ChatCommand extends TandemCommand {
             int maxNew = Math.min(room, maxNewTokens != null ? maxNewTokens : DEFAULT_MAX_NEW_TOKENS);
             SamplingParams params = sampling.params(baseSeed + turns++);
             GenerationRequest request = new GenerationRequest(prompt, maxNew, params, stopStrings);
-            boolean trim = !format.family().equals("raw");
+            boolean trim = !format.name().equals("raw");
             boolean[] started = {!trim};
             TokenStream stream = text -> {
                 if (!started[0]) {

@@ -148,17 +148,7 @@ final class ServeCommand extends TandemCommand {
         }
     }
 
-    /** The model's own chat format when its tokenizer carries a template Tandem recognises, else the plain one. */
     private dev.tandem.server.ChatTemplate chatTemplate(Engine engine) {
-        String jinja = engine.tokenizer().chatTemplate();
-        if (jinja == null) {
-            return dev.tandem.server.ChatTemplate.plain();
-        }
-        try {
-            return dev.tandem.server.ChatTemplate.of(dev.tandem.models.tokenizer.ChatTemplate.detect(jinja), engine.tokenizer());
-        } catch (TandemException e) {
-            stderr.println("tandem: " + e.getMessage() + "; chat requests use the plain role: content format");
-            return dev.tandem.server.ChatTemplate.plain();
-        }
+        return PromptFormats.forServer(engine.tokenizer(), warning -> stderr.println("tandem: " + warning));
     }
 }

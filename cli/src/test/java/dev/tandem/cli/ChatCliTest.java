@@ -168,8 +168,10 @@ class ChatCliTest {
     void badChatSettingsAreCleanErrors(@TempDir Path dir) throws IOException {
         assertCleanError(run("chat", "--model", MODEL.toString(), "--template", "vicuna", "--message", "hi"), "unknown chat template");
         assertCleanError(run("chat", "--model", MODEL.toString(), "--max-new-tokens", "0", "--message", "hi"), "max-new-tokens");
-        Path gemma = chatModel(Files.createDirectory(dir.resolve("gemma")), "{{ '<start_of_turn>user' }}", 256);
-        assertCleanError(run("chat", "--model", gemma.toString(), "--message", "hi"), "--template");
+        Path broken = chatModel(Files.createDirectory(dir.resolve("broken")), "{% for message in messages %}{{ message.content }}", 256);
+        assertCleanError(run("chat", "--model", broken.toString(), "--message", "hi"), "--template");
+        Path refusing = chatModel(Files.createDirectory(dir.resolve("refusing")), "{{ raise_exception('System messages are not supported') }}", 256);
+        assertCleanError(run("chat", "--model", refusing.toString(), "--message", "hi"), "System messages are not supported");
         Path small = chatModel(Files.createDirectory(dir.resolve("small")), CHATML_JINJA, 32);
         assertCleanError(run("chat", "--model", small.toString(), "--message", "x".repeat(100)), "context of 32 tokens");
         Path json = dir.resolve("broken.json");

@@ -1,6 +1,7 @@
 package dev.tandem.server;
 
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,11 +24,11 @@ public interface ChatTemplate {
     }
 
     /**
-     * A model's own chat format (llama2, llama3, chatml, zephyr, mistral: see
-     * {@link dev.tandem.models.tokenizer.ChatTemplate}). Turn markers are special tokens parsed only in the
-     * markup, never in message text; the model's end-of-turn token ends generation.
+     * A model's chat format: its own Jinja template (module {@code chat}) or a built-in family (llama2, llama3,
+     * chatml, zephyr, mistral: see {@link dev.tandem.models.tokenizer.ChatTemplate}). Turn markers are special
+     * tokens parsed only in the markup, never in message text; the model's end-of-turn token ends generation.
      */
-    static ChatTemplate of(dev.tandem.models.tokenizer.ChatTemplate format, Tokenizer tokenizer) {
+    static ChatTemplate of(PromptFormat format, Tokenizer tokenizer) {
         String bos = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
         String eos = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
         String endOfTurn = format.endOfTurn(eos);

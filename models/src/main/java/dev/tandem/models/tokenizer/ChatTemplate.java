@@ -6,9 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Chat prompt formats of the common model families, written out in Java: Tandem does not run Jinja. A
- * model's template (its Jinja source from GGUF or tokenizer_config.json) is recognised by the marker
- * strings each family's template contains; {@link #named} picks a family by name instead.
+ * Chat prompt formats of the common model families, written out in Java, for {@code --template NAME} and for
+ * a model whose own Jinja template does not render (module {@code chat} renders those). {@link #detect}
+ * recognises a family by the marker strings its template contains; {@link #named} picks one by name.
  *
  * <ul>
  *   <li>{@code llama2}: {@code <s>[INST] <<SYS>>\nsystem\n<</SYS>>\n\nuser [/INST] reply </s><s>[INST] ...}
@@ -25,7 +25,7 @@ import java.util.Locale;
  * Markup is rendered as {@link PromptPart#markup} parts (their special-token text becomes special tokens)
  * and message text as {@link PromptPart#content}.
  */
-public final class ChatTemplate {
+public final class ChatTemplate implements PromptFormat {
     /** The families by name. */
     public static final List<String> FAMILIES = List.of("llama2", "llama3", "chatml", "zephyr", "mistral", "raw");
 
@@ -90,12 +90,18 @@ public final class ChatTemplate {
         return family;
     }
 
+    @Override
+    public String name() {
+        return family;
+    }
+
     /** The system message used when the conversation has none (Qwen2's), or null. */
     public String defaultSystem() {
         return defaultSystem;
     }
 
     /** The text that ends an assistant turn in this format ({@code eos} is the model's EOS text), or null for raw. */
+    @Override
     public String endOfTurn(String eos) {
         return switch (family) {
             case "llama3" -> "<|eot_id|>";
@@ -110,6 +116,7 @@ public final class ChatTemplate {
      * {@code addGenerationPrompt}. {@code bos}/{@code eos} are the model's BOS/EOS texts, which the
      * llama2/mistral/zephyr formats spell out (llama3 spells {@code <|begin_of_text|>}).
      */
+    @Override
     public List<PromptPart> render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos) {
         List<ChatMessage> m = withSystem(messages);
         List<PromptPart> out = new ArrayList<>();
