@@ -50,36 +50,26 @@ final class BlockLoads {
     }
 
     /**
-     * Bytes e..e+L-1 of the Q4_0 block at {@code block}, widened to int lanes: shifts and subtracts on byte
-     * lanes have no x86 instruction of their own. With L = 16 one load serves both halves of the block.
+     * L nibble bytes of a Q4_0 or Q4_1 block, from byte {@code at}, widened to int lanes: shifts and subtracts on
+     * byte lanes have no x86 instruction of their own. With L = 16 one load serves both halves of the block.
      */
-    static IntVector q4Bytes(MemorySegment w, long block, int e) {
-        return (IntVector) ByteVector.fromMemorySegment(B, w, block + 2 + e, LE).convertShape(VectorOperators.B2I, I, 0);
+    static IntVector q4Bytes(MemorySegment w, long at) {
+        return (IntVector) ByteVector.fromMemorySegment(B, w, at, LE).convertShape(VectorOperators.B2I, I, 0);
     }
 
-    /** The low nibbles of {@link #q4Bytes} as values, times the scale. */
-    static FloatVector q4Low(IntVector q, FloatVector d) {
-        return q4Low(q).mul(d);
+    /** The low nibbles of {@link #q4Bytes} minus {@code bias} (Q4_0: 8, Q4_1: 0), as floats (before the block's scale). */
+    static FloatVector q4Low(IntVector q, int bias) {
+        return (FloatVector) q.and(0x0F).sub(bias).convert(VectorOperators.I2F, 0);
     }
 
-    /** The high nibbles of {@link #q4Bytes} (sign-extended bytes: the mask drops the sign) as values, times the scale. */
-    static FloatVector q4High(IntVector q, FloatVector d) {
-        return q4High(q).mul(d);
+    /** The high nibbles of {@link #q4Bytes} (sign-extended bytes: the mask drops the sign) minus {@code bias}, as floats. */
+    static FloatVector q4High(IntVector q, int bias) {
+        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(bias).convert(VectorOperators.I2F, 0);
     }
 
-    /** The low nibbles of {@link #q4Bytes} minus 8, as floats (before the block's scale). */
-    static FloatVector q4Low(IntVector q) {
-        return (FloatVector) q.and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** The high nibbles of {@link #q4Bytes} minus 8, as floats (before the block's scale). */
-    static FloatVector q4High(IntVector q) {
-        return (FloatVector) q.lanewise(VectorOperators.ASHR, 4).and(0x0F).sub(8).convert(VectorOperators.I2F, 0);
-    }
-
-    /** {@link #q4Low(IntVector)} for half {@code h} = 0 (values 0..15), {@link #q4High(IntVector)} for h = 16. */
-    static FloatVector q4Half(IntVector q, int h) {
-        return h == 0 ? q4Low(q) : q4High(q);
+    /** {@link #q4Low} for half {@code h} = 0 (values 0..15), {@link #q4High} for h = 16. */
+    static FloatVector q4Half(IntVector q, int h, int bias) {
+        return h == 0 ? q4Low(q, bias) : q4High(q, bias);
     }
 
     /**
@@ -112,13 +102,12 @@ final class BlockLoads {
      * L values {@code q - bias} (as floats) of a Q5_0 or Q5_1 block, half h (0: the low nibbles of the 16 bytes at
      * {@code qs}, values 0..15; 16: the high ones, values 16..31), chunk e: the nibble plus 16 where bit h + e + lane
      * of the 32 fifth bits at {@code qh} is set. The fifth bits reach their lanes with one per-lane shift of the
-     * broadcast bit field. {@code fifthMask} is the fifth bit's mask, 0x10; 0 makes this a Q4_1 block's nibbles (a mask,
-     * not a branch: a vector chosen by a branch falls back to boxed code, see {@link #q5KBytes}).
+     * broadcast bit field.
      */
-    static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int fifthMask, int bias) {
+    static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int bias) {
         int bits = w.get(I32, qh);
         int field = h == 0 ? bits << 4 : bits >>> 12; // bit h + i of the field at bit 4 + i
-        IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(fifthMask);
+        IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(0x10);
         IntVector q = bytesAsInts(w, qs + e).lanewise(VectorOperators.ASHR, h >> 2).and(0x0F).or(fifth).sub(bias);
         return (FloatVector) q.convert(VectorOperators.I2F, 0);
     }

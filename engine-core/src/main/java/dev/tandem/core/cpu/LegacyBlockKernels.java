@@ -8,33 +8,30 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
 /**
- * llama.cpp's legacy 32-value block types with a fifth bit or a min: Q5_0 and Q5_1 (llama-quantize's fallbacks for
- * Q4_K and Q5_K rows that are not whole super-blocks, so most of a Q4_K_M or Q5_K_M file of a model 896 or 2880
- * wide) and Q4_1. A block: an F16 scale d (Q5_1, Q4_1: and an F16 min m), 32 fifth bits (not Q4_1), 16 bytes of
- * nibbles (values 0..15 in the low nibbles, 16..31 in the high ones); each value is {@code d·(q - 16)} (Q5_0) or
- * {@code d·q + m} (Q5_1, Q4_1: q without a fifth bit). The arithmetic every path shares is
+ * llama.cpp's legacy 32-value block types with a fifth bit: Q5_0 and Q5_1 (llama-quantize's fallbacks for Q4_K and
+ * Q5_K rows that are not whole super-blocks, so most of a Q4_K_M or Q5_K_M file of a model 896 or 2880 wide). A
+ * block: an F16 scale d (Q5_1: and an F16 min m), 32 fifth bits, 16 bytes of nibbles (values 0..15 in the low
+ * nibbles, 16..31 in the high ones); each value is {@code d·(q - 16)} (Q5_0) or {@code d·q + m} (Q5_1). The arithmetic every path shares is
  * {@link GroupScaledKernels}': per block, {@code p = Σ (q - bias)·x} over its low chunks then its high chunks,
  * {@code acc = fma(p, d, acc)}, and for Q5_1 {@code mins = fma(m, xs_b, mins)}; the result is
  * {@code sum(acc) + mins}.
  */
 final class LegacyBlockKernels extends GroupScaledKernels {
     private final int blockBytes;
-    private final int qh; // offsets in a block: fifth bits (Q4_1: any four bytes, masked off), nibbles
+    private final int qh; // offsets in a block: fifth bits, nibbles
     private final int qs;
-    private final int fifth; // the fifth bit's mask: 0x10, or 0 for Q4_1 (no branch in the kernels, see q5Block)
     private final int bias;
     private final boolean mins;
 
     LegacyBlockKernels(DType type) {
         super(type, type != DType.Q5_0);
-        if (type != DType.Q5_0 && type != DType.Q5_1 && type != DType.Q4_1) {
-            throw new IllegalArgumentException(type + " is not Q5_0, Q5_1 or Q4_1");
+        if (type != DType.Q5_0 && type != DType.Q5_1) {
+            throw new IllegalArgumentException(type + " is not Q5_0 or Q5_1");
         }
         this.mins = type != DType.Q5_0;
         this.blockBytes = type.blockBytes();
-        this.qh = type == DType.Q4_1 ? 0 : mins ? 4 : 2;
-        this.qs = type == DType.Q4_1 ? 4 : qh + 4;
-        this.fifth = type == DType.Q4_1 ? 0 : 0x10;
+        this.qh = mins ? 4 : 2;
+        this.qs = qh + 4;
         this.bias = mins ? 0 : 16;
     }
 
@@ -45,7 +42,7 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             float d = BlockLoads.scale(w, o), m = mins ? BlockLoads.scale(w, o + 2) : 0;
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) { // the codec's arithmetic: q·d, then + m (Q5_0: (q - 16)·d)
-                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, fifth, bias).mul(d);
+                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).mul(d);
                     if (mins) { // two stores, not a vector chosen by a branch (see BlockLoads.q5KBytes)
                         v.add(m).intoArray(buf, b + 32 * blk + h + e);
                     } else {
@@ -73,7 +70,7 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             FloatVector p = FloatVector.zero(F);
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) {
-                    p = BlockLoads.q5Block(w, o + qh, o + qs, h, e, fifth, bias).fma(FloatVector.fromArray(F, x, r * n + 32 * blk + h + e), p);
+                    p = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).fma(FloatVector.fromArray(F, x, r * n + 32 * blk + h + e), p);
                 }
             }
             a = p.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o)), a);
@@ -103,7 +100,7 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) {
-                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, fifth, bias);
+                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias);
                     int i = r * n + 32 * blk + h + e;
                     p0 = v.fma(FloatVector.fromArray(F, x, i), p0);
                     p1 = v.fma(FloatVector.fromArray(F, x, i + n), p1);

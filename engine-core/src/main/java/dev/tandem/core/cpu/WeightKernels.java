@@ -35,12 +35,12 @@ abstract class WeightKernels {
             case F16 -> new F16Kernels();
             case BF16 -> new BF16Kernels();
             case Q8_0 -> new Q8_0Kernels();
-            case Q4_0 -> new Q4_0Kernels();
+            case Q4_0, Q4_1 -> new FourBitBlockKernels(t);
             case Q4_K -> new Q4_KKernels();
             case Q5_K -> new Q5_KKernels();
             case Q6_K -> new Q6_KKernels();
             case IQ4_NL -> new IQ4_NLKernels();
-            case Q5_0, Q5_1, Q4_1 -> new LegacyBlockKernels(t);
+            case Q5_0, Q5_1 -> new LegacyBlockKernels(t);
             case Q2_K -> new Q2_KKernels();
             case Q3_K -> new Q3_KKernels();
         };

@@ -1,0 +1,184 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+
+/**
+ * Q4_0 and Q4_1 weights: 32-value blocks of an F16 scale d (Q4_1: and an F16 min m) and 16 bytes of nibbles
+ * (values 0..15 in the low nibbles, 16..31 in the high ones), each value {@code d·(q - 8)} (Q4_0) or
+ * {@code d·q + m} (Q4_1). The arithmetic every path shares is {@link GroupScaledKernels}': per block,
+ * {@code p = Σ (q - bias)·x} over its low chunks then its high chunks, then {@code acc = fma(p, d, acc)}; for
+ * Q4_1 the mins come on at the end ({@link #mins}, a pass of its own after the vector loop, as
+ * {@link LegacyBlockKernels} found beside it 1.7x slower).
+ */
+final class FourBitBlockKernels extends GroupScaledKernels {
+    private final int blockBytes;
+    private final int qs; // where a block's nibbles start
+    private final int bias;
+    private final boolean mins;
+
+    FourBitBlockKernels(DType type) {
+        super(type, type == DType.Q4_1);
+        if (type != DType.Q4_0 && type != DType.Q4_1) {
+            throw new IllegalArgumentException(type + " is not Q4_0 or Q4_1");
+        }
+        this.mins = type == DType.Q4_1;
+        this.blockBytes = type.blockBytes();
+        this.qs = mins ? 4 : 2;
+        this.bias = mins ? 0 : 8;
+    }
+
+    @Override
+    void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        for (int blk = 0; blk < n / 32; blk++) {
+            long o = row + (long) blockBytes * blk;
+            FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            float m = mins ? BlockLoads.scale(w, o + 2) : 0;
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) { // the codec's arithmetic: (q - bias)·d, then Q4_1's + m
+                    FloatVector v = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o + qs + e), h, bias).mul(dv);
+                    if (mins) { // two stores, not a vector chosen by a branch (see BlockLoads.q5KBytes)
+                        v.add(m).intoArray(buf, b + 32 * blk + h + e);
+                    } else {
+                        v.intoArray(buf, b + 32 * blk + h + e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Weight rows j and j + q against batch row r. */
+    @Override
+    void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
+            int i = xo + 32 * b;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
+            for (int e = 0; e < 16; e += L) { // low nibbles: values 0..15
+                FloatVector v = FloatVector.fromArray(F, x, i + e);
+                p0 = BlockLoads.q4Low(BlockLoads.q4Bytes(w, o0 + qs + e), bias).fma(v, p0);
+                p1 = BlockLoads.q4Low(BlockLoads.q4Bytes(w, o1 + qs + e), bias).fma(v, p1);
+            }
+            for (int e = 0; e < 16; e += L) { // high nibbles: values 16..31
+                FloatVector v = FloatVector.fromArray(F, x, i + 16 + e);
+                p0 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o0 + qs + e), bias).fma(v, p0);
+                p1 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o1 + qs + e), bias).fma(v, p1);
+            }
+            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o0)), a0);
+            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        store(out, lanes, 2, r, d, j, q, w, w0, w1, xs, n / 32);
+    }
+
+    /** Weight rows j and j + q against batch rows r and r + 1. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
+                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
+                    int i = r * n + 32 * b + h + e;
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        store(out, lanes, 4, r, d, j, q, w, w0, w1, xs, n / 32);
+    }
+
+    /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes, float[] ms) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+            FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
+            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
+                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
+                    int i = r * n + 32 * b + h + e;
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n);
+                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                    v = FloatVector.fromArray(F, x, i + 3 * n);
+                    p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        store(out, lanes, 8, r, d, j, q, w, w0, w1, xs, n / 32);
+    }
+
+    /**
+     * {@code Σ_b m_b·xs_b} of the weight row at {@code row} against the group sums from {@code xg}: four chains
+     * over blocks b ≡ 0, 1, 2, 3 (mod 4), then added in that order. One chain over 128 blocks waits on 128
+     * dependent FMAs per output (a 4096-wide Q4_1 row: 1.5x the whole vector loop); every path calls this, so
+     * a result does not depend on the batch. Rows are whole blocks; n / 32 need not be a multiple of 4.
+     */
+    private float mins(MemorySegment w, long row, float[] xs, int xg, int groups) {
+        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+        int b = 0;
+        for (; b + 4 <= groups; b += 4) {
+            long o = row + (long) blockBytes * b + 2;
+            m0 = Math.fma(BlockLoads.scale(w, o), xs[xg + b], m0);
+            m1 = Math.fma(BlockLoads.scale(w, o + blockBytes), xs[xg + b + 1], m1);
+            m2 = Math.fma(BlockLoads.scale(w, o + 2L * blockBytes), xs[xg + b + 2], m2);
+            m3 = Math.fma(BlockLoads.scale(w, o + 3L * blockBytes), xs[xg + b + 3], m3);
+        }
+        for (; b < groups; b++) {
+            m0 = Math.fma(BlockLoads.scale(w, row + (long) blockBytes * b + 2), xs[xg + b], m0);
+        }
+        return ((m0 + m1) + m2) + m3;
+    }
+
+    /**
+     * A tile's results (as {@link GroupScaledKernels#storeTile}: accumulator a is batch row r + a / 2, feature
+     * j + (a % 2) q), plus for Q4_1 the mins of the accumulator's weight row (w0 or w1) against its batch row.
+     */
+    private void store(float[] out, float[] lanes, int accumulators, int r, int d, int j, int q, MemorySegment w,
+                       long w0, long w1, float[] xs, int groups) {
+        for (int a = 0; a < accumulators; a++) {
+            float sum = VectorMath.sumStored(lanes, a * L);
+            if (mins) {
+                sum += mins(w, (a & 1) == 0 ? w0 : w1, xs, (r + a / 2) * groups, groups);
+            }
+            out[(r + a / 2) * d + j + (a & 1) * q] = sum;
+        }
+    }
+}
