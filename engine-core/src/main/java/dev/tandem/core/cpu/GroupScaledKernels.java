@@ -50,10 +50,15 @@ abstract class GroupScaledKernels extends WeightKernels {
     abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes, float[] ms);
 
+    /** Whether this machine's vectors can run the kernels; else {@link WeightKernels}' decoded-buffer path. */
+    boolean kernelsApply() {
+        return BlockLoads.VECTOR_BLOCKS;
+    }
+
     /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then the rows left over one by one. */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
-        if (!BlockLoads.VECTOR_BLOCKS) { // 128-bit vectors: the scalar decoder and the decoded-buffer path
+        if (!kernelsApply()) { // e.g. 128-bit vectors: the scalar decoder and the decoded-buffer path
             super.range(out, x, rows, w, n, d, j0, j1);
             return;
         }

@@ -1,26 +1,38 @@
 package dev.tandem.core.cpu;
 
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.IQ4_NLCodec;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * IQ4_NL weights: the nibbles of a block index a 16-level table with one byte shuffle per 16 values, then
- * widen to floats times the block's scale, into the buffer of the k-row kernels (no one-row kernel yet).
- * The table fills a byte vector only where vectors hold 16 floats (AVX-512); narrower machines decode with
- * the scalar codec. Every value is bitwise the codec's ({@code d * level}, one multiply).
+ * IQ4_NL weights: Q4_0's block layout (an F16 scale d, 16 bytes of nibbles: values 0..15 in the low nibbles,
+ * 16..31 in the high ones) whose nibbles index a 16-level table, each value {@code d·level}. A block's 16 bytes
+ * are one 128-bit load; each half is a mask (the high half first shifted as 16-bit lanes, which x86 has, the
+ * mask dropping what crosses a byte) and one byte shuffle into the table, then a widening to 16 floats. The
+ * arithmetic is {@link GroupScaledKernels}': per block {@code p = Σ level·x} over the low half then the high
+ * half, {@code acc = fma(p, d, acc)}. The table fills a byte vector only where vectors hold 16 floats
+ * (AVX-512); narrower machines decode with the scalar codec into the k-row kernels' buffer.
  */
-final class IQ4_NLKernels extends WeightKernels {
-    private static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && VectorMath.L == 16;
+final class IQ4_NLKernels extends GroupScaledKernels {
+    private static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && L == 16;
     private static final VectorSpecies<Byte> BYTES = TABLE_IN_VECTOR ? ByteVector.SPECIES_128 : null;
     private static final ByteVector LEVELS = TABLE_IN_VECTOR ? ByteVector.fromArray(BYTES, IQ4_NLCodec.levels(), 0) : null;
 
     IQ4_NLKernels() {
-        super(DType.IQ4_NL);
+        super(DType.IQ4_NL, false);
+    }
+
+    @Override
+    boolean kernelsApply() {
+        return TABLE_IN_VECTOR;
     }
 
     @Override
@@ -32,14 +44,91 @@ final class IQ4_NLKernels extends WeightKernels {
         for (int blk = 0; blk < n / 32; blk++) {
             long o = row + 18L * blk;
             float d = BlockLoads.scale(w, o);
-            ByteVector q = ByteVector.fromMemorySegment(BYTES, w, o + 2, java.nio.ByteOrder.LITTLE_ENDIAN);
+            ByteVector q = nibbles(w, o);
             int y = b + 32 * blk;
-            toFloat(q.and((byte) 0x0F).selectFrom(LEVELS)).mul(d).intoArray(buf, y);
-            toFloat(q.lanewise(VectorOperators.LSHR, 4).and((byte) 0x0F).selectFrom(LEVELS)).mul(d).intoArray(buf, y + 16);
+            low(q).mul(d).intoArray(buf, y);
+            high(q).mul(d).intoArray(buf, y + 16);
         }
     }
 
-    private static FloatVector toFloat(ByteVector q) {
-        return (FloatVector) q.convertShape(VectorOperators.B2F, VectorMath.F, 0);
+    private static ByteVector nibbles(MemorySegment w, long block) {
+        return ByteVector.fromMemorySegment(BYTES, w, block + 2, ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** Values 0..15 of the block: the low nibbles' levels, as floats. */
+    private static FloatVector low(ByteVector q) {
+        return (FloatVector) q.and((byte) 0x0F).selectFrom(LEVELS).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Values 16..31: the high nibbles' levels (a 16-bit shift: x86 has no byte-lane shift; the mask drops the spill). */
+    private static FloatVector high(ByteVector q) {
+        ByteVector h = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
+        return (FloatVector) h.selectFrom(LEVELS).convertShape(VectorOperators.B2F, F, 0);
+    }
+
+    /** Weight rows j and j + q against batch row r. */
+    @Override
+    void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            ByteVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
+            FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b);
+            FloatVector zero = FloatVector.zero(F); // fma from zero, as x4: the same chain, to the sign of a zero
+            FloatVector p0 = low(q0).fma(v, zero), p1 = low(q1).fma(v, zero);
+            v = FloatVector.fromArray(F, x, xo + 32 * b + 16);
+            p0 = high(q0).fma(v, p0);
+            p1 = high(q1).fma(v, p1);
+            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o0)), a0);
+            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        storeTile(out, lanes, 2, r * d + j, d, q, null);
+    }
+
+    /**
+     * Weight rows j and j + q against batch rows r..r+3: each block's levels decoded once, into {@code lanes}
+     * (free until the results), and read back for the four rows. (Decoding into registers beside the 16 live
+     * accumulators ran 2-2.5x slower than the decoded-buffer path: the body passed C2's limits.)
+     */
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes, float[] ms) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            ByteVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
+            low(q0).intoArray(lanes, 0);
+            high(q0).intoArray(lanes, 16);
+            low(q1).intoArray(lanes, 32);
+            high(q1).intoArray(lanes, 48);
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+            FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
+            for (int h = 0; h < 32; h += 16) { // low half (values 0..15), then high half (16..31), as x1
+                FloatVector v0 = FloatVector.fromArray(F, lanes, h), v1 = FloatVector.fromArray(F, lanes, 32 + h);
+                int i = r * n + 32 * b + h;
+                FloatVector v = FloatVector.fromArray(F, x, i);
+                p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                v = FloatVector.fromArray(F, x, i + n);
+                p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                v = FloatVector.fromArray(F, x, i + 2 * n);
+                p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                v = FloatVector.fromArray(F, x, i + 3 * n);
+                p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        storeTile(out, lanes, 8, r * d + j, d, q, null);
     }
 }
