@@ -59,11 +59,6 @@ public final class JinjaChatTemplate implements PromptFormat {
         return t;
     }
 
-    /** The Jinja source as the model carries it. */
-    public String source() {
-        return source;
-    }
-
     @Override
     public String name() {
         return "jinja";

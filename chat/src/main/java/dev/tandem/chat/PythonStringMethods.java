@@ -37,9 +37,9 @@ final class PythonStringMethods extends ELResolver {
         return switch (method) {
             case "startswith" -> anyOf(p[0], s::startsWith);
             case "endswith" -> anyOf(p[0], s::endsWith);
-            case "strip" -> strip(s, chars(p), true, true);
-            case "lstrip" -> strip(s, chars(p), true, false);
-            case "rstrip" -> strip(s, chars(p), false, true);
+            case "strip" -> PythonStrings.strip(s, chars(p), true, true);
+            case "lstrip" -> PythonStrings.strip(s, chars(p), true, false);
+            case "rstrip" -> PythonStrings.strip(s, chars(p), false, true);
             case "split" -> split(s, p.length > 0 ? p[0] : null, p.length > 1 ? ((Number) p[1]).intValue() : -1);
             case "upper" -> s.toUpperCase(Locale.ROOT);
             case "lower" -> s.toLowerCase(Locale.ROOT);
@@ -62,23 +62,6 @@ final class PythonStringMethods extends ELResolver {
 
     private static String chars(Object[] p) {
         return p.length == 0 || p[0] == null ? null : p[0].toString();
-    }
-
-    /** {@code chars} null strips Python whitespace. */
-    private static String strip(String s, String chars, boolean left, boolean right) {
-        int start = 0;
-        int end = s.length();
-        while (left && start < end && strippable(s.charAt(start), chars)) {
-            start++;
-        }
-        while (right && end > start && strippable(s.charAt(end - 1), chars)) {
-            end--;
-        }
-        return s.substring(start, end);
-    }
-
-    private static boolean strippable(char c, String chars) {
-        return chars == null ? PythonStrings.isSpace(c) : chars.indexOf(c) >= 0;
     }
 
     /** Python's {@code str.split}: on a literal separator, or on runs of whitespace when there is none. */

@@ -13,14 +13,23 @@ final class PythonStrings {
     }
 
     static String strip(String s) {
+        return strip(s, null, true, true);
+    }
+
+    /** {@code str.strip}/{@code lstrip}/{@code rstrip}: {@code chars} null strips Python whitespace. */
+    static String strip(String s, String chars, boolean left, boolean right) {
         int start = 0;
         int end = s.length();
-        while (start < end && isSpace(s.charAt(start))) {
+        while (left && start < end && strippable(s.charAt(start), chars)) {
             start++;
         }
-        while (end > start && isSpace(s.charAt(end - 1))) {
+        while (right && end > start && strippable(s.charAt(end - 1), chars)) {
             end--;
         }
         return s.substring(start, end);
+    }
+
+    private static boolean strippable(char c, String chars) {
+        return chars == null ? isSpace(c) : chars.indexOf(c) >= 0;
     }
 }

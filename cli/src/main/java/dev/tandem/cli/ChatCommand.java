@@ -148,8 +148,8 @@ final class ChatCommand extends TandemCommand {
             this.generator = generator;
             this.context = context;
             this.baseSeed = baseSeed;
-            this.bosText = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
-            this.eosText = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
+            this.bosText = tokenizer.bosText();
+            this.eosText = tokenizer.eosText();
             String endOfTurn = format.endOfTurn(eosText);
             if (endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0) {
                 stopStrings.add(endOfTurn); // the marker is text here, not one token: stop on its text

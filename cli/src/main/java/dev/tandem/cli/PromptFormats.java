@@ -58,8 +58,6 @@ final class PromptFormats {
 
     /** The tokenizer's Jinja chat template, checked by rendering it once; a {@link TandemException} when it does not render. */
     static JinjaChatTemplate jinja(Tokenizer tokenizer) {
-        String bos = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
-        String eos = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
-        return JinjaChatTemplate.of(tokenizer.chatTemplate(), bos, eos);
+        return JinjaChatTemplate.of(tokenizer.chatTemplate(), tokenizer.bosText(), tokenizer.eosText());
     }
 }

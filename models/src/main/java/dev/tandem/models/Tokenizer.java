@@ -58,6 +58,16 @@ public interface Tokenizer {
         return token == bos() || token == eos();
     }
 
+    /** The BOS token's text as chat formats spell it: its piece, or {@code <s>} where the tokenizer has none. */
+    default String bosText() {
+        return bos() >= 0 ? piece(bos()) : "<s>";
+    }
+
+    /** The EOS token's text as chat formats spell it: its piece, or {@code </s>} where the tokenizer has none. */
+    default String eosText() {
+        return eos() >= 0 ? piece(eos()) : "</s>";
+    }
+
     /** The chat template (Jinja source) the model was published with, or null. */
     default String chatTemplate() {
         return null;

@@ -29,8 +29,8 @@ public interface ChatTemplate {
      * tokens parsed only in the markup, never in message text; the model's end-of-turn token ends generation.
      */
     static ChatTemplate of(PromptFormat format, Tokenizer tokenizer) {
-        String bos = tokenizer.bos() >= 0 ? tokenizer.piece(tokenizer.bos()) : "<s>";
-        String eos = tokenizer.eos() >= 0 ? tokenizer.piece(tokenizer.eos()) : "</s>";
+        String bos = tokenizer.bosText();
+        String eos = tokenizer.eosText();
         String endOfTurn = format.endOfTurn(eos);
         List<String> stops = endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0 ? List.of(endOfTurn) : List.of();
         return new ChatTemplate() {
