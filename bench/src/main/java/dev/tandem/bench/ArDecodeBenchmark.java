@@ -5,7 +5,6 @@ import dev.tandem.decoding.AutoregressiveGenerator;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
-import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
@@ -16,30 +15,22 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Greedy autoregressive decoding of stories260K, 255 tokens from BOS per operation (llama2.c's
  * {@code run -n 256 -t 0}); the score is tokens per second. Several forks, since C2's Vector API code
  * can differ between JVM runs.
  */
-@State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 3, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
-public class ArDecodeBenchmark {
+@Fork(3)
+public class ArDecodeBenchmark extends BenchmarkDefaults {
     static final int TOKENS = 255;
 
     @Param({"1", "2"})

@@ -13,18 +13,12 @@ import dev.tandem.models.Transformer;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What a call through the embedding API ({@link Engine#generate}) costs beyond the work itself: each
@@ -34,14 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * would pick. The difference of the two scores is the per-call overhead. Run:
  * {@code ./tandem jmh EngineCallBenchmark}.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 5, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
-public class EngineCallBenchmark {
+@Fork(2)
+public class EngineCallBenchmark extends BenchmarkDefaults {
     @Param({"1", "16"})
     public int tokens;
 

@@ -7,20 +7,11 @@ import dev.tandem.core.cpu.CpuBackend;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Matrix-vector products over weight matrices far larger than any cache, one per weight type. Run with
@@ -28,25 +19,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * triad's is the fraction of this machine's bandwidth the kernel reaches.
  * {@code ./tandem bench matmul} runs it and prints GB/s (JMH's ms/op turned into bytes per second).
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 4, time = 2)
-@Measurement(iterations = 6, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
-public class MatmulBandwidthBenchmark {
+public class MatmulBandwidthBenchmark extends BandwidthBenchmark {
     static final int COLS = 4096;
 
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     public String dtype;
 
-    /** Bytes of weights (and of each triad array), in MiB. */
-    @Param({"2048"})
-    public int mib;
-
-    @Param({"2"})
-    public int threads;
 
     /** Batch rows multiplied with each weight (1: decoding; more: verification). */
     @Param({"1"})

@@ -5,45 +5,22 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * This machine's memory bandwidth, measured the way the matmul benchmark reads weights: a STREAM-style
  * triad (a = b + s * c; 3 arrays of bytes moved) and a plain read (1 array), over off-heap memory far larger
  * than any cache, split over the same number of threads as the matmuls.
  */
-@State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 4, time = 2)
-@Measurement(iterations = 6, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-        "-Djdk.incubator.vector.VECTOR_ACCESS_OOB_CHECK=0"})
-public class MemoryBandwidthBenchmark {
+public class MemoryBandwidthBenchmark extends BandwidthBenchmark {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    /** Bytes of each array, in MiB. */
-    @Param({"2048"})
-    public int mib;
-
-    @Param({"2"})
-    public int threads;
 
     private Arena arena;
     private WorkerPool pool;
