@@ -5,15 +5,7 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 
 /** Plain decoding: one target forward pass per token. The baseline every other method must reproduce. */
-public final class AutoregressiveGenerator implements Generator {
-    private final Transformer transformer;
-    private final Tokenizer tokenizer;
-
-    public AutoregressiveGenerator(Transformer transformer, Tokenizer tokenizer) {
-        this.transformer = transformer;
-        this.tokenizer = tokenizer;
-    }
-
+public record AutoregressiveGenerator(Transformer transformer, Tokenizer tokenizer) implements Generator {
     @Override
     public String method() {
         return "ar";
@@ -21,10 +13,9 @@ public final class AutoregressiveGenerator implements Generator {
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenStream stream) {
-        request.checkFits(transformer.config().contextLength());
+        OutputTracker out = OutputTracker.begin(transformer, tokenizer, request, stream);
         int[] prompt = request.promptTokens();
         Sampler sampler = new Sampler(request.sampling());
-        OutputTracker out = new OutputTracker(tokenizer, prompt[prompt.length - 1], request, stream);
 
         long start = System.nanoTime();
         float[] logits = Prefill.run(transformer, prompt);

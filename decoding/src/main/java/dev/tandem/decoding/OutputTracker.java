@@ -2,6 +2,7 @@ package dev.tandem.decoding;
 
 import dev.tandem.models.TextStream;
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.Transformer;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,6 +22,13 @@ public final class OutputTracker {
     private int count;
     private int emitted; // chars of text already streamed
     private StopReason stopReason;
+
+    /** The tracker of a request about to be decoded on {@code target}, once the request is known to fit its context. */
+    public static OutputTracker begin(Transformer target, Tokenizer tokenizer, GenerationRequest request, TokenStream stream) {
+        request.checkFits(target.config().contextLength());
+        int[] prompt = request.promptTokens();
+        return new OutputTracker(tokenizer, prompt[prompt.length - 1], request, stream);
+    }
 
     public OutputTracker(Tokenizer tokenizer, int lastPromptToken, GenerationRequest request, TokenStream stream) {
         this.tokenizer = tokenizer;

@@ -6,28 +6,14 @@ import dev.tandem.core.Tensor;
 /**
  * Outputs of one forward pass. It reads the transformer's buffers, so it is valid until the next
  * forward pass on the same transformer.
+ *
+ * @param hidden final hidden states (after the final norm), or null when the batch did not ask for them
+ * @param layerStates the captured layer's residual stream, or null
+ * @param rows rows in the batch
+ * @param firstLogitRow the batch row of logits row 0 (the last row when only it has logits)
  */
-public final class ForwardResult {
-    private final Backend backend;
-    private final Tensor logits;
-    private final Tensor hidden;
-    private final Tensor layerStates;
-    private final int rows;
-    private final int firstLogitRow; // batch row of logits row 0
-
-    ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows, int firstLogitRow) {
-        this.backend = backend;
-        this.logits = logits;
-        this.hidden = hidden;
-        this.layerStates = layerStates;
-        this.rows = rows;
-        this.firstLogitRow = firstLogitRow;
-    }
-
-    /** Number of rows in the batch. */
-    public int rows() {
-        return rows;
-    }
+public record ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows,
+                            int firstLogitRow) {
 
     /** Logits after batch row {@code row} (a copy). */
     public float[] logits(int row) {

@@ -51,10 +51,9 @@ public final class SpeculativeGenerator implements Generator {
 
     @Override
     public GenerationResult generate(GenerationRequest request, TokenStream stream) {
-        request.checkFits(target.config().contextLength());
+        OutputTracker out = OutputTracker.begin(target, tokenizer, request, stream);
         int[] prompt = request.promptTokens();
         Sampler sampler = new Sampler(request.sampling());
-        OutputTracker out = new OutputTracker(tokenizer, prompt[prompt.length - 1], request, stream);
         TokenHistory history = new TokenHistory(prompt);
         drafter.reset(history);
         Map<String, Long> draftsBefore = new LinkedHashMap<>(drafter.draftForwards());
