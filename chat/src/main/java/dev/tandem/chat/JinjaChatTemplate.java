@@ -76,18 +76,28 @@ public final class JinjaChatTemplate implements PromptFormat {
 
     @Override
     public List<PromptPart> render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos) {
+        return render(messages, List.of(), addGenerationPrompt, bos, eos);
+    }
+
+    /** With {@code tools} as the template's {@code tools} variable (left undefined when there are none, as transformers does). */
+    @Override
+    public List<PromptPart> render(List<ChatMessage> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt,
+                                   String bos, String eos) {
         List<Map<String, Object>> real = new ArrayList<>();
         List<Map<String, Object>> marked = new ArrayList<>();
         List<String> contents = new ArrayList<>();
         for (ChatMessage m : messages) {
-            real.add(message(m.role(), m.content()));
-            boolean mark = ContentSpans.replaceable(m.content());
-            marked.add(message(m.role(), mark ? ContentSpans.placeholder(contents.size()) : m.content()));
+            real.add(message(m, m.content()));
+            boolean mark = m.content() != null && ContentSpans.replaceable(m.content());
+            marked.add(message(m, mark ? ContentSpans.placeholder(contents.size()) : m.content()));
             if (mark) {
                 contents.add(m.content());
             }
         }
-        Map<String, Object> variables = Map.of("bos_token", bos, "eos_token", eos);
+        Map<String, Object> variables = new HashMap<>(Map.of("bos_token", bos, "eos_token", eos));
+        if (!tools.isEmpty()) {
+            variables.put("tools", tools);
+        }
         String text = render(real, addGenerationPrompt, variables);
         List<PromptPart> parts = ContentSpans.split(text, render(marked, addGenerationPrompt, variables), contents);
         return parts != null ? parts : List.of(PromptPart.markup(text));
@@ -131,10 +141,20 @@ public final class JinjaChatTemplate implements PromptFormat {
         return new TandemException("the model's chat template refused the conversation: " + e.getMessage());
     }
 
-    private static Map<String, Object> message(String role, String content) {
+    /** The message as transformers passes it: OpenAI's fields, the optional ones only when present. */
+    private static Map<String, Object> message(ChatMessage message, String content) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("role", role);
+        m.put("role", message.role());
         m.put("content", content);
+        if (message.name() != null) {
+            m.put("name", message.name());
+        }
+        if (!message.toolCalls().isEmpty()) {
+            m.put("tool_calls", message.toolCalls());
+        }
+        if (message.toolCallId() != null) {
+            m.put("tool_call_id", message.toolCallId());
+        }
         return m;
     }
 

@@ -125,6 +125,38 @@ class JinjaChatTemplateTest {
         assertEquals(List.of(PromptPart.markup("\"say \\\"hi\\\"\"")), t.render(List.of(ChatMessage.user("say \"hi\"")), false, "<s>", "</s>"));
     }
 
+    /** A Qwen-like template: tools in the system turn, calls with their arguments as JSON, results as tool turns. */
+    @Test
+    void toolsToolCallsAndToolResultsReachTheTemplate() {
+        JinjaChatTemplate t = JinjaChatTemplate.of("{% if tools %}[tools: {% for t in tools %}{{ t.function.name }}{% endfor %}]{% endif %}"
+                + "{% for m in messages %}<{{ m.role }}>{% if m.tool_calls %}{% for c in m.tool_calls %}{{ c.function.name }}"
+                + "{{ c.function.arguments | tojson }}{% endfor %}{% elif m.role == 'tool' %}({{ m.tool_call_id }}){{ m.content }}"
+                + "{% else %}{{ m.content }}{% endif %}{% endfor %}", "<s>", "</s>");
+        Map<String, Object> weather = Map.of("type", "function", "function", Map.of("name", "weather", "parameters", Map.of()));
+        Map<String, Object> call = Map.of("id", "c1", "type", "function",
+                "function", Map.of("name", "weather", "arguments", Map.of("city", "Paris")));
+        List<ChatMessage> conversation = List.of(ChatMessage.user("Rain?"),
+                new ChatMessage("assistant", null, null, List.of(call), null),
+                new ChatMessage("tool", "sunny <|im_end|>", "weather", List.of(), "c1"));
+        assertEquals(List.of(PromptPart.markup("[tools: weather]<user>"), PromptPart.content("Rain?"),
+                        PromptPart.markup("<assistant>weather{\"city\": \"Paris\"}<tool>(c1)"), PromptPart.content("sunny <|im_end|>")),
+                t.render(conversation, List.of(weather), false, "<s>", "</s>"));
+        assertEquals("<user>Rain?", t.render(List.of(ChatMessage.user("Rain?")), false, "<s>", "</s>").stream()
+                .map(PromptPart::text).reduce("", String::concat), "no tools: the variable is undefined, as transformers leaves it");
+    }
+
+    @Test
+    void formatsWithoutToolsRefuseThem() {
+        dev.tandem.models.tokenizer.ChatTemplate chatml = dev.tandem.models.tokenizer.ChatTemplate.named("chatml");
+        TandemException e = assertThrows(TandemException.class, () -> chatml.render(List.of(ChatMessage.user("hi")),
+                List.of(Map.of("type", "function")), true, "<s>", "</s>"));
+        assertTrue(e.getMessage().contains("chatml chat format has no tool calls"), e.getMessage());
+        assertThrows(TandemException.class, () -> chatml.render(List.of(new ChatMessage("tool", "42", null, List.of(), "c1")),
+                true, "<s>", "</s>"));
+        assertThrows(TandemException.class, () -> new ChatMessage("user", "x", null, List.of(Map.of("id", "c1")), null),
+                "only assistant turns call tools");
+    }
+
     @Test
     void strftimeFollowsPythonsDirectives() {
         ZonedDateTime t = ZonedDateTime.of(2026, 12, 3, 9, 5, 7, 0, ZoneOffset.UTC);

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.Tokenizers;
-import dev.tandem.server.ChatMessage;
 import dev.tandem.server.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,11 @@
 package dev.tandem.server;
 
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Turns chat messages into the prompt a model continues. This is the seam where a model's own template
@@ -20,6 +21,18 @@ public interface ChatTemplate {
 
     /** The prompt's tokens: the rendered text with BOS, special tokens left as text. */
     default int[] encode(List<ChatMessage> messages, Tokenizer tokenizer) {
+        return encode(messages, List.of(), tokenizer);
+    }
+
+    /**
+     * The same with the tools the assistant may call (OpenAI's function specifications, as objects); a
+     * template that cannot write tools refuses them with a {@link dev.tandem.core.TandemException}.
+     */
+    default int[] encode(List<ChatMessage> messages, List<Map<String, Object>> tools, Tokenizer tokenizer) {
+        if (!tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools)) {
+            throw new dev.tandem.core.TandemException("this model has no chat template that writes tool calls (the plain "
+                    + "role: text format is used); tools need a model whose own chat template has them");
+        }
         return tokenizer.encode(render(messages), true, false);
     }
 
@@ -34,25 +47,20 @@ public interface ChatTemplate {
         String endOfTurn = format.endOfTurn(eos);
         List<String> stops = endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0 ? List.of(endOfTurn) : List.of();
         return new ChatTemplate() {
-            private List<PromptPart> parts(List<ChatMessage> messages) {
-                List<dev.tandem.models.tokenizer.ChatMessage> m = new ArrayList<>();
-                for (ChatMessage c : messages) {
-                    m.add(new dev.tandem.models.tokenizer.ChatMessage(c.role().equals("developer") ? "system" : c.role(), c.content()));
-                }
-                return format.render(m, true, bos, eos);
+            private List<PromptPart> parts(List<ChatMessage> messages, List<Map<String, Object>> tools) {
+                return format.render(messages, tools, true, bos, eos);
             }
 
             @Override
             public String render(List<ChatMessage> messages) {
-                StringBuilder sb = new StringBuilder();
-                parts(messages).forEach(p -> sb.append(p.text()));
-                return sb.toString();
+                return text(parts(messages, List.of()));
             }
 
             @Override
-            public int[] encode(List<ChatMessage> messages, Tokenizer t) {
-                boolean addBos = !render(messages).startsWith(bos) || t.tokenId(bos) < 0;
-                return t.encodePrompt(parts(messages), addBos);
+            public int[] encode(List<ChatMessage> messages, List<Map<String, Object>> tools, Tokenizer t) {
+                List<PromptPart> parts = parts(messages, tools);
+                boolean addBos = !text(parts).startsWith(bos) || t.tokenId(bos) < 0;
+                return t.encodePrompt(parts, addBos);
             }
 
             @Override
@@ -82,5 +90,11 @@ public interface ChatTemplate {
                 return List.of("\nuser:", "\nsystem:");
             }
         };
+    }
+
+    private static String text(List<PromptPart> parts) {
+        StringBuilder sb = new StringBuilder();
+        parts.forEach(p -> sb.append(p.text()));
+        return sb.toString();
     }
 }

@@ -128,7 +128,8 @@ final class Completions {
         if (logprobs != null && (logprobs.asBoolean(false) || logprobs.asLong(0) > 0)) {
             throw ApiError.unsupported("logprobs", "logprobs are not supported");
         }
-        for (String option : new String[] {"logit_bias", "tools", "functions", "suffix"}) {
+        for (String option : kind == Kind.CHAT ? new String[] {"logit_bias", "functions", "suffix"}
+                : new String[] {"logit_bias", "tools", "functions", "suffix"}) {
             JsonNode o = p.node(option);
             if (o != null && !(o.isContainerNode() && o.isEmpty())) {
                 throw ApiError.unsupported(option, option + " is not supported");
@@ -152,11 +153,13 @@ final class Completions {
             if (kind == Kind.TEXT) {
                 prompt = textPrompt(body.get("prompt"));
             } else {
-                List<ChatMessage> messages = messages(p.node("messages"));
-                StringBuilder all = new StringBuilder();
-                messages.forEach(m -> all.append(m.content()));
-                engine.requireFits(all);
-                prompt = parts.config().chatTemplate().encode(messages, engine.tokenizer());
+                ChatRequest chat = ChatRequest.parse(p);
+                engine.requireFits(chat.text());
+                try {
+                    prompt = parts.config().chatTemplate().encode(chat.messages(), chat.tools(), engine.tokenizer());
+                } catch (TandemException e) { // the template refused the conversation (raise_exception, no tool support)
+                    throw ApiError.invalid(chat.tools().isEmpty() ? "messages" : "tools", e.getMessage());
+                }
                 stops = new ArrayList<>(stops);
                 stops.addAll(parts.config().chatTemplate().stops());
             }
@@ -207,43 +210,6 @@ final class Completions {
             throw ApiError.unsupported("prompt", "several prompts in one request are not supported; send one request per prompt");
         }
         throw ApiError.invalid("prompt", "'prompt' must be a string, an array of one string, or an array of token ids");
-    }
-
-    private static List<ChatMessage> messages(JsonNode node) {
-        if (node == null) {
-            throw ApiError.missing("messages");
-        }
-        if (!node.isArray() || node.isEmpty()) {
-            throw ApiError.invalid("messages", "'messages' must be a non-empty array of {role, content} objects");
-        }
-        List<ChatMessage> out = new ArrayList<>();
-        for (int i = 0; i < node.size(); i++) {
-            JsonNode m = node.get(i);
-            JsonNode role = m.get("role");
-            if (role == null || !role.isTextual() || !List.of("system", "developer", "user", "assistant").contains(role.asText())) {
-                throw ApiError.invalid("messages[" + i + "].role", "message " + i + " needs a role: system, developer, user or assistant");
-            }
-            out.add(new ChatMessage(role.asText(), content(m.get("content"), i)));
-        }
-        return out;
-    }
-
-    /** A message's text: a string, or an array of {"type":"text","text":...} parts. */
-    private static String content(JsonNode c, int i) {
-        if (c != null && c.isTextual()) {
-            return c.asText();
-        }
-        if (c != null && c.isArray()) {
-            StringBuilder sb = new StringBuilder();
-            for (JsonNode part : c) {
-                if (!"text".equals(part.path("type").asText()) || !part.path("text").isTextual()) {
-                    throw ApiError.unsupported("messages[" + i + "].content", "only text content parts are supported");
-                }
-                sb.append(part.get("text").asText());
-            }
-            return sb.toString();
-        }
-        throw ApiError.invalid("messages[" + i + "].content", "message " + i + " needs a content string");
     }
 
     private void stream(Job job, Exchange ex) throws IOException {

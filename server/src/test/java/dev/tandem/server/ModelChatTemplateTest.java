@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.ByteLevelBpe;
 import dev.tandem.models.tokenizer.PreTokenizer;
 import dev.tandem.models.tokenizer.SpecialTokens;

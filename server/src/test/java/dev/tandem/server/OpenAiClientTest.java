@@ -15,6 +15,7 @@ import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import com.openai.models.completions.Completion;
 import com.openai.models.completions.CompletionCreateParams;
 import com.openai.models.models.Model;
+import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;

@@ -1,16 +1,37 @@
 package dev.tandem.models.tokenizer;
 
 import dev.tandem.core.TandemException;
+import java.util.List;
+import java.util.Map;
 
-/** One turn of a conversation: role {@code system}, {@code user} or {@code assistant}, and its text. */
-public record ChatMessage(String role, String content) {
+/**
+ * One turn of a conversation, with the fields of OpenAI's chat messages that chat templates read.
+ *
+ * @param role {@code system}, {@code user}, {@code assistant}, or {@code tool} (a tool's result)
+ * @param content the text; null only for an assistant turn that calls tools
+ * @param name the speaker's or tool's name, or null
+ * @param toolCalls an assistant turn's tool calls, as the OpenAI API writes them ({@code {"id", "type": "function",
+ *                  "function": {"name", "arguments"}}}) with the arguments as an object, as templates expect them
+ * @param toolCallId for a {@code tool} turn, the call it answers, or null
+ */
+public record ChatMessage(String role, String content, String name, List<Map<String, Object>> toolCalls, String toolCallId) {
+    private static final List<String> ROLES = List.of("system", "user", "assistant", "tool");
+
     public ChatMessage {
-        if (!role.equals("system") && !role.equals("user") && !role.equals("assistant")) {
-            throw new TandemException("chat role must be system, user or assistant, got '" + role + "'");
+        if (!ROLES.contains(role)) {
+            throw new TandemException("chat role must be system, user, assistant or tool, got '" + role + "'");
         }
-        if (content == null) {
+        toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        if (!toolCalls.isEmpty() && !role.equals("assistant")) {
+            throw new TandemException("only assistant messages call tools, not " + role + " messages");
+        }
+        if (content == null && toolCalls.isEmpty()) {
             throw new TandemException("a chat message needs content");
         }
+    }
+
+    public ChatMessage(String role, String content) {
+        this(role, content, null, List.of(), null);
     }
 
     public static ChatMessage system(String content) {
@@ -23,5 +44,10 @@ public record ChatMessage(String role, String content) {
 
     public static ChatMessage assistant(String content) {
         return new ChatMessage("assistant", content);
+    }
+
+    /** Whether this turn calls a tool or carries a tool's result (formats without tools cannot write it). */
+    public boolean usesTools() {
+        return role.equals("tool") || !toolCalls.isEmpty();
     }
 }

@@ -118,6 +118,7 @@ public final class ChatTemplate implements PromptFormat {
      */
     @Override
     public List<PromptPart> render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos) {
+        PromptFormat.refuseTools(this, messages, List.of());
         List<ChatMessage> m = withSystem(messages);
         List<PromptPart> out = new ArrayList<>();
         switch (family) {

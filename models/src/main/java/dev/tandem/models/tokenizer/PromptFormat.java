@@ -1,6 +1,8 @@
 package dev.tandem.models.tokenizer;
 
+import dev.tandem.core.TandemException;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How a conversation becomes a prompt: a built-in family ({@link ChatTemplate}) or a model's own Jinja
@@ -16,6 +18,24 @@ public interface PromptFormat {
      * {@code addGenerationPrompt}; {@code bos}/{@code eos} are the model's BOS/EOS texts.
      */
     List<PromptPart> render(List<ChatMessage> messages, boolean addGenerationPrompt, String bos, String eos);
+
+    /**
+     * The same with the tools the assistant may call ({@code tools}: OpenAI's function specifications, as
+     * objects), for formats that write them; the others refuse tools and tool turns with a clear error.
+     */
+    default List<PromptPart> render(List<ChatMessage> messages, List<Map<String, Object>> tools, boolean addGenerationPrompt,
+                                    String bos, String eos) {
+        refuseTools(this, messages, tools);
+        return render(messages, addGenerationPrompt, bos, eos);
+    }
+
+    /** Throws when the conversation offers or uses tools: {@code format} has no way to write them. */
+    static void refuseTools(PromptFormat format, List<ChatMessage> messages, List<Map<String, Object>> tools) {
+        if (!tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools)) {
+            throw new TandemException("the " + format.name() + " chat format has no tool calls; tools need a model whose own "
+                    + "(Jinja) chat template writes them");
+        }
+    }
 
     /** The text that ends an assistant turn ({@code eos} is the model's EOS text), or null when none does. */
     String endOfTurn(String eos);

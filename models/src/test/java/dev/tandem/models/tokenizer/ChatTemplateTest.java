@@ -122,7 +122,9 @@ class ChatTemplateTest {
         assertTrue(e.getMessage().contains("llama2, llama3, chatml, zephyr, mistral, raw"), e.getMessage());
         e = assertThrows(TandemException.class, () -> render("llama2", List.of(ChatMessage.user("a"), ChatMessage.user("b"))));
         assertTrue(e.getMessage().contains("alternating"), e.getMessage());
-        assertThrows(TandemException.class, () -> new ChatMessage("tool", "x"));
+        assertThrows(TandemException.class, () -> new ChatMessage("function", "x"));
+        e = assertThrows(TandemException.class, () -> render("chatml", List.of(new ChatMessage("tool", "x"))));
+        assertTrue(e.getMessage().contains("no tool calls"), "built-in formats have no tool turns: " + e.getMessage());
         assertThrows(TandemException.class, () -> render("chatml", List.of(ChatMessage.user("a"), ChatMessage.system("b"))));
     }
 
