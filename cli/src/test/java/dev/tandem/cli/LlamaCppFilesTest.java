@@ -125,9 +125,9 @@ class LlamaCppFilesTest {
             Path file = dir.resolve("ours-" + type + ".gguf");
             CliTest.Run convert = run("convert", "--model", MODEL.toString(), "--dtype", type, "--out", file.toString());
             assertEquals(0, convert.code(), convert.err());
-            if (type.equals("q4_0") || type.equals("q4_1")) {
+            if (List.of("q4_0", "q4_1", "iq4_nl", "q3_k", "q2_k").contains(type)) {
                 Result runs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", file.toString(), "-n", "20", PROMPT));
-                assertEquals(0, runs.code, "llama-simple on our q4_0: " + runs.out);
+                assertEquals(0, runs.code, "llama-simple on our " + type + ": " + runs.out);
             } else {
                 assertSameStart(type + " written by tandem convert", file, 60);
             }
@@ -145,8 +145,9 @@ class LlamaCppFilesTest {
 
     /**
      * K-quants and llama.cpp's mixes, written by us and by {@code llama-quantize} from the same F32 file (stories260K
-     * inflated to the "mini" shape, whose rows hold whole 256-value super-blocks): Q4_K, Q5_K and Q6_K ({@code --pure})
-     * tensor for tensor the same bytes; Q4_K_M and Q5_K_M every tensor the same type and the same bytes, so the
+     * inflated to the "mini" shape, whose rows hold whole 256-value super-blocks): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and
+     * IQ4_NL ({@code --pure}) tensor for tensor the same bytes (44 matrices of whole super-blocks, 51 of whole 32-value
+     * blocks for IQ4_NL); Q4_K_M and Q5_K_M every tensor the same type and the same bytes, so the
      * per-tensor rules (Q6_K classifier, Q6_K {@code attn_v}/{@code ffn_down} on the layers llama.cpp picks) and
      * the fallbacks for rows that are not whole super-blocks (Q5_0, Q5_1) are llama.cpp's.
      */
@@ -156,7 +157,7 @@ class LlamaCppFilesTest {
         Path f32 = dir.resolve("mini-f32.gguf");
         CliTest.Run synth = run("synth", "--shape", "mini", "--from", MODEL.toString(), "--dtype", "f32", "--out", f32.toString());
         assertEquals(0, synth.code(), synth.err());
-        for (String type : new String[] {"Q4_K", "Q5_K", "Q6_K", "Q4_K_M", "Q5_K_M"}) {
+        for (String type : new String[] {"Q4_K", "Q5_K", "Q6_K", "Q3_K", "Q2_K", "IQ4_NL", "Q4_K_M", "Q5_K_M"}) {
             boolean mix = type.endsWith("_M");
             Path ours = dir.resolve("ours-" + type + ".gguf"), theirs = dir.resolve("theirs-" + type + ".gguf");
             CliTest.Run convert = run("convert", "--model", f32.toString(), "--dtype", type.toLowerCase(java.util.Locale.ROOT),
@@ -172,7 +173,8 @@ class LlamaCppFilesTest {
             if (mix) {
                 assertEquals(66, assertSameTensors(ours, theirs), type + ": every tensor");
             } else {
-                assertEquals(44, assertSameTensorBytes(ours, theirs, DType.valueOf(type)), type + ": every matrix of whole super-blocks");
+                assertEquals(type.equals("IQ4_NL") ? 51 : 44, assertSameTensorBytes(ours, theirs, DType.valueOf(type)),
+                        type + ": every matrix of whole blocks");
             }
         }
     }

@@ -72,10 +72,13 @@ class KQuantsReferenceTest {
      * with llama-quantize is LlamaCppFilesTest's, where llama.cpp is built.)
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q8_0", "Q6_K", "Q5_K", "Q5_0", "Q5_1", "Q4_K", "Q4_1", "Q4_0"})
+    @EnumSource(value = DType.class, names = {"Q8_0", "Q6_K", "Q5_K", "Q5_0", "Q5_1", "Q4_K", "Q4_1", "Q4_0", "IQ4_NL", "Q3_K", "Q2_K"})
     void encodedValuesDecodeCloseToTheInput(DType type) {
-        java.util.Map<DType, Double> bound = java.util.Map.of(DType.Q8_0, 0.008, DType.Q6_K, 0.025, DType.Q5_K, 0.05,
-                DType.Q5_1, 0.052, DType.Q5_0, 0.064, DType.Q4_K, 0.1, DType.Q4_1, 0.107, DType.Q4_0, 0.13); // measured x 1.25
+        java.util.Map<DType, Double> bound = java.util.Map.ofEntries(java.util.Map.entry(DType.Q8_0, 0.008),
+                java.util.Map.entry(DType.Q6_K, 0.025), java.util.Map.entry(DType.Q5_K, 0.05), java.util.Map.entry(DType.Q5_1, 0.052),
+                java.util.Map.entry(DType.Q5_0, 0.064), java.util.Map.entry(DType.Q4_K, 0.1), java.util.Map.entry(DType.Q4_1, 0.107),
+                java.util.Map.entry(DType.Q4_0, 0.13), java.util.Map.entry(DType.IQ4_NL, 0.108), java.util.Map.entry(DType.Q3_K, 0.212),
+                java.util.Map.entry(DType.Q2_K, 0.388)); // measured x 1.25
         SplittableRandom rnd = new SplittableRandom(3);
         int n = 64 * 256;
         float[] x = new float[n];
@@ -99,17 +102,12 @@ class KQuantsReferenceTest {
     }
 
     @Test
-    void readOnlyTypesAreRefusedForWritingByName() {
-        String writable = "f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k";
-        assertEquals("q3_k can be read but not written yet (writable: " + writable + ")",
-                org.junit.jupiter.api.Assertions.assertThrows(TandemException.class, () -> DType.parseWritable("Q3_K")).getMessage());
-        assertEquals(DType.Q8_0, DType.parseWritable("q8_0"));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment seg = arena.allocate(110);
-            TandemException e = org.junit.jupiter.api.Assertions.assertThrows(TandemException.class,
-                    () -> Quantization.encode(DType.Q3_K, new float[256], 0, 256, seg, 0));
-            assertEquals("writing Q3_K is not supported (writable: " + writable + ")", e.getMessage());
+    void everyTypeIsWritableByNameAndUnknownNamesAreRefused() {
+        for (DType t : DType.values()) {
+            assertEquals(t, DType.parseWritable(t.name().toLowerCase(java.util.Locale.ROOT)));
         }
+        TandemException e = org.junit.jupiter.api.Assertions.assertThrows(TandemException.class, () -> DType.parseWritable("iq2_xxs"));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("iq2_xxs") && e.getMessage().contains("q2_k"), e.getMessage());
     }
 
     private static int run(String... cmd) throws IOException, InterruptedException {

@@ -93,7 +93,7 @@ final class KQuantRounding {
             for (int l = 0; l < 32; l++) {
                 weights[l] = avX + Math.abs(x[k + 32 * j + l]);
             }
-            scales[j] = qkx2Quants(32, nmax, x, k + 32 * j, weights, levels, 32 * j, mins, j, aux, rmin, 0.1f, nstep);
+            scales[j] = qkx2Quants(32, nmax, x, k + 32 * j, weights, levels, 32 * j, mins, j, aux, rmin, 0.1f, nstep, false);
             if (scales[j] > maxScale) {
                 maxScale = scales[j];
             }
@@ -133,12 +133,13 @@ final class KQuantRounding {
     }
 
     /**
-     * {@code make_qkx2_quants(n, nmax, x, weights, L, &the_min, Laux, rmin, rdelta, nstep, use_mad = false)}:
+     * {@code make_qkx2_quants(n, nmax, x, weights, L, &the_min, Laux, rmin, rdelta, nstep, useMad)}:
      * levels {@code 0..nmax} with a scale and a min (written to {@code mins[m]}, as a positive offset) that
-     * minimize the weighted squared error over nstep + 1 candidate scales; returns the scale.
+     * minimize the weighted squared error (absolute error where {@code useMad}: Q2_K's) over nstep + 1
+     * candidate scales; returns the scale.
      */
     static float qkx2Quants(int n, int nmax, float[] x, int xo, float[] weights, int[] levels, int lo, float[] mins, int m, int[] aux,
-                            float rmin, float rdelta, int nstep) {
+                            float rmin, float rdelta, int nstep, boolean useMad) {
         float min = x[xo], max = x[xo];
         float sumW = weights[0];
         float sumX = sumW * x[xo];
@@ -168,7 +169,7 @@ final class KQuantRounding {
             int l = Math.max(0, Math.min(nmax, nearestInt(iscale * (x[xo + i] - min))));
             levels[lo + i] = l;
             float diff = scale * l + min - x[xo + i];
-            bestError += weights[i] * (diff * diff);
+            bestError += weights[i] * (useMad ? Math.abs(diff) : diff * diff);
         }
         for (int is = 0; is <= nstep; is++) {
             iscale = (rmin + rdelta * is + nmax) / (max - min);
@@ -192,7 +193,7 @@ final class KQuantRounding {
                 float curError = 0;
                 for (int i = 0; i < n; i++) {
                     float diff = thisScale * aux[i] + thisMin - x[xo + i];
-                    curError += weights[i] * (diff * diff);
+                    curError += weights[i] * (useMad ? Math.abs(diff) : diff * diff);
                 }
                 if (curError < bestError) {
                     System.arraycopy(aux, 0, levels, lo, n);
@@ -204,5 +205,62 @@ final class KQuantRounding {
         }
         mins[m] = -min;
         return scale;
+    }
+
+    /**
+     * {@code make_q3_quants(n, nmax, x, L, do_rmse = true)}: signed levels {@code -nmax .. nmax - 1} of
+     * {@code x[xo .. xo + n)}, refined value by value while the weighted (x squared) fit improves, stored
+     * offset by nmax into {@code levels[lo ..]}; returns the scale.
+     */
+    static float q3Quants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
+        float max = 0, amax = 0;
+        for (int i = 0; i < n; i++) {
+            float ax = Math.abs(x[xo + i]);
+            if (ax > amax) {
+                amax = ax;
+                max = x[xo + i];
+            }
+        }
+        if (amax < GROUP_MAX_EPS) {
+            Arrays.fill(levels, lo, lo + n, 0);
+            return 0f;
+        }
+        float iscale = -nmax / max;
+        float sumLX = 0, sumL2 = 0;
+        for (int i = 0; i < n; i++) {
+            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
+            levels[lo + i] = l;
+            float w = x[xo + i] * x[xo + i];
+            sumLX += w * x[xo + i] * l;
+            sumL2 += w * l * l;
+        }
+        for (int iter = 0; iter < 5; iter++) {
+            int changed = 0;
+            for (int i = 0; i < n; i++) {
+                float w = x[xo + i] * x[xo + i];
+                float slx = sumLX - w * x[xo + i] * levels[lo + i];
+                if (slx > 0) {
+                    float sl2 = sumL2 - w * levels[lo + i] * levels[lo + i];
+                    int newL = Math.max(-nmax, Math.min(nmax - 1, nearestInt(x[xo + i] * sl2 / slx)));
+                    if (newL != levels[lo + i]) {
+                        slx += w * x[xo + i] * newL;
+                        sl2 += w * newL * newL;
+                        if (sl2 > 0 && slx * slx * sumL2 > sumLX * sumLX * sl2) {
+                            levels[lo + i] = newL;
+                            sumLX = slx;
+                            sumL2 = sl2;
+                            changed++;
+                        }
+                    }
+                }
+            }
+            if (changed == 0) {
+                break;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            levels[lo + i] += nmax;
+        }
+        return sumL2 > 0 ? sumLX / sumL2 : 0f;
     }
 }

@@ -98,7 +98,8 @@ public final class QuantMix {
         if (cols % t.blockSize() == 0) {
             return t;
         }
-        DType fallback = switch (t) {
+        DType fallback = switch (t) { // llama.cpp's tensor_type_fallback
+            case Q2_K, Q3_K -> DType.Q4_0;
             case Q4_K -> DType.Q5_0;
             case Q5_K -> DType.Q5_1;
             case Q6_K -> DType.Q8_0;

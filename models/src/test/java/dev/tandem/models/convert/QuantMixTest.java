@@ -49,6 +49,8 @@ class QuantMixTest {
         assertEquals(DType.Q5_1, QuantMix.parse("q5_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
         assertEquals(DType.Q8_0, QuantMix.parse("q6_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
         assertEquals(DType.Q8_0, QuantMix.parse("q4_k_m").forModel(4, false).typeOf("output.weight", 288), "classifier rows of 288");
+        assertEquals(DType.Q4_0, QuantMix.parse("q2_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384), "llama.cpp's fallback");
+        assertEquals(DType.Q4_0, QuantMix.parse("q3_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
         assertEquals(DType.F32, QuantMix.parse("q4_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 172), "not even 32-value blocks");
         assertEquals(DType.F32, QuantMix.parse("q8_0").forModel(4, false).typeOf("blk.0.ffn_down.weight", 172));
         assertFalse(QuantMix.parse("q8_0").isMix());
@@ -57,7 +59,8 @@ class QuantMixTest {
     @Test
     void unknownNamesAreRefusedWithTheList() {
         TandemException e = assertThrows(TandemException.class, () -> QuantMix.parse("q3_k_m"));
-        assertEquals("unknown dtype 'q3_k_m' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k, q4_k_m, q5_k_m)",
+        assertEquals("unknown dtype 'q3_k_m' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, "
+                + "q4_k_m, q5_k_m)",
                 e.getMessage());
     }
 }
