@@ -5,12 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tandem.core.cpu.CpuBackend;
-import dev.tandem.models.Llama2cTokenizer;
-import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.TextStream;
-import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,31 +13,11 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** Greedy generation reproduces the llama2.c reference's tokens and text on every golden prompt. */
-class GoldenGenerationTest {
-    static final Path SHARED = Path.of(System.getProperty("tandem.shared", "../shared"));
-    private static Model model;
-    private static Tokenizer tokenizer;
-    private static CpuBackend backend;
-
-    @BeforeAll
-    static void load() {
-        model = ModelLoader.load(SHARED.resolve("models/stories260k/stories260K.bin"));
-        tokenizer = Llama2cTokenizer.load(SHARED.resolve("models/stories260k/tok512.bin"), 512);
-        backend = new CpuBackend(2);
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-        model.close();
-    }
-
+class GoldenGenerationTest extends OnStories260k {
     static List<Path> golden() throws IOException {
         try (Stream<Path> s = Files.list(SHARED.resolve("golden/stories260k"))) {
             return s.filter(p -> p.toString().endsWith(".json")).sorted().toList();

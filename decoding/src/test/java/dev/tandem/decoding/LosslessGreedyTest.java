@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.core.cpu.CpuBackend;
-import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
-import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,22 +24,15 @@ import org.junit.jupiter.params.provider.MethodSource;
  * budgets, produces exactly the tokens of plain autoregressive greedy decoding on every golden prompt
  * (300 new tokens).
  */
-class LosslessGreedyTest {
-    static final Path SHARED = Path.of(System.getProperty("tandem.shared", "../shared"));
+class LosslessGreedyTest extends OnStories260k {
     static final int NEW_TOKENS = 300;
-    private static Model model;
     private static Model separateDraft;
-    private static Tokenizer tokenizer;
-    private static CpuBackend backend;
     private static final Map<String, int[]> AR = new HashMap<>();
 
     @BeforeAll
     static void load() throws Exception {
-        Path file = SHARED.resolve("models/stories260k/stories260K.bin");
-        model = ModelLoader.load(file);
-        separateDraft = ModelLoader.load(file); // a separate file-backed draft model (here: the same weights)
-        tokenizer = Llama2cTokenizer.load(SHARED.resolve("models/stories260k/tok512.bin"), 512);
-        backend = new CpuBackend(2);
+        // a separate file-backed draft model (here: the same weights)
+        separateDraft = ModelLoader.load(SHARED.resolve("models/stories260k/stories260K.bin"));
         for (String prompt : prompts()) {
             Generator ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer);
             AR.put(prompt, ar.generate(request(prompt), TokenStream.NONE).tokens());
@@ -51,8 +41,6 @@ class LosslessGreedyTest {
 
     @AfterAll
     static void close() {
-        backend.close();
-        model.close();
         separateDraft.close();
     }
 

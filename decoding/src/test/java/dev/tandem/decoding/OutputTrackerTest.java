@@ -13,82 +13,81 @@ class OutputTrackerTest {
     /** Token i decodes to the i-th piece; 1 and 2 are BOS/EOS. */
     private static final String[] PIECES = {"?", "<s>", "</s>", "Hello", " wor", "ld", " STO", "P", "!", "\u00e9"};
 
-    private static final Tokenizer TOY = new Tokenizer() {
+    private static class Toy implements Tokenizer {
         public int vocabSize() { return PIECES.length; }
         public int bos() { return 1; }
         public int eos() { return 2; }
         public int[] encode(String text, boolean bos, boolean eos) { throw new UnsupportedOperationException(); }
         public byte[] decode(int prev, int token) { return PIECES[token].getBytes(StandardCharsets.UTF_8); }
         public String piece(int token) { return PIECES[token]; }
-    };
+    }
 
-    private static OutputTracker tracker(int max, List<String> stops, StringBuilder streamed) {
-        return new OutputTracker(TOY, 1, new GenerationRequest(new int[] {1}, max, SamplingParams.GREEDY, stops), streamed::append);
+    /** What the tracker under test streamed (JUnit makes a new instance, so a new builder, per test). */
+    private final StringBuilder streamed = new StringBuilder();
+
+    private OutputTracker tracker(Tokenizer tokenizer, int max, List<String> stops) {
+        return new OutputTracker(tokenizer, 1, new GenerationRequest(new int[] {1}, max, SamplingParams.GREEDY, stops), streamed::append);
+    }
+
+    private OutputTracker tracker(int max, List<String> stops) {
+        return tracker(new Toy(), max, stops);
+    }
+
+    /** The tracker stopped for {@code reason}, keeping {@code text}, and streamed exactly that text. */
+    private void assertStopped(OutputTracker t, StopReason reason, String text) {
+        assertEquals(reason, t.stopReason());
+        assertEquals(text, t.text());
+        assertEquals(text, streamed.toString());
     }
 
     @Test
     void stopsAtMaxTokens() {
-        StringBuilder s = new StringBuilder();
-        OutputTracker t = tracker(2, List.of(), s);
+        OutputTracker t = tracker(2, List.of());
         assertTrue(t.accept(3));
         assertFalse(t.accept(4));
-        assertEquals(StopReason.LENGTH, t.stopReason());
-        assertEquals("Hello wor", t.text());
-        assertEquals("Hello wor", s.toString());
+        assertStopped(t, StopReason.LENGTH, "Hello wor");
     }
 
     @Test
     void stopsAtEosWithoutEmittingIt() {
-        StringBuilder s = new StringBuilder();
-        OutputTracker t = tracker(10, List.of(), s);
+        OutputTracker t = tracker(10, List.of());
         t.accept(3);
         assertFalse(t.accept(2));
         assertEquals(StopReason.END_OF_SEQUENCE, t.stopReason());
         assertEquals(1, t.tokens().length);
-        assertEquals("Hello", s.toString());
+        assertEquals("Hello", streamed.toString());
     }
 
     @Test
     void stopsAtTheTokenizersEndOfTurnTokens() {
-        Tokenizer chat = new Tokenizer() {
-            public int vocabSize() { return TOY.vocabSize(); }
-            public int bos() { return 1; }
-            public int eos() { return 2; }
-            public int[] encode(String text, boolean bos, boolean eos) { throw new UnsupportedOperationException(); }
-            public byte[] decode(int prev, int token) { return TOY.decode(prev, token); }
-            public String piece(int token) { return TOY.piece(token); }
+        Tokenizer chat = new Toy() {
             @Override public boolean isEndOfGeneration(int token) { return token == 8 || token == 2; }
         };
-        StringBuilder s = new StringBuilder();
-        OutputTracker t = new OutputTracker(chat, 1, new GenerationRequest(new int[] {1}, 10, SamplingParams.GREEDY), s::append);
+        OutputTracker t = tracker(chat, 10, List.of());
         assertTrue(t.accept(3));
         assertFalse(t.accept(8)); // "!" plays an end-of-turn marker here
         assertEquals(StopReason.END_OF_SEQUENCE, t.stopReason());
-        assertEquals("Hello", s.toString());
+        assertEquals("Hello", streamed.toString());
     }
 
     @Test
     void stopStringIsCutAndItsPrefixNeverStreamed() {
-        StringBuilder s = new StringBuilder();
-        OutputTracker t = tracker(10, List.of(" STOP"), s);
+        OutputTracker t = tracker(10, List.of(" STOP"));
         t.accept(3);
         t.accept(4);
         t.accept(5);
         assertTrue(t.accept(6));
-        assertEquals("Hello world", s.toString(), "' STO' is held back: it may become ' STOP'");
+        assertEquals("Hello world", streamed.toString(), "' STO' is held back: it may become ' STOP'");
         assertFalse(t.accept(7));
-        assertEquals(StopReason.STOP_STRING, t.stopReason());
-        assertEquals("Hello world", t.text());
-        assertEquals("Hello world", s.toString());
+        assertStopped(t, StopReason.STOP_STRING, "Hello world");
     }
 
     @Test
     void heldBackTextIsReleasedWhenItDoesNotBecomeTheStopString() {
-        StringBuilder s = new StringBuilder();
-        OutputTracker t = tracker(10, List.of(" STOP"), s);
+        OutputTracker t = tracker(10, List.of(" STOP"));
         t.accept(6);
-        assertEquals("", s.toString());
+        assertEquals("", streamed.toString());
         t.accept(8);
-        assertEquals(" STO!", s.toString());
+        assertEquals(" STO!", streamed.toString());
     }
 }

@@ -6,17 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.core.TandemException;
-import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.decoding.AutoregressiveGenerator;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.Generator;
 import dev.tandem.decoding.MethodOptions;
 import dev.tandem.decoding.Methods;
+import dev.tandem.decoding.OnStories260k;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.LlamaConfig;
-import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
@@ -27,19 +26,14 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Heads trained in Java: lossless decoding, files that check their model, resumable training. */
-class HeadsTest {
-    static final Path SHARED = Path.of(System.getProperty("tandem.shared", "../shared"));
+class HeadsTest extends OnStories260k {
     @TempDir
     static Path dir;
-    private static Model model;
-    private static Tokenizer tokenizer;
-    private static CpuBackend backend;
     private static DistillationCorpus corpus;
     private static Path medusa;
     private static Path cerberus;
@@ -47,9 +41,6 @@ class HeadsTest {
 
     @BeforeAll
     static void train() {
-        model = ModelLoader.load(SHARED.resolve("models/stories260k/stories260K.bin"));
-        tokenizer = Llama2cTokenizer.load(SHARED.resolve("models/stories260k/tok512.bin"), 512);
-        backend = new CpuBackend(2);
         corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, 4000, 200, 3, n -> {});
         medusa = dir.resolve("medusa.safetensors");
         cerberus = dir.resolve("cerberus.safetensors");
@@ -60,12 +51,6 @@ class HeadsTest {
         }
         transfer = dir.resolve("hidden-transfer.safetensors");
         TransferMaps.fit(corpus.layerStates(new Transformer(model, backend), 1), 1, 2, model.name(), null).save(transfer, Map.of());
-    }
-
-    @AfterAll
-    static void close() {
-        backend.close();
-        model.close();
     }
 
     static List<String> prompts() throws Exception {
