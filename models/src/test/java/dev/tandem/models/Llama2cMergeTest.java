@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -21,20 +22,9 @@ class Llama2cMergeTest {
         Random rnd = new Random(20);
         String story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the sunshine. ";
         for (int t = 0; t < 300; t++) {
-            StringBuilder sb = new StringBuilder();
-            int len = rnd.nextInt(200);
-            for (int i = 0; i < len; i++) {
-                switch (rnd.nextInt(6)) {
-                    case 0 -> sb.append(' ');
-                    case 1 -> sb.appendCodePoint(0x00C0 + rnd.nextInt(0x40));
-                    case 2 -> sb.append("  \n");
-                    default -> sb.append(story.charAt(rnd.nextInt(story.length())));
-                }
-            }
-            if (t % 3 == 0) {
-                sb.append(story.repeat(1 + rnd.nextInt(4)));
-            }
-            String text = sb.toString();
+            String drawn = RandomText.draw(rnd, rnd.nextInt(200),
+                    List.of(r -> " ", r -> Character.toString(0x00C0 + r.nextInt(0x40)), r -> "  \n"), story, 3);
+            String text = t % 3 == 0 ? drawn + story.repeat(1 + rnd.nextInt(4)) : drawn;
             assertArrayEquals(reference(text), TOK.encode(text, true, true), () -> "text: " + text);
         }
     }

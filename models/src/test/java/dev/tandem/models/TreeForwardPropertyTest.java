@@ -30,6 +30,22 @@ class TreeForwardPropertyTest extends OnStories260k {
         return parents;
     }
 
+    /** A random token tree of 1 to 32 nodes and the prompt fed before it, drawn in this order from one seed. */
+    private record TreeCase(int n, int[] tokens, int[] parents, int[] prefix) {
+        static TreeCase draw(Random rnd) {
+            int n = 1 + rnd.nextInt(32);
+            int[] tokens = rnd.ints(n, 0, 512).toArray();
+            int[] parents = randomParents(rnd, n);
+            return new TreeCase(n, tokens, parents, TreeForwardPropertyTest.prefix(rnd));
+        }
+    }
+
+    /** Feeds {@code tokens} as a chain and keeps them all in the cache, as a prompt is kept. */
+    private static void feedAndCommit(Transformer t, int[] tokens) {
+        t.forward(Batch.chain(tokens));
+        t.cache().commit(chain(tokens.length));
+    }
+
     private static int[] pathTokens(int[] tokens, int[] path) {
         int[] out = new int[path.length];
         for (int i = 0; i < path.length; i++) {
@@ -40,16 +56,13 @@ class TreeForwardPropertyTest extends OnStories260k {
 
     @RepeatedTest(25)
     void treeForwardEqualsEachPathAlone(RepetitionInfo info) {
-        Random rnd = new Random(1000 + info.getCurrentRepetition());
-        int n = 1 + rnd.nextInt(32);
-        int[] tokens = rnd.ints(n, 0, 512).toArray();
-        int[] parents = randomParents(rnd, n);
-        int[] prefix = prefix(rnd);
+        TreeCase c = TreeCase.draw(new Random(1000 + info.getCurrentRepetition()));
+        int n = c.n();
+        int[] tokens = c.tokens();
 
         Transformer tree = new Transformer(model, backend, 64);
-        tree.forward(Batch.chain(prefix));
-        tree.cache().commit(chain(prefix.length));
-        Batch batch = Batch.tree(tokens, parents);
+        feedAndCommit(tree, c.prefix());
+        Batch batch = Batch.tree(tokens, c.parents());
         ForwardResult tr = tree.forward(batch);
         float[][] treeLogits = new float[n][];
         for (int i = 0; i < n; i++) {
@@ -59,8 +72,7 @@ class TreeForwardPropertyTest extends OnStories260k {
         Transformer alone = new Transformer(model, backend, 64);
         for (int i = 0; i < n; i++) {
             alone.cache().reset();
-            alone.forward(Batch.chain(prefix));
-            alone.cache().commit(chain(prefix.length));
+            feedAndCommit(alone, c.prefix());
             int[] path = batch.mask().path(i);
             ForwardResult r = alone.forward(Batch.chain(pathTokens(tokens, path)));
             assertArrayEquals(r.logits(path.length - 1), treeLogits[i], 0f, "node " + i + " of " + n);
@@ -70,25 +82,19 @@ class TreeForwardPropertyTest extends OnStories260k {
     @RepeatedTest(25)
     void commitOfAnyPathContinuesAsIfOnlyThatPathWasFed(RepetitionInfo info) {
         Random rnd = new Random(5000 + info.getCurrentRepetition());
-        int n = 1 + rnd.nextInt(32);
-        int[] tokens = rnd.ints(n, 0, 512).toArray();
-        int[] parents = randomParents(rnd, n);
-        int[] prefix = prefix(rnd);
+        TreeCase c = TreeCase.draw(rnd);
         int[] next = rnd.ints(1 + rnd.nextInt(4), 0, 512).toArray();
 
         Transformer t = new Transformer(model, backend, 64);
-        t.forward(Batch.chain(prefix));
-        t.cache().commit(chain(prefix.length));
-        Batch batch = Batch.tree(tokens, parents);
+        feedAndCommit(t, c.prefix());
+        Batch batch = Batch.tree(c.tokens(), c.parents());
         t.forward(batch);
-        int[] path = batch.mask().path(rnd.nextInt(n));
+        int[] path = batch.mask().path(rnd.nextInt(c.n()));
         t.cache().commit(path);
         ForwardResult after = t.forward(Batch.chain(next));
 
         Transformer ref = new Transformer(model, backend, 64);
-        int[] fed = concat(prefix, pathTokens(tokens, path));
-        ref.forward(Batch.chain(fed));
-        ref.cache().commit(chain(fed.length));
+        feedAndCommit(ref, concat(c.prefix(), pathTokens(c.tokens(), path)));
         ForwardResult expected = ref.forward(Batch.chain(next));
         for (int i = 0; i < next.length; i++) {
             assertArrayEquals(expected.logits(i), after.logits(i), 0f, "row " + i + " after committing " + path.length + " rows");

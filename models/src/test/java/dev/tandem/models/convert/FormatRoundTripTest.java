@@ -47,6 +47,22 @@ class FormatRoundTripTest {
         backend.close();
     }
 
+    /** A model as Tandem exports it both ways: a GGUF file and a Hugging Face folder. */
+    private record Exported(Path gguf, Path hf) {
+        /** Writes {@code m} to {@code dir}/STEM.gguf and {@code dir}/STEM-hf, with no target weight type. */
+        static Exported write(Model m, String stem) {
+            Path gguf = dir.resolve(stem + ".gguf");
+            GgufExport.write(m, Map.of(), null, gguf, b -> { });
+            Path hf = dir.resolve(stem + "-hf");
+            HfExport.write(m, null, hf, b -> { });
+            return new Exported(gguf, hf);
+        }
+
+        List<Path> both() {
+            return List.of(gguf, hf);
+        }
+    }
+
     /** Largest |logit - golden| over every position of every golden file, and how many greedy tokens match. */
     private static double[] compare(Model m) {
         double worst = 0;
@@ -96,13 +112,10 @@ class FormatRoundTripTest {
 
     @Test
     void ourGgufAndHuggingFaceFolderReproduceGoldenAtF32() {
-        Path gguf = dir.resolve("stories.gguf");
-        GgufExport.write(source, Map.of(), null, gguf, b -> { });
-        Path hf = dir.resolve("stories-hf");
-        HfExport.write(source, null, hf, b -> { });
-        for (Path p : List.of(gguf, hf)) {
+        Exported stories = Exported.write(source, "stories");
+        for (Path p : stories.both()) {
             try (Model m = ModelLoader.load(p)) {
-                assertEquals(p.equals(hf), m.config().rope().halfSplit(), "HF folders are half-split");
+                assertEquals(p.equals(stories.hf()), m.config().rope().halfSplit(), "HF folders are half-split");
                 double[] c = compare(m);
                 assertTrue(c[0] <= 1e-4, p + ": max logit error " + c[0]);
                 assertEquals(c[2], c[1], p + ": greedy tokens");
@@ -110,7 +123,7 @@ class FormatRoundTripTest {
         }
         // and back: HF (half-split) to GGUF (adjacent) permutes the rows again
         Path back = dir.resolve("back.gguf");
-        try (Model m = ModelLoader.load(hf)) {
+        try (Model m = ModelLoader.load(stories.hf())) {
             GgufExport.write(m, Map.of(), null, back, b -> { });
         }
         try (Model m = ModelLoader.load(back)) {
@@ -184,11 +197,7 @@ class FormatRoundTripTest {
                 w0.finalNorm(), w0.classifier()), java.lang.foreign.Arena.ofShared())) {
             float[] expected = logits(biased, tokens);
             assertTrue(maxDiff(expected, logits(source, tokens)) > 1e-2, "the biases change the logits");
-            Path gguf = dir.resolve("biased.gguf");
-            GgufExport.write(biased, Map.of(), null, gguf, b -> { });
-            Path hf = dir.resolve("biased-hf");
-            HfExport.write(biased, null, hf, b -> { });
-            for (Path p : List.of(gguf, hf)) {
+            for (Path p : Exported.write(biased, "biased").both()) {
                 try (Model m = ModelLoader.load(p)) {
                     assertEquals("qwen2", m.config().architecture());
                     assertTrue(m.config().rope().halfSplit(), p + " rotates half-split pairs");

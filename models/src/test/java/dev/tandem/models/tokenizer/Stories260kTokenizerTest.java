@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.models.Llama2cTokenizer;
+import dev.tandem.models.RandomText;
 import dev.tandem.models.Shared;
 import dev.tandem.models.TextStream;
 import java.nio.file.Path;
@@ -40,18 +41,8 @@ class Stories260kTokenizerTest {
         Random rnd = new Random(260);
         String common = "the a and was to he she it . , ! Lily Tom park";
         for (int t = 0; t < 300; t++) {
-            StringBuilder sb = new StringBuilder();
-            int len = rnd.nextInt(40);
-            for (int i = 0; i < len; i++) {
-                int cp = switch (rnd.nextInt(5)) {
-                    case 0 -> ' ';
-                    case 1 -> 0x00C0 + rnd.nextInt(0x100);
-                    case 2 -> 0x1F600 + rnd.nextInt(50);
-                    default -> common.charAt(rnd.nextInt(common.length()));
-                };
-                sb.appendCodePoint(cp);
-            }
-            String text = sb.toString();
+            String text = RandomText.draw(rnd, rnd.nextInt(40), List.of(r -> " ", r -> Character.toString(0x00C0 + r.nextInt(0x100)),
+                    r -> Character.toString(0x1F600 + r.nextInt(50))), common, 2);
             int[] ids = LLAMA2C.encode(text, true, false);
             assertArrayEquals(ids, SPM.encode(text, true, false), "'" + text + "'");
             int[] tail = Arrays.copyOfRange(ids, 1, ids.length);
