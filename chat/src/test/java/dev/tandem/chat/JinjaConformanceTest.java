@@ -57,58 +57,79 @@ class JinjaConformanceTest {
         }
     }
 
+    /** One test conversation and transformers' rendering of it with the template under test. */
+    record Case(Map<String, Object> conversation, JsonNode want) {
+        Object name() {
+            return conversation.get("name");
+        }
+
+        Object tools() {
+            return conversation.get("tools");
+        }
+
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> messages() {
+            return (List<Map<String, Object>>) conversation.get("messages");
+        }
+
+        boolean addGenerationPrompt() {
+            return (Boolean) conversation.get("add_generation_prompt");
+        }
+    }
+
+    /** Every test conversation beside its reference rendering; skips, saying why, where the references were not made. */
+    static List<Case> cases(Reference reference) throws IOException {
+        assumeTrue(reference != null, "no reference renderings: run bench/fixtures/chat-templates.sh");
+        List<Map<String, Object>> conversations = conversations();
+        List<Case> out = new ArrayList<>();
+        for (int i = 0; i < conversations.size(); i++) {
+            out.add(new Case(conversations.get(i), reference.rendered().get(i)));
+        }
+        return out;
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("templates")
-    @SuppressWarnings("unchecked")
     void rendersEveryConversationAsTransformersDoes(String name, Reference reference) throws IOException {
-        assumeTrue(reference != null, "no reference renderings: run bench/fixtures/chat-templates.sh");
-        String bos = reference.bos(), eos = reference.eos();
-        JinjaChatTemplate template = reference.template();
-        List<Map<String, Object>> conversations = conversations();
+        List<Case> cases = cases(reference);
         List<String> mismatches = new ArrayList<>();
-        for (int i = 0; i < conversations.size(); i++) {
-            Map<String, Object> c = conversations.get(i);
-            JsonNode want = reference.rendered().get(i);
-            Map<String, Object> variables = new HashMap<>(Map.of("bos_token", bos, "eos_token", eos, "date_string", "03 Dec 2026"));
-            if (c.get("tools") != null) {
-                variables.put("tools", c.get("tools"));
+        for (Case c : cases) {
+            JsonNode want = c.want();
+            Map<String, Object> variables = new HashMap<>(Map.of("bos_token", reference.bos(), "eos_token", reference.eos(),
+                    "date_string", "03 Dec 2026"));
+            if (c.tools() != null) {
+                variables.put("tools", c.tools());
             }
             String got;
             try {
-                got = template.render((List<Map<String, Object>>) c.get("messages"), (Boolean) c.get("add_generation_prompt"), variables);
+                got = reference.template().render(c.messages(), c.addGenerationPrompt(), variables);
             } catch (TandemException e) {
                 got = "error: " + e.getMessage();
             }
             boolean same = want.has("text") ? want.get("text").asText().equals(got)
                     : got.startsWith("error: ") && got.endsWith(": " + want.get("error").asText());
             if (!same) {
-                mismatches.add(c.get("name") + ":\n    reference " + JSON.writeValueAsString(want) + "\n    ours      " + JSON.writeValueAsString(got));
+                mismatches.add(c.name() + ":\n    reference " + JSON.writeValueAsString(want) + "\n    ours      " + JSON.writeValueAsString(got));
             }
         }
-        assertEquals(List.of(), mismatches, name + ": " + mismatches.size() + " of " + conversations.size() + " conversations differ");
+        assertEquals(List.of(), mismatches, name + ": " + mismatches.size() + " of " + cases.size() + " conversations differ");
     }
 
     /** Plain conversations also split into markup and content parts whose text is the reference string. */
     @ParameterizedTest(name = "{0}")
     @MethodSource("templates")
-    @SuppressWarnings("unchecked")
     void partsJoinToTheReferenceWithEveryMessageAsContent(String name, Reference reference) throws IOException {
-        assumeTrue(reference != null, "no reference renderings: run bench/fixtures/chat-templates.sh");
-        String bos = reference.bos(), eos = reference.eos();
-        JinjaChatTemplate template = reference.template();
-        List<Map<String, Object>> conversations = conversations();
         int checked = 0;
-        for (int i = 0; i < conversations.size(); i++) {
-            Map<String, Object> c = conversations.get(i);
-            JsonNode want = reference.rendered().get(i);
-            if (c.get("tools") != null || !want.has("text") || !name.startsWith("llama3_1") && !c.get("name").toString().contains("unicode")) {
+        for (Case c : cases(reference)) {
+            JsonNode want = c.want();
+            if (c.tools() != null || !want.has("text") || !name.startsWith("llama3_1") && !c.name().toString().contains("unicode")) {
                 continue; // the llama3_1 conversations, and the one with markup-like text in every template
             }
             List<ChatMessage> messages = new ArrayList<>();
-            for (Map<String, Object> m : (List<Map<String, Object>>) c.get("messages")) {
+            for (Map<String, Object> m : c.messages()) {
                 messages.add(new ChatMessage((String) m.get("role"), (String) m.get("content")));
             }
-            List<PromptPart> parts = template.render(messages, (Boolean) c.get("add_generation_prompt"), bos, eos);
+            List<PromptPart> parts = reference.template().render(messages, c.addGenerationPrompt(), reference.bos(), reference.eos());
             StringBuilder joined = new StringBuilder();
             List<String> content = new ArrayList<>();
             for (PromptPart p : parts) {
@@ -119,11 +140,11 @@ class JinjaConformanceTest {
             }
             // without date_string, Llama 3.2's template asks strftime_now for today's date
             String today = Strftime.format("%d %b %Y", java.time.ZonedDateTime.now());
-            assertEquals(want.get("text").asText().replace("Today Date: 03 Dec 2026", "Today Date: " + today), joined.toString(), name + " " + c.get("name"));
+            assertEquals(want.get("text").asText().replace("Today Date: 03 Dec 2026", "Today Date: " + today), joined.toString(), name + " " + c.name());
             for (ChatMessage m : messages) {
                 String trimmed = PythonStrings.strip(m.content());
                 assertEquals(true, content.contains(m.content()) || content.stream().anyMatch(t -> t.contains(trimmed)),
-                        name + " " + c.get("name") + ": " + JSON.writeValueAsString(m.content()) + " is not a content part of " + parts);
+                        name + " " + c.name() + ": " + JSON.writeValueAsString(m.content()) + " is not a content part of " + parts);
             }
             checked++;
         }
