@@ -119,31 +119,27 @@ class HttpContractTest {
                         "{\"model\":\"llama\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}", 404, "model_not_found", "model"),
                 Arguments.of("prompt longer than the context", "/v1/completions",
                         "{\"model\":\"stories260K\",\"prompt\":\"" + longPrompt + "\"}", 400, "context_length_exceeded", "prompt"),
-                Arguments.of("prompt + max_tokens beyond the context", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":600}", 400, "context_length_exceeded", "max_tokens"),
-                Arguments.of("temperature < 0", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"temperature\":-0.5}", 400, "invalid_value", "temperature"),
-                Arguments.of("temperature not a number", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"temperature\":\"hot\"}", 400, "invalid_value", "temperature"),
-                Arguments.of("max_tokens 0", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":0}", 400, "invalid_value", "max_tokens"),
-                Arguments.of("max_tokens not an integer", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"max_tokens\":2.5}", 400, "invalid_value", "max_tokens"),
-                Arguments.of("top_p 0", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"top_p\":0}", 400, "invalid_value", "top_p"),
-                Arguments.of("n > 1", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"n\":2}", 400, "unsupported_value", "n"),
-                Arguments.of("unknown method", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"method\":\"beam\"}", 400, "invalid_value", "method"),
-                Arguments.of("five stop strings", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"stop\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", 400, "invalid_value", "stop"),
+                badField("prompt + max_tokens beyond the context", "max_tokens", "600", "context_length_exceeded"),
+                badField("temperature < 0", "temperature", "-0.5", "invalid_value"),
+                badField("temperature not a number", "temperature", "\"hot\"", "invalid_value"),
+                badField("max_tokens 0", "max_tokens", "0", "invalid_value"),
+                badField("max_tokens not an integer", "max_tokens", "2.5", "invalid_value"),
+                badField("top_p 0", "top_p", "0", "invalid_value"),
+                badField("n > 1", "n", "2", "unsupported_value"),
+                badField("unknown method", "method", "\"beam\"", "invalid_value"),
+                badField("five stop strings", "stop", "[\"a\",\"b\",\"c\",\"d\",\"e\"]", "invalid_value"),
                 Arguments.of("token id outside the vocabulary", "/v1/completions",
                         "{\"model\":\"stories260K\",\"prompt\":[1, 9999]}", 400, "invalid_value", "prompt"),
-                Arguments.of("logprobs", "/v1/completions",
-                        "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"logprobs\":5}", 400, "unsupported_value", "logprobs"),
+                badField("logprobs", "logprobs", "5", "unsupported_value"),
                 Arguments.of("no messages", "/v1/chat/completions", "{\"model\":\"stories260K\"}", 400, "missing_required_parameter", "messages"),
                 Arguments.of("message without role", "/v1/chat/completions",
                         "{\"model\":\"stories260K\",\"messages\":[{\"content\":\"hi\"}]}", 400, "invalid_value", "messages[0].role"));
+    }
+
+    /** A completion of "hi" on stories260K with one bad {@code field} ({@code json} its value): a 400 naming that field. */
+    static Arguments badField(String label, String field, String json, String code) {
+        return Arguments.of(label, "/v1/completions", "{\"model\":\"stories260K\",\"prompt\":\"hi\",\"" + field + "\":" + json + "}",
+                400, code, field);
     }
 
     @ParameterizedTest(name = "{0}")
