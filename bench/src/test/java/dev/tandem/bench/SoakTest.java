@@ -3,8 +3,6 @@ package dev.tandem.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tandem.api.Engine;
-import dev.tandem.server.TandemServer;
 import org.junit.jupiter.api.Test;
 
 /** The short soak of {@code ./tandem test} ({@code ./tandem bench soak} is the long one). */
@@ -12,9 +10,7 @@ class SoakTest {
     @Test
     void clientsThatHangUpLoseNothingAndLeaveNothingRunning() throws Exception {
         try (BatchingServer served = BatchingServer.start(6, 24)) {
-            Engine engine = served.engine();
-            TandemServer server = served.server();
-            Soak.Result r = Soak.run(engine, server, 6, 12, 0.4, 3);
+            Soak.Result r = Soak.run(served.engine(), served.server(), 6, 12, 0.4, 3);
             assertEquals(java.util.List.of(), r.problems(), "every request kept the contract");
             assertEquals(72, r.sent());
             assertEquals(r.sent(), r.completed() + r.hungUp(), "every request is accounted for");
