@@ -11,7 +11,6 @@ import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,8 +31,8 @@ public final class ArThroughput implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
-    Path tokenizerPath;
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--threads", split = ",", paramLabel = "N[,N...]", description = "Thread counts, measured in turn (default: 1,2).")
     int[] threads = {1, 2};
@@ -97,7 +96,7 @@ public final class ArThroughput implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Model m = ModelLoader.load(model.path)) {
-            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, tokenizerPath);
+            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, this.tokenizer.path);
             int context = m.config().contextLength();
             if (tokens < 1 || tokens + 1 > context) {
                 throw new TandemException("--tokens " + tokens + " does not fit " + model.path.getFileName() + ": BOS and the tokens "

@@ -36,8 +36,8 @@ public final class LoadBench implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer (default: the model's own, else beside it).")
-    String tokenizer = "";
+    @Mixin
+    TokenizerOption tokenizer;
 
     @Option(names = "--clients", split = ",", paramLabel = "N[,N...]", description = "Concurrent clients (default: 1,8,32).")
     int[] clients = {1, 8, 32};
@@ -72,8 +72,8 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "Engine warm-up (default: ${DEFAULT-VALUE}).")
     double warmup = 3;
 
-    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
-    String reportDir = "";
+    @Mixin
+    ReportDirOption reportDir;
 
     @Option(names = "--report-name", paramLabel = "NAME", description = "File name stem of the report (default: ${DEFAULT-VALUE}).")
     String reportName = "load";
@@ -120,8 +120,8 @@ public final class LoadBench implements Callable<Integer> {
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
                 }
-                if (!tokenizer.isEmpty()) {
-                    eb.tokenizer(Path.of(tokenizer));
+                if (tokenizer.path != null) {
+                    eb.tokenizer(tokenizer.path);
                 }
                 Engine engine = eb.build();
                 TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)
@@ -162,8 +162,8 @@ public final class LoadBench implements Callable<Integer> {
                 }
             }
             print(rows, breakdown, maxTokens, threads, method, model.path, rounds);
-            if (!reportDir.isEmpty()) {
-                LoadReport.write(Path.of(reportDir), reportName, model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
+            if (reportDir.orNull() != null) {
+                LoadReport.write(reportDir.orNull(), reportName, model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
                         method, rounds);
             }
         } finally {

@@ -63,8 +63,8 @@ public final class MethodTable implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "Also draw the speedups as a chart.")
     String png = "";
 
-    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
-    String reportDir = "";
+    @Mixin
+    ReportDirOption reportDir;
 
     /** generate's --method and every method setting, from the one declaration: with --method, ar and that one configuration. */
     @picocli.CommandLine.Mixin
@@ -212,8 +212,8 @@ public final class MethodTable implements Callable<Integer> {
                             new BarChart.Series("mean accepted length (tokens / step)", accepted, new java.awt.Color(0xef8636), 1.0)));
                     System.out.println("chart: " + file);
                 }
-                if (!reportDir.isEmpty()) {
-                    MethodReport.write(Path.of(reportDir), model.name(), temperature, threads, tokens, rounds, configs, totals, arTps);
+                if (reportDir.orNull() != null) {
+                    MethodReport.write(reportDir.orNull(), model.name(), temperature, threads, tokens, rounds, configs, totals, arTps);
                 }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");

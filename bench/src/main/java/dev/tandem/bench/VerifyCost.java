@@ -35,8 +35,8 @@ public final class VerifyCost implements Callable<Integer> {
     @Option(names = "--reps", paramLabel = "N", description = "Forward passes per row count, median taken (default: ${DEFAULT-VALUE}).")
     int reps = 200;
 
-    @Option(names = "--report-dir", paramLabel = "DIR", description = "Also write Markdown, CSV and PNG there.")
-    Path reportDir;
+    @Mixin
+    ReportDirOption reportDir;
 
     /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
     public static void main(String[] args) throws Exception {
@@ -62,8 +62,8 @@ public final class VerifyCost implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "| %d | %.1f | %.2f |%n", ks[i], median[i] / 1e3, median[i] / median[0]);
             }
         }
-        if (reportDir != null) {
-            VerifyCostReport.write(reportDir, name, context, ks, threadCounts, curves);
+        if (reportDir.orNull() != null) {
+            VerifyCostReport.write(reportDir.orNull(), name, context, ks, threadCounts, curves);
         }
         return 0;
     }
