@@ -2,9 +2,7 @@ package dev.tandem.chat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.tandem.chat.JinjaConformanceTest.Reference;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.PromptPart;
@@ -25,28 +23,24 @@ class JinjaToolConversationsTest {
     @MethodSource("dev.tandem.chat.JinjaConformanceTest#templates")
     @SuppressWarnings("unchecked")
     void toolConversationsRenderAsTransformersDoes(String name, Reference reference) throws IOException {
-        assumeTrue(reference != null, "no reference renderings: run bench/fixtures/chat-templates.sh");
-        List<Map<String, Object>> conversations = JinjaConformanceTest.conversations();
         int checked = 0;
-        for (int i = 0; i < conversations.size(); i++) {
-            Map<String, Object> c = conversations.get(i);
-            JsonNode want = reference.rendered().get(i);
-            if (c.get("tools") == null || !want.has("text")) {
+        for (JinjaConformanceTest.Case c : JinjaConformanceTest.cases(reference)) {
+            if (c.tools() == null || !c.want().has("text")) {
                 continue;
             }
             List<ChatMessage> messages = new ArrayList<>();
-            for (Map<String, Object> m : (List<Map<String, Object>>) c.get("messages")) {
+            for (Map<String, Object> m : c.messages()) {
                 messages.add(new ChatMessage((String) m.get("role"), (String) m.get("content"), (String) m.get("name"),
                         (List<Map<String, Object>>) m.get("tool_calls"), (String) m.get("tool_call_id")));
             }
-            List<PromptPart> parts = reference.template().render(messages, (List<Map<String, Object>>) c.get("tools"),
-                    (Boolean) c.get("add_generation_prompt"), reference.bos(), reference.eos());
+            List<PromptPart> parts = reference.template().render(messages, (List<Map<String, Object>>) c.tools(),
+                    c.addGenerationPrompt(), reference.bos(), reference.eos());
             StringBuilder joined = new StringBuilder();
             parts.forEach(p -> joined.append(p.text()));
             // without date_string, Llama 3.2's template asks strftime_now for today's date
             String today = Strftime.format("%d %b %Y", java.time.ZonedDateTime.now());
-            assertEquals(want.get("text").asText().replace("Today Date: 03 Dec 2026", "Today Date: " + today), joined.toString(),
-                    name + " " + c.get("name"));
+            assertEquals(c.want().get("text").asText().replace("Today Date: 03 Dec 2026", "Today Date: " + today), joined.toString(),
+                    name + " " + c.name());
             checked++;
         }
         assertTrue(checked > 0, name + ": no tool conversation checked");

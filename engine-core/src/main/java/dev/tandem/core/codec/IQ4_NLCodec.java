@@ -38,16 +38,9 @@ public final class IQ4_NLCodec extends BlockCodec {
      */
     @Override
     protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        float amax = 0, max = 0;
-        for (int j = 0; j < 32; j++) {
-            float ax = Math.abs(x[k + j]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[k + j];
-            }
-        }
+        float max = KQuantRounding.signedMax(x, k, 32);
         float d = 0;
-        if (amax >= KQuantRounding.GROUP_MAX_EPS) {
+        if (Math.abs(max) >= KQuantRounding.GROUP_MAX_EPS) {
             d = -max / LEVELS[0];
             float id = 1 / d, sumQX = 0, sumQ2 = 0;
             for (int j = 0; j < 32; j++) {

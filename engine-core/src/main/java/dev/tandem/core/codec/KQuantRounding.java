@@ -20,12 +20,8 @@ final class KQuantRounding {
         return (bits & 0x007fffff) - 0x00400000;
     }
 
-    /**
-     * {@code make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)}: levels {@code 0 .. 2 nmax - 1} of
-     * {@code x[xo .. xo + n)} into {@code levels[lo ..]}, weighted by x squared, searching 18 scales around
-     * {@code -nmax / max}; returns the scale.
-     */
-    static float qxQuants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
+    /** The value of largest magnitude among {@code x[xo .. xo + n)} (the first of equal ones), with its sign. */
+    static float signedMax(float[] x, int xo, int n) {
         float max = 0, amax = 0;
         for (int i = 0; i < n; i++) {
             float ax = Math.abs(x[xo + i]);
@@ -34,7 +30,17 @@ final class KQuantRounding {
                 max = x[xo + i];
             }
         }
-        if (amax < GROUP_MAX_EPS) {
+        return max;
+    }
+
+    /**
+     * {@code make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)}: levels {@code 0 .. 2 nmax - 1} of
+     * {@code x[xo .. xo + n)} into {@code levels[lo ..]}, weighted by x squared, searching 18 scales around
+     * {@code -nmax / max}; returns the scale.
+     */
+    static float qxQuants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
+        float max = signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             Arrays.fill(levels, lo, lo + n, 0);
             return 0f;
         }
@@ -213,15 +219,8 @@ final class KQuantRounding {
      * offset by nmax into {@code levels[lo ..]}; returns the scale.
      */
     static float q3Quants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
-        float max = 0, amax = 0;
-        for (int i = 0; i < n; i++) {
-            float ax = Math.abs(x[xo + i]);
-            if (ax > amax) {
-                amax = ax;
-                max = x[xo + i];
-            }
-        }
-        if (amax < GROUP_MAX_EPS) {
+        float max = signedMax(x, xo, n);
+        if (Math.abs(max) < GROUP_MAX_EPS) {
             Arrays.fill(levels, lo, lo + n, 0);
             return 0f;
         }
