@@ -39,20 +39,28 @@ public final class Q3_KCodec extends BlockCodec {
 
     /**
      * The 16 scales of the block whose 12 scale bytes are at {@code sc}, before GGML's - 32 (four low bits from
-     * the first 8 bytes, two high bits from the last 4, read as GGML reads them through an int8 pointer).
+     * the first 8 bytes, two high bits from the last 4, read as GGML reads them).
      */
     public static void scales(MemorySegment s, long sc, int[] out) {
+        for (int h = 0; h < 2; h++) {
+            long p = packedScales(s, sc, h);
+            for (int i = 0; i < 8; i++) {
+                out[8 * h + i] = (int) (p >>> (8 * i)) & 0xFF;
+            }
+        }
+    }
+
+    /**
+     * Scales 8 h .. 8 h + 7 (before - 32) of the 12 scale bytes at {@code sc}, scale 8 h + i in byte i: two of
+     * GGML's four {@code aux} words (locals, so the kernels allocate nothing per block).
+     */
+    public static long packedScales(MemorySegment s, long sc, int h) {
         int a0 = s.get(I32, sc), a1 = s.get(I32, sc + 4), tmp = s.get(I32, sc + 8);
         final int m2 = 0x0f0f0f0f, m1 = 0x03030303;
-        // four words of four scales each, as GGML's aux[]; locals rather than an array, so nothing is allocated per block
-        int w0 = (a0 & m2) | ((tmp & m1) << 4), w1 = (a1 & m2) | (((tmp >>> 2) & m1) << 4);
-        int w2 = ((a0 >>> 4) & m2) | (((tmp >>> 4) & m1) << 4), w3 = ((a1 >>> 4) & m2) | (((tmp >>> 6) & m1) << 4);
-        for (int i = 0; i < 4; i++) {
-            out[i] = (byte) (w0 >>> (8 * i));
-            out[4 + i] = (byte) (w1 >>> (8 * i));
-            out[8 + i] = (byte) (w2 >>> (8 * i));
-            out[12 + i] = (byte) (w3 >>> (8 * i));
-        }
+        int shift = 4 * h;
+        int lo = ((a0 >>> shift) & m2) | (((tmp >>> shift) & m1) << 4);
+        int hi = ((a1 >>> shift) & m2) | (((tmp >>> (shift + 2)) & m1) << 4);
+        return (lo & 0xFFFFFFFFL) | (long) hi << 32;
     }
 
     /**

@@ -26,10 +26,17 @@ import jdk.incubator.vector.FloatVector;
 abstract class GroupScaledKernels extends WeightKernels {
     /** Whether the kernels take the group sums of x (types with mins). */
     private final boolean groupSums;
+    /** Values per group of {@link #groupSums}: 32, or Q2_K's 16. */
+    private final int groupSize;
 
     GroupScaledKernels(DType type, boolean groupSums) {
+        this(type, groupSums, 32);
+    }
+
+    GroupScaledKernels(DType type, boolean groupSums, int groupSize) {
         super(type);
         this.groupSums = groupSums;
+        this.groupSize = groupSize;
     }
 
     /** Weight rows j and j + q against batch row r; {@code xs} the group sums of x, or null. */
@@ -63,7 +70,7 @@ abstract class GroupScaledKernels extends WeightKernels {
             return;
         }
         long rowBytes = type.byteSize(n);
-        float[] xs = groupSums ? groupSums(x, rows, n) : null;
+        float[] xs = groupSums ? groupSums(x, rows, n, groupSize) : null;
         float[] lanes = new float[8 * L];
         float[] ms = new float[8];
         int q = (j1 - j0) / 2;
@@ -103,14 +110,14 @@ abstract class GroupScaledKernels extends WeightKernels {
         return (int) (packed >>> (8 * g)) & 0xFF;
     }
 
-    /** The sums of each 32-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
-    static float[] groupSums(float[] x, int rows, int n) {
-        int groups = n / 32;
+    /** The sums of each {@code size}-value group of every batch row, in a fixed order (chunks lane-wise, then the butterfly). */
+    static float[] groupSums(float[] x, int rows, int n, int size) {
+        int groups = n / size;
         float[] xs = new float[rows * groups];
         for (int g = 0; g < rows * groups; g++) {
-            FloatVector s = FloatVector.fromArray(F, x, 32 * g);
-            for (int l = L; l < 32; l += L) {
-                s = s.add(FloatVector.fromArray(F, x, 32 * g + l));
+            FloatVector s = FloatVector.fromArray(F, x, size * g);
+            for (int l = L; l < size; l += L) {
+                s = s.add(FloatVector.fromArray(F, x, size * g + l));
             }
             xs[g] = VectorMath.sum(s);
         }
