@@ -14,6 +14,7 @@ import dev.tandem.core.TandemException;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
+import dev.tandem.models.tokenizer.ToolCallSyntax;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -72,6 +73,28 @@ public final class JinjaChatTemplate implements PromptFormat {
             }
         }
         return eos;
+    }
+
+    /**
+     * The tool-call syntax the template's own markup teaches the model: Hermes' {@code <tool_call>} blocks,
+     * Mistral's {@code [TOOL_CALLS]}, DeepSeek-V3's calls markers, Llama 3's JSON with {@code "parameters"}
+     * (its templates name the {@code ipython} role or {@code <|python_tag|>}); null for templates without tools.
+     */
+    @Override
+    public ToolCallSyntax toolCalls() {
+        if (source.contains("<tool_call>")) {
+            return MarkedToolCalls.HERMES;
+        }
+        if (source.contains("[TOOL_CALLS]")) {
+            return JsonToolCalls.MISTRAL;
+        }
+        if (source.contains("<｜tool▁calls▁begin｜>")) {
+            return MarkedToolCalls.DEEPSEEK;
+        }
+        if (source.contains("<|python_tag|>") || source.contains("ipython") && source.contains("\"parameters\"")) {
+            return JsonToolCalls.LLAMA3;
+        }
+        return null;
     }
 
     @Override

@@ -4,6 +4,7 @@ import dev.tandem.models.Tokenizer;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
+import dev.tandem.models.tokenizer.ToolCallSyntax;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,11 @@ public interface ChatTemplate {
 
     /** Text that ends the assistant's turn (generation stops there; it is not returned). */
     List<String> stops();
+
+    /** How the model writes tool calls in its reply, or null (the reply is returned as text). */
+    default ToolCallSyntax toolCalls() {
+        return null;
+    }
 
     /** The prompt's tokens: the rendered text with BOS, special tokens left as text. */
     default int[] encode(List<ChatMessage> messages, Tokenizer tokenizer) {
@@ -66,6 +72,11 @@ public interface ChatTemplate {
             @Override
             public List<String> stops() {
                 return stops;
+            }
+
+            @Override
+            public ToolCallSyntax toolCalls() {
+                return format.toolCalls();
             }
         };
     }

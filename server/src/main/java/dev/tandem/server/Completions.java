@@ -12,6 +12,7 @@ import dev.tandem.decoding.Methods;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.StopReason;
 import dev.tandem.decoding.TokenStream;
+import dev.tandem.models.tokenizer.ToolCallSyntax;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,9 @@ final class Completions {
     }
 
     /** What a request asks for, checked. */
-    private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream) {}
+    /** {@code tools}: the model's tool-call syntax when the request offered tools, else null (the reply is text). */
+    private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream,
+                       ToolCallSyntax tools) {}
 
     void handle(Kind kind, Exchange ex) throws IOException, InterruptedException {
         byte[] body = ex.body(parts.config().maxBodyBytes());
@@ -148,6 +151,7 @@ final class Completions {
         List<String> stops = p.stops();
 
         int[] prompt;
+        ToolCallSyntax tools = null;
         int context = engine.contextLength();
         try { // refused before tokenizing when the text's length alone rules it out, else after
             if (kind == Kind.TEXT) {
@@ -162,6 +166,7 @@ final class Completions {
                 }
                 stops = new ArrayList<>(stops);
                 stops.addAll(parts.config().chatTemplate().stops());
+                tools = chat.tools().isEmpty() ? null : parts.config().chatTemplate().toolCalls();
             }
             if (prompt.length >= context) {
                 throw new ContextLengthExceeded(prompt.length, false, context);
@@ -180,7 +185,7 @@ final class Completions {
         }
         int maxNew = max != null ? max.intValue() : kind == Kind.TEXT ? Math.min(16, left) : left;
         GenerationRequest request = new GenerationRequest(prompt, maxNew, new SamplingParams(temperature, topK, topP, minP, seed), stops);
-        return new Job(kind, prompt, request, method, stream, usageInStream);
+        return new Job(kind, prompt, request, method, stream, usageInStream, tools);
     }
 
     /** OpenAI's prompt: a string, an array of one string, or an array of token ids; absent means empty. */
@@ -225,10 +230,13 @@ final class Completions {
                 delta.put("content", "");
                 events.send(first.toString());
             }
+            ToolCallStream calls = job.tools() == null ? null : new ToolCallStream(job.tools(), text -> events.send(format.piece(text)));
             r = generate(job, new TokenStream() {
                 @Override
                 public void onText(String text) {
-                    if (!text.isEmpty()) {
+                    if (calls != null) {
+                        calls.onText(text);
+                    } else if (!text.isEmpty()) {
                         events.send(format.piece(text));
                     }
                 }
@@ -240,7 +248,16 @@ final class Completions {
             });
             parts.metrics().generated(r.tokens().length);
             if (!events.gone()) {
-                events.send(piece(job, id, created, null, finishReason(r.stopReason())).toString());
+                ToolCallSyntax.Reply called = calls == null ? null : calls.finish();
+                if (called != null) {
+                    ObjectNode c = chunk(job, id, created);
+                    ObjectNode choice = (ObjectNode) c.withArray("choices").get(0);
+                    choice.putObject("delta").set("tool_calls", ToolCallStream.toJson(called, true));
+                    choice.putNull("logprobs");
+                    choice.putNull("finish_reason");
+                    events.send(c.toString());
+                }
+                events.send(piece(job, id, created, null, called != null ? "tool_calls" : finishReason(r.stopReason())).toString());
                 if (job.usageInStream()) {
                     ObjectNode u = chunk(job, id, created);
                     u.putArray("choices");
@@ -312,15 +329,24 @@ final class Completions {
         ArrayNode choices = root.putArray("choices");
         ObjectNode choice = choices.addObject();
         choice.put("index", 0);
+        ToolCallSyntax.Reply called = job.tools() == null ? null : job.tools().parse(r.text());
+        if (called != null && called.calls().isEmpty()) {
+            called = null;
+        }
         if (job.kind() == Kind.CHAT) {
             ObjectNode message = choice.putObject("message");
             message.put("role", "assistant");
-            message.put("content", r.text());
+            if (called == null) {
+                message.put("content", r.text());
+            } else { // OpenAI's shape: the calls, and content null when the reply is only calls
+                message.put("content", called.content().isEmpty() ? null : called.content());
+                message.set("tool_calls", ToolCallStream.toJson(called, false));
+            }
         } else {
             choice.put("text", r.text());
         }
         choice.putNull("logprobs");
-        choice.put("finish_reason", finishReason(r.stopReason()));
+        choice.put("finish_reason", called != null ? "tool_calls" : finishReason(r.stopReason()));
         root.set("usage", usage(job, r));
         ObjectNode t = root.putObject("tandem"); // extension: how the method did on this request
         t.put("method", job.method());

@@ -29,6 +29,11 @@ public interface PromptFormat {
         return render(messages, addGenerationPrompt, bos, eos);
     }
 
+    /** How this format's models write tool calls in a reply, or null when it has no tools. */
+    default ToolCallSyntax toolCalls() {
+        return null;
+    }
+
     /** Throws when the conversation offers or uses tools: {@code format} has no way to write them. */
     static void refuseTools(PromptFormat format, List<ChatMessage> messages, List<Map<String, Object>> tools) {
         if (!tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools)) {
