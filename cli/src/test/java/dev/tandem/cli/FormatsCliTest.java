@@ -95,8 +95,8 @@ class FormatsCliTest {
     void badConversionsAreRefusedClearly(@TempDir Path dir) {
         assertCleanError(run("synth", "--shape", "gpt-5", "--out", dir.resolve("x.gguf").toString()), "unknown shape 'gpt-5'");
         assertCleanError(run("synth", "--shape", "tiny", "--dtype", "q3_x", "--out", dir.resolve("x.gguf").toString()), "unknown dtype");
-        assertCleanError(run("synth", "--shape", "tiny", "--dtype", "q3_k_m", "--out", dir.resolve("x.gguf").toString()),
-                "unknown dtype 'q3_k_m' (writable: ");
+        assertCleanError(run("synth", "--shape", "tiny", "--dtype", "q2_k_s", "--out", dir.resolve("x.gguf").toString()),
+                "unknown dtype 'q2_k_s' (writable: ");
         assertCleanError(run("convert", "--model", MODEL.toString(), "--out", dir.resolve("hf").toString(), "--dtype", "q8_0"), "Hugging Face folder holds");
         assertCleanError(run("convert", "--model", MODEL.toString(), "--out", MODEL.toString()), "is the input model");
         assertCleanError(run("generate", "x", "--model", dir.toString()), "config.json");

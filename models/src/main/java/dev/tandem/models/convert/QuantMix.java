@@ -10,14 +10,17 @@ import java.util.stream.Stream;
 
 /**
  * The weight type of each matrix a GGUF file is written with: one type for all ({@code q8_0}, {@code q4_k}, ...),
- * or one of llama.cpp's mixes, {@code q4_k_m} and {@code q5_k_m}, with {@code llama-quantize}'s per-tensor rules
- * for a Llama-family model (no experts): the classifier (or the tied embedding) in Q6_K, and {@code attn_v} and
- * {@code ffn_down} in Q6_K on the layers {@code use_more_bits} picks (the first and last eighth, and every third
- * between). A matrix whose rows are not whole blocks falls back as llama.cpp's does (Q4_K to Q5_0, Q5_K to Q5_1,
- * Q6_K to Q8_0); where even that does not fit it stays F32 (llama.cpp: F16).
+ * or one of llama.cpp's mixes with {@code llama-quantize}'s per-tensor rules for a Llama-family model (no experts,
+ * not 70B), the classifier (or the tied embedding) in Q6_K in each: {@code q4_k_m} and {@code q5_k_m} put
+ * {@code attn_v} and {@code ffn_down} in Q6_K on the layers {@code use_more_bits} picks (the first and last eighth,
+ * and every third between); {@code q3_k_m} puts {@code attn_v} in Q5_K on the first two layers and Q4_K after,
+ * {@code ffn_down} in Q5_K on the first sixteenth and Q4_K after, {@code attn_output} in Q4_K; {@code q3_k_l} puts
+ * all three in Q5_K; {@code q3_k_s} is Q3_K but for the classifier. A matrix whose rows are not whole blocks falls
+ * back as llama.cpp's does (Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0); where even that does
+ * not fit it stays F32 (llama.cpp: F16).
  */
 public final class QuantMix {
-    private static final String[] MIXES = {"q4_k_m", "q5_k_m"};
+    private static final String[] MIXES = {"q3_k_s", "q3_k_m", "q3_k_l", "q4_k_m", "q5_k_m"};
 
     private final String name;
     private final DType base;
@@ -51,6 +54,7 @@ public final class QuantMix {
     public static QuantMix parse(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return switch (n) {
+            case "q3_k_s", "q3_k_m", "q3_k_l" -> new QuantMix(n, DType.Q3_K, true);
             case "q4_k_m" -> new QuantMix(n, DType.Q4_K, true);
             case "q5_k_m" -> new QuantMix(n, DType.Q5_K, true);
             default -> {
@@ -91,8 +95,8 @@ public final class QuantMix {
         if (mix) {
             if (gguf.equals("output.weight") || (tied && gguf.equals("token_embd.weight"))) {
                 t = cols % base.blockSize() != 0 ? DType.Q8_0 : DType.Q6_K;
-            } else if ((gguf.endsWith(".attn_v.weight") || gguf.endsWith(".ffn_down.weight")) && useMoreBits(layerOf(gguf), layers)) {
-                t = DType.Q6_K;
+            } else {
+                t = mixed(gguf);
             }
         }
         if (cols % t.blockSize() == 0) {
@@ -106,6 +110,23 @@ public final class QuantMix {
             default -> DType.F32;
         };
         return cols % fallback.blockSize() == 0 ? fallback : DType.F32;
+    }
+
+    /** The type llama.cpp's {@code llama_tensor_get_type} gives a matrix other than the classifier in this mix. */
+    private DType mixed(String gguf) {
+        boolean attnV = gguf.endsWith(".attn_v.weight"), ffnDown = gguf.endsWith(".ffn_down.weight");
+        boolean attnOutput = gguf.endsWith(".attn_output.weight");
+        if (!attnV && !ffnDown && !attnOutput) {
+            return base;
+        }
+        int layer = layerOf(gguf);
+        return switch (name) {
+            case "q4_k_m", "q5_k_m" -> !attnOutput && useMoreBits(layer, layers) ? DType.Q6_K : base;
+            case "q3_k_m" -> attnV ? (layer < 2 ? DType.Q5_K : DType.Q4_K)
+                    : ffnDown ? (layer < layers / 16 ? DType.Q5_K : DType.Q4_K) : DType.Q4_K;
+            case "q3_k_l" -> DType.Q5_K;
+            default -> base; // q3_k_s
+        };
     }
 
     /** llama.cpp's {@code use_more_bits}: the first and last eighth of the layers, and every third one between. */

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** llama.cpp's per-tensor rules for its Q4_K_M / Q5_K_M mixes (the byte-level check against llama-quantize is LlamaCppFilesTest). */
+/** llama.cpp's per-tensor rules for its Q3_K_S/M/L, Q4_K_M and Q5_K_M mixes (the byte-level check against llama-quantize is LlamaCppFilesTest). */
 class QuantMixTest {
     @Test
     void q4KMPutsTheClassifierAndTheChosenLayersAttnVAndFfnDownInQ6K() {
@@ -43,6 +43,30 @@ class QuantMixTest {
         assertEquals(DType.Q5_K, m.base());
     }
 
+    /** Hand-read from llama_tensor_get_type: attn_v Q5_K on two layers, ffn_down Q5_K on the first sixteenth, attn_output Q4_K. */
+    @Test
+    void q3KMixesRaiseAttnVFfnDownAndAttnOutput() {
+        QuantMix m = QuantMix.parse("q3_k_m").forModel(32, false);
+        assertEquals(DType.Q6_K, m.typeOf("output.weight", 4096));
+        assertEquals(DType.Q3_K, m.typeOf("token_embd.weight", 4096));
+        assertEquals(DType.Q3_K, m.typeOf("blk.0.attn_q.weight", 4096));
+        assertEquals(DType.Q3_K, m.typeOf("blk.9.ffn_gate.weight", 4096));
+        assertEquals(DType.Q5_K, m.typeOf("blk.1.attn_v.weight", 4096));
+        assertEquals(DType.Q4_K, m.typeOf("blk.2.attn_v.weight", 4096));
+        assertEquals(DType.Q5_K, m.typeOf("blk.1.ffn_down.weight", 11008), "32 / 16 = 2 layers");
+        assertEquals(DType.Q4_K, m.typeOf("blk.2.ffn_down.weight", 11008));
+        assertEquals(DType.Q4_K, m.typeOf("blk.31.attn_output.weight", 4096));
+        QuantMix l = QuantMix.parse("q3_k_l").forModel(32, false);
+        assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_v.weight", 4096));
+        assertEquals(DType.Q5_K, l.typeOf("blk.20.ffn_down.weight", 11008));
+        assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_output.weight", 4096));
+        assertEquals(DType.Q3_K, l.typeOf("blk.20.ffn_up.weight", 4096));
+        QuantMix s = QuantMix.parse("q3_k_s").forModel(32, false);
+        assertEquals(DType.Q3_K, s.typeOf("blk.0.attn_v.weight", 4096));
+        assertEquals(DType.Q6_K, s.typeOf("output.weight", 4096));
+        assertEquals(DType.Q4_0, s.typeOf("blk.0.ffn_down.weight", 352), "Q3_K's fallback");
+    }
+
     @Test
     void rowsThatAreNotWholeSuperBlocksFallBackAsInLlamaCpp() {
         assertEquals(DType.Q5_0, QuantMix.parse("q4_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
@@ -58,9 +82,9 @@ class QuantMixTest {
 
     @Test
     void unknownNamesAreRefusedWithTheList() {
-        TandemException e = assertThrows(TandemException.class, () -> QuantMix.parse("q3_k_m"));
-        assertEquals("unknown dtype 'q3_k_m' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, "
-                + "q4_k_m, q5_k_m)",
+        TandemException e = assertThrows(TandemException.class, () -> QuantMix.parse("q2_k_s"));
+        assertEquals("unknown dtype 'q2_k_s' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, "
+                + "q3_k_s, q3_k_m, q3_k_l, q4_k_m, q5_k_m)",
                 e.getMessage());
     }
 }
