@@ -18,7 +18,6 @@ import dev.tandem.models.Transformer;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.ChatTemplate;
 import dev.tandem.models.tokenizer.PromptFormat;
-import dev.tandem.models.tokenizer.PromptPart;
 import dev.tandem.models.tokenizer.SentencePieceBpe;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -137,8 +136,6 @@ final class ChatCommand extends TandemCommand {
         private final int context;
         private final long baseSeed;
         private final List<ChatMessage> history = new ArrayList<>();
-        private final String bosText;
-        private final String eosText;
         private final List<String> stopStrings = new ArrayList<>();
         private int turns;
 
@@ -148,9 +145,7 @@ final class ChatCommand extends TandemCommand {
             this.generator = generator;
             this.context = context;
             this.baseSeed = baseSeed;
-            this.bosText = tokenizer.bosText();
-            this.eosText = tokenizer.eosText();
-            String endOfTurn = format.endOfTurn(eosText);
+            String endOfTurn = format.endOfTurn(tokenizer.eosText());
             if (endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0) {
                 stopStrings.add(endOfTurn); // the marker is text here, not one token: stop on its text
             }
@@ -167,11 +162,7 @@ final class ChatCommand extends TandemCommand {
         /** Runs one user turn; in interactive mode a turn that does not fit is refused and the chat goes on. */
         void turn(String userText, boolean interactive) {
             history.add(ChatMessage.user(userText));
-            List<PromptPart> parts = format.render(history, true, bosText, eosText);
-            StringBuilder rendered = new StringBuilder();
-            parts.forEach(p -> rendered.append(p.text()));
-            boolean addBos = !rendered.toString().startsWith(bosText) || tokenizer.tokenId(bosText) < 0;
-            int[] prompt = tokenizer.encodePrompt(parts, addBos);
+            int[] prompt = tokenizer.encodeChat(format, history, List.of());
             if (prompt.length >= context) {
                 history.remove(history.size() - 1);
                 String msg = "the conversation is now " + prompt.length + " tokens, which does not fit the model's context of "

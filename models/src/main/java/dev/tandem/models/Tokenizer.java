@@ -1,7 +1,10 @@
 package dev.tandem.models;
 
+import dev.tandem.models.tokenizer.ChatMessage;
+import dev.tandem.models.tokenizer.PromptFormat;
 import dev.tandem.models.tokenizer.PromptPart;
 import java.util.List;
+import java.util.Map;
 
 /** Text to token ids and back. */
 public interface Tokenizer {
@@ -37,6 +40,19 @@ public interface Tokenizer {
         StringBuilder sb = new StringBuilder();
         parts.forEach(p -> sb.append(p.text()));
         return encode(sb.toString(), bos, false);
+    }
+
+    /**
+     * A conversation's prompt in {@code format} (ending with the assistant's cue), with the tools the assistant may
+     * call (OpenAI's function specifications; empty for none): rendered with this tokenizer's BOS/EOS texts, the
+     * markup's special-token text as special tokens and message text as text, BOS added unless the template wrote it.
+     */
+    default int[] encodeChat(PromptFormat format, List<ChatMessage> messages, List<Map<String, Object>> tools) {
+        String bos = bosText();
+        List<PromptPart> parts = format.render(messages, tools, true, bos, eosText());
+        StringBuilder text = new StringBuilder();
+        parts.forEach(p -> text.append(p.text()));
+        return encodePrompt(parts, !text.toString().startsWith(bos) || tokenId(bos) < 0);
     }
 
     /** The bytes {@code token} stands for when it follows {@code prev} (UTF-8 may be split across tokens). */

@@ -53,20 +53,14 @@ public interface ChatTemplate {
         String endOfTurn = format.endOfTurn(eos);
         List<String> stops = endOfTurn != null && tokenizer.tokenId(endOfTurn) < 0 ? List.of(endOfTurn) : List.of();
         return new ChatTemplate() {
-            private List<PromptPart> parts(List<ChatMessage> messages, List<Map<String, Object>> tools) {
-                return format.render(messages, tools, true, bos, eos);
-            }
-
             @Override
             public String render(List<ChatMessage> messages) {
-                return text(parts(messages, List.of()));
+                return text(format.render(messages, List.of(), true, bos, eos));
             }
 
             @Override
             public int[] encode(List<ChatMessage> messages, List<Map<String, Object>> tools, Tokenizer t) {
-                List<PromptPart> parts = parts(messages, tools);
-                boolean addBos = !text(parts).startsWith(bos) || t.tokenId(bos) < 0;
-                return t.encodePrompt(parts, addBos);
+                return t.encodeChat(format, messages, tools);
             }
 
             @Override
