@@ -88,6 +88,7 @@ inline int atomicMax(int* p, int v) {
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline float __expf(float x) { return std::exp(x); }
 inline float __fdividef(float a, float b) { return a / b; }
+inline float __fmul_rn(float a, float b) { return a * b; }  // a product that is never fused into an FMA (C++ here does not fuse)
 inline float __int_as_float(int i) { return tdm_emu_from_bits<float>((uint64_t)(uint32_t)i); }
 inline unsigned __float_as_uint(float f) { return (unsigned)tdm_emu_bits(f); }
 inline float __uint_as_float(unsigned u) { return tdm_emu_from_bits<float>(u); }

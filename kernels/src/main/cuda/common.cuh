@@ -1,6 +1,9 @@
 // Shared device helpers: weight-type decoders in GGML block layout, and warp/block reductions.
 // Weight rows are raw bytes; each decoder turns block b of a row into BLOCK floats, exactly as the CPU
-// backend decodes them (a half scale times an integer is one rounding in both).
+// backend's codecs decode them (a half scale times an integer is one rounding in both; where the codec
+// multiplies and then subtracts, __fmul_rn keeps nvcc from fusing the two). A row of n values is
+// n / SUPER super-blocks of SUPER_BYTES bytes (the K-quants' 256-value super-blocks are decoded 32 values,
+// one BLOCK, at a time).
 #pragma once
 #ifndef TDM_EMULATION
 #include <cuda_fp16.h>
@@ -36,7 +39,7 @@ static __device__ __forceinline__ unsigned short tdm_u16(const unsigned char* p)
 }
 
 struct WeightF32 {
-    static constexpr int BLOCK = 1, BYTES = 4;
+    static constexpr int BLOCK = 1, BYTES = 4, SUPER = 1, SUPER_BYTES = 4;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         v[0] = reinterpret_cast<const float*>(row)[b];
     }
@@ -45,7 +48,7 @@ struct WeightF32 {
 // F16 and BF16: two 16-bit values per block, so a row of n values is n / 2 blocks (n even).
 template <float (*Convert)(unsigned short)>
 struct WeightPairs {
-    static constexpr int BLOCK = 2, BYTES = 4;
+    static constexpr int BLOCK = 2, BYTES = 4, SUPER = 2, SUPER_BYTES = 4;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned short* h = reinterpret_cast<const unsigned short*>(row) + 2 * b;
         v[0] = Convert(h[0]);
@@ -57,7 +60,7 @@ using WeightBF16 = WeightPairs<tdm_bf16>;
 
 // Q8_0: a half scale d, then 32 signed bytes; value i = d * q[i].
 struct WeightQ8_0 {
-    static constexpr int BLOCK = 32, BYTES = 34;
+    static constexpr int BLOCK = 32, BYTES = 34, SUPER = 32, SUPER_BYTES = 34;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned char* p = row + (size_t)b * BYTES;
         float d = tdm_half(tdm_u16(p));
@@ -69,7 +72,7 @@ struct WeightQ8_0 {
 
 // Q4_0: a half scale d, then 16 bytes; value i = d * ((low nibble of byte i) - 8), value i + 16 the high nibble.
 struct WeightQ4_0 {
-    static constexpr int BLOCK = 32, BYTES = 18;
+    static constexpr int BLOCK = 32, BYTES = 18, SUPER = 32, SUPER_BYTES = 18;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned char* p = row + (size_t)b * BYTES;
         float d = tdm_half(tdm_u16(p));
@@ -80,6 +83,79 @@ struct WeightQ4_0 {
         }
     }
 };
+
+// Q4_K and Q5_K share 12 bytes of 6-bit scales and mins: GGML's get_scale_min_k4 for group j (0..7).
+static __device__ __forceinline__ void tdm_scale_min_k4(int j, const unsigned char* q, int* sc, int* m) {
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
+        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
+    }
+}
+
+// Q4_K: 144-byte super-blocks (d, dmin, 12 scale bytes, 128 bytes of nibbles); 32-value group g is the low
+// (even g) or high (odd g) nibbles of bytes 32 (g / 2).. of the nibbles; value = d sc_g q - dmin m_g.
+struct WeightQ4_K {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 144;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
+        int g = b & 7, sc, m;
+        tdm_scale_min_k4(g, p + 4, &sc, &m);
+        float d1 = tdm_half(tdm_u16(p)) * (float)sc, m1 = tdm_half(tdm_u16(p + 2)) * (float)m;
+        const unsigned char* q = p + 16 + 32 * (g >> 1);
+        int shift = 4 * (g & 1);
+#pragma unroll
+        for (int i = 0; i < 32; i++) v[i] = __fmul_rn(d1, (float)((q[i] >> shift) & 0xF)) - m1;
+    }
+};
+
+// Q5_K: Q4_K's layout with 32 bytes of fifth bits (bit g of byte i for value i of group g) before the nibbles.
+struct WeightQ5_K {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 176;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
+        int g = b & 7, sc, m;
+        tdm_scale_min_k4(g, p + 4, &sc, &m);
+        float d1 = tdm_half(tdm_u16(p)) * (float)sc, m1 = tdm_half(tdm_u16(p + 2)) * (float)m;
+        const unsigned char* qh = p + 16;
+        const unsigned char* q = p + 48 + 32 * (g >> 1);
+        int shift = 4 * (g & 1);
+#pragma unroll
+        for (int i = 0; i < 32; i++) {
+            int l = ((q[i] >> shift) & 0xF) + (((qh[i] >> g) & 1) << 4);
+            v[i] = __fmul_rn(d1, (float)l) - m1;
+        }
+    }
+};
+
+// Q6_K: 210-byte super-blocks of 128 bytes of low nibbles (ql), 64 of high bit pairs (qh), 16 int8 scales
+// and d; per 128-value half n, 32-value quarter k takes the low (k < 2) or high nibbles of ql[64 n + 32 (k % 2)..]
+// and bits 2k, 2k + 1 of qh[32 n..]; value = d scale q with q - 32 in -32..31, one scale per 16 values.
+struct WeightQ6_K {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 210;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
+        int n = (b & 7) >> 2, k = b & 3;
+        const unsigned char* ql = p + 64 * n + 32 * (k & 1);
+        const unsigned char* qh = p + 128 + 32 * n;
+        const signed char* sc = reinterpret_cast<const signed char*>(p + 192 + 8 * n + 2 * k);
+        float d = tdm_half(tdm_u16(p + 208));
+        int shift = 4 * (k >> 1);
+#pragma unroll
+        for (int i = 0; i < 32; i++) {
+            int q = (((ql[i] >> shift) & 0xF) | (((qh[i] >> (2 * k)) & 3) << 4)) - 32;
+            v[i] = d * (float)sc[i / 16] * (float)q;
+        }
+    }
+};
+
+// Bytes of one weight row of n values.
+template <typename W>
+static __device__ __forceinline__ size_t tdm_row_bytes(int n) {
+    return (size_t)(n / W::SUPER) * W::SUPER_BYTES;
+}
 
 struct TdmSum {
     static __device__ __forceinline__ float apply(float a, float b) { return a + b; }

@@ -7,7 +7,7 @@ template <typename W>
 static __device__ __forceinline__ void embed(float* __restrict__ out, const unsigned char* __restrict__ table,
                                              const int* __restrict__ tokens, int dim) {
     int blocks = dim / W::BLOCK;
-    const unsigned char* row = table + (size_t)tokens[blockIdx.x] * blocks * W::BYTES;
+    const unsigned char* row = table + (size_t)tokens[blockIdx.x] * tdm_row_bytes<W>(dim);
     float* dst = out + (size_t)blockIdx.x * dim;
     for (int b = threadIdx.x; b < blocks; b += blockDim.x) {
         float v[W::BLOCK];
@@ -29,6 +29,15 @@ extern "C" __global__ void embedding_q8_0(float* out, const unsigned char* table
 }
 extern "C" __global__ void embedding_q4_0(float* out, const unsigned char* table, const int* tokens, int dim) {
     embed<WeightQ4_0>(out, table, tokens, dim);
+}
+extern "C" __global__ void embedding_q4_k(float* out, const unsigned char* table, const int* tokens, int dim) {
+    embed<WeightQ4_K>(out, table, tokens, dim);
+}
+extern "C" __global__ void embedding_q5_k(float* out, const unsigned char* table, const int* tokens, int dim) {
+    embed<WeightQ5_K>(out, table, tokens, dim);
+}
+extern "C" __global__ void embedding_q6_k(float* out, const unsigned char* table, const int* tokens, int dim) {
+    embed<WeightQ6_K>(out, table, tokens, dim);
 }
 
 // Rotary embedding of the first cols values of each row (stride apart) at positions[r], head by head.

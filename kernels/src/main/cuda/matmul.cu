@@ -18,7 +18,7 @@ static __device__ __forceinline__ void matmul_rows(float* __restrict__ out, cons
     int tile = min(MATMUL_TILE, rows - r0);
     if (j >= d) return;  // the whole warp leaves together: no barrier waits for it
     int blocks = n / W::BLOCK;
-    const unsigned char* row = w + (size_t)j * blocks * W::BYTES;
+    const unsigned char* row = w + (size_t)j * tdm_row_bytes<W>(n);
     const float* xt = x + (size_t)r0 * n;
     float acc[MATMUL_TILE];
 #pragma unroll
@@ -60,4 +60,13 @@ extern "C" __global__ void matmul_q8_0(float* out, const float* x, const unsigne
 }
 extern "C" __global__ void matmul_q4_0(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
     matmul_rows<WeightQ4_0>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_q4_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightQ4_K>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_q5_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightQ5_K>(out, x, w, rows, n, d);
+}
+extern "C" __global__ void matmul_q6_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
+    matmul_rows<WeightQ6_K>(out, x, w, rows, n, d);
 }

@@ -516,8 +516,11 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
             case BF16 -> "bf16";
             case Q8_0 -> "q8_0";
             case Q4_0 -> "q4_0";
+            case Q4_K -> "q4_k";
+            case Q5_K -> "q5_k";
+            case Q6_K -> "q6_k";
             default -> throw new TandemException("the CUDA backend has no " + op + " kernel for " + type
-                    + " weights yet (it has F32, F16, BF16, Q8_0 and Q4_0); use --device cpu");
+                    + " weights yet (it has F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K); use --device cpu");
         };
     }
 

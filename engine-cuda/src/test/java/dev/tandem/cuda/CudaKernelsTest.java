@@ -98,10 +98,10 @@ class CudaKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void matmulOfEveryWeightTypeEqualsTheCpuForOneToSeventeenRows(DType type) {
         Random rnd = new Random(type.ordinal());
-        int n = 96, d = 70;
+        int n = type.blockSize() == 256 ? 512 : 96, d = 70;
         Tensor w = weight(type, random(rnd, d * n), d, n);
         for (int rows : new int[] {1, 2, 7, 8, 9, 17}) {
             float[] x = random(rnd, rows * n);
@@ -111,6 +111,14 @@ class CudaKernelsTest {
             cuda.matmul(actual, on(cuda, x, rows, n), w, rows);
             assertRowsClose(expected, actual, rows, type + " matmul of " + rows + " rows");
         }
+    }
+
+    @Test
+    void aWeightTypeWithoutAKernelIsRefusedByName() {
+        Random rnd = new Random(4);
+        Tensor w = weight(DType.Q3_K, random(rnd, 2 * 256), 2, 256);
+        TandemException e = assertThrows(TandemException.class, () -> cuda.matmul(cuda.allocate(1, 2), on(cuda, random(rnd, 256), 1, 256), w, 1));
+        assertTrue(e.getMessage().contains("no matmul kernel for Q3_K"), e.getMessage());
     }
 
     @Test
@@ -126,10 +134,10 @@ class CudaKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
+    @EnumSource(names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void embeddingDecodesTheTableExactly(DType type) {
         Random rnd = new Random(11);
-        int vocab = 40, dim = 64;
+        int vocab = 40, dim = type.blockSize() == 256 ? 512 : 64;
         Tensor table = weight(type, random(rnd, vocab * dim), vocab, dim);
         int[] tokens = {3, 0, 39, 3, 17};
         Tensor expected = cpu.allocate(tokens.length, dim);
