@@ -24,7 +24,10 @@ for f in "$src"/*.cu; do
   {
     echo "#include \"$f\""
     echo "#include \"emu_registry.h\""
-    grep -oE '__global__[[:space:]]+void[[:space:]]+[A-Za-z_0-9]+' "$f" | awk '{print "TDM_EMU_REGISTER(" $3 ");"}'
+    # kernels written out (the name followed by its parameters), and those a TDM_MATMUL / TDM_EMBEDDING line makes
+    { grep -oE '__global__[[:space:]]+void[[:space:]]+[A-Za-z_0-9]+\(' "$f" || true; } | tr -d '(' | awk '{print "TDM_EMU_REGISTER(" $3 ");"}'
+    { grep -oE '^TDM_(MATMUL|EMBEDDING)\([a-z0-9_]+' "$f" || true; } | sed -E 's/^TDM_([A-Z]+)\(/\1 /' \
+        | awk '{print "TDM_EMU_REGISTER(" tolower($1) "_" $2 ");"}'
   } > "$work/$name.cpp"
   "$cxx" -std=c++17 -O2 -fPIC -fno-strict-aliasing -I"$here" -I"$src" -include cuda_emu.h -c "$work/$name.cpp" -o "$work/$name.o" &
   pids+=($!)

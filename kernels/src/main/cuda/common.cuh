@@ -84,6 +84,109 @@ struct WeightQ4_0 {
     }
 };
 
+static __device__ __forceinline__ unsigned tdm_u32(const unsigned char* p) {
+    return (unsigned)p[0] | ((unsigned)p[1] << 8) | ((unsigned)p[2] << 16) | ((unsigned)p[3] << 24);
+}
+
+// Q4_1: a half scale d and min m, then 16 bytes of nibbles as Q4_0's; value = q d + m.
+struct WeightQ4_1 {
+    static constexpr int BLOCK = 32, BYTES = 20, SUPER = 32, SUPER_BYTES = 20;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)b * BYTES;
+        float d = tdm_half(tdm_u16(p)), m = tdm_half(tdm_u16(p + 2));
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            v[i] = __fmul_rn((float)(p[4 + i] & 0x0F), d) + m;
+            v[i + 16] = __fmul_rn((float)(p[4 + i] >> 4), d) + m;
+        }
+    }
+};
+
+// Q5_0 and Q5_1: Q4_0's and Q4_1's nibbles with a fifth bit each from a 32-bit word (bit i for value i);
+// Q5_0's value = (q - 16) d, Q5_1's = q d + m.
+template <bool MIN>
+struct WeightQ5 {
+    static constexpr int BLOCK = 32, BYTES = MIN ? 24 : 22, SUPER = 32, SUPER_BYTES = BYTES;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)b * BYTES;
+        float d = tdm_half(tdm_u16(p)), m = MIN ? tdm_half(tdm_u16(p + 2)) : 0.f;
+        unsigned qh = tdm_u32(p + (MIN ? 4 : 2));
+        const unsigned char* q = p + (MIN ? 8 : 6);
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            int lo = (q[i] & 0x0F) | (((qh >> i) << 4) & 0x10), hi = (q[i] >> 4) | ((qh >> (i + 12)) & 0x10);
+            if (MIN) {
+                v[i] = __fmul_rn((float)lo, d) + m;
+                v[i + 16] = __fmul_rn((float)hi, d) + m;
+            } else {
+                v[i] = (float)(lo - 16) * d;
+                v[i + 16] = (float)(hi - 16) * d;
+            }
+        }
+    }
+};
+using WeightQ5_0 = WeightQ5<false>;
+using WeightQ5_1 = WeightQ5<true>;
+
+// IQ4_NL: Q4_0's block with the nibble an index into a fixed table of 16 non-linear levels; value = d level.
+struct WeightIQ4_NL {
+    static constexpr int BLOCK = 32, BYTES = 18, SUPER = 32, SUPER_BYTES = 18;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const signed char levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+        const unsigned char* p = row + (size_t)b * BYTES;
+        float d = tdm_half(tdm_u16(p));
+#pragma unroll
+        for (int i = 0; i < 16; i++) {
+            v[i] = d * (float)levels[p[2 + i] & 0x0F];
+            v[i + 16] = d * (float)levels[p[2 + i] >> 4];
+        }
+    }
+};
+
+// Q2_K: 84-byte super-blocks of 16 scale bytes (low nibble scale, high nibble min), 64 bytes of two-bit values,
+// d, dmin. 32 values c (0..7) are bit pair c % 4 of bytes 32 (c / 4).., 16 values per scale byte (2c, 2c + 1);
+// value = d sc q - dmin m.
+struct WeightQ2_K {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 84;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
+        int c = b & 7, shift = 2 * (c & 3);
+        float d = tdm_half(tdm_u16(p + 80)), dmin = tdm_half(tdm_u16(p + 82));
+        const unsigned char* q = p + 16 + 32 * (c >> 2);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            int sc = p[2 * c + h];
+            float dl = d * (float)(sc & 0xF), ml = dmin * (float)(sc >> 4);
+#pragma unroll
+            for (int i = 16 * h; i < 16 * h + 16; i++) v[i] = __fmul_rn(dl, (float)((q[i] >> shift) & 3)) - ml;
+        }
+    }
+};
+
+// Q3_K: 110-byte super-blocks of 32 bytes of third bits (bit c of byte i for value i of 32 values c), 64 bytes of
+// two low bits (as Q2_K's), 12 bytes of 6-bit scales (one per 16 values, minus 32), d; value = d (s - 32) (q - 4).
+struct WeightQ3_K {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 110;
+    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
+        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
+        int c = b & 7, shift = 2 * (c & 3);
+        const unsigned char* q = p + 32 + 32 * (c >> 2);
+        const unsigned char* sc = p + 96;
+        float d = tdm_half(tdm_u16(p + 108));
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            int g = 2 * c + h;
+            int s = (g < 8 ? sc[g] & 0xF : sc[g - 8] >> 4) | (((sc[8 + (g & 3)] >> (2 * (g >> 2))) & 3) << 4);
+            float dl = d * (float)(s - 32);
+#pragma unroll
+            for (int i = 16 * h; i < 16 * h + 16; i++) {
+                int l = ((q[i] >> shift) & 3) - ((p[i] >> c) & 1 ? 0 : 4);
+                v[i] = dl * (float)l;
+            }
+        }
+    }
+};
+
 // Q4_K and Q5_K share 12 bytes of 6-bit scales and mins: GGML's get_scale_min_k4 for group j (0..7).
 static __device__ __forceinline__ void tdm_scale_min_k4(int j, const unsigned char* q, int* sc, int* m) {
     if (j < 4) {

@@ -15,30 +15,25 @@ static __device__ __forceinline__ void embed(float* __restrict__ out, const unsi
         for (int i = 0; i < W::BLOCK; i++) dst[b * W::BLOCK + i] = v[i];
     }
 }
-extern "C" __global__ void embedding_f32(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightF32>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_f16(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightF16>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_bf16(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightBF16>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_q8_0(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightQ8_0>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_q4_0(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightQ4_0>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_q4_k(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightQ4_K>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_q5_k(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightQ5_K>(out, table, tokens, dim);
-}
-extern "C" __global__ void embedding_q6_k(float* out, const unsigned char* table, const int* tokens, int dim) {
-    embed<WeightQ6_K>(out, table, tokens, dim);
-}
+// One kernel per weight type, named embedding_<type> (launched by name; the emulation registers each line).
+#define TDM_EMBEDDING(type, W)                                                                                   \
+    extern "C" __global__ void embedding_##type(float* out, const unsigned char* table, const int* tokens, int dim) { \
+        embed<W>(out, table, tokens, dim);                                                                       \
+    }
+TDM_EMBEDDING(f32, WeightF32)
+TDM_EMBEDDING(f16, WeightF16)
+TDM_EMBEDDING(bf16, WeightBF16)
+TDM_EMBEDDING(q8_0, WeightQ8_0)
+TDM_EMBEDDING(q4_0, WeightQ4_0)
+TDM_EMBEDDING(q4_1, WeightQ4_1)
+TDM_EMBEDDING(q5_0, WeightQ5_0)
+TDM_EMBEDDING(q5_1, WeightQ5_1)
+TDM_EMBEDDING(iq4_nl, WeightIQ4_NL)
+TDM_EMBEDDING(q2_k, WeightQ2_K)
+TDM_EMBEDDING(q3_k, WeightQ3_K)
+TDM_EMBEDDING(q4_k, WeightQ4_K)
+TDM_EMBEDDING(q5_k, WeightQ5_K)
+TDM_EMBEDDING(q6_k, WeightQ6_K)
 
 // Rotary embedding of the first cols values of each row (stride apart) at positions[r], head by head.
 // cosTable/sinTable hold [position][headSize / 2]. Pairs are (2i, 2i+1) within the row, or, when halfSplit,

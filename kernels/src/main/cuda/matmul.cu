@@ -46,27 +46,24 @@ static __device__ __forceinline__ void matmul_rows(float* __restrict__ out, cons
     }
 }
 
-extern "C" __global__ void matmul_f32(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightF32>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_f16(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightF16>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_bf16(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightBF16>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_q8_0(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightQ8_0>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_q4_0(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightQ4_0>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_q4_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightQ4_K>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_q5_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightQ5_K>(out, x, w, rows, n, d);
-}
-extern "C" __global__ void matmul_q6_k(float* out, const float* x, const unsigned char* w, int rows, int n, int d) {
-    matmul_rows<WeightQ6_K>(out, x, w, rows, n, d);
-}
+// One kernel per weight type, named matmul_<type> (the backend launches them by name; the CPU emulation's build
+// registers each TDM_MATMUL line).
+#define TDM_MATMUL(type, W)                                                                                  \
+    extern "C" __global__ void matmul_##type(float* out, const float* x, const unsigned char* w, int rows, int n, \
+                                             int d) {                                                          \
+        matmul_rows<W>(out, x, w, rows, n, d);                                                                 \
+    }
+TDM_MATMUL(f32, WeightF32)
+TDM_MATMUL(f16, WeightF16)
+TDM_MATMUL(bf16, WeightBF16)
+TDM_MATMUL(q8_0, WeightQ8_0)
+TDM_MATMUL(q4_0, WeightQ4_0)
+TDM_MATMUL(q4_1, WeightQ4_1)
+TDM_MATMUL(q5_0, WeightQ5_0)
+TDM_MATMUL(q5_1, WeightQ5_1)
+TDM_MATMUL(iq4_nl, WeightIQ4_NL)
+TDM_MATMUL(q2_k, WeightQ2_K)
+TDM_MATMUL(q3_k, WeightQ3_K)
+TDM_MATMUL(q4_k, WeightQ4_K)
+TDM_MATMUL(q5_k, WeightQ5_K)
+TDM_MATMUL(q6_k, WeightQ6_K)

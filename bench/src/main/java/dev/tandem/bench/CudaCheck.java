@@ -110,7 +110,7 @@ public final class CudaCheck implements Callable<Integer> {
         System.out.println();
         System.out.println("| kernel | shape | µs per launch | GB/s of weights | max error / max value |");
         System.out.println("|---|---|---:|---:|---:|");
-        for (DType type : new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
+        for (DType type : DType.values()) {
             Tensor w = weight(arena, type, random(rnd, d * n), d, n);
             for (int rows : new int[] {1, 16, 64}) {
                 float[] x = random(rnd, rows * n);

@@ -92,7 +92,7 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
     }
 
     private void launchEmbedding(long out, Tensor table, long tokens, int rows) {
-        device.launch("embedding_" + suffix(table.dtype(), "embedding"), Dim3.of(rows), Dim3.of(THREADS), 0,
+        device.launch("embedding_" + suffix(table.dtype()), Dim3.of(rows), Dim3.of(THREADS), 0,
                 KernelArgs.of().ptr(out).ptr(weight(table)).ptr(tokens).i32(table.cols()));
     }
 
@@ -118,7 +118,6 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
             throw new IllegalArgumentException("matmul shapes: x has " + x.cols() + " cols, w is " + d + "x" + n
                     + ", out has " + out.cols() + " cols");
         }
-        suffix(w.dtype(), "matmul"); // refuses a type without a kernel before anything runs
         if ((w.dtype() == DType.F16 || w.dtype() == DType.BF16) && n % 2 != 0) {
             throw new TandemException("the CUDA " + w.dtype() + " matmul reads value pairs; a row of " + n + " is odd");
         }
@@ -133,7 +132,7 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
 
     private void launchMatmul(long out, long x, Tensor w, int rows) {
         int d = w.rows();
-        device.launch("matmul_" + suffix(w.dtype(), "matmul"), Dim3.of(ceil(d, MATMUL_WARPS), ceil(rows, MATMUL_TILE)),
+        device.launch("matmul_" + suffix(w.dtype()), Dim3.of(ceil(d, MATMUL_WARPS), ceil(rows, MATMUL_TILE)),
                 Dim3.of(32 * MATMUL_WARPS), 0, KernelArgs.of().ptr(out).ptr(x).ptr(weight(w)).i32(rows).i32(w.cols()).i32(d));
     }
 
@@ -509,18 +508,23 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
         return t.segment();
     }
 
-    private static String suffix(DType type, String op) {
+    /** The kernel name suffix of a weight type: every type has matmul and embedding kernels (a new one does not compile without). */
+    private static String suffix(DType type) {
         return switch (type) {
             case F32 -> "f32";
             case F16 -> "f16";
             case BF16 -> "bf16";
             case Q8_0 -> "q8_0";
             case Q4_0 -> "q4_0";
+            case Q4_1 -> "q4_1";
+            case Q5_0 -> "q5_0";
+            case Q5_1 -> "q5_1";
+            case IQ4_NL -> "iq4_nl";
+            case Q2_K -> "q2_k";
+            case Q3_K -> "q3_k";
             case Q4_K -> "q4_k";
             case Q5_K -> "q5_k";
             case Q6_K -> "q6_k";
-            default -> throw new TandemException("the CUDA backend has no " + op + " kernel for " + type
-                    + " weights yet (it has F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K and Q6_K); use --device cpu");
         };
     }
 
