@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.Tokenizers;
+import dev.tandem.models.tokenizer.ToolCallSyntax;
 import dev.tandem.server.ChatTemplate;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -46,5 +47,17 @@ class PromptFormatsTest {
         ChatTemplate plain = PromptFormats.forServer(tokenizer(dir.resolve("b"), "{% if %}"), warnings::add);
         assertEquals("user: hi\nassistant:", plain.render(List.of(new ChatMessage("user", "hi"))));
         assertTrue(warnings.get(1).contains("plain role: content"), warnings.toString());
+    }
+
+    /** The server reads tool calls in the syntax the model's template teaches (Hermes' blocks here), and none without one. */
+    @Test
+    void serverReadsToolCallsInTheTemplatesSyntax(@TempDir Path dir) throws IOException {
+        Tokenizer hermes = tokenizer(dir.resolve("a"), "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+                + "{% if tools %}Call a tool as <tool_call>{\"name\": ..., \"arguments\": ...}</tool_call>{% endif %}");
+        ToolCallSyntax syntax = PromptFormats.forServer(hermes, w -> { }).toolCalls();
+        assertEquals(new ToolCallSyntax.Reply("", List.of(new ToolCallSyntax.Call("weather", "{\"city\":\"Paris\"}"))),
+                syntax.parse("<tool_call>{\"name\": \"weather\", \"arguments\": {\"city\": \"Paris\"}}</tool_call>"));
+        Tokenizer plain = tokenizer(dir.resolve("b"), "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}");
+        assertEquals(null, PromptFormats.forServer(plain, w -> { }).toolCalls(), "a template without tools: replies are text");
     }
 }
