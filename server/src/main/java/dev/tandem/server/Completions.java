@@ -70,8 +70,7 @@ final class Completions {
         }
     }
 
-    /** What a request asks for, checked. */
-    /** {@code tools}: the model's tool-call syntax when the request offered tools, else null (the reply is text). */
+    /** What a request asks for, checked; {@code tools}: the model's tool-call syntax when it offered tools, else null (a text reply). */
     private record Job(Kind kind, int[] prompt, GenerationRequest request, String method, boolean stream, boolean usageInStream,
                        ToolCallSyntax tools) {}
 
