@@ -43,6 +43,8 @@ class ToolCallSyntaxTest {
         assertEquals(new Reply("", List.of(new Call("weather", "{\"city\":\"Paris\"}"))),
                 s.parse("<|python_tag|>{\"name\": \"weather\", \"parameters\": {\"city\": \"Paris\"}}"));
         assertEquals(new Reply("{\"answer\": 42}", List.of()), s.parse("{\"answer\": 42}"), "JSON without a name is text");
+        assertEquals(0, s.holdFrom("[{\"name\""), "a list of calls parses too, so streaming holds it as it holds one call");
+        assertEquals(-1, s.holdFrom("Sunny."));
     }
 
     @Test

@@ -35,7 +35,7 @@ public interface ChatTemplate {
      * template that cannot write tools refuses them with a {@link dev.tandem.core.TandemException}.
      */
     default int[] encode(List<ChatMessage> messages, List<Map<String, Object>> tools, Tokenizer tokenizer) {
-        if (!tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools)) {
+        if (ChatMessage.usesTools(messages, tools)) {
             throw new dev.tandem.core.TandemException("this model has no chat template that writes tool calls (the plain "
                     + "role: text format is used); tools need a model whose own chat template has them");
         }

@@ -50,4 +50,9 @@ public record ChatMessage(String role, String content, String name, List<Map<Str
     public boolean usesTools() {
         return role.equals("tool") || !toolCalls.isEmpty();
     }
+
+    /** Whether a conversation offers tools or has a turn that uses them: what a format without tools must refuse. */
+    public static boolean usesTools(List<ChatMessage> messages, List<Map<String, Object>> tools) {
+        return !tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools);
+    }
 }

@@ -36,7 +36,7 @@ public interface PromptFormat {
 
     /** Throws when the conversation offers or uses tools: {@code format} has no way to write them. */
     static void refuseTools(PromptFormat format, List<ChatMessage> messages, List<Map<String, Object>> tools) {
-        if (!tools.isEmpty() || messages.stream().anyMatch(ChatMessage::usesTools)) {
+        if (ChatMessage.usesTools(messages, tools)) {
             throw new TandemException("the " + format.name() + " chat format has no tool calls; tools need a model whose own "
                     + "(Jinja) chat template writes them");
         }
