@@ -21,11 +21,6 @@ public abstract class BlockCodec {
     private final int blockBytes;
     private final boolean writes;
 
-    /** A type Tandem reads only. */
-    protected BlockCodec(int blockSize, int blockBytes) {
-        this(blockSize, blockBytes, false);
-    }
-
     /** {@code writes}: the type also encodes ({@link #encodeBlock} or {@link #encode} overridden). */
     protected BlockCodec(int blockSize, int blockBytes, boolean writes) {
         this.blockSize = blockSize;
