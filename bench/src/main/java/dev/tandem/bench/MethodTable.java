@@ -42,7 +42,8 @@ public final class MethodTable implements Callable<Integer> {
     @Option(names = "--exclude", paramLabel = "LABEL[,LABEL...]", description = "Leave out configurations whose label contains one of these.")
     String exclude = "";
 
-    @Option(names = "--heads-dir", paramLabel = "DIR", description = "medusa/cerberus/hidden-transfer heads files (default: trained heads are skipped).")
+    @Option(names = "--heads-dir", paramLabel = "DIR", description = "medusa/cerberus/hidden-transfer heads files and the n-gram table "
+            + NGRAM_TABLE + " (default: trained drafters are skipped).")
     String headsDir = "";
 
     @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
@@ -73,6 +74,9 @@ public final class MethodTable implements Callable<Integer> {
     /** The golden prompts plus one more. */
     static final List<String> PROMPTS = List.of("", "Once upon a time, there was a little girl named Lily.",
             "Tom and his dog went to the park", "The sun was shining. Sara wanted to", "Lily and Ben were friends.");
+
+    /** The n-gram table's name in --heads-dir (made by ./tandem train-ngram). */
+    static final String NGRAM_TABLE = "ngram.table";
 
     record Config(String label, String method, MethodOptions options) {}
 
@@ -121,9 +125,16 @@ public final class MethodTable implements Callable<Integer> {
                 all.add(new Config("cerberus (gate 2.0 nats)", "cerberus", d.withHeads(cerberus, 2.0)));
             }
         }
+        Path ngram = headsDir == null ? null : headsDir.resolve(NGRAM_TABLE);
+        boolean hasNgram = ngram != null && java.nio.file.Files.exists(ngram);
+        if (hasNgram) {
+            all.add(new Config("ngram (sized chains)", "ngram", MethodOptions.builder().ngramTable(ngram).build()));
+        }
         Path cerberusHeads = headsDir == null ? null : headsDir.resolve("cerberus.safetensors");
-        all.add(new Config(cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads) ? "auto (router, with cerberus heads)" : "auto (router)",
-                "auto", cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads) ? layers4.withHeads(cerberusHeads, -1) : layers4));
+        boolean hasCerberus = cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads);
+        MethodOptions router = layers4.toBuilder().ngramTable(hasNgram ? ngram : null).build();
+        all.add(new Config("auto (router" + (hasCerberus ? ", with cerberus heads" : "") + (hasNgram ? ", with the n-gram table" : "") + ")",
+                "auto", hasCerberus ? router.withHeads(cerberusHeads, -1) : router));
         if (spec == null || spec.isBlank()) {
             return all;
         }

@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
  */
 public final class MethodFlags {
     @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
-            description = "Decoding method: ar, lookup, draft, csd, medusa, cerberus, hidden-transfer or auto; for serve, the method "
+            description = "Decoding method: ar, lookup, ngram, draft, csd, medusa, cerberus, hidden-transfer or auto; for serve, the method "
                     + "of requests that name none (default: ${DEFAULT-VALUE}).")
     String method;
 
@@ -65,6 +65,9 @@ public final class MethodFlags {
             description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
                     + "(default: 1.0 for cerberus, off for medusa).")
     double gateEntropy;
+
+    @Option(names = "--ngram-table", paramLabel = "PATH", description = "ngram/auto: n-gram table of the model's own text from ./tandem train-ngram.")
+    Path ngramTable;
 
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
@@ -132,6 +135,6 @@ public final class MethodFlags {
     public MethodOptions options(List<Model> drafts) {
         return MethodOptions.builder().draftLength(draftLength == null ? 0 : draftLength).maxNgram(maxNgram)
                 .lookupCandidates(lookupCandidates).draftModels(drafts).draftLayers(draftLayers).treeBudget(treeBudget)
-                .branching(branching).kMatrix(kMatrix).lenience(lenience).heads(heads).gateEntropy(gateEntropy).build();
+                .branching(branching).kMatrix(kMatrix).lenience(lenience).heads(heads).gateEntropy(gateEntropy).ngramTable(ngramTable).build();
     }
 }

@@ -313,6 +313,34 @@ class CliTest {
     }
 
     @Test
+    void trainNgramThenDecodeWithIt(@TempDir Path dir) throws IOException {
+        Path table = dir.resolve("stories.ngram");
+        Run train = run("train-ngram", "--model", MODEL.toString(), "--out", table.toString(), "--tokens", "3000", "--order", "6");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("wrote an order-6 n-gram table"), train.out());
+        assertTrue(train.err().contains("corpus [") && train.err().contains("100%"), "progress bar: " + train.err());
+        assertFalse(Files.exists(dir.resolve("stories.ngram.partial")), "the partial file is renamed at the end");
+
+        Run ar = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "60", "--json");
+        Run r = run("generate", "Once upon a time", "--model", MODEL.toString(), "--max-new-tokens", "60", "--json",
+                "--method", "ngram", "--ngram-table", table.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(new ObjectMapper().readTree(ar.out()).get("tokens"), new ObjectMapper().readTree(r.out()).get("tokens"));
+
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "ngram"), "--ngram-table");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "lookup", "--ngram-table", table.toString()),
+                "does not apply to --method lookup");
+        Path junk = dir.resolve("junk.ngram");
+        Files.writeString(junk, "not a table at all, only words");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "ngram", "--ngram-table", junk.toString()),
+                "not an n-gram table");
+        assertCleanError(run("generate", "hi", "--model", MODEL.toString(), "--method", "ngram", "--ngram-table",
+                dir.resolve("missing.ngram").toString()), "not found");
+        assertCleanError(run("train-ngram", "--model", MODEL.toString(), "--out", table.toString(), "--order", "40"), "--order");
+        assertTrue(Files.size(table) > 32, "a refused run leaves the table it would have replaced");
+    }
+
+    @Test
     void foreignFile(@TempDir Path dir) throws IOException {
         Path bad = dir.resolve("notes.bin");
         Files.writeString(bad, "this is not a model at all, just some text that is long enough");

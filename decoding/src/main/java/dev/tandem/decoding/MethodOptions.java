@@ -18,7 +18,8 @@ public final class MethodOptions {
     public enum Setting {
         DRAFT_LENGTH("--draft-length"), MAX_NGRAM("--max-ngram"), LOOKUP_CANDIDATES("--lookup-candidates"),
         DRAFT_MODELS("--draft-model"), DRAFT_LAYERS("--draft-layers"), TREE_BUDGET("--tree-budget"), BRANCHING("--branching"),
-        K_MATRIX("--k-matrix"), LENIENCE("--lenience"), REVIEW_LENIENCE(null), HEADS("--heads"), GATE_ENTROPY("--gate-entropy");
+        K_MATRIX("--k-matrix"), LENIENCE("--lenience"), REVIEW_LENIENCE(null), HEADS("--heads"), GATE_ENTROPY("--gate-entropy"),
+        NGRAM_TABLE("--ngram-table");
 
         private final String flag;
 
@@ -44,6 +45,7 @@ public final class MethodOptions {
     private final double reviewLenience;
     private final Path heads;
     private final double gateEntropy;
+    private final Path ngramTable;
     private final Set<Setting> reads; // null unless tracked (tests: which settings a method really reads)
 
     private MethodOptions(Builder b, Set<Setting> reads) {
@@ -74,6 +76,7 @@ public final class MethodOptions {
         reviewLenience = b.reviewLenience;
         heads = b.heads;
         gateEntropy = b.gateEntropy;
+        ngramTable = b.ngramTable;
         this.reads = reads;
     }
 
@@ -89,7 +92,7 @@ public final class MethodOptions {
     public Builder toBuilder() {
         return new Builder().draftLength(draftLength).maxNgram(maxNgram).lookupCandidates(lookupCandidates)
                 .draftModels(draftModels).draftLayers(draftLayers).treeBudget(treeBudget).branching(branching).kMatrix(kMatrix)
-                .lenience(lenience).reviewLenience(reviewLenience).heads(heads).gateEntropy(gateEntropy);
+                .lenience(lenience).reviewLenience(reviewLenience).heads(heads).gateEntropy(gateEntropy).ngramTable(ngramTable);
     }
 
     /** These settings, recording which ones are read into {@code reads} (to check a method's declaration). */
@@ -175,6 +178,12 @@ public final class MethodOptions {
         return gateEntropy;
     }
 
+    /** ngram: the n-gram table file made by {@code ./tandem train-ngram}. */
+    public Path ngramTable() {
+        read(Setting.NGRAM_TABLE);
+        return ngramTable;
+    }
+
     /** These options with a heads file and a gate threshold. */
     public MethodOptions withHeads(Path file, double gate) {
         return toBuilder().heads(file).gateEntropy(gate).build();
@@ -200,6 +209,7 @@ public final class MethodOptions {
         append(s, "reviewLenience", reviewLenience, d.reviewLenience);
         append(s, "heads", heads, null);
         append(s, "gateEntropy", gateEntropy, d.gateEntropy);
+        append(s, "ngramTable", ngramTable, null);
         return s.append(']').toString();
     }
 
@@ -224,8 +234,14 @@ public final class MethodOptions {
         private double reviewLenience = 0;
         private Path heads;
         private double gateEntropy = -1;
+        private Path ngramTable;
 
         private Builder() {}
+
+        public Builder ngramTable(Path v) {
+            ngramTable = v;
+            return this;
+        }
 
         public Builder draftLength(int v) {
             draftLength = v;

@@ -9,6 +9,7 @@ import dev.tandem.decoding.methods.DraftModel;
 import dev.tandem.decoding.methods.HeadsMethod;
 import dev.tandem.decoding.methods.HiddenTransfer;
 import dev.tandem.decoding.methods.Lookup;
+import dev.tandem.decoding.methods.Ngram;
 import dev.tandem.decoding.methods.Router;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
@@ -19,7 +20,7 @@ import java.util.List;
  * registered here once; the names, the factory and the router's options all come from that list.
  */
 public final class Methods {
-    private static final List<DecodingMethod> REGISTRY = List.of(new Autoregressive(), new Lookup(), new DraftModel(),
+    private static final List<DecodingMethod> REGISTRY = List.of(new Autoregressive(), new Lookup(), new Ngram(), new DraftModel(),
             new Cascade(), new HeadsMethod(HeadKind.MEDUSA), new HeadsMethod(HeadKind.CERBERUS), new HiddenTransfer(), new Router());
 
     /** Methods this build implements. */

@@ -54,9 +54,23 @@ public final class DistillationCorpus {
      */
     public static DistillationCorpus generate(Transformer target, Tokenizer tokenizer, int tokens, int sequenceLength,
                                               long seed, IntConsumer progress) {
+        List<Sequence> out = new ArrayList<>();
+        for (int[] text : texts(target, tokenizer, tokens, sequenceLength, seed, new float[] {SAMPLED_TEMPERATURE, 0f}, progress)) {
+            out.add(new Sequence(text, hiddenStates(target, text)));
+        }
+        return new DistillationCorpus(out);
+    }
+
+    /**
+     * Text the model writes itself, about {@code tokens} positions, {@code sequenceLength} tokens at a time:
+     * each sequence is BOS, an opening of 1 to 6 tokens sampled at temperature 1, and its continuation at
+     * {@code temperatures[n % temperatures.length]} for the n-th sequence (0: greedy). Seeded.
+     */
+    public static List<int[]> texts(Transformer target, Tokenizer tokenizer, int tokens, int sequenceLength, long seed,
+                                    float[] temperatures, IntConsumer progress) {
         SplittableRandom rnd = new SplittableRandom(seed);
         AutoregressiveGenerator ar = new AutoregressiveGenerator(target, tokenizer);
-        List<Sequence> out = new ArrayList<>();
+        List<int[]> out = new ArrayList<>();
         int made = 0;
         int n = 0;
         while (made < tokens) {
@@ -67,16 +81,16 @@ public final class DistillationCorpus {
             System.arraycopy(opening, 0, prompt, 1, opening.length);
             int room = target.config().contextLength() - prompt.length;
             int length = Math.min(sequenceLength, room);
-            float temperature = n++ % 2 == 0 ? SAMPLED_TEMPERATURE : 0f;
+            float temperature = temperatures[n++ % temperatures.length];
             SamplingParams sp = new SamplingParams(temperature, 0, 1f, 0f, rnd.nextLong());
             int[] generated = ar.generate(new GenerationRequest(prompt, length, sp), TokenStream.NONE).tokens();
             int[] all = Arrays.copyOf(prompt, prompt.length + generated.length);
             System.arraycopy(generated, 0, all, prompt.length, generated.length);
-            out.add(new Sequence(all, hiddenStates(target, all)));
+            out.add(all);
             made += all.length;
             progress.accept(Math.min(made, tokens));
         }
-        return new DistillationCorpus(out);
+        return out;
     }
 
     /** Every sequence's residual stream after {@code layer} layers, position by position. */

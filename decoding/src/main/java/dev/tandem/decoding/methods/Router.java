@@ -15,7 +15,7 @@ import java.util.Set;
 
 /**
  * {@code auto}: the adaptive router, choosing per step among the options every other registered method
- * lends it (plain steps; lookup 2, 4 or 8 deep; the draft model 2 or 4 deep; CS Drafting; given --heads,
+ * lends it (plain steps; lookup 2, 4 or 8 deep; given --ngram-table, its chains sized per step; the draft model 2 or 4 deep; CS Drafting; given --heads,
  * the heads with trees of up to 6 nodes, sized per step by {@link dev.tandem.decoding.speculative.DraftSizer})
  * from measured acceptance and measured cost.
  */
@@ -27,7 +27,7 @@ public final class Router extends DecodingMethod {
 
     public Router() {
         super("auto", Set.of(Setting.MAX_NGRAM, Setting.DRAFT_MODELS, Setting.DRAFT_LAYERS, Setting.BRANCHING, Setting.HEADS,
-                Setting.TREE_BUDGET));
+                Setting.TREE_BUDGET, Setting.NGRAM_TABLE));
     }
 
     @Override

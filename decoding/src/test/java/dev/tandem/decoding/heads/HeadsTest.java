@@ -71,9 +71,12 @@ class HeadsTest extends OnStories260k {
     void everyMethodReadsExactlyTheSettingsItDeclares() {
         Map<String, Path> headsOf = Map.of("medusa", medusa, "cerberus", cerberus, "hidden-transfer", transfer, "auto", cerberus);
         GenerationRequest req = new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 24, SamplingParams.GREEDY);
+        Path ngram = dir.resolve("corpus.ngram");
+        dev.tandem.decoding.speculative.NgramTable.build(corpus.sequences().stream().map(DistillationCorpus.Sequence::tokens).toList(),
+                model.config().vocabSize(), 4).save(ngram);
         for (dev.tandem.decoding.methods.DecodingMethod m : Methods.registry()) {
             java.util.Set<MethodOptions.Setting> reads = java.util.EnumSet.noneOf(MethodOptions.Setting.class);
-            MethodOptions o = MethodOptions.builder().heads(headsOf.get(m.name())).build().tracked(reads);
+            MethodOptions o = MethodOptions.builder().heads(headsOf.get(m.name())).ngramTable(ngram).build().tracked(reads);
             m.create(new Transformer(model, backend), tokenizer, o).generate(req, TokenStream.NONE);
             assertEquals(m.settings(), reads, m.name() + " reads other settings than it declares");
         }
