@@ -18,8 +18,14 @@ public final class RouterDrafter implements Drafter {
     /** One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step). */
     public record Option(String name, Drafter drafter, int depth) {}
 
+    private static final int MAX_ROWS = 64;     // the most rows a verification pass takes (the cost model's range)
     private static final double DECAY = 0.1;   // weight of the newest observation in the running averages
     private static final int TRIALS = 3;        // steps each option gets before the averages are trusted
+    /** Trial steps of an option whose drafting is nearly free (a table or lookup): a step's acceptance varies
+     *  from none to the whole draft, and such trials cost only their rows. */
+    private static final int FREE_TRIALS = 8;
+    /** Drafting at most this share of a one-row pass counts as free. */
+    private static final double FREE_DRAFTING = 0.05;
     private static final int FIRST_REPROBE = 32;
     private static final int MAX_REPROBE = 4096;
     /** Share of the time spent decoding that re-probing losing options may take, charged at what each probe
@@ -30,7 +36,10 @@ public final class RouterDrafter implements Drafter {
     private final List<Option> options;
     private final CostModel cost;
     private final double[] accepted;  // running mean of accepted tokens per step
-    private final double[] rows;      // running mean of verification rows
+    /** Per option, the running share of its steps that verified r rows: the expected verification time is the
+     *  cost of each row count weighted by its share, not the cost of the mean row count, which overcharges an
+     *  option that mixes plain steps with long drafts (a pass's cost grows more slowly than its rows). */
+    private final double[][] rowShare;
     private final double[] draftSeconds;
     private final long[] steps;
     private final long[] probeInterval; // steps until a losing option is tried again; doubles while it keeps losing
@@ -45,14 +54,15 @@ public final class RouterDrafter implements Drafter {
         this.cost = cost;
         int n = options.size();
         this.accepted = new double[n];
-        this.rows = new double[n];
+        this.rowShare = new double[n][];
         this.draftSeconds = new double[n];
         this.steps = new long[n];
         this.probeInterval = new long[n];
         this.nextProbe = new long[n];
         java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
         for (int i = 0; i < n; i++) {
-            rows[i] = options.get(i).drafter() == null ? 1 : 1 + options.get(i).depth();
+            rowShare[i] = new double[MAX_ROWS + 1];
+            rowShare[i][options.get(i).drafter() == null ? 1 : Math.min(MAX_ROWS, 1 + options.get(i).depth())] = 1;
         }
     }
 
@@ -105,7 +115,7 @@ public final class RouterDrafter implements Drafter {
     private int choose() {
         probing = false;
         for (int i = 0; i < options.size(); i++) {
-            if (steps[i] < TRIALS) {
+            if (steps[i] < trials(i)) {
                 return i;
             }
         }
@@ -120,6 +130,11 @@ public final class RouterDrafter implements Drafter {
         }
         probeInterval[best] = FIRST_REPROBE; // the winner, should it start losing, is re-probed soon
         return best;
+    }
+
+    /** Trial steps option i gets: more where drafting is nearly free (known after its first step). */
+    private int trials(int i) {
+        return steps[i] > 0 && draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1) ? FREE_TRIALS : TRIALS;
     }
 
     private int best() {
@@ -137,7 +152,10 @@ public final class RouterDrafter implements Drafter {
 
     /** Expected tokens per second of option i. */
     public double expectedRate(int i) {
-        double seconds = cost.seconds((int) Math.round(rows[i])) + draftSeconds[i];
+        double seconds = draftSeconds[i];
+        for (int rows = 1; rows < rowShare[i].length; rows++) {
+            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * cost.seconds(rows);
+        }
         return (1 + accepted[i]) / seconds;
     }
 
@@ -147,13 +165,18 @@ public final class RouterDrafter implements Drafter {
         if (i < 0) {
             return;
         }
-        double w = steps[i] == 0 ? 1 : DECAY;
+        // the trials' plain mean (a running average begun at the first step would be mostly that one step), then running
+        double w = steps[i] < trials(i) ? 1.0 / (steps[i] + 1) : DECAY;
         accepted[i] += w * (acceptedTokens - accepted[i]);
-        rows[i] += w * (tree.size() + 1 - rows[i]);
+        int rows = Math.min(tree.size() + 1, rowShare[i].length - 1);
+        for (int r = 1; r < rowShare[i].length; r++) {
+            rowShare[i][r] *= 1 - w;
+        }
+        rowShare[i][rows] += w;
         double drafted = draftNanos / 1e9;
         // the trials keep their fastest (the first steps of a drafter run before the JIT compiled it); later
         // pauses count as at most twice the estimate
-        draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < TRIALS ? Math.min(draftSeconds[i], drafted)
+        draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < trials(i) ? Math.min(draftSeconds[i], drafted)
                 : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
         steps[i]++;
         cost.observe(tree.size() + 1, verifyNanos / 1e9);

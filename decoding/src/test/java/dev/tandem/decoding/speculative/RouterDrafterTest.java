@@ -58,4 +58,25 @@ class RouterDrafterTest {
         assertTrue(e.get("auto:dear") <= 4, "3 trials and at most one probe in 1000 steps: " + e);
         assertTrue(e.get("auto:ar") >= 985, "probes stay within their share of the time: " + e);
     }
+
+    /**
+     * A free drafter whose first two drafts fail and every later one is mostly accepted wins once its trials
+     * end: the trials are averaged as a plain mean over eight steps, not as a running average that is mostly
+     * the first step (which kept it out for about 50 of 200 steps here).
+     */
+    @Test
+    void aFreeDrafterIsJudgedOnAllItsTrialsNotOnItsFirstStep() {
+        CostModel cost = CostModel.linear(1e-3, 2e-4); // 5 rows cost 1.7 one-row steps: 4 tokens for them win
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("flaky", new Fake("flaky"), 4)), cost);
+        TokenHistory h = new TokenHistory(new int[] {1});
+        int flakySteps = 0;
+        for (int i = 0; i < 200; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            int accepted = "flaky".equals(r.currentOption()) && flakySteps++ > 1 ? 3 : 0;
+            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+        }
+        Map<String, Long> e = r.events();
+        assertTrue(e.get("auto:ar") <= 12, "plain steps only as its own trials and re-probes: " + e);
+    }
 }
