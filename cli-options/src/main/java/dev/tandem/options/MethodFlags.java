@@ -19,9 +19,9 @@ import picocli.CommandLine.Spec;
  * {@code serve} (where the method is the default of requests that name none), and {@code bench methods}.
  */
 public final class MethodFlags {
-    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar",
-            description = "Decoding method: ar, lookup, ngram, draft, csd, medusa, cerberus, hidden-transfer or auto; for serve, the method "
-                    + "of requests that name none (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--method", paramLabel = "NAME", defaultValue = "ar", completionCandidates = MethodNames.class,
+            description = "Decoding method: ${COMPLETION-CANDIDATES}; for serve, the method of requests that name none "
+                    + "(default: ${DEFAULT-VALUE}).")
     String method;
 
     @Option(names = "--draft-model", paramLabel = "PATH", description = "draft/csd: a separate draft model (same tokenizer); repeat for a cascade, largest first.")
