@@ -26,6 +26,11 @@ final class ProgressBar {
         err.flush();
     }
 
+    /** {@link #show} for a count of generated corpus positions out of {@code total}. */
+    void positions(long made, long total) {
+        show(made / (double) total, String.format(Locale.ROOT, "%,d/%,d positions", made, total));
+    }
+
     void done() {
         err.println();
     }

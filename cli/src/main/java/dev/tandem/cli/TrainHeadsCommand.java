@@ -81,7 +81,7 @@ final class TrainHeadsCommand extends TandemCommand {
             long t0 = System.nanoTime();
             ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
             DistillationCorpus corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, tokens, 256, seed,
-                    made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
+                    made -> corpusBar.positions(made, tokens));
             corpusBar.done();
             ProgressBar trainBar = new ProgressBar(stderr, "train ");
             HeadsTrainer.Result r = new HeadsTrainer(model, backend, settings).train(corpus, checkpoint,
@@ -118,7 +118,7 @@ final class TrainHeadsCommand extends TandemCommand {
             Transformer t = new Transformer(model, backend);
             ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
             DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed,
-                    made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
+                    made -> corpusBar.positions(made, tokens));
             corpusBar.done();
             double[] mse = new double[heads];
             TransferMaps maps = TransferMaps.fit(corpus.layerStates(t, l), l, heads, model.name(), mse);

@@ -54,7 +54,7 @@ final class TrainNgramCommand extends TandemCommand {
             ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
             List<int[]> texts = DistillationCorpus.texts(new Transformer(model, backend), tokenizer, tokens, 256, seed,
                     new float[] {temperature},
-                    made -> corpusBar.show(made / (double) tokens, String.format(Locale.ROOT, "%,d/%,d positions", made, tokens)));
+                    made -> corpusBar.positions(made, tokens));
             corpusBar.done();
             NgramTable table = NgramTable.build(texts, model.config().vocabSize(), order);
             table.save(out);

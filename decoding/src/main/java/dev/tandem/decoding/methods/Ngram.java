@@ -34,8 +34,7 @@ public final class Ngram extends DecodingMethod {
         }
         NgramTable table = load(o, target);
         int depth = Drafts.length(o, DEPTH);
-        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()),
-                Router.CALIBRATION_MILLIS, depth + 1);
+        CostModel cost = CostModel.calibrateFor(target, Router.CALIBRATION_MILLIS, depth + 1);
         return new SpeculativeGenerator(name(), target, tokenizer, new NgramDrafter(table, new DraftSizer(cost, true)), depth);
     }
 

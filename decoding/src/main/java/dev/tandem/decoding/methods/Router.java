@@ -32,8 +32,7 @@ public final class Router extends DecodingMethod {
 
     @Override
     public Generator create(Transformer target, Tokenizer tokenizer, MethodOptions o) {
-        CostModel cost = CostModel.calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()),
-                CALIBRATION_MILLIS, CALIBRATED_ROWS);
+        CostModel cost = CostModel.calibrateFor(target, CALIBRATION_MILLIS, CALIBRATED_ROWS);
         List<RouterDrafter.Option> options = new ArrayList<>();
         for (DecodingMethod m : Methods.registry()) {
             if (m != this) {

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * verification the generator times. Row counts between calibrated ones are interpolated.
  */
 public final class CostModel {
-    private static final int MAX_ROWS = 64;
+    /** The most rows a pass is costed for. */
+    static final int MAX_ROWS = 64;
     private static final double DECAY = 0.05;
     private final double[] seconds = new double[MAX_ROWS + 1];
 
@@ -21,6 +22,14 @@ public final class CostModel {
     /** {@link #calibrate(Transformer, long, int)} for every row count up to 64. */
     public static CostModel calibrate(Transformer scratch, long budgetMillis) {
         return calibrate(scratch, budgetMillis, MAX_ROWS);
+    }
+
+    /**
+     * {@link #calibrate(Transformer, long, int)} on a scratch transformer of {@code target}'s model, backend and
+     * batch width, so the target's own KV cache is left as it is.
+     */
+    public static CostModel calibrateFor(Transformer target, long budgetMillis, int maxRows) {
+        return calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), budgetMillis, maxRows);
     }
 
     /**

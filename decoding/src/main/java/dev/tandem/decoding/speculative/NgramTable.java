@@ -191,12 +191,14 @@ public final class NgramTable {
                     out.writeInt(total[s]);
                 }
             }
-        } catch (IOException e) {
-            throw new TandemException("cannot write n-gram table " + file + ": " + e.getMessage(), e);
-        }
-        try {
+            out.close();
             Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
+            try {
+                Files.deleteIfExists(partial); // the table it would have replaced stays
+            } catch (IOException ignored) {
+                // the write's own error is the one to report
+            }
             throw new TandemException("cannot write n-gram table " + file + ": " + e.getMessage(), e);
         }
     }
@@ -216,10 +218,10 @@ public final class NgramTable {
             int order = d.readInt();
             long positions = d.readLong();
             int n = d.readInt();
-            long expected = 32L + 20L * n;
-            if (vocab < 1 || vocab > TOKEN_MASK + 1 || order < 1 || order > MAX_ORDER || n < 0 || Files.size(file) != expected) {
+            long size = Files.size(file);
+            if (vocab < 1 || vocab > TOKEN_MASK + 1 || order < 1 || order > MAX_ORDER || n < 0 || size != 32L + 20L * n) {
                 throw new TandemException(file + " is a damaged n-gram table: header (vocabulary " + vocab + ", order " + order
-                        + ", " + n + " entries) does not match its " + Files.size(file) + " bytes");
+                        + ", " + n + " entries) does not match its " + size + " bytes");
             }
             long[] k = new long[n];
             int[] nx = new int[n];

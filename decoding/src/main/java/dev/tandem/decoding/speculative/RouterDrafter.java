@@ -18,7 +18,6 @@ public final class RouterDrafter implements Drafter {
     /** One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step). */
     public record Option(String name, Drafter drafter, int depth) {}
 
-    private static final int MAX_ROWS = 64;     // the most rows a verification pass takes (the cost model's range)
     private static final double DECAY = 0.1;   // weight of the newest observation in the running averages
     private static final int TRIALS = 3;        // steps each option gets before the averages are trusted
     /** Trial steps of an option whose drafting is nearly free (a table or lookup): a step's acceptance varies
@@ -61,8 +60,8 @@ public final class RouterDrafter implements Drafter {
         this.nextProbe = new long[n];
         java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
         for (int i = 0; i < n; i++) {
-            rowShare[i] = new double[MAX_ROWS + 1];
-            rowShare[i][options.get(i).drafter() == null ? 1 : Math.min(MAX_ROWS, 1 + options.get(i).depth())] = 1;
+            rowShare[i] = new double[CostModel.MAX_ROWS + 1];
+            rowShare[i][options.get(i).drafter() == null ? 1 : Math.min(CostModel.MAX_ROWS, 1 + options.get(i).depth())] = 1;
         }
     }
 
