@@ -11,9 +11,17 @@ import dev.tandem.core.Tensor;
  * @param layerStates the captured layer's residual stream, or null
  * @param rows rows in the batch
  * @param firstLogitRow the batch row of logits row 0 (the last row when only it has logits)
+ * @param peerRows rows of other sequences computed in the same pass (continuous batching); 0 when the pass
+ *                 was this batch's alone. What this batch's own rows added to the pass depends on it: on a
+ *                 model bound by reading its weights, rows next to many others are no longer nearly free.
  */
 public record ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows,
-                            int firstLogitRow) {
+                            int firstLogitRow, int peerRows) {
+
+    /** A pass that computed this batch alone. */
+    public ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows, int firstLogitRow) {
+        this(backend, logits, hidden, layerStates, rows, firstLogitRow, 0);
+    }
 
     /** Logits after batch row {@code row} (a copy). */
     public float[] logits(int row) {

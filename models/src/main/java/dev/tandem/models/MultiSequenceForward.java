@@ -141,7 +141,7 @@ final class MultiSequenceForward {
                 hidden = t.residualBuffer();
                 backend.copyRows(a.x, offset[s], hidden, 0, b.size());
             }
-            results[s] = new ForwardResult(backend, t.logitsBuffer(), hidden, null, b.size(), first);
+            results[s] = new ForwardResult(backend, t.logitsBuffer(), hidden, null, b.size(), first, n - b.size());
         }
         return results;
     }

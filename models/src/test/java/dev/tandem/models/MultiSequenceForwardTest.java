@@ -77,6 +77,9 @@ class MultiSequenceForwardTest extends OnStories260k {
             ForwardResult solo = alone[s].forward(batches[s]);
             ForwardResult r = results[s];
             assertEquals(solo.rows(), r.rows());
+            int allRows = java.util.Arrays.stream(batches).mapToInt(Batch::size).sum();
+            assertEquals(allRows - batches[s].size(), r.peerRows(), "rows of the other sequences in the pass");
+            assertEquals(0, solo.peerRows());
             int first = batches[s].isLastLogitsOnly() ? batches[s].size() - 1 : 0;
             for (int row = first; row < batches[s].size(); row++) {
                 assertArrayEquals(solo.logits(row), r.logits(row), "sequence " + s + " row " + row);

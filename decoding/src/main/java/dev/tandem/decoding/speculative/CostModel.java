@@ -2,7 +2,13 @@ package dev.tandem.decoding.speculative;
 
 import dev.tandem.models.Batch;
 import dev.tandem.models.Transformer;
+import java.lang.foreign.Arena;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Seconds of one target forward pass by number of rows, on the device at hand: first calibrated by timing
@@ -25,11 +31,28 @@ public final class CostModel {
     }
 
     /**
+     * Calibrations already made, per loaded model (weakly, by its arena: a closed model's go with it), backend
+     * and row count. A server makes a generator per concurrent request: calibrating each (seconds on a 1.1B
+     * model) would stall it and time passes that compete with the requests being served.
+     */
+    private static final Map<Arena, Map<List<Object>, double[]>> CALIBRATED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /**
      * {@link #calibrate(Transformer, long, int)} on a scratch transformer of {@code target}'s model, backend and
-     * batch width, so the target's own KV cache is left as it is.
+     * batch width, so the target's own KV cache is left as it is; done once per model, backend and row count,
+     * each caller getting its own copy to refine.
      */
     public static CostModel calibrateFor(Transformer target, long budgetMillis, int maxRows) {
-        return calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), budgetMillis, maxRows);
+        Arena arena = target.model().arena();
+        if (arena == null) {
+            return calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), budgetMillis, maxRows);
+        }
+        double[] seconds = CALIBRATED.computeIfAbsent(arena, a -> new ConcurrentHashMap<>()).computeIfAbsent(
+                List.of(target.backend(), maxRows, target.cache().maxBatch()),
+                k -> calibrate(new Transformer(target.model(), target.backend(), target.cache().maxBatch()), budgetMillis, maxRows).seconds);
+        CostModel m = new CostModel();
+        System.arraycopy(seconds, 0, m.seconds, 0, seconds.length);
+        return m;
     }
 
     /**
@@ -91,9 +114,13 @@ public final class CostModel {
     /**
      * Seconds of a forward pass over {@code rows} rows: never more than for any larger count, as more rows
      * cannot cost less (a calibration timed before the JIT finished, or a noisy observation, can say so).
+     * Beyond {@link #MAX_ROWS} (a wide batched pass), the cost per row of the largest count.
      */
     public double seconds(int rows) {
-        int r = Math.max(1, Math.min(MAX_ROWS, rows));
+        if (rows > MAX_ROWS) {
+            return seconds(MAX_ROWS) * rows / MAX_ROWS;
+        }
+        int r = Math.max(1, rows);
         double s = seconds[r];
         for (int more = r + 1; more <= MAX_ROWS; more++) {
             s = Math.min(s, seconds[more]);

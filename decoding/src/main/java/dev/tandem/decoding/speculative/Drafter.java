@@ -41,6 +41,13 @@ public interface Drafter {
      */
     default void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {}
 
+    /**
+     * Just before {@link #verified}: how many rows of other sequences shared that verification pass
+     * (continuous batching; 0 when it ran alone), so that a drafter weighing its rows' cost can tell what
+     * they cost next to others' rows from what they cost alone.
+     */
+    default void sharedPass(int peerRows) {}
+
     /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
     default Map<String, Long> draftForwards() {
         return Map.of();

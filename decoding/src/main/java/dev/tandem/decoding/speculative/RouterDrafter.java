@@ -13,6 +13,11 @@ import java.util.Map;
  * drafting time are running averages per option; verification time per row count starts from a
  * calibration on the actual device and follows the measured forward passes. Every option is verified
  * by its own lossless rule, so the router is lossless whatever it picks.
+ *
+ * <p>In a batched server the verification pass also holds other sequences' rows. An option is then charged
+ * what its rows add to such a pass, cost(peers + rows) - cost(peers), not what they cost alone: on a model
+ * bound by reading its weights, a few rows beside one row are nearly free, but beside many others each row
+ * costs its arithmetic, so drafting turns itself off as the batch widens (and back on as it narrows).
  */
 public final class RouterDrafter implements Drafter {
     /** One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step). */
@@ -31,6 +36,8 @@ public final class RouterDrafter implements Drafter {
      *  really cost (a draft model's probe first catches its cache up: a thousand tokens cost seconds). */
     private static final double PROBE_SHARE = 0.03;
     private static final double MAX_PROBE_CREDIT_SECONDS = 10;
+    /** Weight of the newest pass in the running mean of the rows other sequences put into this one's passes. */
+    private static final double PEER_DECAY = 0.2;
 
     private final List<Option> options;
     private final CostModel cost;
@@ -47,6 +54,8 @@ public final class RouterDrafter implements Drafter {
     private int current = -1;
     private double probeCredit; // seconds of probing earned so far and not yet spent (negative: overspent)
     private boolean probing;    // the current step re-probes a losing option
+    private int lastPeerRows;   // other sequences' rows in the last verification pass
+    private double peerRows;    // their running mean
 
     public RouterDrafter(List<Option> options, CostModel cost) {
         this.options = List.copyOf(options);
@@ -149,13 +158,21 @@ public final class RouterDrafter implements Drafter {
         return best;
     }
 
-    /** Expected tokens per second of option i. */
+    /** Expected tokens per second of option i: alone, or per second its rows add to passes shared with others'. */
     public double expectedRate(int i) {
+        int peers = (int) Math.round(peerRows);
+        double base = peers == 0 ? 0 : cost.seconds(peers);
         double seconds = draftSeconds[i];
         for (int rows = 1; rows < rowShare[i].length; rows++) {
-            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * cost.seconds(rows);
+            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * (cost.seconds(peers + rows) - base);
         }
-        return (1 + accepted[i]) / seconds;
+        return (1 + accepted[i]) / Math.max(seconds, 1e-12);
+    }
+
+    @Override
+    public void sharedPass(int peers) {
+        lastPeerRows = peers;
+        peerRows += PEER_DECAY * (peers - peerRows);
     }
 
     @Override
@@ -178,7 +195,10 @@ public final class RouterDrafter implements Drafter {
         draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < trials(i) ? Math.min(draftSeconds[i], drafted)
                 : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
         steps[i]++;
-        cost.observe(tree.size() + 1, verifyNanos / 1e9);
+        if (lastPeerRows == 0) { // a shared pass's time is not what this many rows cost (nor is its wait to form)
+            cost.observe(tree.size() + 1, verifyNanos / 1e9);
+        }
+        lastPeerRows = 0;
         double stepSeconds = (verifyNanos + draftNanos) / 1e9;
         probeCredit = Math.min(MAX_PROBE_CREDIT_SECONDS, probeCredit + PROBE_SHARE * stepSeconds - (probing ? stepSeconds : 0));
         Drafter d = options.get(i).drafter();

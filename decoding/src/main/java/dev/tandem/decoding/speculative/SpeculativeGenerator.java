@@ -101,6 +101,7 @@ public final class SpeculativeGenerator implements Generator {
                 rows[i + 1] = a.path()[i] + 1;
             }
             target.cache().commit(rows);
+            drafter.sharedPass(result.peerRows());
             drafter.verified(tree, a.acceptedLength(), verifyNanos, draftNanos);
             if (hidden) {
                 int last = rows[rows.length - 1]; // the row whose prediction is the next pending token

@@ -79,4 +79,38 @@ class RouterDrafterTest {
         Map<String, Long> e = r.events();
         assertTrue(e.get("auto:ar") <= 12, "plain steps only as its own trials and re-probes: " + e);
     }
+
+    /**
+     * In a batched server: rows that are nearly free alone (a fixed cost per pass, reading the weights) cost
+     * their arithmetic next to 8 rows of other sequences, so the router drafts alone, stops drafting while
+     * the batch is wide, and drafts again once it is alone again. Times in a shared pass are not taken as
+     * what the option's rows cost (they would make the cost model say rows are dear when alone).
+     */
+    @Test
+    void draftingTurnsOffWhileTheBatchIsWideAndOnAgainAlone() {
+        CostModel cost = CostModel.linear(1e-3, 2e-4);
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("good", new Fake("good"), 4)), cost);
+        TokenHistory h = new TokenHistory(new int[] {1});
+        int[] peersByPhase = {0, 8, 0};
+        long[] goodSteps = new long[3];
+        for (int phase = 0; phase < 3; phase++) {
+            int peers = peersByPhase[phase];
+            for (int i = 0; i < 300; i++) {
+                DraftTree t = r.propose(h, 8, null);
+                boolean good = "good".equals(r.currentOption());
+                if (good && i >= 100) { // after 100 steps to adapt
+                    goodSteps[phase]++;
+                }
+                r.sharedPass(peers);
+                r.verified(t, good ? 3 : 0, (long) (cost.seconds(peers + t.size() + 1) * 1e9), 0);
+            }
+        }
+        // alone: 4 tokens in a 2.0 ms pass beat 1 token in 1.2 ms; beside 8 rows: 4 tokens for the 1.0 ms their
+        // 5 rows add lose to 1 token for the 0.2 ms one row adds
+        assertTrue(goodSteps[0] >= 190, "drafts alone: " + java.util.Arrays.toString(goodSteps));
+        assertTrue(goodSteps[1] <= 10, "plain steps beside 8 other rows (re-probes only): " + java.util.Arrays.toString(goodSteps));
+        assertTrue(goodSteps[2] >= 190, "drafts again alone: " + java.util.Arrays.toString(goodSteps));
+        assertTrue(Math.abs(cost.seconds(1) - 1.2e-3) < 1e-9, "shared passes leave the cost of rows alone as it was: " + cost.seconds(1));
+    }
 }

@@ -1,0 +1,39 @@
+package dev.tandem.decoding.speculative;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.decoding.OnStories260k;
+import dev.tandem.models.Transformer;
+import org.junit.jupiter.api.Test;
+
+/** The verification cost model: calibrated once per model and backend, extrapolated beyond its rows. */
+class CostModelTest extends OnStories260k {
+    @Test
+    void aModelIsCalibratedOnceAndEachGeneratorRefinesItsOwnCopy() {
+        Transformer t = new Transformer(model, backend, Transformer.DEFAULT_MAX_BATCH);
+        CostModel first = CostModel.calibrateFor(t, 50, 8);
+        CostModel second = CostModel.calibrateFor(new Transformer(model, backend, Transformer.DEFAULT_MAX_BATCH), 50, 8);
+        for (int rows = 1; rows <= 8; rows++) {
+            // timed again, no two tables of a dozen passes would agree to the last bit
+            assertEquals(first.seconds(rows), second.seconds(rows), "rows " + rows + " not timed again");
+        }
+        double before = second.seconds(1);
+        for (int i = 0; i < 200; i++) {
+            first.observe(1, 100 * before); // clipped at twice the estimate, so it climbs
+        }
+        assertTrue(first.seconds(1) > 1.5 * before, "observations refine a copy: " + first.seconds(1));
+        assertEquals(before, second.seconds(1), "other copies keep the calibration");
+        assertEquals(before, CostModel.calibrateFor(t, 50, 8).seconds(1), "and so does the next one");
+        CostModel otherRows = CostModel.calibrateFor(t, 50, 4);
+        assertNotEquals(first.seconds(1), otherRows.seconds(1), "another row count is calibrated on its own");
+    }
+
+    @Test
+    void widerPassesThanTheTableCostItsLastRowsPerRow() {
+        CostModel m = CostModel.linear(1e-3, 1e-4);
+        assertEquals(m.seconds(64) * 2, m.seconds(128), 1e-15);
+        assertTrue(m.seconds(65) > m.seconds(64));
+    }
+}
