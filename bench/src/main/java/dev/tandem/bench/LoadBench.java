@@ -27,8 +27,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code ./tandem bench load}: the server on loopback under 1, 8, 32... concurrent streaming clients
- * (in this JVM, sharing its cores), with continuous batching on and off. Reports tokens/s, latency
- * percentiles, and where a single client's time goes (the engine alone, HTTP without streaming, SSE).
+ * (in this JVM, sharing its cores), with continuous batching on and off, and with {@code --method} other
+ * than ar, that method beside ar in the same rounds. Requests rotate over the benchmark prompts. Reports
+ * tokens/s, latency, first-token and inter-token percentiles, and where a single client's time goes (the
+ * engine alone, HTTP without streaming, SSE).
  */
 @Command(name = "load", mixinStandardHelpOptions = true,
         description = "The server on loopback under concurrent streaming clients, continuous batching on and off.")
@@ -48,8 +50,9 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--batching", paramLabel = "on,off", description = "Batching modes to compare (default: ${DEFAULT-VALUE}).")
     String modes = "on,off";
 
-    @Option(names = "--method", paramLabel = "NAME", description = "Decoding method (default: ${DEFAULT-VALUE}).")
-    String method = "ar";
+    /** --method and its settings, as generate and serve take them: that method is measured beside ar. */
+    @Mixin
+    dev.tandem.options.MethodFlags methodFlags;
 
     @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: ${DEFAULT-VALUE}).")
     int threads = 2;
@@ -78,45 +81,111 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--report-name", paramLabel = "NAME", description = "File name stem of the report (default: ${DEFAULT-VALUE}).")
     String reportName = "load";
 
-    /** One batching mode at one client count: every request of every round, and the median round's tokens/s. */
-    record Row(String batching, int clients, List<LoadGenerator.Outcome> outcomes, double tokensPerSecond, double sequencesPerPass) {
+    /** One batching mode, method and client count: every request of every round, and the median round's tokens/s. */
+    record Row(String batching, String method, int clients, List<LoadGenerator.Outcome> outcomes, double tokensPerSecond,
+               double sequencesPerPass) {
         long completed() {
             return outcomes.stream().filter(LoadGenerator.Outcome::completed).count();
         }
 
+        private LoadGenerator.Report report() {
+            return new LoadGenerator.Report(clients, outcomes, 1);
+        }
+
         double latency(double q) {
-            return new LoadGenerator.Report(clients, outcomes, 1).latency(q);
+            return report().latency(q);
         }
 
         double firstToken(double q) {
-            return new LoadGenerator.Report(clients, outcomes, 1).firstToken(q);
+            return report().firstToken(q);
+        }
+
+        double interToken(double q) {
+            return report().interToken(q);
         }
     }
 
+    /** The table's columns, for the terminal and the report files alike. */
+    static final List<String> HEADER = List.of("batching", "method", "clients", "requests", "completed", "tokens/s", "vs 1 client",
+            "vs ar", "p50 latency s", "p99 latency s", "p50 first token s", "p99 first token s", "p50 inter-token ms",
+            "p99 inter-token ms", "sequences / pass");
+
+    static List<List<String>> cells(List<Row> rows) {
+        List<List<String>> out = new ArrayList<>();
+        for (Row r : rows) {
+            out.add(List.of(r.batching(), r.method(), Integer.toString(r.clients()), Integer.toString(r.outcomes().size()),
+                    Long.toString(r.completed()), fmt(r.tokensPerSecond()), two(r.tokensPerSecond() / same(rows, r, r.method(), 1)),
+                    two(r.tokensPerSecond() / same(rows, r, "ar", r.clients())), three(r.latency(0.5)), three(r.latency(0.99)),
+                    String.format(Locale.ROOT, "%.4f", r.firstToken(0.5)), String.format(Locale.ROOT, "%.4f", r.firstToken(0.99)),
+                    String.format(Locale.ROOT, "%.2f", 1e3 * r.interToken(0.5)), String.format(Locale.ROOT, "%.2f", 1e3 * r.interToken(0.99)),
+                    two(r.sequencesPerPass())));
+        }
+        return out;
+    }
+
+    private static String two(double v) {
+        return String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String three(double v) {
+        return String.format(Locale.ROOT, "%.3f", v);
+    }
+
     private record Setup(String mode, Engine engine, TandemServer server, URI base) {}
+
+    /** One batching mode, method and client count, filled round by round. */
+    private record Cell(Setup setup, String method, int clients, List<LoadGenerator.Outcome> outcomes, double[] tokensPerSecond,
+                        double[] sequencesPerPass) {}
+
+    /** One round of a cell: its clients' requests, tokens/s and how many sequences each batched pass combined. */
+    private void measure(Cell cell, int round, Duration deadline) throws InterruptedException {
+        Setup s = cell.setup();
+        int c = cell.clients();
+        ForwardBatcher.Counters before = s.engine().batchCounters();
+        LoadGenerator.Report r = LoadGenerator.run(s.base(), null, bodies(cell.method()), c, Math.max(2, (minRequests + c - 1) / c), deadline);
+        ForwardBatcher.Counters after = s.engine().batchCounters();
+        cell.outcomes().addAll(r.outcomes());
+        cell.tokensPerSecond()[round] = r.tokensPerSecond();
+        cell.sequencesPerPass()[round] = after.passes() == before.passes() ? 1.0
+                : (double) (after.sequences() - before.sequences()) / (after.passes() - before.passes());
+        System.err.printf(Locale.ROOT, "round %d, batching %s, %s, %d clients: %d/%d completed, %.0f tokens/s%n", round + 1,
+                s.mode(), cell.method(), c, r.completed(), r.outcomes().size(), r.tokensPerSecond());
+    }
 
     /** Parses {@code args} and runs (for callers in the same JVM; errors propagate). */
     public static void main(String[] args) throws Exception {
         Main.run(new LoadBench(), args);
     }
 
+    /** The completion requests of one method: one per benchmark prompt, greedy. */
+    private List<ObjectNode> bodies(String method) {
+        List<ObjectNode> bodies = new ArrayList<>();
+        for (String prompt : MethodTable.PROMPTS) {
+            ObjectNode body = new ObjectMapper().createObjectNode();
+            body.put("model", model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""));
+            body.put("prompt", prompt);
+            body.put("max_tokens", maxTokens);
+            body.put("temperature", 0);
+            body.put("method", method);
+            bodies.add(body);
+        }
+        return bodies;
+    }
+
     @Override
     public Integer call() throws Exception {
+        methodFlags.check(false);
         Duration deadline = Duration.ofSeconds(deadlineSeconds);
         int most = Arrays.stream(clients).max().orElse(1);
-
-        ObjectNode body = new ObjectMapper().createObjectNode();
-        body.put("model", model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""));
-        body.put("prompt", "Once upon a time");
-        body.put("max_tokens", maxTokens);
-        body.put("temperature", 0);
-        body.put("method", method);
+        String method = methodFlags.method();
+        List<String> methods = method.equals("ar") ? List.of("ar") : List.of("ar", method);
 
         List<Setup> setups = new ArrayList<>();
+        List<dev.tandem.models.Model> drafts = methodFlags.loadDraftModels();
         try {
             for (String mode : modes.split(",")) {
                 Engine.Builder eb = Engine.builder(model.path).threads(threads).batching(mode.equals("on"))
-                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000));
+                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(methodFlags.options(drafts));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
                 }
@@ -130,37 +199,31 @@ public final class LoadBench implements Callable<Integer> {
             }
             for (Setup s : setups) {
                 s.engine().warmUp(Duration.ofMillis((long) (warmup * 1000)), 8);
-                LoadGenerator.run(s.base(), null, body, Math.min(8, most), 2, deadline); // warms the HTTP path up
+                for (String m : methods) { // warms the HTTP path and each method's generators up
+                    LoadGenerator.run(s.base(), null, bodies(m), Math.min(8, most), 2, deadline);
+                }
             }
-            List<String[]> breakdown = singleClient(setups.get(0).engine(), setups.get(0).base(), body, maxTokens, method);
-            // rounds interleave the modes and client counts, so that a noisy moment of a shared machine falls on all of them
-            java.util.Map<String, List<LoadGenerator.Outcome>> outcomes = new java.util.LinkedHashMap<>();
-            java.util.Map<String, double[]> tps = new java.util.HashMap<>();
-            java.util.Map<String, double[]> perPass = new java.util.HashMap<>();
-            for (int round = 0; round < rounds; round++) {
-                for (int c : clients) {
-                    for (Setup s : setups) {
-                        String key = s.mode() + "|" + c;
-                        int perClient = Math.max(2, (minRequests + c - 1) / c);
-                        ForwardBatcher.Counters before = s.engine().batchCounters();
-                        LoadGenerator.Report r = LoadGenerator.run(s.base(), null, body, c, perClient, deadline);
-                        ForwardBatcher.Counters after = s.engine().batchCounters();
-                        outcomes.computeIfAbsent(key, k -> new ArrayList<>()).addAll(r.outcomes());
-                        tps.computeIfAbsent(key, k -> new double[rounds])[round] = r.tokensPerSecond();
-                        perPass.computeIfAbsent(key, k -> new double[rounds])[round] = after.passes() == before.passes() ? 1.0
-                                : (double) (after.sequences() - before.sequences()) / (after.passes() - before.passes());
-                        System.err.printf(Locale.ROOT, "round %d, batching %s, %d clients: %d/%d completed, %.0f tokens/s%n", round + 1,
-                                s.mode(), c, r.completed(), r.outcomes().size(), r.tokensPerSecond());
+            List<String[]> breakdown = singleClient(setups.get(0).engine(), setups.get(0).base(), bodies(method).get(1), maxTokens, method);
+            // rounds interleave the modes, methods and client counts, so that a noisy moment of a shared machine falls on all of them
+            java.util.Map<String, Cell> cells = new java.util.LinkedHashMap<>();
+            for (Setup s : setups) {
+                for (String m : methods) {
+                    for (int c : clients) {
+                        cells.put(s.mode() + "|" + m + "|" + c, new Cell(s, m, c, new ArrayList<>(), new double[rounds], new double[rounds]));
                     }
                 }
             }
-            List<Row> rows = new ArrayList<>();
-            for (Setup s : setups) {
+            for (int round = 0; round < rounds; round++) {
                 for (int c : clients) {
-                    String key = s.mode() + "|" + c;
-                    rows.add(new Row(s.mode(), c, outcomes.get(key), MethodTable.median(tps.get(key)), MethodTable.median(perPass.get(key))));
+                    for (Cell cell : cells.values()) {
+                        if (cell.clients() == c) {
+                            measure(cell, round, deadline);
+                        }
+                    }
                 }
             }
+            List<Row> rows = cells.values().stream().map(c -> new Row(c.setup().mode(), c.method(), c.clients(), c.outcomes(),
+                    MethodTable.median(c.tokensPerSecond()), MethodTable.median(c.sequencesPerPass()))).toList();
             print(rows, breakdown, maxTokens, threads, method, model.path, rounds);
             if (reportDir.orNull() != null) {
                 LoadReport.write(reportDir.orNull(), reportName, model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
@@ -171,6 +234,7 @@ public final class LoadBench implements Callable<Integer> {
                 s.server().close();
                 s.engine().close();
             }
+            drafts.forEach(dev.tandem.models.Model::close);
         }
         return 0;
     }
@@ -218,17 +282,15 @@ public final class LoadBench implements Callable<Integer> {
     }
 
     static void print(List<Row> rows, List<String[]> breakdown, int maxTokens, int threads, String method, Path model, int rounds) {
-        System.out.printf(Locale.ROOT, "%s, streaming completions of %d tokens (temperature 0, method %s), %d engine threads, "
-                + "clients in the same JVM over loopback; tokens/s: median of %d rounds%n%n", model.getFileName(), maxTokens, method, threads, rounds);
-        System.out.println("| batching | clients | requests | completed | tokens/s | vs 1 client | p50 latency s | p99 latency s | p50 first token s | sequences / pass |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        for (Row r : rows) {
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %.0f | %.2f | %.3f | %.3f | %.4f | %.2f |%n", r.batching(), r.clients(),
-                    r.outcomes().size(), r.completed(), r.tokensPerSecond(), r.tokensPerSecond() / oneClient(rows, r),
-                    r.latency(0.5), r.latency(0.99), r.firstToken(0.5), r.sequencesPerPass());
+        System.out.println(caption(model.getFileName().toString(), maxTokens, threads, method, rounds));
+        System.out.println();
+        System.out.println("| " + String.join(" | ", HEADER) + " |");
+        System.out.println("|---|---|" + "---:|".repeat(HEADER.size() - 2));
+        for (List<String> row : cells(rows)) {
+            System.out.println("| " + String.join(" | ", row) + " |");
         }
         System.out.println();
-        System.out.println("One client, where the time goes (medians of 20 requests):");
+        System.out.println("One client, where the time goes (method " + method + ", medians of 20 requests):");
         System.out.println("| path | tokens/s | vs engine | µs per token |");
         System.out.println("|---|---:|---:|---:|");
         for (String[] b : breakdown) {
@@ -236,8 +298,15 @@ public final class LoadBench implements Callable<Integer> {
         }
     }
 
-    static double oneClient(List<Row> rows, Row r) {
-        return rows.stream().filter(x -> x.batching().equals(r.batching()) && x.clients() == 1)
+    static String caption(String model, int maxTokens, int threads, String method, int rounds) {
+        return String.format(Locale.ROOT, "%s: streaming completions of %d tokens (temperature 0, %s, prompts in rotation), %d engine threads, "
+                + "clients in the same JVM over loopback; tokens/s: median of %d rounds", model, maxTokens,
+                method.equals("ar") ? "method ar" : "methods ar and " + method + " in the same rounds", threads, rounds);
+    }
+
+    /** Tokens/s of the row with r's batching, the given method and client count. */
+    static double same(List<Row> rows, Row r, String method, int clients) {
+        return rows.stream().filter(x -> x.batching().equals(r.batching()) && x.method().equals(method) && x.clients() == clients)
                 .mapToDouble(Row::tokensPerSecond).findFirst().orElse(Double.NaN);
     }
 }

@@ -28,8 +28,16 @@ import java.util.concurrent.TimeUnit;
 public final class LoadGenerator {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    /** What one request saw. */
-    public record Outcome(boolean completed, int tokens, String text, double seconds, double firstTokenSeconds, String failure) {}
+    /**
+     * What one request saw. {@code tokenGaps}: seconds between consecutive token events (the inter-token
+     * latencies; a speculative step's accepted tokens arrive as a burst of near-zero gaps).
+     */
+    public record Outcome(boolean completed, int tokens, String text, double seconds, double firstTokenSeconds, String failure,
+                          double[] tokenGaps) {
+        public Outcome(boolean completed, int tokens, String text, double seconds, double firstTokenSeconds, String failure) {
+            this(completed, tokens, text, seconds, firstTokenSeconds, failure, new double[0]);
+        }
+    }
 
     /** All requests of a run. */
     public record Report(int clients, List<Outcome> outcomes, double wallSeconds) {
@@ -58,6 +66,11 @@ public final class LoadGenerator {
         public double firstToken(double q) {
             return quantile(outcomes.stream().filter(Outcome::completed).mapToDouble(Outcome::firstTokenSeconds).toArray(), q);
         }
+
+        /** Inter-token latency at quantile q over every gap between token events of the completed requests. */
+        public double interToken(double q) {
+            return quantile(outcomes.stream().filter(Outcome::completed).flatMapToDouble(o -> Arrays.stream(o.tokenGaps())).toArray(), q);
+        }
     }
 
     private LoadGenerator() {}
@@ -68,10 +81,19 @@ public final class LoadGenerator {
      */
     public static Report run(URI base, String apiKey, ObjectNode body, int clients, int requestsPerClient, Duration deadline)
             throws InterruptedException {
-        ObjectNode req = body.deepCopy();
-        req.put("stream", true);
-        req.putObject("stream_options").put("include_usage", true);
-        byte[] payload = req.toString().getBytes(StandardCharsets.UTF_8);
+        return run(base, apiKey, List.of(body), clients, requestsPerClient, deadline);
+    }
+
+    /** The same, request r of client c sending {@code bodies[(c + r) % bodies.size()]} (prompts in rotation). */
+    public static Report run(URI base, String apiKey, List<ObjectNode> bodies, int clients, int requestsPerClient, Duration deadline)
+            throws InterruptedException {
+        List<byte[]> payloads = new ArrayList<>();
+        for (ObjectNode body : bodies) {
+            ObjectNode req = body.deepCopy();
+            req.put("stream", true);
+            req.putObject("stream_options").put("include_usage", true);
+            payloads.add(req.toString().getBytes(StandardCharsets.UTF_8));
+        }
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
         long end = System.nanoTime() + deadline.toNanos();
@@ -79,6 +101,7 @@ public final class LoadGenerator {
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < clients; c++) {
+                int client = c;
                 futures.add(pool.submit(() -> {
                     List<Outcome> mine = new ArrayList<>();
                     for (int r = 0; r < requestsPerClient; r++) {
@@ -86,7 +109,7 @@ public final class LoadGenerator {
                             mine.add(new Outcome(false, 0, "", 0, 0, "deadline passed before it was sent"));
                             continue;
                         }
-                        mine.add(one(http, base, apiKey, payload, end));
+                        mine.add(one(http, base, apiKey, payloads.get((client + r) % payloads.size()), end));
                     }
                     return mine;
                 }));
@@ -125,6 +148,8 @@ public final class LoadGenerator {
                 }
                 StringBuilder text = new StringBuilder();
                 double first = -1;
+                double last = -1;
+                List<Double> gaps = new ArrayList<>();
                 int tokens = -1;
                 String line;
                 while ((line = in.readLine()) != null) {
@@ -135,7 +160,7 @@ public final class LoadGenerator {
                     if (data.equals("[DONE]")) {
                         double s = (System.nanoTime() - t0) / 1e9;
                         return tokens < 0 ? new Outcome(false, 0, text.toString(), s, first, "no usage chunk")
-                                : new Outcome(true, tokens, text.toString(), s, first, null);
+                                : new Outcome(true, tokens, text.toString(), s, first, null, gaps.stream().mapToDouble(Double::doubleValue).toArray());
                     }
                     JsonNode chunk = JSON.readTree(data);
                     if (chunk.has("usage") && chunk.get("usage").has("completion_tokens")) {
@@ -143,9 +168,13 @@ public final class LoadGenerator {
                     }
                     JsonNode choices = chunk.path("choices");
                     if (choices.size() > 0 && choices.get(0).path("text").isTextual()) {
+                        double now = (System.nanoTime() - t0) / 1e9;
                         if (first < 0) {
-                            first = (System.nanoTime() - t0) / 1e9;
+                            first = now;
+                        } else {
+                            gaps.add(now - last);
                         }
+                        last = now;
                         text.append(choices.get(0).get("text").asText());
                     }
                 }

@@ -64,12 +64,16 @@ class ReportFilesTest {
                 List.of(new double[] {100, 190, 380}, new double[] {100, 150, 250}));
         assertTrue(Files.readString(dir.resolve("verify-cost.csv")).contains("4,0.4,3.80,0.3,2.50"));
         png(dir.resolve("verify-cost.png"));
-        List<LoadGenerator.Outcome> done = List.of(new LoadGenerator.Outcome(true, 10, "x", 0.5, 0.01, null),
-                new LoadGenerator.Outcome(true, 10, "x", 1.5, 0.02, null));
-        List<LoadBench.Row> rows = List.of(new LoadBench.Row("on", 1, done, 100, 1), new LoadBench.Row("on", 8, done, 250, 3.5));
-        LoadReport.write(dir, "load", "m.bin", rows, List.<String[]>of(new String[] {"engine", "100", "1.00", "10000"}), 16, 2, "ar", 1);
+        List<LoadGenerator.Outcome> done = List.of(new LoadGenerator.Outcome(true, 10, "x", 0.5, 0.01, null, new double[] {0.01, 0.03}),
+                new LoadGenerator.Outcome(true, 10, "x", 1.5, 0.02, null, new double[] {0.02}));
+        List<LoadBench.Row> rows = List.of(new LoadBench.Row("on", "ar", 1, done, 100, 1), new LoadBench.Row("on", "ar", 8, done, 250, 3.5),
+                new LoadBench.Row("on", "ngram", 1, done, 130, 1), new LoadBench.Row("on", "ngram", 8, done, 200, 3.5));
+        LoadReport.write(dir, "load", "m.bin", rows, List.<String[]>of(new String[] {"engine", "100", "1.00", "10000"}), 16, 2, "ngram", 1);
         String load = Files.readString(dir.resolve("load.md"));
-        assertTrue(load.contains("| on | 8 | 2 | 2 | 0 | 250 | 2.50 | 0.500 | 1.500 |"), load);
+        // 8 clients against 1 of the same method, and against ar at 8 clients; inter-token latency over every gap
+        assertTrue(load.contains("| on | ar | 8 | 2 | 2 | 250 | 2.50 | 1.00 | 0.500 | 1.500 | 0.0100 | 0.0200 | 20.00 | 30.00 | 3.50 |"), load);
+        assertTrue(load.contains("| on | ngram | 8 | 2 | 2 | 200 | 1.54 | 0.80 |"), load);
+        assertTrue(load.contains("methods ar and ngram in the same rounds"), load);
         png(dir.resolve("load.png"));
         Report.writeIndex(dir);
         String index = Files.readString(dir.resolve("report.md"));
