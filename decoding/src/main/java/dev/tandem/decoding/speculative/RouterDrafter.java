@@ -68,6 +68,7 @@ public final class RouterDrafter implements Drafter {
         this.probeInterval = new long[n];
         this.nextProbe = new long[n];
         java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
+        java.util.Arrays.fill(nextProbe, FIRST_REPROBE); // not straight after the trials that showed it losing
         for (int i = 0; i < n; i++) {
             rowShare[i] = new double[CostModel.MAX_ROWS + 1];
             rowShare[i][options.get(i).drafter() == null ? 1 : Math.min(CostModel.MAX_ROWS, 1 + options.get(i).depth())] = 1;
@@ -123,7 +124,7 @@ public final class RouterDrafter implements Drafter {
     private int choose() {
         probing = false;
         for (int i = 0; i < options.size(); i++) {
-            if (steps[i] < trials(i)) {
+            if (steps[i] < trials(i) && !cannotWin(i)) {
                 return i;
             }
         }
@@ -138,6 +139,33 @@ public final class RouterDrafter implements Drafter {
         }
         probeInterval[best] = FIRST_REPROBE; // the winner, should it start losing, is re-probed soon
         return best;
+    }
+
+    /**
+     * Whether option i, after two trial steps, would lose to an option whose trials are over even if every
+     * token it drafts were accepted: its remaining trials are skipped (it is re-probed like any loser). A
+     * draft model's drafting alone can cost more than plain steps gain, in a wide batch above all, where
+     * eight new generations each spent a dozen steps trying one made the first requests 25% slower.
+     */
+    private boolean cannotWin(int i) {
+        Option o = options.get(i);
+        if (o.drafter() == null || steps[i] < 2) {
+            return false;
+        }
+        double settled = 0;
+        for (int j = 0; j < options.size(); j++) {
+            if (steps[j] >= trials(j)) {
+                settled = Math.max(settled, expectedRate(j));
+            }
+        }
+        int rows = Math.min(CostModel.MAX_ROWS, 1 + o.depth());
+        return (1 + o.depth()) / (draftSeconds[i] + addedSeconds(rows)) < settled;
+    }
+
+    /** Seconds that {@code rows} rows add to a pass: alone, their whole pass; in a batch, cost(peers + rows) - cost(peers). */
+    private double addedSeconds(int rows) {
+        int peers = (int) Math.round(peerRows);
+        return cost.seconds(peers + rows) - (peers == 0 ? 0 : cost.seconds(peers));
     }
 
     /** Trial steps option i gets: more where drafting is nearly free (known after its first step). */
@@ -160,11 +188,9 @@ public final class RouterDrafter implements Drafter {
 
     /** Expected tokens per second of option i: alone, or per second its rows add to passes shared with others'. */
     public double expectedRate(int i) {
-        int peers = (int) Math.round(peerRows);
-        double base = peers == 0 ? 0 : cost.seconds(peers);
         double seconds = draftSeconds[i];
         for (int rows = 1; rows < rowShare[i].length; rows++) {
-            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * (cost.seconds(peers + rows) - base);
+            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * addedSeconds(rows);
         }
         return (1 + accepted[i]) / Math.max(seconds, 1e-12);
     }

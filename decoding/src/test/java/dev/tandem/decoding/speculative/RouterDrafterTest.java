@@ -113,4 +113,32 @@ class RouterDrafterTest {
         assertTrue(goodSteps[2] >= 190, "drafts again alone: " + java.util.Arrays.toString(goodSteps));
         assertTrue(Math.abs(cost.seconds(1) - 1.2e-3) < 1e-9, "shared passes leave the cost of rows alone as it was: " + cost.seconds(1));
     }
+
+    /**
+     * An option that would lose even if every drafted token were accepted (its drafting costs more than plain
+     * steps gain, as a draft model's does in a wide batch) stops its trials after two steps; one that could
+     * win gets all three.
+     */
+    @Test
+    void anOptionThatCannotWinEvenWithEveryTokenAcceptedEndsItsTrialsEarly() {
+        CostModel cost = CostModel.linear(1e-3, 2e-4);
+        for (int peers : new int[] {8, 0}) {
+            RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                    new RouterDrafter.Option("dear", new Fake("dear"), 4)), cost);
+            TokenHistory h = new TokenHistory(new int[] {1});
+            for (int i = 0; i < 30; i++) {
+                DraftTree t = r.propose(h, 8, null);
+                r.sharedPass(peers);
+                // "dear" takes 3 ms to draft 4 tokens, all accepted: 5 tokens for 3 ms + its rows
+                boolean dear = "dear".equals(r.currentOption());
+                r.verified(t, dear ? 4 : 0, (long) (cost.seconds(peers + t.size() + 1) * 1e9), dear ? 3_000_000 : 0);
+            }
+            long dearSteps = r.events().get("auto:dear");
+            if (peers == 8) { // beside 8 rows a plain step adds 0.2 ms: 5000 tokens/s against at most 5 / 4 ms
+                assertTrue(dearSteps == 2, "two trials, then no more until its re-probe: " + r.events());
+            } else { // alone: 5 tokens in 5 ms against 1 in 1.2 ms: it wins
+                assertTrue(dearSteps == 30 - 8, "it can win alone: every step after plain decoding's 8 trials: " + r.events());
+            }
+        }
+    }
 }
