@@ -159,9 +159,9 @@ public final class Transformer {
         if (batch.isLastLogitsOnly()) {
             backend.copyRows(a.x, n - 1, a.xb, 0, 1);
             backend.matmul(a.logits, a.xb, w.classifier(), 1);
-            return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, n - 1);
+            return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, n - 1, 0);
         }
         backend.matmul(a.logits, a.x, w.classifier(), n);
-        return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, 0);
+        return new ForwardResult(backend, a.logits, batch.wantsHiddenStates() ? a.x : null, captured, n, 0, 0);
     }
 }
