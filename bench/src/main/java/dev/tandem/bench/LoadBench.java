@@ -107,7 +107,7 @@ public final class LoadBench implements Callable<Integer> {
     }
 
     /** The table's columns, for the terminal and the report files alike. */
-    static final List<String> HEADER = List.of("batching", "method", "clients", "requests", "completed", "tokens/s", "vs 1 client",
+    static final List<String> HEADER = List.of("batching", "method", "clients", "requests", "completed", "failed", "tokens/s", "vs 1 client",
             "vs ar", "p50 latency s", "p99 latency s", "p50 first token s", "p99 first token s", "p50 inter-token ms",
             "p99 inter-token ms", "sequences / pass");
 
@@ -115,7 +115,7 @@ public final class LoadBench implements Callable<Integer> {
         List<List<String>> out = new ArrayList<>();
         for (Row r : rows) {
             out.add(List.of(r.batching(), r.method(), Integer.toString(r.clients()), Integer.toString(r.outcomes().size()),
-                    Long.toString(r.completed()), fmt(r.tokensPerSecond()), two(r.tokensPerSecond() / same(rows, r, r.method(), 1)),
+                    Long.toString(r.completed()), Long.toString(r.outcomes().size() - r.completed()), fmt(r.tokensPerSecond()), two(r.tokensPerSecond() / same(rows, r, r.method(), 1)),
                     two(r.tokensPerSecond() / same(rows, r, "ar", r.clients())), three(r.latency(0.5)), three(r.latency(0.99)),
                     String.format(Locale.ROOT, "%.4f", r.firstToken(0.5)), String.format(Locale.ROOT, "%.4f", r.firstToken(0.99)),
                     String.format(Locale.ROOT, "%.2f", 1e3 * r.interToken(0.5)), String.format(Locale.ROOT, "%.2f", 1e3 * r.interToken(0.99)),
@@ -158,12 +158,19 @@ public final class LoadBench implements Callable<Integer> {
         Main.run(new LoadBench(), args);
     }
 
-    /** The completion requests of one method: one per benchmark prompt, greedy. */
+    private final java.util.Map<String, List<ObjectNode>> bodies = new java.util.HashMap<>();
+
+    /** The completion requests of one method, one per benchmark prompt, greedy (made once per method). */
     private List<ObjectNode> bodies(String method) {
+        return bodies.computeIfAbsent(method, this::newBodies);
+    }
+
+    private List<ObjectNode> newBodies(String method) {
+        ObjectMapper json = new ObjectMapper();
         List<ObjectNode> bodies = new ArrayList<>();
         for (String prompt : MethodTable.PROMPTS) {
-            ObjectNode body = new ObjectMapper().createObjectNode();
-            body.put("model", model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""));
+            ObjectNode body = json.createObjectNode();
+            body.put("model", modelName());
             body.put("prompt", prompt);
             body.put("max_tokens", maxTokens);
             body.put("temperature", 0);
@@ -171,6 +178,11 @@ public final class LoadBench implements Callable<Integer> {
             bodies.add(body);
         }
         return bodies;
+    }
+
+    /** The model's file name without its extension, as requests and reports name it. */
+    private String modelName() {
+        return model.path.getFileName().toString().replaceFirst("\\.[^.]*$", "");
     }
 
     @Override
@@ -232,7 +244,7 @@ public final class LoadBench implements Callable<Integer> {
                     MethodTable.median(c.tokensPerSecond()), MethodTable.median(c.sequencesPerPass()))).toList();
             print(rows, breakdown, maxTokens, threads, method, model.path, rounds);
             if (reportDir.orNull() != null) {
-                LoadReport.write(reportDir.orNull(), reportName, model.path.getFileName().toString().replaceFirst("\\.[^.]*$", ""), rows, breakdown, maxTokens, threads,
+                LoadReport.write(reportDir.orNull(), reportName, modelName(), rows, breakdown, maxTokens, threads,
                         method, rounds);
             }
         } finally {

@@ -18,11 +18,6 @@ import dev.tandem.core.Tensor;
 public record ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows,
                             int firstLogitRow, int peerRows) {
 
-    /** A pass that computed this batch alone. */
-    public ForwardResult(Backend backend, Tensor logits, Tensor hidden, Tensor layerStates, int rows, int firstLogitRow) {
-        this(backend, logits, hidden, layerStates, rows, firstLogitRow, 0);
-    }
-
     /** Logits after batch row {@code row} (a copy). */
     public float[] logits(int row) {
         return backend.readRow(logits, logitIndex(row));

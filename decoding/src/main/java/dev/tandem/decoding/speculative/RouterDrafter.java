@@ -123,9 +123,15 @@ public final class RouterDrafter implements Drafter {
      */
     private int choose() {
         probing = false;
+        double settled = -1; // the best expected rate among options whose trials are over, computed when first needed
         for (int i = 0; i < options.size(); i++) {
-            if (steps[i] < trials(i) && !cannotWin(i)) {
-                return i;
+            if (steps[i] < trials(i)) {
+                if (settled < 0) {
+                    settled = settledRate();
+                }
+                if (!cannotWin(i, settled)) {
+                    return i;
+                }
             }
         }
         int best = best();
@@ -142,24 +148,30 @@ public final class RouterDrafter implements Drafter {
     }
 
     /**
-     * Whether option i, after two trial steps, would lose to an option whose trials are over even if every
-     * token it drafts were accepted: its remaining trials are skipped (it is re-probed like any loser). A
+     * Whether option i, after two trial steps, would lose to the best option whose trials are over (expected rate
+     * {@code settled}) even if every token it drafts were accepted: its remaining trials are skipped (it is
+     * re-probed like any loser). A
      * draft model's drafting alone can cost more than plain steps gain, in a wide batch above all, where
      * eight new generations each spent a dozen steps trying one made the first requests 25% slower.
      */
-    private boolean cannotWin(int i) {
+    private boolean cannotWin(int i, double settled) {
         Option o = options.get(i);
         if (o.drafter() == null || steps[i] < 2) {
             return false;
         }
+        int rows = Math.min(CostModel.MAX_ROWS, 1 + o.depth());
+        return (1 + o.depth()) / (draftSeconds[i] + addedSeconds(rows)) < settled;
+    }
+
+    /** The best expected rate among the options whose trials are over (0 when none is). */
+    private double settledRate() {
         double settled = 0;
         for (int j = 0; j < options.size(); j++) {
             if (steps[j] >= trials(j)) {
                 settled = Math.max(settled, expectedRate(j));
             }
         }
-        int rows = Math.min(CostModel.MAX_ROWS, 1 + o.depth());
-        return (1 + o.depth()) / (draftSeconds[i] + addedSeconds(rows)) < settled;
+        return settled;
     }
 
     /** Seconds that {@code rows} rows add to a pass: alone, their whole pass; in a batch, cost(peers + rows) - cost(peers). */
