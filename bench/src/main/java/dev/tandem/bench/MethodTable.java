@@ -1,5 +1,6 @@
 package dev.tandem.bench;
 
+import dev.tandem.core.TandemException;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
@@ -161,6 +162,11 @@ public final class MethodTable implements Callable<Integer> {
                 configs.add(new Config(methodFlags.method() + (settings.isEmpty() ? "" : " (" + settings + ")"), methodFlags.method(),
                         methodFlags.options(drafts)));
             } else {
+                String settings = methodFlags.givenSettings();
+                if (!settings.isEmpty()) { // the table's configurations are fixed: a setting would be ignored silently
+                    throw new TandemException("method settings (" + settings + ") apply to one method: add --method NAME; "
+                            + "the table of every method reads trained drafters and " + NGRAM_TABLE + " from --heads-dir");
+                }
                 configs.addAll(configs(methods, headsDir.isEmpty() ? null : Path.of(headsDir)));
             }
             for (String part : exclude.isBlank() ? new String[0] : exclude.split(",")) { // label substrings, e.g. "tree of 63"

@@ -42,6 +42,10 @@ class MainTest {
     void methodsTakesGeneratesMethodFlags() {
         Run refused = run("methods", "--method", "lookup", "--tree-budget", "6");
         assertTrue(refused.code() != 0 && refused.err().contains("--tree-budget does not apply to --method lookup"), refused.err());
+        // without --method the table's configurations are fixed: a setting would be ignored, so it is refused
+        Run ignored = run("methods", "--model", Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin").toString(),
+                "--ngram-table", "some.ngram", "--rounds", "1", "--tokens", "8", "--warmup-seconds", "0", "--temperatures", "0");
+        assertTrue(ignored.code() != 0 && ignored.err().contains("method settings (--ngram-table some.ngram) apply to one method"), ignored.err());
         java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
         java.io.PrintStream stdout = System.out;
         System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
