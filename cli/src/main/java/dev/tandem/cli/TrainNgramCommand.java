@@ -24,7 +24,8 @@ final class TrainNgramCommand extends TandemCommand {
     @Option(names = "--out", required = true, paramLabel = "PATH", description = "Table file to write.")
     Path out;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "300000", description = "Corpus positions to generate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokens", paramLabel = "N", defaultValue = "1000000",
+            description = "Corpus positions to generate; more positions, more contexts known (default: ${DEFAULT-VALUE}).")
     int tokens;
 
     @Option(names = "--order", paramLabel = "N", defaultValue = "8", description = "Longest context counted, in tokens (default: ${DEFAULT-VALUE}).")

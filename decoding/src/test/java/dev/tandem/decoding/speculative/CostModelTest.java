@@ -38,4 +38,23 @@ class CostModelTest extends OnStories260k {
         assertEquals(m.seconds(64) * 2, m.seconds(128), 1e-15);
         assertTrue(m.seconds(65) > m.seconds(64));
     }
+
+    @Test
+    void aPassNeverCostsMoreThanAWiderOneAsObservationsComeIn() {
+        CostModel m = CostModel.linear(0, 1e-3); // k rows: k ms
+        assertEquals(4e-3, m.seconds(4), 1e-15);
+        boolean followed = false;
+        for (int n = 0; n < 40; n++) {
+            m.observe(8, 1e-3); // wide passes measured cheap: the estimate for 8 rows sinks step by step
+            double eight = m.seconds(8);
+            // each observation is seen at once by every smaller count (no stale minimum)
+            assertEquals(Math.min(4e-3, eight), m.seconds(4), 0.0, "after " + (n + 1) + " observations");
+            followed |= eight < 4e-3;
+        }
+        assertTrue(followed, "the 8-row estimate fell below the 4-row one: " + m.seconds(8));
+        for (int rows = 1; rows < CostModel.MAX_ROWS; rows++) {
+            assertTrue(m.seconds(rows) <= m.seconds(rows + 1), "rows " + rows);
+        }
+        assertEquals(1e-3, m.seconds(1), 1e-15); // below the cheap count, the table's own figure
+    }
 }
