@@ -48,6 +48,11 @@ public final class NgramDrafter implements Drafter {
     }
 
     @Override
+    public void sharedPass(int peerRows) {
+        sizer.sharedPass(peerRows);
+    }
+
+    @Override
     public void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {
         sizer.verified(tree.size() + 1, accepted, verifyNanos);
     }

@@ -110,6 +110,25 @@ class DraftersTest {
     }
 
     @Test
+    void sizerStopsDraftingAsTheBatchWidensAndStartsAgainAlone() {
+        CostModel cost = CostModel.linear(1e-3, 0.1e-3); // weights read once per pass: a row adds a tenth of a step
+        DraftSizer s = new DraftSizer(cost, true);
+        double[] scores = {0.9, 0.8, 0.7};
+        assertEquals(3, s.size(scores), "alone, three likely nodes cost little more than the pass itself");
+        for (int i = 0; i < 20; i++) { // eight other sequences' rows in every pass: a row costs what it adds
+            s.sharedPass(8);
+            s.verified(1, 0, 50_000_000); // a shared pass's time (and its wait) is not fed to the cost model
+        }
+        assertEquals(0, s.size(scores), "in a wide batch each row adds its own cost: no draft pays");
+        assertEquals(1.1e-3, cost.seconds(1), 1e-12);
+        for (int i = 0; i < 20; i++) {
+            s.sharedPass(0);
+            s.verified(1, 0, 1_100_000);
+        }
+        assertEquals(3, s.size(scores), "alone again, drafting pays again");
+    }
+
+    @Test
     void sizerTakesAPlainStepNowAndThenToKeepTheOneRowCostMeasured() {
         DraftSizer s = new DraftSizer(CostModel.linear(1e-3, 1e-9), true);
         int plain = 0;
