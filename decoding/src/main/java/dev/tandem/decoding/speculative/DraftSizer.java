@@ -12,7 +12,7 @@ package dev.tandem.decoding.speculative;
  * over tokens the scores predicted, on steps that drafted) scales them. Verification times are the
  * {@link CostModel}'s, which every verified step keeps current. In a pass shared with other sequences'
  * rows (continuous batching) a row costs what it adds to their pass, cost(peers + rows) - cost(peers), so
- * drafting stops paying as the batch widens, as the router's options are charged ({@link RouterDrafter}).
+ * drafting stops paying as the batch widens ({@link BatchCost}, as the router charges its options).
  */
 public final class DraftSizer {
     private static final double DECAY = 0.05;  // weight of the newest step in the calibration's running sums
@@ -20,17 +20,14 @@ public final class DraftSizer {
     private static final double MAX_CALIBRATION = 2.0;
     /** Steps between forced plain steps, which keep the one-row cost measured while drafting always looks better. */
     private static final int PLAIN_EVERY = 64;
-    /** Weight of the newest pass in the running mean of other sequences' rows (the router's). */
-    private static final double PEER_DECAY = 0.2;
 
     private final CostModel cost;
+    private final BatchCost batch;
     private final boolean observesCost;
     private double predicted = 1;  // running sums whose ratio is the calibration factor (starts at 1)
     private double accepted = 1;
     private double lastPredicted;
     private int sincePlain; // verified steps since the last one-row step
-    private double peerRows;    // running mean of other sequences' rows in this sequence's passes
-    private int lastPeerRows;   // other sequences' rows in the last pass
 
     /**
      * A sizer reading {@code cost}; {@code observesCost}: whether it feeds the measured verification times
@@ -38,6 +35,7 @@ public final class DraftSizer {
      */
     public DraftSizer(CostModel cost, boolean observesCost) {
         this.cost = cost;
+        this.batch = new BatchCost(cost);
         this.observesCost = observesCost;
     }
 
@@ -51,10 +49,10 @@ public final class DraftSizer {
         double c = calibration();
         double expected = 1;
         int best = 0;
-        double bestRate = 1 / addedSeconds(1);
+        double bestRate = 1 / Math.max(1e-12, batch.addedSeconds(1));
         for (int n = 1; n <= scores.length; n++) {
             expected += Math.min(1, c * scores[n - 1]);
-            double rate = expected / addedSeconds(n + 1);
+            double rate = expected / Math.max(1e-12, batch.addedSeconds(n + 1));
             if (rate > bestRate) {
                 bestRate = rate;
                 best = n;
@@ -70,25 +68,17 @@ public final class DraftSizer {
         return best;
     }
 
-    /** Seconds that {@code rows} rows add to a pass: alone, their whole pass; in a batch, cost(peers + rows) - cost(peers). */
-    private double addedSeconds(int rows) {
-        int peers = (int) Math.round(peerRows);
-        return Math.max(1e-12, cost.seconds(peers + rows) - (peers == 0 ? 0 : cost.seconds(peers)));
-    }
-
     /** Just before {@link #verified}: the other sequences' rows in that pass (0 when it ran alone). */
     public void sharedPass(int peers) {
-        lastPeerRows = peers;
-        peerRows += PEER_DECAY * (peers - peerRows);
+        batch.sharedPass(peers);
     }
 
     /** After the step whose size {@link #size} chose: what was verified and what it cost. */
     public void verified(int rows, int acceptedTokens, long verifyNanos) {
         sincePlain = rows == 1 ? 0 : sincePlain + 1;
-        if (observesCost && lastPeerRows == 0) { // a shared pass's time is not what this many rows cost alone
+        if (batch.verifiedAlone() && observesCost) {
             cost.observe(rows, verifyNanos / 1e9);
         }
-        lastPeerRows = 0;
         if (lastPredicted > 0) {
             predicted += DECAY * (lastPredicted - predicted);
             accepted += DECAY * (acceptedTokens - accepted);

@@ -36,11 +36,10 @@ public final class RouterDrafter implements Drafter {
      *  really cost (a draft model's probe first catches its cache up: a thousand tokens cost seconds). */
     private static final double PROBE_SHARE = 0.03;
     private static final double MAX_PROBE_CREDIT_SECONDS = 10;
-    /** Weight of the newest pass in the running mean of the rows other sequences put into this one's passes. */
-    private static final double PEER_DECAY = 0.2;
 
     private final List<Option> options;
     private final CostModel cost;
+    private final BatchCost batch;
     private final double[] accepted;  // running mean of accepted tokens per step
     /** Per option, the running share of its steps that verified r rows: the expected verification time is the
      *  cost of each row count weighted by its share, not the cost of the mean row count, which overcharges an
@@ -54,12 +53,11 @@ public final class RouterDrafter implements Drafter {
     private int current = -1;
     private double probeCredit; // seconds of probing earned so far and not yet spent (negative: overspent)
     private boolean probing;    // the current step re-probes a losing option
-    private int lastPeerRows;   // other sequences' rows in the last verification pass
-    private double peerRows;    // their running mean
 
     public RouterDrafter(List<Option> options, CostModel cost) {
         this.options = List.copyOf(options);
         this.cost = cost;
+        this.batch = new BatchCost(cost);
         int n = options.size();
         this.accepted = new double[n];
         this.rowShare = new double[n][];
@@ -160,7 +158,7 @@ public final class RouterDrafter implements Drafter {
             return false;
         }
         int rows = Math.min(CostModel.MAX_ROWS, 1 + o.depth());
-        return (1 + o.depth()) / (draftSeconds[i] + addedSeconds(rows)) < settled;
+        return (1 + o.depth()) / (draftSeconds[i] + batch.addedSeconds(rows)) < settled;
     }
 
     /** The best expected rate among the options whose trials are over (0 when none is). */
@@ -172,12 +170,6 @@ public final class RouterDrafter implements Drafter {
             }
         }
         return settled;
-    }
-
-    /** Seconds that {@code rows} rows add to a pass: alone, their whole pass; in a batch, cost(peers + rows) - cost(peers). */
-    private double addedSeconds(int rows) {
-        int peers = (int) Math.round(peerRows);
-        return cost.seconds(peers + rows) - (peers == 0 ? 0 : cost.seconds(peers));
     }
 
     /** Trial steps option i gets: more where drafting is nearly free (known after its first step). */
@@ -202,15 +194,14 @@ public final class RouterDrafter implements Drafter {
     public double expectedRate(int i) {
         double seconds = draftSeconds[i];
         for (int rows = 1; rows < rowShare[i].length; rows++) {
-            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * addedSeconds(rows);
+            seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * batch.addedSeconds(rows);
         }
         return (1 + accepted[i]) / Math.max(seconds, 1e-12);
     }
 
     @Override
     public void sharedPass(int peers) {
-        lastPeerRows = peers;
-        peerRows += PEER_DECAY * (peers - peerRows);
+        batch.sharedPass(peers);
     }
 
     @Override
@@ -233,10 +224,9 @@ public final class RouterDrafter implements Drafter {
         draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < trials(i) ? Math.min(draftSeconds[i], drafted)
                 : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
         steps[i]++;
-        if (lastPeerRows == 0) { // a shared pass's time is not what this many rows cost (nor is its wait to form)
+        if (batch.verifiedAlone()) {
             cost.observe(tree.size() + 1, verifyNanos / 1e9);
         }
-        lastPeerRows = 0;
         double stepSeconds = (verifyNanos + draftNanos) / 1e9;
         probeCredit = Math.min(MAX_PROBE_CREDIT_SECONDS, probeCredit + PROBE_SHARE * stepSeconds - (probing ? stepSeconds : 0));
         Drafter d = options.get(i).drafter();
