@@ -125,7 +125,7 @@ class LlamaCppFilesTest {
             Path file = dir.resolve("ours-" + type + ".gguf");
             CliTest.Run convert = run("convert", "--model", MODEL.toString(), "--dtype", type, "--out", file.toString());
             assertEquals(0, convert.code(), convert.err());
-            if (List.of("q4_0", "q4_1", "iq4_nl", "q3_k", "q2_k", "q3_k_s", "q3_k_m", "q3_k_l").contains(type)) {
+            if (List.of("q4_0", "q4_1", "iq4_nl", "q3_k", "q2_k", "q2_k_m", "q3_k_s", "q3_k_m", "q3_k_l").contains(type)) {
                 Result runs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", file.toString(), "-n", "20", PROMPT));
                 assertEquals(0, runs.code, "llama-simple on our " + type + ": " + runs.out);
             } else {
@@ -147,7 +147,7 @@ class LlamaCppFilesTest {
      * K-quants and llama.cpp's mixes, written by us and by {@code llama-quantize} from the same F32 file (stories260K
      * inflated to the "mini" shape, whose rows hold whole 256-value super-blocks): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and
      * IQ4_NL ({@code --pure}) tensor for tensor the same bytes (44 matrices of whole super-blocks, 51 of whole 32-value
-     * blocks for IQ4_NL); Q4_K_M, Q5_K_M and Q3_K_S/M/L every tensor the same type and the same bytes, so the
+     * blocks for IQ4_NL); Q4_K_S/M, Q5_K_S/M, Q3_K_S/M/L and Q2_K (ours {@code q2_k_m}) every tensor the same type and the same bytes, so the
      * per-tensor rules (Q6_K classifier, Q6_K {@code attn_v}/{@code ffn_down} on the layers llama.cpp picks) and
      * the fallbacks for rows that are not whole super-blocks (Q5_0, Q5_1) are llama.cpp's.
      */
@@ -157,17 +157,19 @@ class LlamaCppFilesTest {
         Path f32 = dir.resolve("mini-f32.gguf");
         CliTest.Run synth = run("synth", "--shape", "mini", "--from", MODEL.toString(), "--dtype", "f32", "--out", f32.toString());
         assertEquals(0, synth.code(), synth.err());
-        for (String type : new String[] {"Q4_K", "Q5_K", "Q6_K", "Q3_K", "Q2_K", "IQ4_NL", "Q4_K_M", "Q5_K_M", "Q3_K_S", "Q3_K_M", "Q3_K_L"}) {
+        for (String type : new String[] {"Q4_K", "Q5_K", "Q6_K", "Q3_K", "Q2_K", "IQ4_NL", "Q4_K_M", "Q5_K_M", "Q3_K_S", "Q3_K_M", "Q3_K_L",
+                "Q4_K_S", "Q5_K_S", "Q2_K_M"}) {
             boolean mix = type.matches(".*_[SML]");
             Path ours = dir.resolve("ours-" + type + ".gguf"), theirs = dir.resolve("theirs-" + type + ".gguf");
             CliTest.Run convert = run("convert", "--model", f32.toString(), "--dtype", type.toLowerCase(java.util.Locale.ROOT),
                     "--out", ours.toString());
+            String theirName = type.equals("Q2_K_M") ? "Q2_K" : type; // llama-quantize's Q2_K is the mix ("Q2_K - Medium")
             assertEquals(0, convert.code(), convert.err());
             List<String> quantize = new java.util.ArrayList<>(List.of(BIN.resolve("llama-quantize").toString()));
             if (!mix) {
                 quantize.add("--pure");
             }
-            quantize.addAll(List.of(f32.toString(), theirs.toString(), type));
+            quantize.addAll(List.of(f32.toString(), theirs.toString(), theirName));
             Result q = exec(quantize);
             assertEquals(0, q.code, "llama-quantize " + type + ": " + q.out);
             if (mix) {

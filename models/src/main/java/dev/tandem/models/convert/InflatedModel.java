@@ -64,7 +64,7 @@ public final class InflatedModel {
                                   QuantMix mix, long seed) {
         LlamaConfig c = small.config();
         LlamaConfig b = config(c, shape);
-        QuantMix dtype = mix.forModel(b.layers(), false);
+        QuantMix dtype = mix.forModel(b.layers(), b.heads() / b.kvHeads(), false);
         Layout map = new Layout(c, b);
         GgufWriter w = GgufExport.header(b, small.name() + " inflated to " + shapeName
                 + " (its predictions, " + shapeName + "'s cost)").putAll(tokenizerMetadata);

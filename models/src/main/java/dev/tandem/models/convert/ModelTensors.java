@@ -60,7 +60,7 @@ final class ModelTensors {
         if (e.kind() == Kind.VECTOR || e.kind() == Kind.QUERY_BIAS || e.kind() == Kind.KEY_BIAS) {
             type = DType.F32;
         } else if (mix != null) {
-            type = mix.forModel(c.layers(), c.sharedClassifier()).typeOf(e.gguf(), t.cols());
+            type = mix.forModel(c.layers(), c.heads() / c.kvHeads(), c.sharedClassifier()).typeOf(e.gguf(), t.cols());
         } else {
             type = t.cols() % t.dtype().blockSize() == 0 ? t.dtype() : DType.F32;
         }

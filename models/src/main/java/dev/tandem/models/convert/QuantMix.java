@@ -15,34 +15,44 @@ import java.util.stream.Stream;
  * {@code attn_v} and {@code ffn_down} in Q6_K on the layers {@code use_more_bits} picks (the first and last eighth,
  * and every third between); {@code q3_k_m} puts {@code attn_v} in Q5_K on the first two layers and Q4_K after,
  * {@code ffn_down} in Q5_K on the first sixteenth and Q4_K after, {@code attn_output} in Q4_K; {@code q3_k_l} puts
- * all three in Q5_K; {@code q3_k_s} is Q3_K but for the classifier. A matrix whose rows are not whole blocks falls
+ * all three in Q5_K; {@code q3_k_s} is Q3_K but for the classifier; {@code q4_k_s} puts {@code attn_v} on the first four
+ * layers and {@code ffn_down} on the first eighth in Q5_K; {@code q5_k_s} is Q5_K but for the classifier; {@code q2_k_m}
+ * (llama-quantize's {@code Q2_K}, "Q2_K - Medium" in the files it writes: our {@code q2_k} is every matrix Q2_K, as
+ * its {@code --pure}) puts {@code attn_v} in Q4_K where four or more query heads share a kv head (else Q3_K), and
+ * {@code ffn_down} and {@code attn_output} in Q3_K. Not written: {@code Q2_K_S}, which llama-quantize itself refuses
+ * to make without an importance matrix (Tandem has none). A matrix whose rows are not whole blocks falls
  * back as llama.cpp's does (Q2_K and Q3_K to Q4_0, Q4_K to Q5_0, Q5_K to Q5_1, Q6_K to Q8_0); where even that does
  * not fit it stays F32 (llama.cpp: F16).
  */
 public final class QuantMix {
-    private static final String[] MIXES = {"q3_k_s", "q3_k_m", "q3_k_l", "q4_k_m", "q5_k_m"};
+    private static final String[] MIXES = {"q2_k_m", "q3_k_s", "q3_k_m", "q3_k_l", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m"};
 
     private final String name;
     private final DType base;
     private final boolean mix;
     private final int layers;
+    private final int gqa;
     private final boolean tied;
 
-    private QuantMix(String name, DType base, boolean mix, int layers, boolean tied) {
+    private QuantMix(String name, DType base, boolean mix, int layers, int gqa, boolean tied) {
         this.name = name;
         this.base = base;
         this.mix = mix;
         this.layers = layers;
+        this.gqa = gqa;
         this.tied = tied;
     }
 
     private QuantMix(String name, DType base, boolean mix) {
-        this(name, base, mix, 0, false);
+        this(name, base, mix, 0, 1, false);
     }
 
-    /** This mix for a model of {@code layers} layers whose classifier is the token embedding when {@code tied}. */
-    public QuantMix forModel(int layers, boolean tied) {
-        return new QuantMix(name, base, mix, layers, tied);
+    /**
+     * This mix for a model of {@code layers} layers, {@code gqa} query heads per kv head, and a classifier that is
+     * the token embedding when {@code tied}.
+     */
+    public QuantMix forModel(int layers, int gqa, boolean tied) {
+        return new QuantMix(name, base, mix, layers, gqa, tied);
     }
 
     /** Every matrix as {@code type} (where its rows hold whole blocks). */
@@ -50,13 +60,14 @@ public final class QuantMix {
         return new QuantMix(type.name().toLowerCase(Locale.ROOT), type, false);
     }
 
-    /** A writable type's name, or {@code q4_k_m} / {@code q5_k_m}. */
+    /** A writable type's name, or one of the mixes ({@code q4_k_m}, ...). */
     public static QuantMix parse(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return switch (n) {
+            case "q2_k_m" -> new QuantMix(n, DType.Q2_K, true);
             case "q3_k_s", "q3_k_m", "q3_k_l" -> new QuantMix(n, DType.Q3_K, true);
-            case "q4_k_m" -> new QuantMix(n, DType.Q4_K, true);
-            case "q5_k_m" -> new QuantMix(n, DType.Q5_K, true);
+            case "q4_k_s", "q4_k_m" -> new QuantMix(n, DType.Q4_K, true);
+            case "q5_k_s", "q5_k_m" -> new QuantMix(n, DType.Q5_K, true);
             default -> {
                 try {
                     DType.parse(n);
@@ -68,7 +79,7 @@ public final class QuantMix {
         };
     }
 
-    /** "f32, f16, ..., q4_k_m, q5_k_m": what {@link #parse} takes. */
+    /** "f32, f16, ..., q5_k_s, q5_k_m": what {@link #parse} takes. */
     public static String names() {
         return String.join(", ", allNames());
     }
@@ -122,10 +133,12 @@ public final class QuantMix {
         int layer = layerOf(gguf);
         return switch (name) {
             case "q4_k_m", "q5_k_m" -> !attnOutput && useMoreBits(layer, layers) ? DType.Q6_K : base;
+            case "q4_k_s" -> attnV ? (layer < 4 ? DType.Q5_K : base) : ffnDown && layer < layers / 8 ? DType.Q5_K : base;
             case "q3_k_m" -> attnV ? (layer < 2 ? DType.Q5_K : DType.Q4_K)
                     : ffnDown ? (layer < layers / 16 ? DType.Q5_K : DType.Q4_K) : DType.Q4_K;
             case "q3_k_l" -> DType.Q5_K;
-            default -> base; // q3_k_s
+            case "q2_k_m" -> attnV && gqa >= 4 ? DType.Q4_K : DType.Q3_K;
+            default -> base; // q3_k_s, q5_k_s
         };
     }
 

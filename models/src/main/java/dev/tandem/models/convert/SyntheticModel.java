@@ -43,7 +43,7 @@ public final class SyntheticModel {
     /** A writer for the model, its matrices stored as {@code mix} says. */
     public static GgufWriter plan(String shapeName, QuantMix mix, long seed) {
         LlamaConfig c = shape(shapeName);
-        QuantMix dtype = mix.forModel(c.layers(), false);
+        QuantMix dtype = mix.forModel(c.layers(), c.heads() / c.kvHeads(), false);
         GgufWriter w = GgufExport.header(c, "synthetic " + shapeName + " (random weights)")
                 .putAll(vocabulary(c.vocabSize()));
         int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();

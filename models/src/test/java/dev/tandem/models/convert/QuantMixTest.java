@@ -11,11 +11,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** llama.cpp's per-tensor rules for its Q3_K_S/M/L, Q4_K_M and Q5_K_M mixes (the byte-level check against llama-quantize is LlamaCppFilesTest). */
+/** llama.cpp's per-tensor rules for its Q2_K, Q3_K_S/M/L, Q4_K_S/M and Q5_K_S/M mixes (the byte-level check against llama-quantize is LlamaCppFilesTest). */
 class QuantMixTest {
     @Test
     void q4KMPutsTheClassifierAndTheChosenLayersAttnVAndFfnDownInQ6K() {
-        QuantMix m = QuantMix.parse("q4_k_m").forModel(22, false);
+        QuantMix m = QuantMix.parse("q4_k_m").forModel(22, 1, false);
         assertEquals(DType.Q6_K, m.typeOf("output.weight", 2048));
         assertEquals(DType.Q4_K, m.typeOf("token_embd.weight", 2048));
         assertEquals(DType.Q4_K, m.typeOf("blk.0.attn_q.weight", 2048));
@@ -36,7 +36,7 @@ class QuantMixTest {
 
     @Test
     void q5KMAndTiedEmbeddings() {
-        QuantMix m = QuantMix.parse("Q5_K_M").forModel(8, true);
+        QuantMix m = QuantMix.parse("Q5_K_M").forModel(8, 1, true);
         assertEquals(DType.Q6_K, m.typeOf("token_embd.weight", 4096), "a tied embedding is the classifier");
         assertEquals(DType.Q5_K, m.typeOf("blk.3.attn_k.weight", 4096));
         assertTrue(m.isMix());
@@ -46,7 +46,7 @@ class QuantMixTest {
     /** Hand-read from llama_tensor_get_type: attn_v Q5_K on two layers, ffn_down Q5_K on the first sixteenth, attn_output Q4_K. */
     @Test
     void q3KMixesRaiseAttnVFfnDownAndAttnOutput() {
-        QuantMix m = QuantMix.parse("q3_k_m").forModel(32, false);
+        QuantMix m = QuantMix.parse("q3_k_m").forModel(32, 1, false);
         assertEquals(DType.Q6_K, m.typeOf("output.weight", 4096));
         assertEquals(DType.Q3_K, m.typeOf("token_embd.weight", 4096));
         assertEquals(DType.Q3_K, m.typeOf("blk.0.attn_q.weight", 4096));
@@ -56,27 +56,60 @@ class QuantMixTest {
         assertEquals(DType.Q5_K, m.typeOf("blk.1.ffn_down.weight", 11008), "32 / 16 = 2 layers");
         assertEquals(DType.Q4_K, m.typeOf("blk.2.ffn_down.weight", 11008));
         assertEquals(DType.Q4_K, m.typeOf("blk.31.attn_output.weight", 4096));
-        QuantMix l = QuantMix.parse("q3_k_l").forModel(32, false);
+        QuantMix l = QuantMix.parse("q3_k_l").forModel(32, 1, false);
         assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_v.weight", 4096));
         assertEquals(DType.Q5_K, l.typeOf("blk.20.ffn_down.weight", 11008));
         assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_output.weight", 4096));
         assertEquals(DType.Q3_K, l.typeOf("blk.20.ffn_up.weight", 4096));
-        QuantMix s = QuantMix.parse("q3_k_s").forModel(32, false);
+        QuantMix s = QuantMix.parse("q3_k_s").forModel(32, 1, false);
         assertEquals(DType.Q3_K, s.typeOf("blk.0.attn_v.weight", 4096));
         assertEquals(DType.Q6_K, s.typeOf("output.weight", 4096));
         assertEquals(DType.Q4_0, s.typeOf("blk.0.ffn_down.weight", 352), "Q3_K's fallback");
     }
 
+    /** Hand-read from llama_tensor_get_type: Q4_K_S raises attn_v on four layers and ffn_down on the first eighth to Q5_K. */
+    @Test
+    void smallMixesRaiseOnlyTheFirstLayers() {
+        QuantMix s = QuantMix.parse("q4_k_s").forModel(32, 1, false);
+        assertEquals(DType.Q6_K, s.typeOf("output.weight", 4096));
+        assertEquals(DType.Q5_K, s.typeOf("blk.3.attn_v.weight", 4096));
+        assertEquals(DType.Q4_K, s.typeOf("blk.4.attn_v.weight", 4096));
+        assertEquals(DType.Q5_K, s.typeOf("blk.3.ffn_down.weight", 11008), "32 / 8 = 4 layers");
+        assertEquals(DType.Q4_K, s.typeOf("blk.4.ffn_down.weight", 11008));
+        assertEquals(DType.Q4_K, s.typeOf("blk.0.attn_output.weight", 4096));
+        QuantMix f = QuantMix.parse("q5_k_s").forModel(32, 1, false);
+        assertEquals(DType.Q6_K, f.typeOf("output.weight", 4096));
+        assertEquals(DType.Q5_K, f.typeOf("blk.0.attn_v.weight", 4096));
+        assertEquals(DType.Q5_K, f.typeOf("blk.0.ffn_down.weight", 11008));
+    }
+
+    /** llama-quantize's Q2_K ("Q2_K - Medium"): attn_v in Q4_K when four or more query heads share a kv head, else Q3_K. */
+    @Test
+    void q2KMDependsOnTheGqaRatio() {
+        QuantMix gqa = QuantMix.parse("q2_k_m").forModel(22, 8, false); // TinyLlama: 32 heads, 4 kv heads
+        assertEquals(DType.Q6_K, gqa.typeOf("output.weight", 2048));
+        assertEquals(DType.Q2_K, gqa.typeOf("token_embd.weight", 2048));
+        assertEquals(DType.Q2_K, gqa.typeOf("blk.5.attn_q.weight", 2048));
+        assertEquals(DType.Q2_K, gqa.typeOf("blk.5.ffn_gate.weight", 2048));
+        assertEquals(DType.Q4_K, gqa.typeOf("blk.5.attn_v.weight", 2048));
+        assertEquals(DType.Q3_K, gqa.typeOf("blk.5.ffn_down.weight", 5632));
+        assertEquals(DType.Q3_K, gqa.typeOf("blk.5.attn_output.weight", 2048));
+        QuantMix mha = QuantMix.parse("q2_k_m").forModel(22, 1, false);
+        assertEquals(DType.Q3_K, mha.typeOf("blk.5.attn_v.weight", 2048));
+        assertEquals(DType.Q3_K, QuantMix.parse("q2_k_m").forModel(22, 2, false).typeOf("blk.0.attn_v.weight", 2048));
+        assertEquals(DType.Q2_K, QuantMix.parse("q2_k").forModel(22, 8, false).typeOf("blk.0.attn_v.weight", 2048), "q2_k is every matrix Q2_K");
+    }
+
     @Test
     void rowsThatAreNotWholeSuperBlocksFallBackAsInLlamaCpp() {
-        assertEquals(DType.Q5_0, QuantMix.parse("q4_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
-        assertEquals(DType.Q5_1, QuantMix.parse("q5_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
-        assertEquals(DType.Q8_0, QuantMix.parse("q6_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
-        assertEquals(DType.Q8_0, QuantMix.parse("q4_k_m").forModel(4, false).typeOf("output.weight", 288), "classifier rows of 288");
-        assertEquals(DType.Q4_0, QuantMix.parse("q2_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384), "llama.cpp's fallback");
-        assertEquals(DType.Q4_0, QuantMix.parse("q3_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 384));
-        assertEquals(DType.F32, QuantMix.parse("q4_k").forModel(4, false).typeOf("blk.0.ffn_down.weight", 172), "not even 32-value blocks");
-        assertEquals(DType.F32, QuantMix.parse("q8_0").forModel(4, false).typeOf("blk.0.ffn_down.weight", 172));
+        assertEquals(DType.Q5_0, QuantMix.parse("q4_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 384));
+        assertEquals(DType.Q5_1, QuantMix.parse("q5_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 384));
+        assertEquals(DType.Q8_0, QuantMix.parse("q6_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 384));
+        assertEquals(DType.Q8_0, QuantMix.parse("q4_k_m").forModel(4, 1, false).typeOf("output.weight", 288), "classifier rows of 288");
+        assertEquals(DType.Q4_0, QuantMix.parse("q2_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 384), "llama.cpp's fallback");
+        assertEquals(DType.Q4_0, QuantMix.parse("q3_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 384));
+        assertEquals(DType.F32, QuantMix.parse("q4_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 172), "not even 32-value blocks");
+        assertEquals(DType.F32, QuantMix.parse("q8_0").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 172));
         assertFalse(QuantMix.parse("q8_0").isMix());
     }
 
@@ -84,7 +117,7 @@ class QuantMixTest {
     void unknownNamesAreRefusedWithTheList() {
         TandemException e = assertThrows(TandemException.class, () -> QuantMix.parse("q2_k_s"));
         assertEquals("unknown dtype 'q2_k_s' (writable: f32, f16, q4_0, q8_0, bf16, q4_1, q5_0, q5_1, q2_k, q3_k, q4_k, q5_k, q6_k, iq4_nl, "
-                + "q3_k_s, q3_k_m, q3_k_l, q4_k_m, q5_k_m)",
+                + "q2_k_m, q3_k_s, q3_k_m, q3_k_l, q4_k_s, q4_k_m, q5_k_s, q5_k_m)",
                 e.getMessage());
     }
 }
