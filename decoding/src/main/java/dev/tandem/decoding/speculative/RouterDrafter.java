@@ -38,6 +38,8 @@ public final class RouterDrafter implements Drafter {
     private static final double MAX_PROBE_CREDIT_SECONDS = 10;
 
     private final List<Option> options;
+    /** The options' drafters, each once (options of several depths share one). */
+    private final List<Drafter> drafters;
     private final CostModel cost;
     private final BatchCost batch;
     private final double[] accepted;  // running mean of accepted tokens per step
@@ -56,6 +58,8 @@ public final class RouterDrafter implements Drafter {
 
     public RouterDrafter(List<Option> options, CostModel cost) {
         this.options = List.copyOf(options);
+        java.util.Set<Drafter> distinct = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        this.drafters = options.stream().map(Option::drafter).filter(d -> d != null && distinct.add(d)).toList();
         this.cost = cost;
         this.batch = new BatchCost(cost);
         int n = options.size();
@@ -202,6 +206,9 @@ public final class RouterDrafter implements Drafter {
     @Override
     public void sharedPass(int peers) {
         batch.sharedPass(peers);
+        for (Drafter d : drafters) { // their sizers charge rows the same way, or a chosen drafter sizes as if alone
+            d.sharedPass(peers);
+        }
     }
 
     @Override

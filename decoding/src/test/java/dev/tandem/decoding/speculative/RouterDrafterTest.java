@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tandem.decoding.Sampler;
@@ -112,6 +113,31 @@ class RouterDrafterTest {
         assertTrue(goodSteps[1] <= 10, "plain steps beside 8 other rows (re-probes only): " + java.util.Arrays.toString(goodSteps));
         assertTrue(goodSteps[2] >= 190, "drafts again alone: " + java.util.Arrays.toString(goodSteps));
         assertTrue(Math.abs(cost.seconds(1) - 1.2e-3) < 1e-9, "shared passes leave the cost of rows alone as it was: " + cost.seconds(1));
+    }
+
+    /** Each option's drafter hears of the other sequences' rows too (once, though two options share it), so its sizer prices rows as the router does. */
+    @Test
+    void sharedPassesReachEveryOptionsDrafterOnce() {
+        List<Integer> heard = new java.util.ArrayList<>();
+        Drafter listening = new Drafter() {
+            public String name() {
+                return "listening";
+            }
+
+            public DraftTree propose(TokenHistory h, int maxDepth, Sampler s) {
+                return DraftTree.chain(new int[Math.min(2, maxDepth)]);
+            }
+
+            public void sharedPass(int peerRows) {
+                heard.add(peerRows);
+            }
+        };
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("listening-2", listening, 2), new RouterDrafter.Option("listening-4", listening, 4)),
+                CostModel.linear(1e-3, 2e-4));
+        r.sharedPass(8);
+        r.sharedPass(0);
+        assertEquals(List.of(8, 0), heard);
     }
 
     /**
