@@ -32,7 +32,8 @@ final class TrainNgramCommand extends TandemCommand {
     int order;
 
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "Temperature of the corpus' continuations; 0 = greedy, what temperature-0 decoding meets (default: ${DEFAULT-VALUE}).")
+            description = {"Temperature of the corpus' continuations; 0 = greedy, what temperature-0 decoding meets (default: ${DEFAULT-VALUE}).",
+                    "For sampled decoding count text sampled at that temperature: its drafts are drawn from the counts."})
     float temperature;
 
     @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the openings (default: ${DEFAULT-VALUE}).")

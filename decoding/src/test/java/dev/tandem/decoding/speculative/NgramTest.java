@@ -56,6 +56,27 @@ class NgramTest extends OnStories260k {
     }
 
     @Test
+    void keepsTheMostFrequentSuccessorsAndBacksOffToAContextSeenOftenEnough() {
+        NgramTable t = NgramTable.build(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5}, new int[] {9, 2, 3, 5},
+                new int[] {8, 3, 6}, new int[] {8, 3, 7}, new int[] {7, 3, 6}), 10, 3);
+        NgramTable.Successors s = t.successors(new int[] {1, 2, 3}, 3, 1); // (1,2,3): 4 once, 5 once
+        assertArrayEquals(new int[] {4, 5}, s.tokens(), "equal counts: the lower id first");
+        assertArrayEquals(new int[] {1, 1}, s.counts());
+        assertEquals(2, s.total());
+        s = t.successors(new int[] {1, 2, 3}, 3, 3); // (1,2,3) seen twice, (2,3) three times: 5 twice, 4 once
+        assertArrayEquals(new int[] {5, 4}, s.tokens());
+        assertArrayEquals(new int[] {2, 1}, s.counts());
+        s = t.successors(new int[] {1, 2, 3}, 3, 100); // none seen 100 times: the longest known
+        assertEquals(2, s.total());
+        s = t.successors(new int[] {3}, 1, 1); // (3): 4, 5, 5, 6, 7, 6
+        assertArrayEquals(new int[] {5, 6, 4, 7}, s.tokens());
+        assertArrayEquals(new int[] {2, 2, 1, 1}, s.counts());
+        assertEquals(6, s.total());
+        assertEquals(null, t.successors(new int[] {0}, 1, 1), "a token never seen as a context");
+        assertEquals(5, NgramTable.token(t.predict(new int[] {3}, 1)), "the greedy draft is the first successor");
+    }
+
+    @Test
     void refusesWhatItCannotCount() {
         assertThrows(TandemException.class, () -> NgramTable.build(List.of(new int[] {1, 2}), 10, 0));
         assertThrows(TandemException.class, () -> NgramTable.build(List.of(new int[] {1, 2}), 10, NgramTable.MAX_ORDER + 1));
@@ -78,7 +99,14 @@ class NgramTest extends OnStories260k {
         Map<String, byte[]> damaged = new LinkedHashMap<>();
         damaged.put("not an n-gram table", "a text file, not a table".getBytes());
         damaged.put("truncated", Arrays.copyOf(bytes, 20));
-        damaged.put("does not match", Arrays.copyOf(bytes, bytes.length - 7));
+        damaged.put("truncated n-gram table", Arrays.copyOf(bytes, bytes.length - 7));
+        byte[] tooMany = bytes.clone();
+        java.nio.ByteBuffer.wrap(tooMany).putInt(28, Integer.MAX_VALUE / 32); // entry count beyond what the bytes hold
+        damaged.put("does not match", tooMany);
+        damaged.put("bytes follow", Arrays.copyOf(bytes, bytes.length + 3));
+        byte[] foreignVersion = bytes.clone();
+        java.nio.ByteBuffer.wrap(foreignVersion).putInt(8, 9);
+        damaged.put("version 9", foreignVersion);
         byte[] badEntry = bytes.clone();
         Arrays.fill(badEntry, 32, 40, (byte) 0); // first entry's context hash zeroed
         damaged.put("entry 0 is invalid", badEntry);
@@ -88,8 +116,39 @@ class NgramTest extends OnStories260k {
             TandemException e = assertThrows(TandemException.class, () -> NgramTable.load(f), d.getKey());
             assertTrue(e.getMessage().contains(d.getKey()), e.getMessage());
         }
+        byte[] badCounts = bytes.clone(); // first entry: total, kept, then the first successor's token and count
+        java.nio.ByteBuffer.wrap(badCounts).putInt(32 + 8 + 4 + 1 + 4, Integer.MAX_VALUE);
+        Path f = dir.resolve("counts.ngram");
+        Files.write(f, badCounts);
+        TandemException counts = assertThrows(TandemException.class, () -> NgramTable.load(f));
+        assertTrue(counts.getMessage().contains("entry 0 is invalid"), "successors counting more than the context: " + counts.getMessage());
         TandemException missing = assertThrows(TandemException.class, () -> NgramTable.load(dir.resolve("none.ngram")));
         assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+    }
+
+    /** Tables written before successors were kept (version 1: one next token per context) still load and predict. */
+    @Test
+    void versionOneFilesStillLoad(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("v1.ngram");
+        NgramTable t = NgramTable.build(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5}, new int[] {9, 2, 3, 5}), 10, 3);
+        try (var out = new java.io.DataOutputStream(Files.newOutputStream(file))) {
+            out.writeLong(0x544E444D4E47524DL);
+            out.writeInt(1);
+            out.writeInt(10);
+            out.writeInt(3);
+            out.writeLong(12);
+            out.writeInt(1);
+            out.writeLong(NgramTable.hash(new int[] {2, 3}, 2, 2)); // (2,3): 5 twice of 3
+            out.writeInt(5);
+            out.writeInt(2);
+            out.writeInt(3);
+        }
+        NgramTable v1 = NgramTable.load(file);
+        assertEquals(1, v1.contexts());
+        assertEquals(t.predict(new int[] {7, 2, 3}, 3), v1.predict(new int[] {7, 2, 3}, 3));
+        NgramTable.Successors s = v1.successors(new int[] {2, 3}, 2, 1);
+        assertArrayEquals(new int[] {5}, s.tokens());
+        assertEquals(3, s.total());
     }
 
     /**
