@@ -127,6 +127,13 @@ public final class HeadsDrafter implements Drafter {
     }
 
     @Override
+    public void sharedPass(int peerRows) {
+        if (sizer != null) { // the sizer charges rows what they add to the other sequences' rows, as NgramDrafter's does
+            sizer.sharedPass(peerRows);
+        }
+    }
+
+    @Override
     public void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {
         if (sizer != null) {
             sizer.verified(tree.size() + 1, accepted, verifyNanos);

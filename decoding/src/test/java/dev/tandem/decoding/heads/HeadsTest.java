@@ -195,6 +195,22 @@ class HeadsTest extends OnStories260k {
         assertEquals(0L, costly.get("gate_parallel"), events.toString());
     }
 
+    /** The sized heads hear of other sequences' rows in a shared pass, so in a wide batch their sizer stops drafting. */
+    @Test
+    void sizedHeadsPriceRowsByWhatTheyAddToASharedPass() throws Exception {
+        Heads heads = HeadsFile.load(cerberus, model.config());
+        var cost = dev.tandem.decoding.speculative.CostModel.linear(1e-3, 0.1e-3);
+        var sizer = new dev.tandem.decoding.speculative.DraftSizer(cost, true);
+        HeadsDrafter d = new HeadsDrafter(heads, model.weights().classifier(), model.weights().tokenEmbedding(), backend, 3, 6, 0, sizer);
+        double[] scores = {0.9, 0.8, 0.7};
+        assertEquals(3, sizer.size(scores), "alone, three likely nodes cost little more than the pass itself");
+        for (int i = 0; i < 20; i++) {
+            d.sharedPass(8);
+            d.verified(dev.tandem.decoding.speculative.DraftTree.empty(), 0, 50_000_000, 0);
+        }
+        assertEquals(0, sizer.size(scores), "beside eight other rows each row adds its own cost: no draft pays");
+    }
+
     @Test
     void cerberusGateReportsBothBranches() {
         Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 3.0));
