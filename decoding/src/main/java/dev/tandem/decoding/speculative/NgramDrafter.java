@@ -82,10 +82,7 @@ public final class NgramDrafter implements Drafter {
     /** q: the kept successors in proportion to their counts. */
     private float[] distribution(NgramTable.Successors s) {
         float[] q = new float[table.vocabSize()];
-        long sum = 0;
-        for (int c : s.counts()) {
-            sum += c;
-        }
+        long sum = s.keptCount();
         for (int i = 0; i < s.tokens().length; i++) {
             q[s.tokens()[i]] = (float) ((double) s.counts()[i] / sum);
         }
@@ -98,11 +95,7 @@ public final class NgramDrafter implements Drafter {
      * (q from n draws of p strays from p by about sqrt(successors / n)). The sizer's calibration corrects the scale.
      */
     static double expectedAcceptance(NgramTable.Successors s) {
-        long kept = 0;
-        for (int c : s.counts()) {
-            kept += c;
-        }
-        double covered = (double) kept / s.total();
+        double covered = (double) s.keptCount() / s.total();
         return Math.max(0, covered * (1 - Math.sqrt(s.counts().length / (double) (s.total() + 1)) / 2));
     }
 

@@ -40,7 +40,16 @@ public final class NgramTable {
     public static final int SUCCESSORS = 8;
 
     /** A context's kept next tokens, most frequent first, their counts, and how often the context was seen. */
-    public record Successors(int[] tokens, int[] counts, int total) {}
+    public record Successors(int[] tokens, int[] counts, int total) {
+        /** Occurrences of the context that the kept successors account for. */
+        public long keptCount() {
+            long kept = 0;
+            for (int c : counts) {
+                kept += c;
+            }
+            return kept;
+        }
+    }
 
     private final int vocabSize;
     private final int maxOrder;
@@ -225,11 +234,11 @@ public final class NgramTable {
         for (int n = Math.min(maxOrder, end); n >= 1; n--) {
             int s = slot(hash(tokens, end, n));
             if (keys[s] != 0) {
-                if (found < 0) {
-                    found = entryAt[s];
+                int e = entryAt[s];
+                if (found < 0 || total[e] >= minTotal) {
+                    found = e;
                 }
-                if (total[entryAt[s]] >= minTotal) {
-                    found = entryAt[s];
+                if (total[e] >= minTotal) {
                     break;
                 }
             }
