@@ -69,6 +69,10 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--batch-wait-us", paramLabel = "US", description = "Longest wait for a pass to fill (default: ${DEFAULT-VALUE}).")
     long batchWaitMicros = 2000;
 
+    @Option(names = "--prefill-chunk", paramLabel = "N",
+            description = "Most prompt tokens a pass takes from a request while others decode (default: ${DEFAULT-VALUE}).")
+    int prefillChunk = dev.tandem.models.ForwardBatcher.DEFAULT_PREFILL_ROWS;
+
     @Option(names = "--deadline-seconds", paramLabel = "S", description = "Longest a cell may run (default: ${DEFAULT-VALUE}).")
     long deadlineSeconds = 120;
 
@@ -198,7 +202,8 @@ public final class LoadBench implements Callable<Integer> {
         try {
             for (String mode : modes.split(",")) {
                 Engine.Builder eb = Engine.builder(model.path).threads(threads).batching(mode.equals("on"))
-                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).methodOptions(methodFlags.options(drafts));
+                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).prefillChunk(prefillChunk)
+                        .methodOptions(methodFlags.options(drafts));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
                 }

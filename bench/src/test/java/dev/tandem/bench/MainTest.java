@@ -15,6 +15,21 @@ import picocli.CommandLine;
 class MainTest {
     record Run(int code, String out, String err) {}
 
+    private static final Path STORIES = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
+
+    /** {@link #run} for benchmarks that print their table to System.out: {@code out} is what they printed there. */
+    private static Run runPrintingTable(String... args) {
+        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            Run r = run(args);
+            return new Run(r.code(), table.toString(java.nio.charset.StandardCharsets.UTF_8), r.err());
+        } finally {
+            System.setOut(stdout);
+        }
+    }
+
     private static Run run(String... args) {
         CommandLine cl = Main.commandLine();
         StringWriter out = new StringWriter();
@@ -27,7 +42,7 @@ class MainTest {
 
     @Test
     void everyBenchmarkIsACommandThatRefusesOptionsItDoesNotRead() {
-        assertEquals(Set.of("compare", "ar", "methods", "verify-cost", "load", "soak", "matmul", "tokenize", "decode-forks", "fuzz",
+        assertEquals(Set.of("compare", "ar", "methods", "verify-cost", "load", "soak", "matmul", "tokenize", "decode-forks", "prefill-stall", "fuzz",
                 "synthetic-model", "report", "cuda-check", "tokenize-vs-reference"), Main.commandLine().getSubcommands().keySet());
         Run typo = run("ar", "--tokns", "24");
         assertEquals(2, typo.code());
@@ -43,25 +58,29 @@ class MainTest {
         Run refused = run("methods", "--method", "lookup", "--tree-budget", "6");
         assertTrue(refused.code() != 0 && refused.err().contains("--tree-budget does not apply to --method lookup"), refused.err());
         // without --method the table's configurations are fixed: a setting would be ignored, so it is refused
-        Run ignored = run("methods", "--model", Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin").toString(),
+        Run ignored = run("methods", "--model", STORIES.toString(),
                 "--ngram-table", "some.ngram", "--rounds", "1", "--tokens", "8", "--warmup-seconds", "0", "--temperatures", "0");
         assertTrue(ignored.code() != 0 && ignored.err().contains("method settings (--ngram-table some.ngram) apply to one method"), ignored.err());
-        java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
-        java.io.PrintStream stdout = System.out;
-        System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));
-        Run one;
-        try {
-            one = run("methods", "--model", Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin").toString(),
-                    "--method", "lookup", "--max-ngram", "2", "--lookup-candidates", "2", "--tokens", "8",
-                    "--rounds", "1", "--warmup-seconds", "0", "--temperatures", "0");
-        } finally {
-            System.setOut(stdout);
-        }
-        String out = table.toString(java.nio.charset.StandardCharsets.UTF_8);
+        Run one = runPrintingTable("methods", "--model", STORIES.toString(),
+                "--method", "lookup", "--max-ngram", "2", "--lookup-candidates", "2", "--tokens", "8",
+                "--rounds", "1", "--warmup-seconds", "0", "--temperatures", "0");
+        String out = one.out();
         assertEquals(0, one.code(), one.err() + out);
         // ar and the one configuration the flags describe, nothing else
         assertTrue(out.contains("| ar | 1.00 |") && out.contains("| lookup (--max-ngram 2 --lookup-candidates 2) |"), out);
         assertEquals(2, out.lines().filter(l -> l.startsWith("| ") && !l.startsWith("| method")).count(), out);
+    }
+
+    @Test
+    void prefillStallComparesChunkSizesRoundByRound() {
+        Run r = runPrintingTable("prefill-stall", "--model", STORIES.toString(), "--prefill-chunks", "64,4", "--decoders", "2",
+                "--prompt-tokens", "60", "--decode-tokens", "40", "--rounds", "1", "--warmup-seconds", "0.2");
+        String out = r.out();
+        assertEquals(0, r.code(), r.err() + out);
+        assertTrue(out.contains("2 decoders, a 60-token prompt arriving"), out);
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("| 64 | ")) && out.lines().anyMatch(l -> l.startsWith("| 4 | ")), out);
+        Run tooLong = run("prefill-stall", "--model", STORIES.toString(), "--prompt-tokens", "600", "--rounds", "1", "--warmup-seconds", "0");
+        assertTrue(tooLong.code() != 0 && tooLong.err().contains("--prompt-tokens 600"), tooLong.err());
     }
 
     @Test

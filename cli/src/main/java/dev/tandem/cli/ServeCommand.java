@@ -69,6 +69,11 @@ final class ServeCommand extends TandemCommand {
             description = "Longest a step waits for the other running requests to join its pass (default: ${DEFAULT-VALUE}).")
     long batchWaitMicros;
 
+    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "" + dev.tandem.models.ForwardBatcher.DEFAULT_PREFILL_ROWS,
+            description = "With batching, the most prompt tokens a pass takes from a request while others decode, so an "
+                    + "arriving prompt does not stall their next tokens (default: ${DEFAULT-VALUE}).")
+    int prefillChunk;
+
     @Option(names = "--batch-lanes", paramLabel = "N", defaultValue = "0",
             description = "Batched passes running at once, one thread each; 0 = one per thread for models up to 32 MB, else 1 (default: ${DEFAULT-VALUE}).")
     int batchLanes;
@@ -88,15 +93,16 @@ final class ServeCommand extends TandemCommand {
             throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
         }
         if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0
-                || !(idleTimeout > 0) || !(shutdownTimeout >= 0)) {
+                || prefillChunk < 1 || !(idleTimeout > 0) || !(shutdownTimeout >= 0)) {
             throw new TandemException("--max-concurrent must be >= 1, --max-queue >= 0, --queue-timeout > 0, --max-body-bytes >= 1, "
-                    + "--batch-wait-us >= 0, --idle-timeout > 0, --shutdown-timeout >= 0");
+                    + "--batch-wait-us >= 0, --prefill-chunk >= 1, --idle-timeout > 0, --shutdown-timeout >= 0");
         }
         if (port < 0 || port > 65535) {
             throw new TandemException("--port must be between 0 and 65535, got " + port);
         }
         String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
-        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000));
+        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000))
+                .prefillChunk(prefillChunk);
         if (!batching.equals("auto")) {
             b.batching(batching.equals("on"));
         }

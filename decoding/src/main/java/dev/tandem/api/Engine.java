@@ -77,7 +77,7 @@ public final class Engine implements AutoCloseable {
         // with several lanes the cores are shared out between passes, so each pass runs on its own thread:
         // a pass that split its matmuls over a pool would spin waiting for a worker another lane holds
         this.backend = b.backend != null ? b.backend : new CpuBackend(lanes > 1 ? 1 : b.threads);
-        this.batcher = batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes) : null;
+        this.batcher = batching ? new ForwardBatcher(backend, b.maxBatchRows, b.batchWait, lanes, b.prefillChunk) : null;
         this.lanes = lanes;
         this.options = b.options;
         this.maxBatch = Transformer.DEFAULT_MAX_BATCH;
@@ -100,6 +100,7 @@ public final class Engine implements AutoCloseable {
         private Boolean batching; // null: on for models whose passes are bound by reading weights
         private Duration batchWait = Duration.ofMillis(2);
         private int maxBatchRows = 512;
+        private int prefillChunk = ForwardBatcher.DEFAULT_PREFILL_ROWS;
         private int lanes;
         private MethodOptions options = MethodOptions.defaults();
         private int contextSize;
@@ -186,6 +187,20 @@ public final class Engine implements AutoCloseable {
                 throw new TandemException("max batch rows must be >= " + Transformer.DEFAULT_MAX_BATCH + ", got " + rows);
             }
             this.maxBatchRows = rows;
+            return this;
+        }
+
+        /**
+         * With batching, the most prompt tokens one forward pass takes from a request while other requests are
+         * decoding (default {@value ForwardBatcher#DEFAULT_PREFILL_ROWS}): a new request's prompt then goes in
+         * small chunks between their steps instead of stalling each of them for one long pass. A request alone
+         * takes its prompt in chunks of up to 64.
+         */
+        public Builder prefillChunk(int rows) {
+            if (rows < 1) {
+                throw new TandemException("the prefill chunk must be >= 1 token, got " + rows);
+            }
+            this.prefillChunk = rows;
             return this;
         }
 

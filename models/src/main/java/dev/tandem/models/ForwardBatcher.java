@@ -36,10 +36,11 @@ public final class ForwardBatcher implements ForwardRoute {
     private final Backend backend;
     private final int maxRows;
     private final long maxWaitNanos;
+    private final int prefillRows;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final ArrayDeque<Call> waiting = new ArrayDeque<>();
-    private int members;
+    private volatile int members;
     private Call leader; // the waiting call that starts the next pass (the oldest, in practice)
     private int runningPasses;
     private int inPass; // calls inside running passes: they cannot join the next one
@@ -100,9 +101,28 @@ public final class ForwardBatcher implements ForwardRoute {
      *              the biggest batch is best.
      */
     public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait, int lanes) {
-        if (maxRows < 1 || lanes < 1) {
-            throw new IllegalArgumentException("maxRows and lanes must be >= 1, got " + maxRows + " and " + lanes);
+        this(backend, maxRows, maxWait, lanes, DEFAULT_PREFILL_ROWS);
+    }
+
+    /**
+     * Rows of a prompt chunk while other sequences decode, unless told otherwise. On a CPU each row of a pass
+     * costs a quarter of a one-row pass or more, so a chunk stalls everyone's next token: with seven sequences
+     * decoding a 1.1B model and a 400-token prompt arriving ({@code bench prefill-stall}, docs/SERVER.md),
+     * chunks of 64 made their tokens 8x slower while it prefilled, 16 about 2.9x (its first token 1.4-1.5x
+     * later), 4 about 1.45x (2.7-2.8x later). Prompts up to this size go in one pass, as before.
+     */
+    public static final int DEFAULT_PREFILL_ROWS = 16;
+
+    /**
+     * @param prefillRows rows a prompt chunk may hold while other sequences are members (alone, a prompt goes
+     *                    in chunks as large as its transformer takes): the bound on how long one arriving
+     *                    prompt stalls the others' steps, paid for by that prompt's time to first token
+     */
+    public ForwardBatcher(Backend backend, int maxRows, java.time.Duration maxWait, int lanes, int prefillRows) {
+        if (maxRows < 1 || lanes < 1 || prefillRows < 1) {
+            throw new IllegalArgumentException("maxRows, lanes and prefillRows must be >= 1, got " + maxRows + ", " + lanes + " and " + prefillRows);
         }
+        this.prefillRows = prefillRows;
         this.lanes = lanes;
         this.backend = backend;
         this.maxRows = maxRows;
@@ -140,6 +160,12 @@ public final class ForwardBatcher implements ForwardRoute {
 
     public Counters counters() {
         return new Counters(passCount.get(), rowCount.get(), sequenceCount.get());
+    }
+
+    /** {@code max} for a lone sequence; at most the configured prefill rows while others are members too. */
+    @Override
+    public int prefillRows(int max) {
+        return members > 1 ? Math.min(max, prefillRows) : max;
     }
 
     /** Passes this batcher can combine: plain batches (no Hidden Transfer injection, no layer capture). */
@@ -296,6 +322,6 @@ public final class ForwardBatcher implements ForwardRoute {
 
     @Override
     public String toString() {
-        return "ForwardBatcher[lanes=" + lanes + ", maxRows=" + maxRows + ", maxWait=" + TimeUnit.NANOSECONDS.toMicros(maxWaitNanos) + "µs]";
+        return "ForwardBatcher[lanes=" + lanes + ", maxRows=" + maxRows + ", prefillRows=" + prefillRows + ", maxWait=" + TimeUnit.NANOSECONDS.toMicros(maxWaitNanos) + "µs]";
     }
 }

@@ -89,6 +89,16 @@ public final class Transformer {
         return this;
     }
 
+    /**
+     * Rows the next chunk of a prompt should hold: the cache's most when this transformer runs alone, fewer
+     * while its route shares passes with other decoding sequences ({@link ForwardRoute#prefillRows}).
+     */
+    public int prefillRows() {
+        ForwardRoute r = route;
+        int max = cache.maxBatch();
+        return r == null ? max : Math.max(1, Math.min(max, r.prefillRows(max)));
+    }
+
     RopeTable ropeTable() {
         return rope;
     }
