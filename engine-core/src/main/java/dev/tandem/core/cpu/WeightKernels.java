@@ -39,7 +39,7 @@ abstract class WeightKernels {
             case Q4_K -> new Q4_KKernels();
             case Q5_K -> new Q5_KKernels();
             case Q6_K -> new Q6_KKernels();
-            case IQ4_NL -> new IQ4_NLKernels();
+            case IQ4_NL -> NibbleLevelKernels.iq4nl();
             case Q5_0, Q5_1 -> new LegacyBlockKernels(t);
             case Q2_K -> new Q2_KKernels();
             case Q3_K -> new Q3_KKernels();

@@ -13,21 +13,39 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * IQ4_NL weights: Q4_0's block layout (an F16 scale d, 16 bytes of nibbles: values 0..15 in the low nibbles,
- * 16..31 in the high ones) whose nibbles index a 16-level table, each value {@code d·level}. A block's 16 bytes
+ * Weights in Q4_0's block layout (an F16 scale d, 16 bytes of nibbles: values 0..15 in the low nibbles, 16..31 in
+ * the high ones) whose nibbles index a 16-level table, each value {@code d·level}: IQ4_NL's non-linear levels, or
+ * Q4_0's {@code q - 8} (the same products as {@link FourBitBlockKernels}' integer decode, so bitwise its results;
+ * that class runs Q4_0's one-row tile through this one). A block's 16 bytes
  * are one 128-bit load; each half is a mask (the high half first shifted as 16-bit lanes, which x86 has, the
  * mask dropping what crosses a byte) and one byte shuffle into the table, then a widening to 16 floats. The
  * arithmetic is {@link GroupScaledKernels}': per block {@code p = Σ level·x} over the low half then the high
  * half, {@code acc = fma(p, d, acc)}. The table fills a byte vector only where vectors hold 16 floats
  * (AVX-512); narrower machines decode with the scalar codec into the k-row kernels' buffer.
  */
-final class IQ4_NLKernels extends GroupScaledKernels {
-    private static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && L == 16;
+final class NibbleLevelKernels extends GroupScaledKernels {
+    /** Whether the table fits one byte vector beside 16-float vectors: AVX-512. */
+    static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && L == 16;
     private static final VectorSpecies<Byte> BYTES = TABLE_IN_VECTOR ? ByteVector.SPECIES_128 : null;
-    private static final ByteVector LEVELS = TABLE_IN_VECTOR ? ByteVector.fromArray(BYTES, IQ4_NLCodec.levels(), 0) : null;
+    private final ByteVector levels;
 
-    IQ4_NLKernels() {
-        super(DType.IQ4_NL, false);
+    private NibbleLevelKernels(DType type, byte[] levels) {
+        super(type, false);
+        this.levels = TABLE_IN_VECTOR ? ByteVector.fromArray(BYTES, levels, 0) : null;
+    }
+
+    /** IQ4_NL: GGML's 16 non-linear levels. */
+    static NibbleLevelKernels iq4nl() {
+        return new NibbleLevelKernels(DType.IQ4_NL, IQ4_NLCodec.levels());
+    }
+
+    /** Q4_0: levels -8..7, i.e. {@code q - 8}. */
+    static NibbleLevelKernels q4_0() {
+        byte[] levels = new byte[16];
+        for (int q = 0; q < 16; q++) {
+            levels[q] = (byte) (q - 8);
+        }
+        return new NibbleLevelKernels(DType.Q4_0, levels);
     }
 
     @Override
@@ -56,14 +74,14 @@ final class IQ4_NLKernels extends GroupScaledKernels {
     }
 
     /** Values 0..15 of the block: the low nibbles' levels, as floats. */
-    private static FloatVector low(ByteVector q) {
-        return (FloatVector) q.and((byte) 0x0F).selectFrom(LEVELS).convertShape(VectorOperators.B2F, F, 0);
+    private FloatVector low(ByteVector q) {
+        return (FloatVector) q.and((byte) 0x0F).selectFrom(levels).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Values 16..31: the high nibbles' levels (a 16-bit shift: x86 has no byte-lane shift; the mask drops the spill). */
-    private static FloatVector high(ByteVector q) {
+    private FloatVector high(ByteVector q) {
         ByteVector h = q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F);
-        return (FloatVector) h.selectFrom(LEVELS).convertShape(VectorOperators.B2F, F, 0);
+        return (FloatVector) h.selectFrom(levels).convertShape(VectorOperators.B2F, F, 0);
     }
 
     /** Weight rows j and j + q against batch row r. */
@@ -88,6 +106,31 @@ final class IQ4_NLKernels extends GroupScaledKernels {
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         storeTile(out, lanes, 2, r * d + j, d, q, null);
+    }
+
+    /** Weight rows j and j + q against batch rows r and r + 1, the levels decoded in registers once for both. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            ByteVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
+            int i = r * n + 32 * b;
+            FloatVector zero = FloatVector.zero(F), l0 = low(q0), l1 = low(q1);
+            FloatVector v = FloatVector.fromArray(F, x, i), u = FloatVector.fromArray(F, x, i + n);
+            FloatVector p00 = l0.fma(v, zero), p01 = l1.fma(v, zero), p10 = l0.fma(u, zero), p11 = l1.fma(u, zero);
+            FloatVector h0 = high(q0), h1 = high(q1);
+            v = FloatVector.fromArray(F, x, i + 16);
+            u = FloatVector.fromArray(F, x, i + n + 16);
+            p00 = h0.fma(v, p00); p01 = h1.fma(v, p01); p10 = h0.fma(u, p10); p11 = h1.fma(u, p11);
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        storeTile(out, lanes, 4, r * d + j, d, q, null);
     }
 
     /**
