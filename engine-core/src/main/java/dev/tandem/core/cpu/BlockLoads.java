@@ -130,6 +130,16 @@ final class BlockLoads {
         return bytesAsInts(w, qs + 32L * half + at + l).lanewise(VectorOperators.ASHR, 2 * pair).and(3);
     }
 
+    /**
+     * The nibbles at bit {@code shift} (0 or 4) of the L bytes at {@code at}, as L floats (0..15): cut out on the
+     * byte vector (a 16-bit shift, as x86 has no byte-lane one; the mask drops the spill) before one widening to
+     * floats, instead of widening to ints first and shifting and masking 512-bit int vectors.
+     */
+    static FloatVector nibbleFloats(MemorySegment w, long at, int shift) {
+        ByteVector q = ByteVector.fromMemorySegment(B, w, at, LE);
+        return bytesToFloats(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 0x0F));
+    }
+
     /** L signed bytes at {@code at} as L floats (Q8_0 values, K-quant int8 scales). */
     static FloatVector int8s(MemorySegment w, long at) {
         return bytesToFloats(ByteVector.fromMemorySegment(B, w, at, LE));

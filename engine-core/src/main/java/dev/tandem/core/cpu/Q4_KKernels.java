@@ -65,10 +65,8 @@ final class Q4_KKernels extends GroupScaledKernels {
                 FloatVector p0 = FloatVector.zero(F), p1 = p0;
                 for (int l = 0; l < 32; l += L) {
                     FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    p0 = ((FloatVector) BlockLoads.bytesAsInts(w, o0 + at + l).lanewise(VectorOperators.ASHR, shift).and(0x0F)
-                            .convert(VectorOperators.I2F, 0)).fma(v, p0);
-                    p1 = ((FloatVector) BlockLoads.bytesAsInts(w, o1 + at + l).lanewise(VectorOperators.ASHR, shift).and(0x0F)
-                            .convert(VectorOperators.I2F, 0)).fma(v, p1);
+                    p0 = BlockLoads.nibbleFloats(w, o0 + at + l, shift).fma(v, p0);
+                    p1 = BlockLoads.nibbleFloats(w, o1 + at + l, shift).fma(v, p1);
                 }
                 a0 = p0.fma(FloatVector.broadcast(F, d0 * six(sc0, g)), a0);
                 a1 = p1.fma(FloatVector.broadcast(F, d1 * six(sc1, g)), a1);
