@@ -153,13 +153,9 @@ public final class PrefillStall implements Callable<Integer> {
         return new Outcome((first[0] - arrived) / 1e9, median(during), during.stream().mapToDouble(d -> d).max().orElse(0), median(otherwise));
     }
 
-    private static double median(List<Double> xs) {
-        if (xs.isEmpty()) {
-            return 0;
-        }
-        List<Double> s = new ArrayList<>(xs);
-        Collections.sort(s);
-        return s.get(s.size() / 2);
+    /** The median gap ({@link DecodeReport#median}); 0 where there was none. */
+    private static double median(List<Double> gaps) {
+        return gaps.isEmpty() ? 0 : DecodeReport.median(gaps.stream().mapToDouble(g -> g).toArray());
     }
 
     private static String range(List<Outcome> os, java.util.function.ToDoubleFunction<Outcome> f, String fmt) {

@@ -235,11 +235,12 @@ public final class NgramTable {
             int s = slot(hash(tokens, end, n));
             if (keys[s] != 0) {
                 int e = entryAt[s];
-                if (found < 0 || total[e] >= minTotal) {
-                    found = e;
-                }
                 if (total[e] >= minTotal) {
+                    found = e;
                     break;
+                }
+                if (found < 0) { // the longest known context, unless a shorter one was seen often enough
+                    found = e;
                 }
             }
         }
