@@ -3,7 +3,7 @@
 # stories260K inflated to TinyLlama-1.1B's shape (synth --dtype f16), each type written by llama-quantize
 # --pure (every tensor that type), then per round and per type `./tandem bench ar` and `llama-bench`
 # alternated; the memory's triad bandwidth measured by `./tandem bench matmul` in the same run.
-# Usage: bench/dtype-table.sh [ROUNDS] [THREADS]  (defaults 2, 2); files cached in ~/.cache/tandem/dtype-table.
+# Usage: [TYPES="F16 Q8_0"] bench/dtype-table.sh [ROUNDS] [THREADS]  (defaults: every type, 2, 2); files cached in ~/.cache/tandem/dtype-table.
 # About 2 minutes per type and round on 2 cores, plus the quantization the first time. Prints a markdown table.
 set -euo pipefail
 rounds=${1:-2}
@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$("$root/bench/fixtures/llama-cpp-build.sh")"
 dir=${TANDEM_CACHE:-$HOME/.cache/tandem}/dtype-table
 mkdir -p "$dir"
-types="F16 BF16 Q8_0 Q6_K Q5_K Q5_1 Q5_0 Q4_K Q4_1 Q4_0 IQ4_NL Q3_K Q2_K"
+types=${TYPES:-"F16 BF16 Q8_0 Q6_K Q5_K Q5_1 Q5_0 Q4_K Q4_1 Q4_0 IQ4_NL Q3_K Q2_K"}
 f16="$dir/inflated-f16.gguf"
 [ -f "$f16" ] || "$root/tandem" synth --shape tinyllama-1.1b --from "$root/../shared/models/stories260k/stories260K.bin" \
   --dtype f16 --out "$f16" >&2

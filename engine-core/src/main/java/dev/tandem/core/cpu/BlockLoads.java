@@ -171,16 +171,6 @@ final class BlockLoads {
         return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale).sub(min);
     }
 
-    /** L IEEE half values at byte {@code off}. */
-    static FloatVector f16(MemorySegment w, long off) {
-        return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0));
-    }
-
-    /** The half values at byte {@code off} in the lanes of {@code m}; 0 elsewhere. */
-    static FloatVector f16(MemorySegment w, long off, VectorMask<Float> m) {
-        return halfToFloat((IntVector) ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S)).convertShape(VectorOperators.S2I, I, 0));
-    }
-
     /** L bfloat16 values at byte {@code off}. */
     static FloatVector bf16(MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
@@ -191,19 +181,5 @@ final class BlockLoads {
     static FloatVector bf16(MemorySegment w, long off, VectorMask<Float> m) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE, m.cast(S)).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-    }
-
-    /** Sign-extended half bits to floats, exactly (no float subnormal is ever formed). */
-    private static FloatVector halfToFloat(IntVector h) {
-        IntVector magnitude = h.and(0x7FFF);
-        IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
-        // normal numbers: move exponent and mantissa into place and re-bias the exponent by 127 - 15
-        IntVector bits = magnitude.lanewise(VectorOperators.LSHL, 13).add(112 << 23);
-        // infinities and NaNs: exponent all ones
-        bits = bits.lanewise(VectorOperators.ADD, 112 << 23, magnitude.compare(VectorOperators.GE, 0x7C00));
-        // zeros and subnormals: mantissa * 2^-24, computed exactly without float subnormals
-        FloatVector tiny = ((FloatVector) magnitude.convert(VectorOperators.I2F, 0)).mul(0x1p-24f);
-        bits = bits.blend(tiny.reinterpretAsInts(), magnitude.compare(VectorOperators.LT, 0x0400));
-        return bits.or(sign).reinterpretAsFloats();
     }
 }

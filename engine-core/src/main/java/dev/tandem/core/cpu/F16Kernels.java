@@ -7,33 +7,70 @@ import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 
-/** F16 weights: vector decode of halves, and a one-row kernel over two weight rows (four exceed C2's inlining budget). */
+/**
+ * F16 weights. The Vector API has no half-to-float conversion, but C2 compiles a plain loop of
+ * {@link Float#float16ToFloat} into {@code vcvtph2ps} vectors, so halves are widened by such a loop into a small
+ * float buffer that stays in L1, and the multiply-adds read that buffer: on the Intel Xeon about 1.5x less work
+ * per value than widening with vector integer operations (see PERFORMANCE.md). The conversion is exact, so the
+ * results are the same floats either way.
+ */
 final class F16Kernels extends WeightKernels {
+    /** Values widened at a time in the one-row kernel: two rows' chunks (4 KB of floats) stay in L1 beside x. */
+    private static final int CHUNK = 512;
+
     F16Kernels() {
-        super(DType.F16, 2);
+        super(DType.F16);
     }
 
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
-        int full = n / L * L;
-        for (int i = 0; i < full; i += L) {
-            BlockLoads.f16(w, row + 2L * i).intoArray(buf, b + i);
-        }
-        if (full < n) {
-            BlockLoads.f16(w, row + 2L * full, F.indexInRange(full, n)).intoArray(buf, b + full);
+        widen(w, row, n, buf, b);
+        for (int i = n; i < DecodedMatmul.stride(n); i++) {
+            buf[b + i] = 0f;
         }
     }
 
-    /** Two weight rows (features j, j + q) against batch row r, decoded in registers. */
+    /** Halves at byte {@code off} to floats at {@code buf[b..b+len)}: a loop C2 vectorizes to vcvtph2ps. */
+    private static void widen(MemorySegment w, long off, int len, float[] buf, int b) {
+        for (int i = 0; i < len; i++) {
+            buf[b + i] = Float.float16ToFloat(w.get(BlockLoads.I16, off + 2L * i));
+        }
+    }
+
+    /** Decoding (1-3 rows): two weight rows at a time (features j, j + q), widened chunk by chunk. */
     @Override
-    void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (rows >= 4 || n % L != 0) {
+            super.range(out, x, rows, w, n, d, j0, j1);
+            return;
+        }
+        long rowBytes = DType.F16.byteSize(n);
+        float[] buf = new float[2 * CHUNK];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            for (int r = 0; r < rows; r++) {
+                pair(out, x, r, w, rowBytes, n, d, j, q, buf);
+            }
+        }
+        if (j0 + 2 * q < j1) {
+            tail(out, x, rows, w, rowBytes, n, d, j0 + 2 * q, j1, new float[DecodedMatmul.stride(n)]);
+        }
+    }
+
+    /** Weight rows j and j + q against batch row r: the chain {@code a = fma(w_i, x_i, a)} over vectors i in order. */
+    private static void pair(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q, float[] buf) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         int xo = r * n;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int i = 0; i < n; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            a0 = BlockLoads.f16(w, w0 + 2L * i).fma(v, a0);
-            a1 = BlockLoads.f16(w, w1 + 2L * i).fma(v, a1);
+        for (int c = 0; c < n; c += CHUNK) {
+            int len = Math.min(CHUNK, n - c);
+            widen(w, w0 + 2L * c, len, buf, 0);
+            widen(w, w1 + 2L * c, len, buf, CHUNK);
+            for (int i = 0; i < len; i += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xo + c + i);
+                a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
+                a1 = FloatVector.fromArray(F, buf, CHUNK + i).fma(v, a1);
+            }
         }
         out[r * d + j] = VectorMath.sum(a0);
         out[r * d + j + q] = VectorMath.sum(a1);
