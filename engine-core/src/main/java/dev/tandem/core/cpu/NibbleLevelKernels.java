@@ -26,7 +26,7 @@ import jdk.incubator.vector.VectorSpecies;
  * (AVX-512); narrower machines decode with the scalar codec into the k-row kernels' buffer.
  */
 final class NibbleLevelKernels extends GroupScaledKernels {
-    /** Whether the table fits one byte vector beside 16-float vectors: AVX-512. */
+    /** Whether the 16-level table fills one int vector of 16 lanes, as wide as a float vector: AVX-512. */
     static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && L == 16;
     private static final VectorSpecies<Byte> BYTES = TABLE_IN_VECTOR ? ByteVector.SPECIES_128 : null;
     private static final VectorSpecies<Integer> INTS = TABLE_IN_VECTOR ? IntVector.SPECIES_512 : null;
