@@ -20,7 +20,8 @@ import jdk.incubator.vector.IntVector;
  * the same products, so bitwise the same results): one table lookup per half block instead of masking,
  * subtracting and converting made one-row decoding 1.5x faster, and 1.2x more since the lookup is in an int table
  * (docs/MEASUREMENTS.md#k-quants).
- * The two- and four-row tiles keep the integer decode, 3-9% faster there than the table's.
+ * The two- and four-row tiles keep the integer decode: 3-9% faster there than the byte table's, and the int
+ * table's two-row tile was no faster (within the noise).
  */
 final class FourBitBlockKernels extends GroupScaledKernels {
     private final int blockBytes;

@@ -6,8 +6,6 @@ import static dev.tandem.core.cpu.VectorMath.L;
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.IQ4_NLCodec;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
-import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
@@ -28,7 +26,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class NibbleLevelKernels extends GroupScaledKernels {
     /** Whether the 16-level table fills one int vector of 16 lanes, as wide as a float vector: AVX-512. */
     static final boolean TABLE_IN_VECTOR = BlockLoads.VECTOR_BLOCKS && L == 16;
-    private static final VectorSpecies<Byte> BYTES = TABLE_IN_VECTOR ? ByteVector.SPECIES_128 : null;
     private static final VectorSpecies<Integer> INTS = TABLE_IN_VECTOR ? IntVector.SPECIES_512 : null;
     /** The 16 levels' float bits, lane q holding level q. */
     private final IntVector levels;
@@ -79,8 +76,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
 
     /** The block's 16 bytes of nibbles, one to an int lane (sign-extended: the masks below take the nibbles). */
     private static IntVector nibbles(MemorySegment w, long block) {
-        return (IntVector) ByteVector.fromMemorySegment(BYTES, w, block + 2, ByteOrder.LITTLE_ENDIAN)
-                .convertShape(VectorOperators.B2I, INTS, 0);
+        return BlockLoads.bytesAsInts(w, block + 2);
     }
 
     /** Values 0..15 of the block: the low nibbles' levels, as floats. */
