@@ -11,16 +11,17 @@ import jdk.incubator.vector.FloatVector;
  * Block types whose values are a per-group scale times a small integer (Q4_0: {@code d·(q - 8)} per 32-value
  * block; Q4_K: {@code d·sc_g·q - dmin·m_g} per 32-value group): a dot product multiplies the integers by the
  * activations into a per-group partial and scales the partial once, as llama.cpp's {@code vec_dot} kernels do
- * (with floats here, where llama.cpp quantizes the activations to int8). Q4_K's mins come off at the end as
- * {@code Σ_g dmin·m_g·xs_g}, with xs_g the group sums of x, computed once per call for every weight row. Per
+ * (with floats here, where llama.cpp quantizes the activations to int8). The mins come off as
+ * {@code Σ_g dmin·m_g·xs_g}, with xs_g the group sums of x, computed once per call for every weight row (Q4_K and
+ * Q5_K: one FMA per super-block of its decoded mins against the negated sums, {@link SuperBlockScales}). Per
  * 16 values that leaves the integer extraction and one FMA (the decoded-value path also scaled, and for Q4_K
  * subtracted, each value), and an output's accumulator advances once per group instead of once per vector, so
  * the partials no longer form one FMA latency chain (docs/MEASUREMENTS.md#k-quants).
  *
  * <p>Every path, one batch row ({@link #x1}) or four ({@link #x4}), runs exactly this per (row, feature): for
  * each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale,
- * acc)} (and for Q4_K {@code mins = fma(dmin·m_g, xs_g, mins)}); the result is {@link VectorMath#sumStored}(acc)
- * (- mins). So a row's result does not depend on the batch. The kernels stay one per type, not one with the
+ * acc)}, and the type's mins the same way in every path; the result is {@link VectorMath#sumStored}(acc), less
+ * any separate mins chain. So a row's result does not depend on the batch. The kernels stay one per type, not one with the
  * decode passed in: a vector helper C2 does not inline gets its vectors boxed (docs/PERFORMANCE.md).
  */
 abstract class GroupScaledKernels extends WeightKernels {
@@ -57,6 +58,22 @@ abstract class GroupScaledKernels extends WeightKernels {
     abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes, float[] ms);
 
+    /** What the kernels take of x besides x itself ({@code xs}): the group sums of each batch row for types with mins, or null. */
+    float[] xTerms(float[] x, int rows, int n) {
+        return groupSums ? groupSums(x, rows, n, groupSize) : null;
+    }
+
+    /** Floats of scratch the kernels need in {@code lanes} after a tile's 8·L (Q4_K: a row pair's super-block scales). */
+    int scratchFloats(int n) {
+        return 0;
+    }
+
+    /**
+     * Called once per weight row pair (j, j + q) before its kernels, to decode what they share across batch rows
+     * into {@code lanes} from {@code 8·L}; a method of its own so that C2 compiles it apart from the kernels.
+     */
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {}
+
     /** Whether this machine's vectors can run the kernels; else {@link WeightKernels}' decoded-buffer path. */
     boolean kernelsApply() {
         return BlockLoads.VECTOR_BLOCKS;
@@ -70,11 +87,12 @@ abstract class GroupScaledKernels extends WeightKernels {
             return;
         }
         long rowBytes = type.byteSize(n);
-        float[] xs = groupSums ? groupSums(x, rows, n, groupSize) : null;
-        float[] lanes = new float[8 * L];
+        float[] xs = xTerms(x, rows, n);
+        float[] lanes = new float[8 * L + scratchFloats(n)];
         float[] ms = new float[8];
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
+            prepare(w, rowBytes, n, j, q, lanes);
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
                 x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
@@ -88,6 +106,7 @@ abstract class GroupScaledKernels extends WeightKernels {
             }
         }
         if ((j1 - j0) % 2 != 0) { // the last feature alone: both "rows" of the pair are it
+            prepare(w, rowBytes, n, j1 - 1, 0, lanes);
             for (int r = 0; r < rows; r++) {
                 x1(out, x, xs, r, w, rowBytes, n, d, j1 - 1, 0, lanes);
             }

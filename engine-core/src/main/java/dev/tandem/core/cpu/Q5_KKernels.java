@@ -35,6 +35,24 @@ final class Q5_KKernels extends GroupScaledKernels {
         }
     }
 
+    @Override
+    float[] xTerms(float[] x, int rows, int n) {
+        return SuperBlockScales.negatedGroupSums(x, rows, n);
+    }
+
+    @Override
+    int scratchFloats(int n) {
+        return 2 * SuperBlockScales.STRIDE * (n / 256);
+    }
+
+    /** Rows j and j + q's scales and mins into {@code lanes[8 L ..]}, then {@code lanes[8 L + 16 n / 256 ..]}. */
+    @Override
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
+        int blocks = n / 256;
+        SuperBlockScales.decode(w, j * rowBytes, blocks, 176, lanes, 8 * L);
+        SuperBlockScales.decode(w, (j + q) * rowBytes, blocks, 176, lanes, 8 * L + SuperBlockScales.STRIDE * blocks);
+    }
+
     /**
      * Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time: a kernel over both rows
      * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul); called from a loop, the
@@ -43,20 +61,21 @@ final class Q5_KKernels extends GroupScaledKernels {
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
-        for (int f = j; f <= j + q; f += Math.max(q, 1)) { // one call site: C2 inlines the kernel once
-            out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes);
+        int k = 8 * L;
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += SuperBlockScales.STRIDE * (n / 256)) { // one call site
+            out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes, k);
         }
     }
 
-    /** One weight row (at byte w0) against batch row r, the mins chain beside the vector loop. */
-    private static float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes) {
-        int xo = r * n, go = r * (n / 32);
+    /**
+     * One weight row (at byte w0, its scales and mins at {@code lanes[k..]}) against batch row r: per group the
+     * partial times the group's scale, per super-block one FMA of its mins against the negated group sums.
+     */
+    private static float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes, int k) {
+        int blocks = n / 256, xo = r * n, mo = r * blocks * SuperBlockScales.STRIDE + SuperBlockScales.MINS_AT;
         FloatVector a = FloatVector.zero(F);
-        float m = 0;
-        for (int blk = 0; blk < n / 256; blk++) {
+        for (int blk = 0; blk < blocks; blk++, k += SuperBlockScales.STRIDE) {
             long o = w0 + 176L * blk;
-            float d = BlockLoads.scale(w, o), dm = BlockLoads.scale(w, o + 2);
-            long sc = KQuantScales.packedScales(w, o + 4), mn = KQuantScales.packedMins(w, o + 4);
             for (int g = 0; g < 8; g++) {
                 long at = o + 48 + 32L * (g >> 1);
                 int i = xo + 256 * blk + 32 * g;
@@ -65,33 +84,32 @@ final class Q5_KKernels extends GroupScaledKernels {
                     p = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g))
                             .fma(FloatVector.fromArray(F, x, i + l), p);
                 }
-                a = p.fma(FloatVector.broadcast(F, d * six(sc, g)), a);
-                m = Math.fma(dm * six(mn, g), xs[go + 8 * blk + g], m);
+                a = p.fma(FloatVector.broadcast(F, lanes[k + g]), a);
             }
+            a = FloatVector.fromArray(F, lanes, k + SuperBlockScales.MINS_AT)
+                    .fma(FloatVector.fromArray(F, xs, mo + SuperBlockScales.STRIDE * blk), a);
         }
         a.intoArray(lanes, 0);
-        return VectorMath.sumStored(lanes, 0) - m;
+        return VectorMath.sumStored(lanes, 0);
     }
 
     /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes, float[] ms) {
-        for (int f = j; f <= j + q; f += Math.max(q, 1)) {
-            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
+        int k = 8 * L;
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += SuperBlockScales.STRIDE * (n / 256)) {
+            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
         }
     }
 
     /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #row}'s chains, four at once. */
     private static void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
-                             float[] lanes) {
-        int groups = n / 32;
+                             float[] lanes, int k) {
+        int blocks = n / 256, mr = blocks * SuperBlockScales.STRIDE, mo = r * mr + SuperBlockScales.MINS_AT;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
-        for (int blk = 0; blk < n / 256; blk++) {
+        for (int blk = 0; blk < blocks; blk++, k += SuperBlockScales.STRIDE) {
             long o = w0 + 176L * blk;
-            float dd = BlockLoads.scale(w, o), dm = BlockLoads.scale(w, o + 2);
-            long sc = KQuantScales.packedScales(w, o + 4), mn = KQuantScales.packedMins(w, o + 4);
             for (int g = 0; g < 8; g++) {
                 long at = o + 48 + 32L * (g >> 1);
                 int i = r * n + 256 * blk + 32 * g;
@@ -103,23 +121,23 @@ final class Q5_KKernels extends GroupScaledKernels {
                     p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n + l), p2);
                     p3 = v.fma(FloatVector.fromArray(F, x, i + 3 * n + l), p3);
                 }
-                FloatVector s = FloatVector.broadcast(F, dd * six(sc, g));
+                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
                 a0 = p0.fma(s, a0);
                 a1 = p1.fma(s, a1);
                 a2 = p2.fma(s, a2);
                 a3 = p3.fma(s, a3);
-                float mg = dm * six(mn, g);
-                int xg = r * groups + 8 * blk + g;
-                m0 = Math.fma(mg, xs[xg], m0);
-                m1 = Math.fma(mg, xs[xg + groups], m1);
-                m2 = Math.fma(mg, xs[xg + 2 * groups], m2);
-                m3 = Math.fma(mg, xs[xg + 3 * groups], m3);
             }
+            FloatVector m = FloatVector.fromArray(F, lanes, k + SuperBlockScales.MINS_AT);
+            int xm = mo + SuperBlockScales.STRIDE * blk;
+            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
+            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
+            a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);
+            a3 = m.fma(FloatVector.fromArray(F, xs, xm + 3 * mr), a3);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0) - m0;
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) - m1;
-        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L) - m2;
-        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L) - m3;
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
+        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L);
+        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L);
     }
 }
