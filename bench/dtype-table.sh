@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Decode speed of every weight type Tandem reads, side by side with llama.cpp on the same files:
 # stories260K inflated to TinyLlama-1.1B's shape (synth --dtype f16), each type written by llama-quantize
-# --pure (every tensor that type), then per round and per type `./tandem bench ar` and `llama-bench`
+# --pure (every tensor that type; a mix such as Q4_K_M with llama-quantize's per-tensor rules), then per round and per type `./tandem bench ar` and `llama-bench`
 # alternated; the memory's triad bandwidth measured by `./tandem bench matmul` in the same run.
 # Usage: [TYPES="F16 Q8_0"] bench/dtype-table.sh [ROUNDS] [THREADS]  (defaults: every type, 2, 2); files cached in ~/.cache/tandem/dtype-table.
 # About 2 minutes per type and round on 2 cores, plus the quantization the first time. Prints a markdown table.
@@ -19,7 +19,8 @@ f16="$dir/inflated-f16.gguf"
 for t in $types; do
   f="$dir/inflated-$t.gguf"
   [ "$t" = F16 ] && continue
-  [ -f "$f" ] || "$bin/llama-quantize" --pure "$f16" "$f" "$t" >"$dir/quantize-$t.log" 2>&1 \
+  pure=--pure; case $t in *_M|*_S|*_L) pure=;; esac # a mix (Q4_K_M): llama-quantize's own per-tensor rules
+  [ -f "$f" ] || "$bin/llama-quantize" $pure "$f16" "$f" "$t" >"$dir/quantize-$t.log" 2>&1 \
     || { echo "dtype-table: llama-quantize $t failed; see $dir/quantize-$t.log" >&2; exit 1; }
 done
 triad=$("$root/tandem" bench matmul --dtypes F32 --mib 1024 --threads "$threads" --jmh-iterations 3 --jmh-seconds 1 2>/dev/null \
