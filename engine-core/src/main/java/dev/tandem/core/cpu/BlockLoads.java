@@ -145,6 +145,11 @@ final class BlockLoads {
         return bytesToFloats(ByteVector.fromMemorySegment(B, w, at, LE));
     }
 
+    /** L signed bytes of {@code a} from {@code off} as L floats (values a kernel unpacked into a scratch array). */
+    static FloatVector int8s(byte[] a, int off) {
+        return bytesToFloats(ByteVector.fromArray(B, a, off));
+    }
+
     /** L byte lanes (0..127) as L floats. */
     static FloatVector bytesToFloats(ByteVector b) {
         return (FloatVector) b.convertShape(VectorOperators.B2F, F, 0);

@@ -95,6 +95,44 @@ final class Q4_KKernels extends GroupScaledKernels {
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
+    /** Weight rows j and j + q against batch rows r and r + 1: each nibble decoded once for both, {@link #x1}'s chains. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int blocks = n / 256, mr = blocks * SuperBlockScales.STRIDE, mo = r * mr + SuperBlockScales.MINS_AT;
+        int k0 = 8 * L, k1 = k0 + SuperBlockScales.STRIDE * blocks;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int blk = 0; blk < blocks; blk++, k0 += SuperBlockScales.STRIDE, k1 += SuperBlockScales.STRIDE) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            for (int g = 0; g < 8; g++) {
+                int shift = 4 * (g & 1);
+                long at = 16 + 32L * (g >> 1);
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v0 = BlockLoads.nibbleFloats(w, o0 + at + l, shift), v1 = BlockLoads.nibbleFloats(w, o1 + at + l, shift);
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n + l);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                }
+                FloatVector s0 = FloatVector.broadcast(F, lanes[k0 + g]), s1 = FloatVector.broadcast(F, lanes[k1 + g]);
+                a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+                a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            }
+            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + SuperBlockScales.MINS_AT);
+            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + SuperBlockScales.MINS_AT);
+            int xm = mo + SuperBlockScales.STRIDE * blk;
+            FloatVector m = FloatVector.fromArray(F, xs, xm);
+            a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
+            m = FloatVector.fromArray(F, xs, xm + mr);
+            a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        storeTile(out, lanes, 4, r * d + j, d, q, null);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,

@@ -5,60 +5,101 @@ import static dev.tandem.core.cpu.VectorMath.L;
 
 import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
-/** Q6_K weights (the classifier of Q4_K_M/Q5_K_M files): vector decode of the super-blocks, and a one-row kernel over two weight rows. */
+/**
+ * Q6_K weights (the classifier, and some attention and feed-forward matrices, of Q4_K_M/Q5_K_M files): 210-byte
+ * super-blocks of 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales (one per 16 values, in value
+ * order) and d. A weight row's 6-bit integers are cut out 32 at a time on byte lanes ({@link #unpack}) into a
+ * scratch array with its scales, once per row whatever the batch, then read back L at a time, converted, scaled
+ * and summed: where cutting them out L at a time took two loads, a shift, a rotation, two masks, an or and a
+ * subtraction for every L values, for every batch row.
+ */
 final class Q6_KKernels extends WeightKernels {
+    /** 32 bytes as 8 int lanes: a run of 32 values, one byte each. */
+    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
+
     Q6_KKernels() {
-        super(DType.Q6_K, 2);
+        super(DType.Q6_K);
     }
 
-    /** Q6_K: 210-byte super-blocks of 128 bytes of low nibbles, 64 of high bit pairs, 16 int8 scales, d. */
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        byte[] q6 = new byte[256];
+        float[] scales = new float[16];
         for (int blk = 0; blk < n / 256; blk++) {
-            long o = row + 210L * blk;
-            float d = BlockLoads.scale(w, o + 208);
-            for (int half = 0; half < 2; half++) {
-                long ql = o + 64L * half, qh = o + 128 + 32L * half, sc = o + 192 + 8L * half;
-                int y = b + 256 * blk + 128 * half;
-                // one loop body over the quarters keeps C2 within its inlining budget (four unrolled quarters fell
-                // back to allocating vector code); L divides 16, so a chunk has one scale
-                for (int k = 0; k < 4; k++) {
-                    for (int l = 0; l < 32; l += L) {
-                        float scale = d * w.get(ValueLayout.JAVA_BYTE, sc + l / 16 + 2 * k);
-                        BlockLoads.q6K(w, ql, qh, k, l, scale).intoArray(buf, y + 32 * k + l);
-                    }
-                }
+            unpack(w, row + 210L * blk, 1, q6, 0, scales, 0);
+            for (int c = 0; c < 256; c += L) {
+                BlockLoads.int8s(q6, c).mul(scales[c >> 4]).intoArray(buf, b + 256 * blk + c);
             }
         }
     }
 
-    /** Two weight rows (features j, j + q) against batch row r, decoded in registers, chunks in value order. */
-    @Override
-    void fused(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int xo = r * n;
-        float[] scales = new float[32]; // d times each int8 scale of the two rows' current super-blocks
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < n / 256; blk++) {
-            long o0 = w0 + 210L * blk, o1 = w1 + 210L * blk;
-            float d0 = BlockLoads.scale(w, o0 + 208), d1 = BlockLoads.scale(w, o1 + 208);
-            for (int s = 0; s < 16; s += L) { // the 16 scales of a super-block in one vector operation each, not 16 scalar ones
-                BlockLoads.int8s(w, o0 + 192 + s).mul(d0).intoArray(scales, s);
-                BlockLoads.int8s(w, o1 + 192 + s).mul(d1).intoArray(scales, 16 + s);
+    /**
+     * The integers {@code q - 32} of {@code blocks} super-blocks from byte {@code row}, in value order, into
+     * {@code q6[at..]}, and {@code d} times their int8 scales into {@code scales[sAt..]} (one per 16 values).
+     * Half h's value 32k + l (k = 0..3, l = 0..31) is the low (k < 2) or high nibble of byte 32(k % 2) + l of its
+     * 64 bytes of nibbles, with bits 2k and 2k + 1 of byte l of its 32 bytes of high bits as bits 4 and 5: 32
+     * values take a shift and a mask of the nibbles, a rotation (by 4 - 2k, on 32-bit lanes: x86 has no byte-lane
+     * shifts; the masks drop what crosses bytes) and a mask of the high bits, an or and a subtraction. One loop
+     * body for the eight runs of 32: written out, the vector operations passed C2's node cut-off and were boxed.
+     */
+    static void unpack(MemorySegment w, long row, int blocks, byte[] q6, int at, float[] scales, int sAt) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = row + 210L * blk;
+            float d = BlockLoads.scale(w, o + 208);
+            for (int s = 0; s < 16; s += L) {
+                BlockLoads.int8s(w, o + 192 + s).mul(d).intoArray(scales, sAt + 16 * blk + s);
             }
-            for (int c = 0; c < 256; c += L) { // chunk c: half c / 128, quarter (c / 32) % 4, offset c % 32
-                int half = c >> 7, k = (c >> 5) & 3, l = c & 31;
-                long ql = 64L * half, qh = 128 + 32L * half;
-                int sc = 8 * half + l / 16 + 2 * k;
-                FloatVector v = FloatVector.fromArray(F, x, xo + 256 * blk + c);
-                a0 = BlockLoads.q6K(w, o0 + ql, o0 + qh, k, l, scales[sc]).fma(v, a0);
-                a1 = BlockLoads.q6K(w, o1 + ql, o1 + qh, k, l, scales[16 + sc]).fma(v, a1);
+            for (int t = 0; t < 8; t++) { // run t: half t / 4, quarter k = t % 4
+                int half = t >> 2, k = t & 3;
+                IntVector lo = IntVector.fromMemorySegment(I8, w, o + 64L * half + 32 * (k & 1), BlockLoads.LE)
+                        .lanewise(VectorOperators.LSHR, (k & 2) << 1).and(0x0F0F0F0F);
+                IntVector hi = IntVector.fromMemorySegment(I8, w, o + 128 + 32L * half, BlockLoads.LE)
+                        .lanewise(VectorOperators.ROL, (4 - 2 * k) & 31).and(0x30303030);
+                lo.or(hi).reinterpretAsBytes().sub((byte) 32).intoArray(q6, at + 256 * blk + 32 * t);
             }
         }
+    }
+
+    /** One to three batch rows: each weight row pair unpacked once ({@link #unpack}), then {@link #pair} per batch row. */
+    @Override
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (rows >= 4 || !BlockLoads.VECTOR_BLOCKS) {
+            super.range(out, x, rows, w, n, d, j0, j1);
+            return;
+        }
+        long rowBytes = type.byteSize(n);
+        byte[] q6 = new byte[2 * n];
+        float[] scales = new float[n / 8];
         float[] lanes = new float[2 * L];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            for (int t = 0; t < 2; t++) { // one call site, so C2 inlines the unpacking once
+                unpack(w, (j + t * q) * rowBytes, n / 256, q6, t * n, scales, t * (n / 16));
+            }
+            for (int r = 0; r < rows; r++) {
+                pair(out, x, r, n, d, j, q, q6, scales, lanes);
+            }
+        }
+        if (j0 + 2 * q < j1) {
+            tail(out, x, rows, w, rowBytes, n, d, j0 + 2 * q, j1, new float[DecodedMatmul.stride(n)]);
+        }
+    }
+
+    /** Two unpacked weight rows (features j, j + q) against batch row r, chunks in value order. */
+    private static void pair(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q6, float[] scales,
+                             float[] lanes) {
+        int xo = r * n, s1 = n / 16;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int c = 0; c < n; c += L) {
+            FloatVector v = FloatVector.fromArray(F, x, xo + c);
+            a0 = BlockLoads.int8s(q6, c).mul(scales[c >> 4]).fma(v, a0);
+            a1 = BlockLoads.int8s(q6, n + c).mul(scales[s1 + (c >> 4)]).fma(v, a1);
+        }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         out[r * d + j] = VectorMath.sumStored(lanes, 0);
