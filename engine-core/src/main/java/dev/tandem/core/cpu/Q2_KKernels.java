@@ -11,8 +11,9 @@ import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q2_K weights: 84-byte super-blocks of 16 scale bytes (4-bit scale, 4-bit min), 64 bytes of two-bit values, d and
- * dmin; 16 groups of 16 values, each {@code d·sc·q - dmin·m}. The matmuls take the mins off at the end from x's
- * 16-value group sums, as {@link GroupScaledKernels}' types with mins do; a group is one vector (two at 8 lanes), too
+ * dmin; 16 groups of 16 values, each {@code d·sc·q - dmin·m}. Each row pair's scales and mins are decoded to floats
+ * once before the kernels ({@link #prepare}), as Q4_K's are ({@link SuperBlockScales}), and the mins come off with
+ * one FMA per super-block against x's negated 16-value group sums; a group is one vector (two at 8 lanes), too
  * short for a per-group partial to pay, so each vector of integers is scaled ({@code q·(d·sc)}) and FMA'd into the
  * accumulator, in the same order on every path (batch-invariant). {@link #decodeVector} keeps the value order and
  * arithmetic of {@link dev.tandem.core.codec.Q2_KCodec}, bit for bit.
@@ -37,49 +38,89 @@ final class Q2_KKernels extends GroupScaledKernels {
         }
     }
 
-    /** Weight rows j and j + q against batch row r, the mins chains beside the vector loop. */
+    /** Floats per super-block in the kernels' scratch: d times its 16 scales, then dmin times its 16 mins. */
+    private static final int STRIDE = 32;
+
+    /** The negated 16-value group sums of each batch row: one FMA per super-block against its 16 mins takes them off. */
+    @Override
+    float[] xTerms(float[] x, int rows, int n) {
+        float[] xs = groupSums(x, rows, n, 16);
+        for (int g = 0; g < xs.length; g++) {
+            xs[g] = -xs[g];
+        }
+        return xs;
+    }
+
+    @Override
+    int scratchFloats(int n) {
+        return 2 * STRIDE * (n / 256);
+    }
+
+    /** Rows j and j + q's scales and mins as floats into {@code lanes[8 L ..]}: a vector each per 16 scale bytes' nibbles. */
+    @Override
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
+        int blocks = n / 256;
+        for (int t = 0; t < 2; t++) {
+            long row = (j + t * q) * rowBytes;
+            int o = 8 * L + t * STRIDE * blocks;
+            for (int blk = 0; blk < blocks; blk++) {
+                long sb = row + 84L * blk;
+                float dd = BlockLoads.scale(w, sb + 80), dm = BlockLoads.scale(w, sb + 82);
+                for (int h = 0; h < 16; h += L) {
+                    BlockLoads.nibbleFloats(w, sb + h, 0).mul(dd).intoArray(lanes, o + STRIDE * blk + h);
+                    BlockLoads.nibbleFloats(w, sb + h, 4).mul(dm).intoArray(lanes, o + STRIDE * blk + 16 + h);
+                }
+            }
+        }
+    }
+
+    /**
+     * Weight rows j and j + q against batch row r, their scales and mins decoded by {@link #prepare}: each vector of
+     * integers times its group's scale, FMA'd into the accumulator; per super-block its 16 mins FMA'd against the
+     * negated group sums.
+     */
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int xo = r * n, go = r * (n / 16);
+        int blocks = n / 256, xo = r * n, mo = r * (n / 16);
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        float m0 = 0, m1 = 0;
-        for (int blk = 0; blk < n / 256; blk++) {
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
-            float d0 = BlockLoads.scale(w, o0 + 80), dm0 = BlockLoads.scale(w, o0 + 82);
-            float d1 = BlockLoads.scale(w, o1 + 80), dm1 = BlockLoads.scale(w, o1 + 82);
             for (int g = 0; g < 16; g++) {
-                int s0 = scaleByte(w, o0, g), s1 = scaleByte(w, o1, g);
-                float c0 = d0 * (s0 & 0xF), c1 = d1 * (s1 & 0xF);
                 int i = xo + 256 * blk + 16 * g;
+                float c0 = lanes[k0 + g], c1 = lanes[k1 + g];
                 for (int l = 0; l < 16; l += L) {
                     FloatVector v = FloatVector.fromArray(F, x, i + l);
                     a0 = values(w, o0, g, l).mul(c0).fma(v, a0);
                     a1 = values(w, o1, g, l).mul(c1).fma(v, a1);
                 }
-                int xg = go + 16 * blk + g;
-                m0 = Math.fma(dm0 * (s0 >>> 4), xs[xg], m0);
-                m1 = Math.fma(dm1 * (s1 >>> 4), xs[xg], m1);
+            }
+            for (int h = 0; h < 16; h += L) {
+                FloatVector m = FloatVector.fromArray(F, xs, mo + 16 * blk + h);
+                a0 = FloatVector.fromArray(F, lanes, k0 + 16 + h).fma(m, a0);
+                a1 = FloatVector.fromArray(F, lanes, k1 + 16 + h).fma(m, a1);
             }
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0) - m0;
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L) - m1;
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
-    /** Weight rows j and j + q against batch rows r..r+3: each two-bit value decoded once for four rows; the mins in {@link #mins4}. */
+    /** Weight rows j and j + q against batch rows r..r+3: each two-bit value decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes, float[] ms) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int blocks = n / 256, groups = n / 16, mo = r * groups;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int blk = 0; blk < n / 256; blk++) {
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
-            float d0 = BlockLoads.scale(w, o0 + 80), d1 = BlockLoads.scale(w, o1 + 80);
             for (int g = 0; g < 16; g++) {
-                float c0 = d0 * (scaleByte(w, o0, g) & 0xF), c1 = d1 * (scaleByte(w, o1, g) & 0xF);
+                float c0 = lanes[k0 + g], c1 = lanes[k1 + g];
                 int i = r * n + 256 * blk + 16 * g;
                 for (int l = 0; l < 16; l += L) {
                     FloatVector v0 = values(w, o0, g, l).mul(c0), v1 = values(w, o1, g, l).mul(c1);
@@ -93,30 +134,22 @@ final class Q2_KKernels extends GroupScaledKernels {
                     a30 = v0.fma(v, a30); a31 = v1.fma(v, a31);
                 }
             }
+            for (int h = 0; h < 16; h += L) {
+                FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + 16 + h), m1 = FloatVector.fromArray(F, lanes, k1 + 16 + h);
+                int xm = mo + 16 * blk + h;
+                FloatVector m = FloatVector.fromArray(F, xs, xm);
+                a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
+                m = FloatVector.fromArray(F, xs, xm + groups);
+                a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
+                m = FloatVector.fromArray(F, xs, xm + 2 * groups);
+                a20 = m0.fma(m, a20); a21 = m1.fma(m, a21);
+                m = FloatVector.fromArray(F, xs, xm + 3 * groups);
+                a30 = m0.fma(m, a30); a31 = m1.fma(m, a31);
+            }
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        mins4(w, w0, w1, n, xs, r, ms);
-        storeTile(out, lanes, 8, r * d + j, d, q, ms);
-    }
-
-    /** {@link #x1}'s mins chains for batch rows r..r+3, in a pass of their own (x4's 16 live vectors leave no registers). */
-    private static void mins4(MemorySegment w, long w0, long w1, int n, float[] xs, int r, float[] ms) {
-        int groups = n / 16;
-        float m00 = 0, m01 = 0, m10 = 0, m11 = 0, m20 = 0, m21 = 0, m30 = 0, m31 = 0;
-        for (int blk = 0; blk < n / 256; blk++) {
-            long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
-            float dm0 = BlockLoads.scale(w, o0 + 82), dm1 = BlockLoads.scale(w, o1 + 82);
-            for (int g = 0; g < 16; g++) {
-                float n0 = dm0 * (scaleByte(w, o0, g) >>> 4), n1 = dm1 * (scaleByte(w, o1, g) >>> 4);
-                int xg = r * groups + 16 * blk + g;
-                m00 = Math.fma(n0, xs[xg], m00); m01 = Math.fma(n1, xs[xg], m01);
-                m10 = Math.fma(n0, xs[xg + groups], m10); m11 = Math.fma(n1, xs[xg + groups], m11);
-                m20 = Math.fma(n0, xs[xg + 2 * groups], m20); m21 = Math.fma(n1, xs[xg + 2 * groups], m21);
-                m30 = Math.fma(n0, xs[xg + 3 * groups], m30); m31 = Math.fma(n1, xs[xg + 3 * groups], m31);
-            }
-        }
-        ms[0] = m00; ms[1] = m01; ms[2] = m10; ms[3] = m11; ms[4] = m20; ms[5] = m21; ms[6] = m30; ms[7] = m31;
+        storeTile(out, lanes, 8, r * d + j, d, q, null);
     }
 
     /** Group g's scale byte (low nibble: scale, high: min) of the super-block at o. */
