@@ -140,6 +140,21 @@ final class BlockLoads {
         return bytesToFloats(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 0x0F));
     }
 
+    /** L bytes at {@code at}. */
+    static ByteVector bytes(MemorySegment w, long at) {
+        return ByteVector.fromMemorySegment(B, w, at, LE);
+    }
+
+    /** The low nibbles of L bytes as L floats: {@link #nibbleFloats} with shift 0, of bytes already loaded. */
+    static FloatVector lowNibbles(ByteVector q) {
+        return bytesToFloats(q.and((byte) 0x0F));
+    }
+
+    /** The high nibbles of L bytes as L floats: {@link #nibbleFloats} with shift 4, of bytes already loaded. */
+    static FloatVector highNibbles(ByteVector q) {
+        return bytesToFloats(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F));
+    }
+
     /** L signed bytes at {@code at} as L floats (Q8_0 values, K-quant int8 scales). */
     static FloatVector int8s(MemorySegment w, long at) {
         return bytesToFloats(ByteVector.fromMemorySegment(B, w, at, LE));

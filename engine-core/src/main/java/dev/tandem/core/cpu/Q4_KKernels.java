@@ -6,6 +6,7 @@ import static dev.tandem.core.cpu.VectorMath.L;
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
@@ -72,18 +73,22 @@ final class Q4_KKernels extends GroupScaledKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++, k0 += SuperBlockScales.STRIDE, k1 += SuperBlockScales.STRIDE) {
             long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
-            for (int g = 0; g < 8; g++) { // group g: nibbles (low for even g, high for odd) of quarter g / 2's bytes
-                int shift = 4 * (g & 1);
-                long at = 16 + 32L * (g >> 1);
+            for (int g = 0; g < 8; g += 2) { // groups g and g + 1: the low and high nibbles of quarter g / 2's bytes
+                long at = 16 + 16L * g;
                 int i = xo + 256 * blk + 32 * g;
-                FloatVector p0 = FloatVector.zero(F), p1 = p0;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0, h0 = p0, h1 = p0;
                 for (int l = 0; l < 32; l += L) {
-                    FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    p0 = BlockLoads.nibbleFloats(w, o0 + at + l, shift).fma(v, p0);
-                    p1 = BlockLoads.nibbleFloats(w, o1 + at + l, shift).fma(v, p1);
+                    FloatVector v = FloatVector.fromArray(F, x, i + l), u = FloatVector.fromArray(F, x, i + 32 + l);
+                    ByteVector b0 = BlockLoads.bytes(w, o0 + at + l), b1 = BlockLoads.bytes(w, o1 + at + l);
+                    p0 = BlockLoads.lowNibbles(b0).fma(v, p0);
+                    p1 = BlockLoads.lowNibbles(b1).fma(v, p1);
+                    h0 = BlockLoads.highNibbles(b0).fma(u, h0);
+                    h1 = BlockLoads.highNibbles(b1).fma(u, h1);
                 }
                 a0 = p0.fma(FloatVector.broadcast(F, lanes[k0 + g]), a0);
                 a1 = p1.fma(FloatVector.broadcast(F, lanes[k1 + g]), a1);
+                a0 = h0.fma(FloatVector.broadcast(F, lanes[k0 + g + 1]), a0);
+                a1 = h1.fma(FloatVector.broadcast(F, lanes[k1 + g + 1]), a1);
             }
             FloatVector m = FloatVector.fromArray(F, xs, mo + SuperBlockScales.STRIDE * blk);
             a0 = FloatVector.fromArray(F, lanes, k0 + SuperBlockScales.MINS_AT).fma(m, a0);
