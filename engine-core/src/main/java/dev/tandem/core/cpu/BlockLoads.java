@@ -136,23 +136,22 @@ final class BlockLoads {
      * floats, instead of widening to ints first and shifting and masking 512-bit int vectors.
      */
     static FloatVector nibbleFloats(MemorySegment w, long at, int shift) {
-        ByteVector q = ByteVector.fromMemorySegment(B, w, at, LE);
+        return nibbleFloats(bytes(w, at), shift);
+    }
+
+    /** {@link #nibbleFloats} of L bytes already loaded (one load for a quarter's low and high nibbles). */
+    static FloatVector nibbleFloats(ByteVector q, int shift) {
         return bytesToFloats(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, shift).reinterpretAsBytes().and((byte) 0x0F));
+    }
+
+    /** The low nibbles of L bytes already loaded: {@link #nibbleFloats} at shift 0, without the shift. */
+    static FloatVector lowNibbles(ByteVector q) {
+        return bytesToFloats(q.and((byte) 0x0F));
     }
 
     /** L bytes at {@code at}. */
     static ByteVector bytes(MemorySegment w, long at) {
         return ByteVector.fromMemorySegment(B, w, at, LE);
-    }
-
-    /** The low nibbles of L bytes as L floats: {@link #nibbleFloats} with shift 0, of bytes already loaded. */
-    static FloatVector lowNibbles(ByteVector q) {
-        return bytesToFloats(q.and((byte) 0x0F));
-    }
-
-    /** The high nibbles of L bytes as L floats: {@link #nibbleFloats} with shift 4, of bytes already loaded. */
-    static FloatVector highNibbles(ByteVector q) {
-        return bytesToFloats(q.reinterpretAsShorts().lanewise(VectorOperators.LSHR, 4).reinterpretAsBytes().and((byte) 0x0F));
     }
 
     /** L signed bytes at {@code at} as L floats (Q8_0 values, K-quant int8 scales). */

@@ -131,7 +131,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int b = 0; b < n / 32; b++) {

@@ -54,9 +54,9 @@ abstract class GroupScaledKernels extends WeightKernels {
         x1(out, x, xs, r + 1, w, rowBytes, n, d, j, q, lanes);
     }
 
-    /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows ({@code ms}: scratch of 8). */
+    /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows. */
     abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-                     float[] lanes, float[] ms);
+                     float[] lanes);
 
     /** What the kernels take of x besides x itself ({@code xs}): the group sums of each batch row for types with mins, or null. */
     float[] xTerms(float[] x, int rows, int n) {
@@ -89,13 +89,12 @@ abstract class GroupScaledKernels extends WeightKernels {
         long rowBytes = type.byteSize(n);
         float[] xs = xTerms(x, rows, n);
         float[] lanes = new float[8 * L + scratchFloats(n)];
-        float[] ms = new float[8];
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
             prepare(w, rowBytes, n, j, q, lanes);
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
-                x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes, ms);
+                x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
             }
             if (rows - r >= 2) {
                 x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
@@ -115,12 +114,11 @@ abstract class GroupScaledKernels extends WeightKernels {
 
     /**
      * A tile's results: accumulator a, stored at {@code lanes[a L ..]}, is batch row {@code a / 2} after the one at
-     * {@code o = r d + j} and feature {@code j + (a % 2) q}; minus {@code mins[a]} where the type has mins.
+     * {@code o = r d + j} and feature {@code j + (a % 2) q}.
      */
-    static void storeTile(float[] out, float[] lanes, int accumulators, int o, int d, int q, float[] mins) {
+    static void storeTile(float[] out, float[] lanes, int accumulators, int o, int d, int q) {
         for (int a = 0; a < accumulators; a++) {
-            float sum = VectorMath.sumStored(lanes, a * L);
-            out[o + (a / 2) * d + (a % 2) * q] = mins == null ? sum : sum - mins[a];
+            out[o + (a / 2) * d + (a % 2) * q] = VectorMath.sumStored(lanes, a * L);
         }
     }
 

@@ -85,7 +85,7 @@ final class LegacyBlockKernels extends GroupScaledKernels {
     /** Weight rows j and j + q against batch rows r..r+3, each value decoded once for the four. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         for (int f = j; f <= j + q; f += Math.max(q, 1)) {
             row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
         }

@@ -110,7 +110,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        storeTile(out, lanes, 2, r * d + j, d, q, null);
+        storeTile(out, lanes, 2, r * d + j, d, q);
     }
 
     /** Weight rows j and j + q against batch rows r and r + 1, the levels decoded in registers once for both. */
@@ -135,7 +135,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        storeTile(out, lanes, 4, r * d + j, d, q, null);
+        storeTile(out, lanes, 4, r * d + j, d, q);
     }
 
     /**
@@ -145,7 +145,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
      */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int b = 0; b < n / 32; b++) {
@@ -177,6 +177,6 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q, null);
+        storeTile(out, lanes, 8, r * d + j, d, q);
     }
 }

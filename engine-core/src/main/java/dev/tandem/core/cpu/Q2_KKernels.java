@@ -112,7 +112,7 @@ final class Q2_KKernels extends GroupScaledKernels {
     /** Weight rows j and j + q against batch rows r..r+3: each two-bit value decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         int blocks = n / 256, groups = n / 16, mo = r * groups;
         int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
@@ -149,7 +149,7 @@ final class Q2_KKernels extends GroupScaledKernels {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q, null);
+        storeTile(out, lanes, 8, r * d + j, d, q);
     }
 
     /** Group g's scale byte (low nibble: scale, high: min) of the super-block at o. */

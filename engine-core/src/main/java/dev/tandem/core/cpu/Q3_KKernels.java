@@ -70,7 +70,7 @@ final class Q3_KKernels extends GroupScaledKernels {
     /** Weight rows j and j + q against batch rows r..r+3: each value decoded and scaled once for four rows. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int blk = 0; blk < n / 256; blk++) {
@@ -97,7 +97,7 @@ final class Q3_KKernels extends GroupScaledKernels {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q, null);
+        storeTile(out, lanes, 8, r * d + j, d, q);
     }
 
     /** L values l.. of group g of the super-block at o, as floats -4..3. */

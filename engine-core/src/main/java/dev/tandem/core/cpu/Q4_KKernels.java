@@ -15,9 +15,9 @@ import jdk.incubator.vector.VectorOperators;
  * and 128 bytes of nibbles (group 2c in the low nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones).
  * The arithmetic every path shares is {@link GroupScaledKernels}'.
  */
-final class Q4_KKernels extends GroupScaledKernels {
+final class Q4_KKernels extends SuperBlockScales {
     Q4_KKernels() {
-        super(DType.Q4_K, true);
+        super(DType.Q4_K);
     }
 
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
@@ -41,24 +41,6 @@ final class Q4_KKernels extends GroupScaledKernels {
         }
     }
 
-    @Override
-    float[] xTerms(float[] x, int rows, int n) {
-        return SuperBlockScales.negatedGroupSums(x, rows, n);
-    }
-
-    @Override
-    int scratchFloats(int n) {
-        return 2 * SuperBlockScales.STRIDE * (n / 256);
-    }
-
-    /** Rows j and j + q's scales and mins into {@code lanes[8 L ..]}, then {@code lanes[8 L + 16 n / 256 ..]}. */
-    @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
-        int blocks = n / 256;
-        SuperBlockScales.decode(w, j * rowBytes, blocks, 144, lanes, 8 * L);
-        SuperBlockScales.decode(w, (j + q) * rowBytes, blocks, 144, lanes, 8 * L + SuperBlockScales.STRIDE * blocks);
-    }
-
     /**
      * Weight rows j and j + q against batch row r, their scales and mins decoded by {@link #prepare}: per group the
      * nibbles' partial times the group's scale, per super-block one FMA of its mins against the negated group sums
@@ -68,10 +50,10 @@ final class Q4_KKernels extends GroupScaledKernels {
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int blocks = n / 256, xo = r * n, mo = r * blocks * SuperBlockScales.STRIDE + SuperBlockScales.MINS_AT;
-        int k0 = 8 * L, k1 = k0 + SuperBlockScales.STRIDE * blocks;
+        int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < blocks; blk++, k0 += SuperBlockScales.STRIDE, k1 += SuperBlockScales.STRIDE) {
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
             for (int g = 0; g < 8; g += 2) { // groups g and g + 1: the low and high nibbles of quarter g / 2's bytes
                 long at = 16 + 16L * g;
@@ -82,17 +64,17 @@ final class Q4_KKernels extends GroupScaledKernels {
                     ByteVector b0 = BlockLoads.bytes(w, o0 + at + l), b1 = BlockLoads.bytes(w, o1 + at + l);
                     p0 = BlockLoads.lowNibbles(b0).fma(v, p0);
                     p1 = BlockLoads.lowNibbles(b1).fma(v, p1);
-                    h0 = BlockLoads.highNibbles(b0).fma(u, h0);
-                    h1 = BlockLoads.highNibbles(b1).fma(u, h1);
+                    h0 = BlockLoads.nibbleFloats(b0, 4).fma(u, h0);
+                    h1 = BlockLoads.nibbleFloats(b1, 4).fma(u, h1);
                 }
                 a0 = p0.fma(FloatVector.broadcast(F, lanes[k0 + g]), a0);
                 a1 = p1.fma(FloatVector.broadcast(F, lanes[k1 + g]), a1);
                 a0 = h0.fma(FloatVector.broadcast(F, lanes[k0 + g + 1]), a0);
                 a1 = h1.fma(FloatVector.broadcast(F, lanes[k1 + g + 1]), a1);
             }
-            FloatVector m = FloatVector.fromArray(F, xs, mo + SuperBlockScales.STRIDE * blk);
-            a0 = FloatVector.fromArray(F, lanes, k0 + SuperBlockScales.MINS_AT).fma(m, a0);
-            a1 = FloatVector.fromArray(F, lanes, k1 + SuperBlockScales.MINS_AT).fma(m, a1);
+            FloatVector m = FloatVector.fromArray(F, xs, mo + STRIDE * blk);
+            a0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT).fma(m, a0);
+            a1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT).fma(m, a1);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -105,10 +87,10 @@ final class Q4_KKernels extends GroupScaledKernels {
     void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int blocks = n / 256, mr = blocks * SuperBlockScales.STRIDE, mo = r * mr + SuperBlockScales.MINS_AT;
-        int k0 = 8 * L, k1 = k0 + SuperBlockScales.STRIDE * blocks;
+        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-        for (int blk = 0; blk < blocks; blk++, k0 += SuperBlockScales.STRIDE, k1 += SuperBlockScales.STRIDE) {
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
             for (int g = 0; g < 8; g++) {
                 int shift = 4 * (g & 1);
@@ -126,28 +108,28 @@ final class Q4_KKernels extends GroupScaledKernels {
                 a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
                 a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
             }
-            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + SuperBlockScales.MINS_AT);
-            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + SuperBlockScales.MINS_AT);
-            int xm = mo + SuperBlockScales.STRIDE * blk;
+            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT);
+            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT);
+            int xm = mo + STRIDE * blk;
             FloatVector m = FloatVector.fromArray(F, xs, xm);
             a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
             m = FloatVector.fromArray(F, xs, xm + mr);
             a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        storeTile(out, lanes, 4, r * d + j, d, q, null);
+        storeTile(out, lanes, 4, r * d + j, d, q);
     }
 
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int blocks = n / 256, mo = r * blocks * SuperBlockScales.STRIDE + SuperBlockScales.MINS_AT;
-        int mr = blocks * SuperBlockScales.STRIDE;
-        int k0 = 8 * L, k1 = k0 + SuperBlockScales.STRIDE * blocks;
+        int blocks = n / 256, mo = r * blocks * STRIDE + MINS_AT;
+        int mr = blocks * STRIDE;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int blk = 0; blk < blocks; blk++, k0 += SuperBlockScales.STRIDE, k1 += SuperBlockScales.STRIDE) {
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
             for (int g = 0; g < 8; g++) { // group g: nibbles (low for even g, high for odd) of quarter g / 2's bytes
                 int shift = 4 * (g & 1);
@@ -175,9 +157,9 @@ final class Q4_KKernels extends GroupScaledKernels {
                 a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
                 a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
             }
-            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + SuperBlockScales.MINS_AT);
-            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + SuperBlockScales.MINS_AT);
-            int xm = mo + SuperBlockScales.STRIDE * blk;
+            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT);
+            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT);
+            int xm = mo + STRIDE * blk;
             FloatVector m = FloatVector.fromArray(F, xs, xm);
             a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
             m = FloatVector.fromArray(F, xs, xm + mr);
@@ -189,6 +171,6 @@ final class Q4_KKernels extends GroupScaledKernels {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
         a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q, null);
+        storeTile(out, lanes, 8, r * d + j, d, q);
     }
 }

@@ -14,9 +14,9 @@ import jdk.incubator.vector.FloatVector;
  * nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones). The arithmetic every path shares is
  * {@link GroupScaledKernels}'; the 5-bit integers are cut out on byte lanes ({@link BlockLoads#q5KBytes}).
  */
-final class Q5_KKernels extends GroupScaledKernels {
+final class Q5_KKernels extends SuperBlockScales {
     Q5_KKernels() {
-        super(DType.Q5_K, true);
+        super(DType.Q5_K);
     }
 
     @Override
@@ -35,24 +35,6 @@ final class Q5_KKernels extends GroupScaledKernels {
         }
     }
 
-    @Override
-    float[] xTerms(float[] x, int rows, int n) {
-        return SuperBlockScales.negatedGroupSums(x, rows, n);
-    }
-
-    @Override
-    int scratchFloats(int n) {
-        return 2 * SuperBlockScales.STRIDE * (n / 256);
-    }
-
-    /** Rows j and j + q's scales and mins into {@code lanes[8 L ..]}, then {@code lanes[8 L + 16 n / 256 ..]}. */
-    @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
-        int blocks = n / 256;
-        SuperBlockScales.decode(w, j * rowBytes, blocks, 176, lanes, 8 * L);
-        SuperBlockScales.decode(w, (j + q) * rowBytes, blocks, 176, lanes, 8 * L + SuperBlockScales.STRIDE * blocks);
-    }
-
     /**
      * Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time: a kernel over both rows
      * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul); called from a loop, the
@@ -62,7 +44,7 @@ final class Q5_KKernels extends GroupScaledKernels {
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += SuperBlockScales.STRIDE * (n / 256)) { // one call site
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) { // one call site
             out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes, k);
         }
     }
@@ -72,9 +54,9 @@ final class Q5_KKernels extends GroupScaledKernels {
      * partial times the group's scale, per super-block one FMA of its mins against the negated group sums.
      */
     private static float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes, int k) {
-        int blocks = n / 256, xo = r * n, mo = r * blocks * SuperBlockScales.STRIDE + SuperBlockScales.MINS_AT;
+        int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
         FloatVector a = FloatVector.zero(F);
-        for (int blk = 0; blk < blocks; blk++, k += SuperBlockScales.STRIDE) {
+        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
             long o = w0 + 176L * blk;
             for (int g = 0; g < 8; g++) {
                 long at = o + 48 + 32L * (g >> 1);
@@ -86,8 +68,8 @@ final class Q5_KKernels extends GroupScaledKernels {
                 }
                 a = p.fma(FloatVector.broadcast(F, lanes[k + g]), a);
             }
-            a = FloatVector.fromArray(F, lanes, k + SuperBlockScales.MINS_AT)
-                    .fma(FloatVector.fromArray(F, xs, mo + SuperBlockScales.STRIDE * blk), a);
+            a = FloatVector.fromArray(F, lanes, k + MINS_AT)
+                    .fma(FloatVector.fromArray(F, xs, mo + STRIDE * blk), a);
         }
         a.intoArray(lanes, 0);
         return VectorMath.sumStored(lanes, 0);
@@ -96,9 +78,9 @@ final class Q5_KKernels extends GroupScaledKernels {
     /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes, float[] ms) {
+            float[] lanes) {
         int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += SuperBlockScales.STRIDE * (n / 256)) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
             row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
         }
     }
@@ -106,9 +88,9 @@ final class Q5_KKernels extends GroupScaledKernels {
     /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #row}'s chains, four at once. */
     private static void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
                              float[] lanes, int k) {
-        int blocks = n / 256, mr = blocks * SuperBlockScales.STRIDE, mo = r * mr + SuperBlockScales.MINS_AT;
+        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++, k += SuperBlockScales.STRIDE) {
+        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
             long o = w0 + 176L * blk;
             for (int g = 0; g < 8; g++) {
                 long at = o + 48 + 32L * (g >> 1);
@@ -127,8 +109,8 @@ final class Q5_KKernels extends GroupScaledKernels {
                 a2 = p2.fma(s, a2);
                 a3 = p3.fma(s, a3);
             }
-            FloatVector m = FloatVector.fromArray(F, lanes, k + SuperBlockScales.MINS_AT);
-            int xm = mo + SuperBlockScales.STRIDE * blk;
+            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
+            int xm = mo + STRIDE * blk;
             a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
             a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
             a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);

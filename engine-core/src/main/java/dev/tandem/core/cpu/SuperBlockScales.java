@@ -3,6 +3,7 @@ package dev.tandem.core.cpu;
 import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
+import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.ByteVector;
@@ -21,15 +22,40 @@ import jdk.incubator.vector.VectorSpecies;
  * mins), where unpacking the bits per group beside the vector loop, and the mins' scalar chains, cost a third of
  * Q4_K's decode time (Intel Xeon, 2 threads, alternated: {@code bench ar} 15.2-15.7 against 10.8-10.9 tokens/s;
  * Q5_K 11.5-12.0 against 11.0-11.1). The decode is a method of its own, called once per weight row pair before the
- * kernels ({@link GroupScaledKernels#prepare}): inside a kernel its vector nodes pass C2's inlining cut-off.
+ * kernels ({@link #prepare}): inside a kernel its vector nodes pass C2's inlining cut-off. The base of both types'
+ * kernels, which differ only in how their values are cut out.
  */
-final class SuperBlockScales {
+abstract class SuperBlockScales extends GroupScaledKernels {
     /** Floats per super-block: its eight scales, then its eight mins. */
     static final int STRIDE = 16;
     /** Where, in a super-block's 16 floats, the vector that covers its mins starts: 0 with 16 lanes, 8 with 8. */
     static final int MINS_AT = STRIDE - L;
 
-    private SuperBlockScales() {}
+    /** Bytes per super-block: Q4_K's 144, Q5_K's 176. */
+    private final int blockBytes;
+
+    SuperBlockScales(DType type) {
+        super(type, true);
+        this.blockBytes = type.blockBytes();
+    }
+
+    @Override
+    final float[] xTerms(float[] x, int rows, int n) {
+        return negatedGroupSums(x, rows, n);
+    }
+
+    @Override
+    final int scratchFloats(int n) {
+        return 2 * STRIDE * (n / 256);
+    }
+
+    /** Rows j and j + q's scales and mins into {@code lanes[8 L ..]}, then {@code lanes[8 L + 16 n / 256 ..]}. */
+    @Override
+    final void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
+        int blocks = n / 256;
+        decode(w, j * rowBytes, blocks, blockBytes, lanes, 8 * L);
+        decode(w, (j + q) * rowBytes, blocks, blockBytes, lanes, 8 * L + STRIDE * blocks);
+    }
 
     /**
      * The scales and mins of {@code blocks} super-blocks of {@code blockBytes} from byte {@code row}, into
