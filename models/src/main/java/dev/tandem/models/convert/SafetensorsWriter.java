@@ -1,14 +1,15 @@
 package dev.tandem.models.convert;
 
 import dev.tandem.core.TandemException;
-import dev.tandem.models.io.Json;
 import dev.tandem.models.io.MappedOutput;
+import dev.tandem.models.io.Safetensors;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongConsumer;
 
 /** Streams F32/F16/BF16 tensors into a safetensors file through {@link MappedOutput}. */
@@ -16,25 +17,20 @@ final class SafetensorsWriter {
     private SafetensorsWriter() {}
 
     static void write(Path out, List<ExportTensor> tensors, String hfFormat, LongConsumer progress) {
-        StringBuilder h = new StringBuilder("{\"__metadata__\":{\"format\":").append(Json.quote(hfFormat)).append('}');
         long offset = 0;
         long[] offsets = new long[tensors.size()];
+        List<Safetensors.Span> spans = new ArrayList<>();
         for (int i = 0; i < tensors.size(); i++) {
             ExportTensor t = tensors.get(i);
             if (t.target().quantized()) {
                 throw new TandemException("safetensors cannot hold " + t.target() + " blocks (tensor " + t.name() + "); use f32, f16 or bf16");
             }
             offsets[i] = offset;
-            String shape = t.vector() ? "[" + t.cols() + "]" : "[" + t.rows() + "," + t.cols() + "]";
-            h.append(',').append(Json.quote(t.name())).append(":{\"dtype\":\"").append(t.target()).append("\",\"shape\":")
-                    .append(shape).append(",\"data_offsets\":[").append(offset).append(',').append(offset + t.bytes()).append("]}");
+            long[] shape = t.vector() ? new long[] {t.cols()} : new long[] {t.rows(), t.cols()};
+            spans.add(new Safetensors.Span(t.name(), t.target().toString(), shape, t.bytes()));
             offset += t.bytes();
         }
-        h.append('}');
-        while (h.length() % 8 != 0) {
-            h.append(' ');
-        }
-        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] header = Safetensors.header(Map.of("format", hfFormat), spans);
         long dataStart = 8 + header.length;
         long total = dataStart + offset;
         MappedOutput.write(out, total, file -> {

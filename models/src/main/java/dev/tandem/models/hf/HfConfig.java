@@ -19,7 +19,7 @@ record HfConfig(Path dir, Map<String, Object> values) {
         Path file = dir.resolve("config.json");
         Object parsed;
         try {
-            parsed = Json.parse(Files.readString(file));
+            parsed = Json.parse(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             throw new TandemException("model folder " + dir + " has no config.json (a Hugging Face folder needs config.json and model.safetensors)");
         } catch (IOException e) {

@@ -53,7 +53,7 @@ public final class HfModel {
         } else if (Files.exists(index)) {
             Object parsed;
             try {
-                parsed = Json.parse(Files.readString(index));
+                parsed = Json.parse(Files.readAllBytes(index));
             } catch (IOException e) {
                 throw new TandemException("cannot read " + index + ": " + e.getMessage(), e);
             }

@@ -1,188 +1,99 @@
 package dev.tandem.models.io;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The small JSON reader and writer that file headers need (safetensors, config.json), so the engine
- * modules need no JSON library: objects become {@code Map<String,Object>}, arrays {@code List<Object>},
- * numbers {@code Double}, plus {@code String}, {@code Boolean} and null. Depth and size are bounded.
+ * JSON for the files models read and write (tokenizer.json, config.json, safetensors headers), through Jackson's
+ * streaming core (the project's one JSON library; the engine modules take only jackson-core, no data binding):
+ * objects become {@code Map<String,Object>} in file order, arrays {@code List<Object>}, numbers {@code Double}, plus
+ * {@code String}, {@code Boolean} and null. Nesting is bounded; a malformed document is one error naming where.
  */
 public final class Json {
     private static final int MAX_DEPTH = 64;
-    private final String s;
-    private int i;
+    private static final JsonFactory FACTORY = JsonFactory.builder()
+            // a vocabulary's keys are each seen once: sharing them through a symbol table only costs
+            .disable(JsonFactory.Feature.CANONICALIZE_FIELD_NAMES)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build();
+    /** Two-space indents, {@code "key": value}, one entry a line, {@code {}} and {@code []} when empty. */
+    private static final DefaultPrettyPrinter PRETTY = pretty();
 
-    private Json(String s) {
-        this.s = s;
-    }
+    private Json() {}
 
     public static Object parse(String text) {
-        Json p = new Json(text);
-        p.ws();
-        Object v = p.value(0);
-        p.ws();
-        if (p.i != text.length()) {
-            throw p.error("trailing characters");
-        }
-        return v;
+        return parse(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private TandemException error(String what) {
-        return new TandemException("malformed JSON at character " + i + ": " + what);
-    }
-
-    private void ws() {
-        while (i < s.length() && Character.isWhitespace(s.charAt(i))) {
-            i++;
+    /** Parses UTF-8 text (a file's bytes: Jackson reads bytes faster than a String). */
+    public static Object parse(byte[] utf8) {
+        try (JsonParser p = FACTORY.createParser(utf8)) {
+            Object v = value(p, p.nextToken());
+            if (p.nextToken() != null) {
+                throw malformed(p.currentTokenLocation(), "trailing characters");
+            }
+            return v;
+        } catch (StreamConstraintsException e) {
+            throw malformed(e.getLocation(), "nested deeper than " + MAX_DEPTH + " levels");
+        } catch (JsonProcessingException e) {
+            throw malformed(e.getLocation(), e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a String source does no I/O
         }
     }
 
-    private Object value(int depth) {
-        if (depth > MAX_DEPTH) {
-            throw error("nested too deeply");
+    private static Object value(JsonParser p, JsonToken t) throws IOException {
+        if (t == null) {
+            throw malformed(p.currentLocation(), "unexpected end");
         }
-        if (i >= s.length()) {
-            throw error("unexpected end");
-        }
-        char c = s.charAt(i);
-        switch (c) {
-            case '{': {
-                i++;
+        return switch (t) {
+            case START_OBJECT -> {
                 Map<String, Object> m = new LinkedHashMap<>();
-                ws();
-                if (peek('}')) {
-                    i++;
-                    return m;
+                for (String key = p.nextFieldName(); key != null; key = p.nextFieldName()) {
+                    m.put(key, value(p, p.nextToken()));
                 }
-                while (true) {
-                    ws();
-                    String key = string();
-                    ws();
-                    expect(':');
-                    ws();
-                    m.put(key, value(depth + 1));
-                    ws();
-                    if (peek(',')) {
-                        i++;
-                        continue;
-                    }
-                    expect('}');
-                    return m;
-                }
+                yield m;
             }
-            case '[': {
-                i++;
+            case START_ARRAY -> {
                 List<Object> l = new ArrayList<>();
-                ws();
-                if (peek(']')) {
-                    i++;
-                    return l;
+                for (JsonToken e = p.nextToken(); e != JsonToken.END_ARRAY; e = p.nextToken()) {
+                    l.add(value(p, e));
                 }
-                while (true) {
-                    ws();
-                    l.add(value(depth + 1));
-                    ws();
-                    if (peek(',')) {
-                        i++;
-                        continue;
-                    }
-                    expect(']');
-                    return l;
-                }
+                yield l;
             }
-            case '"':
-                return string();
-            case 't':
-                literal("true");
-                return Boolean.TRUE;
-            case 'f':
-                literal("false");
-                return Boolean.FALSE;
-            case 'n':
-                literal("null");
-                return null;
-            default:
-                return number();
-        }
+            case VALUE_STRING -> p.getText();
+            case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> p.getDoubleValue();
+            case VALUE_TRUE -> Boolean.TRUE;
+            case VALUE_FALSE -> Boolean.FALSE;
+            case VALUE_NULL -> null;
+            default -> throw malformed(p.currentTokenLocation(), "unexpected " + t);
+        };
     }
 
-    private boolean peek(char c) {
-        return i < s.length() && s.charAt(i) == c;
-    }
-
-    private void expect(char c) {
-        if (!peek(c)) {
-            throw error("expected '" + c + "'");
-        }
-        i++;
-    }
-
-    private void literal(String word) {
-        if (!s.startsWith(word, i)) {
-            throw error("unexpected token");
-        }
-        i += word.length();
-    }
-
-    private String string() {
-        expect('"');
-        StringBuilder sb = new StringBuilder();
-        while (true) {
-            if (i >= s.length()) {
-                throw error("unterminated string");
-            }
-            char c = s.charAt(i++);
-            if (c == '"') {
-                return sb.toString();
-            }
-            if (c == '\\') {
-                if (i >= s.length()) {
-                    throw error("unterminated escape");
-                }
-                char e = s.charAt(i++);
-                switch (e) {
-                    case '"', '\\', '/' -> sb.append(e);
-                    case 'b' -> sb.append('\b');
-                    case 'f' -> sb.append('\f');
-                    case 'n' -> sb.append('\n');
-                    case 'r' -> sb.append('\r');
-                    case 't' -> sb.append('\t');
-                    case 'u' -> {
-                        if (i + 4 > s.length()) {
-                            throw error("bad unicode escape");
-                        }
-                        try {
-                            sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                        } catch (NumberFormatException ex) {
-                            throw error("bad unicode escape");
-                        }
-                        i += 4;
-                    }
-                    default -> throw error("bad escape");
-                }
-            } else {
-                sb.append(c);
-            }
-        }
-    }
-
-    private Double number() {
-        int start = i;
-        while (i < s.length() && "+-0123456789.eE".indexOf(s.charAt(i)) >= 0) {
-            i++;
-        }
-        if (start == i) {
-            throw error("unexpected character " + dev.tandem.core.Shown.quote(String.valueOf(s.charAt(i))));
-        }
-        try {
-            return Double.parseDouble(s.substring(start, i));
-        } catch (NumberFormatException e) {
-            throw error("bad number");
-        }
+    /** Jackson's description of the fault (file text in it escaped and capped) and where: line and column. */
+    private static TandemException malformed(JsonLocation at, String what) {
+        String where = at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
+        return new TandemException("malformed JSON" + where + ": " + Shown.clean(String.valueOf(what)));
     }
 
     /**
@@ -190,90 +101,81 @@ public final class Json {
      * (integral ones without a fraction), booleans and null.
      */
     public static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0);
-        return sb.append('\n').toString();
+        return write(value, true) + "\n";
     }
 
-    private static void write(StringBuilder sb, Object v, int depth) {
+    /** {@code value} as JSON on one line, without spaces (file headers). */
+    public static String compact(Object value) {
+        return write(value, false);
+    }
+
+    private static String write(Object value, boolean pretty) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            if (pretty) {
+                g.setPrettyPrinter(PRETTY.createInstance()); // a printer keeps its nesting level: one per document
+            }
+            write(g, value, 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does no I/O
+        }
+        return out.toString();
+    }
+
+    private static void write(JsonGenerator g, Object v, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
             throw new TandemException("cannot write JSON nested deeper than " + MAX_DEPTH);
         }
         switch (v) {
-            case null -> sb.append("null");
-            case String s -> sb.append(quote(s));
-            case Boolean b -> sb.append(b);
-            case Integer n -> sb.append(n);
-            case Long n -> sb.append(n);
+            case null -> g.writeNull();
+            case String s -> g.writeString(s);
+            case Boolean b -> g.writeBoolean(b);
+            case Integer n -> g.writeNumber(n);
+            case Long n -> g.writeNumber(n);
             case Number n -> {
                 double d = n.doubleValue();
                 if (!Double.isFinite(d)) {
                     throw new TandemException("cannot write " + d + " as JSON");
                 }
-                sb.append(d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d));
+                if (d == Math.rint(d) && Math.abs(d) < 1e15) {
+                    g.writeNumber((long) d);
+                } else {
+                    g.writeNumber(d);
+                }
             }
             case Map<?, ?> m -> {
-                if (m.isEmpty()) {
-                    sb.append("{}");
-                    return;
-                }
-                sb.append('{');
-                String sep = "\n";
+                g.writeStartObject();
                 for (Map.Entry<?, ?> e : m.entrySet()) {
-                    sb.append(sep);
-                    indent(sb, depth + 1);
-                    sb.append(quote(String.valueOf(e.getKey()))).append(": ");
-                    write(sb, e.getValue(), depth + 1);
-                    sep = ",\n";
+                    g.writeFieldName(String.valueOf(e.getKey()));
+                    write(g, e.getValue(), depth + 1);
                 }
-                sb.append('\n');
-                indent(sb, depth);
-                sb.append('}');
+                g.writeEndObject();
             }
             case List<?> l -> {
-                if (l.isEmpty()) {
-                    sb.append("[]");
-                    return;
-                }
-                sb.append('[');
-                String sep = "\n";
+                g.writeStartArray();
                 for (Object o : l) {
-                    sb.append(sep);
-                    indent(sb, depth + 1);
-                    write(sb, o, depth + 1);
-                    sep = ",\n";
+                    write(g, o, depth + 1);
                 }
-                sb.append('\n');
-                indent(sb, depth);
-                sb.append(']');
+                g.writeEndArray();
             }
             default -> throw new TandemException("cannot write a " + v.getClass().getSimpleName() + " as JSON");
         }
     }
 
-    private static void indent(StringBuilder sb, int depth) {
-        sb.append("  ".repeat(depth));
-    }
-
     /** A JSON string literal. */
     public static String quote(String v) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : v.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
+        return '"' + new String(JsonStringEncoder.getInstance().quoteAsString(v)) + '"';
+    }
+
+    private static DefaultPrettyPrinter pretty() {
+        Separators s = Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator("");
+        DefaultIndenter lines = new DefaultIndenter("  ", "\n");
+        DefaultPrettyPrinter p = new DefaultPrettyPrinter(s);
+        p.indentObjectsWith(lines);
+        p.indentArraysWith(lines);
+        return p;
     }
 }

@@ -8,7 +8,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,7 +56,7 @@ public final class MappedSafetensors {
         }
         Object parsed;
         try {
-            parsed = Json.parse(new String(file.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+            parsed = Json.parse(file.asSlice(8, headerLength).toArray(ValueLayout.JAVA_BYTE));
         } catch (TandemException e) {
             throw new TandemException(what + " has a corrupt header: " + e.getMessage());
         }

@@ -13,7 +13,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,31 +36,42 @@ public final class Safetensors {
 
     private Safetensors() {}
 
+    /** A tensor's entry in a header: its dtype as safetensors names it, its shape and its bytes. */
+    public record Span(String name, String dtype, long[] shape, long bytes) {}
+
+    /**
+     * The header of a file holding {@code tensors} back to back in this order, with {@code metadata} as its
+     * {@code __metadata__}: the JSON, padded with spaces so that the data after it (at 8 + its length) starts at
+     * a multiple of 8 bytes.
+     */
+    public static byte[] header(Map<String, String> metadata, List<Span> tensors) {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("__metadata__", metadata);
+        long offset = 0;
+        for (Span t : tensors) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("dtype", t.dtype());
+            e.put("shape", Arrays.stream(t.shape()).boxed().toList());
+            e.put("data_offsets", List.of(offset, offset + t.bytes()));
+            h.put(t.name(), e);
+            offset += t.bytes();
+        }
+        byte[] json = Json.compact(h).getBytes(StandardCharsets.UTF_8);
+        byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8);
+        Arrays.fill(padded, json.length, padded.length, (byte) ' ');
+        return padded;
+    }
+
     /** Writes atomically (to a temporary file, then renamed), so an interrupted write never leaves a torn file. */
     public static void write(Path file, Map<String, Entry> tensors, Map<String, String> metadata) {
-        StringBuilder header = new StringBuilder("{\"__metadata__\":{");
-        boolean first = true;
-        for (Map.Entry<String, String> m : metadata.entrySet()) {
-            header.append(first ? "" : ",").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
-            first = false;
-        }
-        header.append('}');
+        List<Span> spans = new ArrayList<>();
         long offset = 0;
         for (Map.Entry<String, Entry> t : tensors.entrySet()) {
             long bytes = t.getValue().values().length * 4L;
-            header.append(',').append(Json.quote(t.getKey())).append(":{\"dtype\":\"F32\",\"shape\":[");
-            long[] shape = t.getValue().shape();
-            for (int i = 0; i < shape.length; i++) {
-                header.append(i == 0 ? "" : ",").append(shape[i]);
-            }
-            header.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            spans.add(new Span(t.getKey(), "F32", t.getValue().shape(), bytes));
             offset += bytes;
         }
-        header.append('}');
-        while ((header.length() + 8) % 8 != 0) {
-            header.append(' ');
-        }
-        byte[] h = header.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] h = header(metadata, spans);
         ByteBuffer buf = ByteBuffer.allocate((int) (8 + h.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(h.length).put(h);
         for (Entry e : tensors.values()) {

@@ -37,15 +37,15 @@ public final class TokenizerJson {
     /** A tokenizer.json file, or a folder holding one; tokenizer_config.json beside it is read when present. */
     public static BpeTokenizer read(Path fileOrFolder) {
         Path file = Files.isDirectory(fileOrFolder) ? fileOrFolder.resolve(FILE) : fileOrFolder;
-        String json = readText(file, "tokenizer file");
+        byte[] json = readBytes(file, "tokenizer file");
         Path config = file.toAbsolutePath().getParent() == null ? null : file.toAbsolutePath().getParent().resolve(CONFIG_FILE);
-        String configJson = config != null && Files.isRegularFile(config) ? readText(config, "tokenizer config") : null;
-        return parse(json, configJson, file.toString());
+        byte[] configJson = config != null && Files.isRegularFile(config) ? readBytes(config, "tokenizer config") : null;
+        return build(() -> new TokenizerJsonReader(Json.parse(json), configJson == null ? null : Json.parse(configJson)), file.toString());
     }
 
-    private static String readText(Path p, String what) {
+    private static byte[] readBytes(Path p, String what) {
         try {
-            return Files.readString(p, StandardCharsets.UTF_8);
+            return Files.readAllBytes(p);
         } catch (NoSuchFileException e) {
             throw new TandemException(what + " not found: " + p);
         } catch (IOException e) {
@@ -58,8 +58,12 @@ public final class TokenizerJson {
      * {@code where} names the source in errors.
      */
     public static BpeTokenizer parse(String tokenizerJson, String configJson, String where) {
+        return build(() -> new TokenizerJsonReader(Json.parse(tokenizerJson), configJson == null ? null : Json.parse(configJson)), where);
+    }
+
+    private static BpeTokenizer build(java.util.function.Supplier<TokenizerJsonReader> reader, String where) {
         try {
-            return new TokenizerJsonReader(tokenizerJson, configJson).read();
+            return reader.get().read();
         } catch (TandemException e) {
             throw new TandemException(where + ": " + Shown.clean(e.getMessage()), e);
         }

@@ -14,9 +14,10 @@ final class TokenizerJsonReader {
     private final Map<String, Object> root;
     private final Map<String, Object> config;
 
-    TokenizerJsonReader(String json, String configJson) {
-        this.root = object(Json.parse(json), "the file");
-        this.config = configJson == null ? null : object(Json.parse(configJson), TokenizerJson.CONFIG_FILE);
+    /** {@code json} and {@code configJson} (null when there is none) as {@link Json#parse} returns them. */
+    TokenizerJsonReader(Object json, Object configJson) {
+        this.root = object(json, "the file");
+        this.config = configJson == null ? null : object(configJson, TokenizerJson.CONFIG_FILE);
     }
 
     BpeTokenizer read() {
