@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
                 "(e.g. stories260K's tokens at TinyLlama-1.1B's speed), so drafters meet real acceptance at real cost."})
 final class SynthCommand extends TandemCommand {
     @Option(names = "--shape", required = true, paramLabel = "NAME",
-            description = "tinyllama-1.1b, llama2-7b, llama3-8b, tiny (a test-sized model) or mini (a test-sized target for --from).")
+            description = "tinyllama-1.1b, llama2-7b, llama3-8b, qwen2.5-0.5b, llama3.2-1b, mistral-7b (each in its family's file layout), "
+                    + "tiny (a test-sized model) or mini (a test-sized target for --from).")
     String shape;
 
     @Option(names = "--dtype", defaultValue = "q8_0", paramLabel = "TYPE", completionCandidates = DTypeNames.class,

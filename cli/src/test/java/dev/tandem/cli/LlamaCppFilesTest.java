@@ -144,6 +144,27 @@ class LlamaCppFilesTest {
     }
 
     /**
+     * synth's families at a test size, in F32 ({@link dev.tandem.models.convert.SyntheticModel#testSized}): Qwen2.5's
+     * qwen2 layout (q/k/v biases, half-split RoPE, tied classifier), Llama 3.2's (tied, Llama 3 RoPE factors as
+     * rope_freqs.weight) and Mistral's: llama.cpp's greedy text on each is ours, token for token (random weights, but
+     * the top logits are far apart against float rounding at these sizes).
+     */
+    @Test
+    void syntheticFamilyLayoutsDecodeAsInLlamaCpp() throws Exception {
+        assumeTrue(Files.isExecutable(BIN.resolve("llama-simple")), "llama.cpp not built (run bench/fixtures/llama-cpp-build.sh)");
+        for (String family : new String[] {"qwen2.5-0.5b", "llama3.2-1b", "mistral-7b"}) {
+            Path file = dir.resolve(family + ".gguf");
+            dev.tandem.models.convert.SyntheticModel.plan(dev.tandem.models.convert.SyntheticModel.testSized(family),
+                    "test-sized " + family, dev.tandem.models.convert.QuantMix.of(DType.F32), 5).write(file, done -> {});
+            CliTest.Run ours = run("generate", "a b c", "--model", file.toString(), "--max-new-tokens", "12", "--temperature", "0");
+            assertEquals(0, ours.code(), ours.err());
+            Result theirs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", file.toString(), "-n", "12", "a b c"));
+            assertEquals(0, theirs.code, "llama-simple on " + family + ": " + theirs.out);
+            assertEquals(theirs.out.replace("<s>", "").strip(), ours.out().strip(), family);
+        }
+    }
+
+    /**
      * K-quants and llama.cpp's mixes, written by us and by {@code llama-quantize} from the same F32 file (stories260K
      * inflated to the "mini" shape, whose rows hold whole 256-value super-blocks): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and
      * IQ4_NL ({@code --pure}) tensor for tensor the same bytes (44 matrices of whole super-blocks, 51 of whole 32-value

@@ -1,6 +1,7 @@
 package dev.tandem.models.convert;
 
 import dev.tandem.core.DType;
+import dev.tandem.core.Rope;
 import dev.tandem.core.Quantization;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.LlamaConfig;
@@ -20,11 +21,24 @@ import java.util.stream.IntStream;
  * from its own seeded generator, so a file is the same whatever the number of threads writing it.
  */
 public final class SyntheticModel {
-    /** Known shapes: name to configuration (architecture "llama", adjacent RoPE pairs, untied classifier). */
+    /**
+     * Known shapes: name to configuration, with the published hyper-parameters of the model each is named after and
+     * its family's file layout: architecture "llama" with adjacent RoPE pairs, or "qwen2" (half-split RoPE, q/k/v
+     * biases); a classifier of its own, or tied to the token embedding (no {@code output.weight}); Llama 3 RoPE
+     * frequency factors as {@code rope_freqs.weight}. The vocabulary is always the filler one of {@link #vocabulary}.
+     */
     public static final Map<String, LlamaConfig> SHAPES = Map.of(
             "tinyllama-1.1b", new LlamaConfig(2048, 5632, 22, 32, 4, 32000, 2048, 1e-5f, 10000f, false),
             "llama2-7b", new LlamaConfig(4096, 11008, 32, 32, 32, 32000, 4096, 1e-5f, 10000f, false),
             "llama3-8b", new LlamaConfig(4096, 14336, 32, 32, 8, 128256, 8192, 1e-5f, 500000f, false),
+            // Qwen2.5-0.5B: 14 query heads on 2 kv heads, rows of 896 (not whole K-quant super-blocks), tied classifier
+            "qwen2.5-0.5b", new LlamaConfig(896, 4864, 24, 14, 2, 151936, 32768, 1e-6f, new Rope(1000000f, true, null),
+                    true, "qwen2"),
+            // Llama 3.2 1B: tied classifier, RoPE scaled as Llama 3.1+ (factor 32, original context 8192)
+            "llama3.2-1b", new LlamaConfig(2048, 8192, 16, 32, 8, 128256, 131072, 1e-5f,
+                    new Rope(500000f, false, Rope.llama3Factors(64, 500000f, 32f, 1f, 4f, 8192)), true, "llama"),
+            // Mistral 7B v0.3
+            "mistral-7b", new LlamaConfig(4096, 14336, 32, 32, 8, 32768, 32768, 1e-5f, 1000000f, false),
             "tiny", new LlamaConfig(64, 128, 2, 4, 2, 512, 256, 1e-5f, 10000f, false),
             // test-sized target of synth --from stories260K: twice its head size, more layers, wider GQA groups
             "mini", new LlamaConfig(256, 384, 7, 16, 4, 512, 256, 1e-5f, 10000f, false));
@@ -40,13 +54,31 @@ public final class SyntheticModel {
         return c;
     }
 
+    /**
+     * Shape {@code name} at a test size, its family's traits kept (architecture, RoPE style and scaling, query heads per
+     * kv head, tied classifier, norm epsilon): head size 16, two layers, feed-forward 256, a 512-token vocabulary,
+     * 128 positions.
+     */
+    public static LlamaConfig testSized(String name) {
+        LlamaConfig c = shape(name);
+        int headSize = 16;
+        Rope r = c.rope();
+        float[] factors = r.freqFactors() == null ? null : Rope.llama3Factors(headSize, r.theta(), 32f, 1f, 4f, 8192);
+        return new LlamaConfig(c.heads() * headSize, 256, 2, c.heads(), c.kvHeads(), 512, 128, c.normEps(),
+                new Rope(r.theta(), r.halfSplit(), factors), c.sharedClassifier(), c.architecture());
+    }
+
     /** A writer for the model, its matrices stored as {@code mix} says. */
     public static GgufWriter plan(String shapeName, QuantMix mix, long seed) {
-        LlamaConfig c = shape(shapeName);
-        QuantMix dtype = mix.forModel(c.layers(), c.heads() / c.kvHeads(), false);
-        GgufWriter w = GgufExport.header(c, "synthetic " + shapeName + " (random weights)")
-                .putAll(vocabulary(c.vocabSize()));
+        return plan(shape(shapeName), "synthetic " + shapeName + " (random weights)", mix, seed);
+    }
+
+    /** A writer for a model of configuration {@code c} in its family's layout (see {@link #SHAPES}). */
+    public static GgufWriter plan(LlamaConfig c, String name, QuantMix mix, long seed) {
+        QuantMix dtype = mix.forModel(c.layers(), c.heads() / c.kvHeads(), c.sharedClassifier());
+        GgufWriter w = GgufExport.header(c, name).putAll(vocabulary(c.vocabSize()));
         int dim = c.dim(), kv = c.kvDim(), hid = c.hiddenDim();
+        boolean biases = c.architecture().equals("qwen2");
         long[] salt = {seed};
         matrix(w, "token_embd.weight", c.vocabSize(), dim, dtype, salt);
         for (int l = 0; l < c.layers(); l++) {
@@ -55,6 +87,11 @@ public final class SyntheticModel {
             matrix(w, p + "attn_q.weight", dim, dim, dtype, salt);
             matrix(w, p + "attn_k.weight", kv, dim, dtype, salt);
             matrix(w, p + "attn_v.weight", kv, dim, dtype, salt);
+            if (biases) {
+                matrix(w, p + "attn_q.bias", 1, dim, QuantMix.of(DType.F32), salt);
+                matrix(w, p + "attn_k.bias", 1, kv, QuantMix.of(DType.F32), salt);
+                matrix(w, p + "attn_v.bias", 1, kv, QuantMix.of(DType.F32), salt);
+            }
             matrix(w, p + "attn_output.weight", dim, dim, dtype, salt);
             ones(w, p + "ffn_norm.weight", dim);
             matrix(w, p + "ffn_gate.weight", hid, dim, dtype, salt);
@@ -62,7 +99,14 @@ public final class SyntheticModel {
             matrix(w, p + "ffn_up.weight", hid, dim, dtype, salt);
         }
         ones(w, "output_norm.weight", dim);
-        matrix(w, "output.weight", c.vocabSize(), dim, dtype, salt);
+        if (!c.sharedClassifier()) {
+            matrix(w, "output.weight", c.vocabSize(), dim, dtype, salt);
+        }
+        float[] factors = c.rope().freqFactors();
+        if (factors != null) {
+            w.tensor("rope_freqs.weight", 1, factors.length, DType.F32,
+                    dst -> MemorySegment.copy(factors, 0, dst, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, factors.length));
+        }
         return w;
     }
 
@@ -95,7 +139,7 @@ public final class SyntheticModel {
 
     /**
      * A SentencePiece-style vocabulary that can spell any text: unknown, BOS, EOS, the 256 byte tokens, then
-     * filler pieces (ASCII letter pairs and numbered pieces) up to the model's vocabulary size.
+     * filler pieces ("▁", letters, digits, "▁" + letter, numbered pieces) up to the model's vocabulary size.
      */
     static Map<String, Object> vocabulary(int size) {
         List<String> tokens = new ArrayList<>(size);
@@ -111,9 +155,23 @@ public final class SyntheticModel {
             tokens.add(String.format("<0x%02X>", b));
             types.add(6);
         }
-        for (char x = 'a'; x <= 'z' && tokens.size() < size; x++) {
-            tokens.add("\u2581" + x);
-            types.add(1);
+        // "▁", the letters and digits as pieces of their own, so that the pieces built of them merge the same in
+        // every SentencePiece-style encoder (llama.cpp merges through characters that are not pieces, Tandem does not)
+        List<String> singles = new ArrayList<>(List.of("\u2581"));
+        for (char x = 'a'; x <= 'z'; x++) {
+            singles.add(String.valueOf(x));
+        }
+        for (char x = '0'; x <= '9'; x++) {
+            singles.add(String.valueOf(x));
+        }
+        for (char x = 'a'; x <= 'z'; x++) {
+            singles.add("\u2581" + x);
+        }
+        for (String piece : singles) {
+            if (tokens.size() < size) {
+                tokens.add(piece);
+                types.add(1);
+            }
         }
         for (int i = 0; tokens.size() < size; i++) {
             tokens.add("\u2581t" + i);

@@ -1,0 +1,86 @@
+package dev.tandem.models.convert;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.models.Batch;
+import dev.tandem.models.ForwardResult;
+import dev.tandem.models.LlamaConfig;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Transformer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** synth's shapes of Qwen2.5, Llama 3.2 and Mistral: their published sizes, and each family's file layout loading and decoding. */
+class SyntheticShapesTest {
+    @Test
+    void namedShapesHaveThePublishedHyperParameters() {
+        LlamaConfig q = SyntheticModel.shape("qwen2.5-0.5b");
+        assertEquals(List.of(896, 4864, 24, 14, 2, 151936, 32768), List.of(q.dim(), q.hiddenDim(), q.layers(), q.heads(),
+                q.kvHeads(), q.vocabSize(), q.contextLength()));
+        assertEquals("qwen2", q.architecture());
+        assertTrue(q.rope().halfSplit() && q.sharedClassifier());
+        assertEquals(1e6f, q.ropeTheta());
+        LlamaConfig l = SyntheticModel.shape("llama3.2-1b");
+        assertEquals(List.of(2048, 8192, 16, 32, 8, 128256, 131072), List.of(l.dim(), l.hiddenDim(), l.layers(), l.heads(),
+                l.kvHeads(), l.vocabSize(), l.contextLength()));
+        assertTrue(l.sharedClassifier() && !l.rope().halfSplit());
+        float[] f = l.rope().freqFactors();
+        assertEquals(32, f.length);
+        assertEquals(1f, f[0], "the fastest pairs are not scaled");
+        assertEquals(32f, f[31], "the slowest by the factor");
+        LlamaConfig m = SyntheticModel.shape("mistral-7b");
+        assertEquals(List.of(4096, 14336, 32, 32, 8, 32768, 32768), List.of(m.dim(), m.hiddenDim(), m.layers(), m.heads(),
+                m.kvHeads(), m.vocabSize(), m.contextLength()));
+        assertEquals(1e6f, m.ropeTheta());
+        assertTrue(!m.sharedClassifier() && m.rope().freqFactors() == null);
+    }
+
+    /** Each family's layout at a test size (same architecture, RoPE, GQA ratio and classifier): written, loaded, decoded. */
+    @Test
+    void eachFamilyLayoutLoadsAndDecodes(@TempDir Path dir) {
+        for (String name : new String[] {"qwen2.5-0.5b", "llama3.2-1b", "mistral-7b"}) {
+            LlamaConfig c = SyntheticModel.testSized(name);
+            Path file = dir.resolve(name + ".gguf");
+            SyntheticModel.plan(c, "test-sized " + name, QuantMix.parse("q8_0"), 3).write(file, done -> {});
+            try (Model model = ModelLoader.load(file); CpuBackend backend = new CpuBackend(1)) {
+                LlamaConfig back = model.config();
+                assertEquals(c.architecture(), back.architecture(), name);
+                assertEquals(c.sharedClassifier(), back.sharedClassifier(), name);
+                assertEquals(c.rope().halfSplit(), back.rope().halfSplit(), name);
+                assertEquals(c.ropeTheta(), back.ropeTheta(), name);
+                assertArrayEquals(c.rope().freqFactors(), back.rope().freqFactors(), name);
+                assertEquals(c.normEps(), back.normEps(), name);
+                if (c.architecture().equals("qwen2")) {
+                    assertNotNull(model.weights().layers().get(0).bq(), name + ": q/k/v biases");
+                } else {
+                    assertNull(model.weights().layers().get(0).bq(), name);
+                }
+                if (c.sharedClassifier()) {
+                    assertEquals(model.weights().tokenEmbedding(), model.weights().classifier(), name + ": tied classifier");
+                }
+                Transformer t = new Transformer(model, backend, 16);
+                int token = 1;
+                for (int i = 0; i < 8; i++) {
+                    ForwardResult r = t.forward(Batch.chain(token));
+                    float[] logits = r.logits(0);
+                    assertEquals(c.vocabSize(), logits.length);
+                    int best = 0;
+                    for (int v = 0; v < logits.length; v++) {
+                        assertTrue(Float.isFinite(logits[v]), name + ": logit " + v + " at step " + i);
+                        best = logits[v] > logits[best] ? v : best;
+                    }
+                    token = best;
+                }
+            }
+        }
+    }
+
+}
