@@ -165,6 +165,37 @@ class LlamaCppFilesTest {
     }
 
     /**
+     * YaRN from GGUF metadata ({@code rope.scaling.type = yarn}, factor 16 over an original context of 32 positions,
+     * on the test-sized Mistral layout, whose classifier is its own): llama.cpp's greedy text is ours, also on the file
+     * {@code convert} writes of it (the scaling as rope_freqs.weight and rope.scaling.attn_factor), and differs from the
+     * same weights' without the scaling (so the check sees it).
+     */
+    @Test
+    void yarnScalingDecodesAsInLlamaCpp() throws Exception {
+        assumeTrue(Files.isExecutable(BIN.resolve("llama-simple")), "llama.cpp not built (run bench/fixtures/llama-cpp-build.sh)");
+        String prompt = "z y x w v u t s r q p o n m l k j i h g f e d c b a";
+        Path plain = dir.resolve("plain.gguf"), yarn = dir.resolve("yarn.gguf");
+        dev.tandem.models.convert.SyntheticModel.plan(dev.tandem.models.convert.SyntheticModel.testSized("mistral-7b"), "plain",
+                dev.tandem.models.convert.QuantMix.of(DType.F32), 9).write(plain, done -> {});
+        dev.tandem.models.convert.SyntheticModel.plan(dev.tandem.models.convert.SyntheticModel.testSized("mistral-7b"), "yarn",
+                dev.tandem.models.convert.QuantMix.of(DType.F32), 9)
+                .put("llama.rope.scaling.type", "yarn").put("llama.rope.scaling.factor", 16f)
+                .put("llama.rope.scaling.original_context_length", 32).write(yarn, done -> {});
+        CliTest.Run ours = run("generate", prompt, "--model", yarn.toString(), "--max-new-tokens", "24", "--temperature", "0");
+        assertEquals(0, ours.code(), ours.err());
+        Result theirs = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", yarn.toString(), "-n", "24", prompt));
+        assertEquals(0, theirs.code, "llama-simple: " + theirs.out);
+        assertEquals(theirs.out.replace("<s>", "").strip(), ours.out().strip());
+        Path converted = dir.resolve("yarn-converted.gguf"); // YaRN as rope_freqs.weight and rope.scaling.attn_factor
+        CliTest.Run convert = run("convert", "--model", yarn.toString(), "--out", converted.toString());
+        assertEquals(0, convert.code(), convert.err());
+        Result again = exec(List.of(BIN.resolve("llama-simple").toString(), "-m", converted.toString(), "-n", "24", prompt));
+        assertEquals(theirs.out, again.out, "llama.cpp on our conversion");
+        CliTest.Run unscaled = run("generate", prompt, "--model", plain.toString(), "--max-new-tokens", "24", "--temperature", "0");
+        assertTrue(!unscaled.out().strip().equals(ours.out().strip()), "YaRN changed nothing: " + unscaled.out());
+    }
+
+    /**
      * K-quants and llama.cpp's mixes, written by us and by {@code llama-quantize} from the same F32 file (stories260K
      * inflated to the "mini" shape, whose rows hold whole 256-value super-blocks): Q2_K, Q3_K, Q4_K, Q5_K, Q6_K and
      * IQ4_NL ({@code --pure}) tensor for tensor the same bytes (44 matrices of whole super-blocks, 51 of whole 32-value

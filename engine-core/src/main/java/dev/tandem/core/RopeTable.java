@@ -2,7 +2,8 @@ package dev.tandem.core;
 
 /**
  * Rotary position embedding angles, precomputed once per model: {@code cos/sin(pos * theta^(-2i/headSize))}
- * for every position and pair. Computed in float like the llama2.c reference so logits agree to 1e-6.
+ * for every position and pair (frequencies divided by the rope's factors; YaRN's magnitude multiplied in).
+ * Computed in float like the llama2.c reference so logits agree to 1e-6.
  */
 public final class RopeTable {
     private final int headSize;
@@ -41,6 +42,10 @@ public final class RopeTable {
                 float angle = pos * freq;
                 cos[pos * half + i] = (float) Math.cos(angle);
                 sin[pos * half + i] = (float) Math.sin(angle);
+                if (rope.magnitude() != 1f) {
+                    cos[pos * half + i] *= rope.magnitude();
+                    sin[pos * half + i] *= rope.magnitude();
+                }
             }
         }
     }

@@ -156,6 +156,26 @@ class CpuBackendTest {
         }
     }
 
+    /** Qwen2.5's long-context YaRN (factor 4 over 32768 positions, theta 1e6, head size 128): pairs up to 23 kept, from 40 on slowed 4x. */
+    @Test
+    void yarnFactorsBlendBetweenTheCorrectionDims() {
+        float[] f = dev.tandem.core.Rope.yarnFactors(128, 1e6f, 4f, 32768, 32f, 1f);
+        assertEquals(1f, f[0], 0f);
+        assertEquals(1f, f[23], 0f);
+        assertEquals(4f, f[40], 1e-6f);
+        assertEquals(4f, f[63], 1e-6f);
+        assertEquals(1 / ((7 / 17.0) / 4 + 10 / 17.0), f[30], 1e-5, "(30 - 23) / (40 - 23) of the way");
+        assertEquals(1 + 0.1 * Math.log(4), dev.tandem.core.Rope.yarnMagnitude(4f, 1f), 1e-6);
+        assertEquals(1f, dev.tandem.core.Rope.yarnMagnitude(1f, 1f), 0f);
+        RopeTable t = new RopeTable(128, 4, new dev.tandem.core.Rope(1e6f, true, f, 1.5f));
+        assertEquals(1.5f, t.cos(0, 5), 0f, "the magnitude multiplies cos and sin");
+        for (int pair : new int[] {20, 30}) {
+            double angle = 3 * Math.pow(1e6, -2.0 * pair / 128) / f[pair];
+            assertEquals(1.5 * Math.sin(angle), t.sin(3, pair), 1e-6, "pair " + pair + " at position 3");
+            assertEquals(1.5 * Math.cos(angle), t.cos(3, pair), 1e-6, "pair " + pair + " at position 3");
+        }
+    }
+
     @Test
     void treeMaskRejectsParentsThatDoNotComeFirst() {
         assertThrows(TandemException.class, () -> TreeMask.of(new int[] {-1, 1}));

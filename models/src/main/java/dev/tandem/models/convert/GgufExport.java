@@ -11,8 +11,8 @@ import java.util.function.LongConsumer;
 
 /**
  * Writes a model as GGUF the way llama.cpp's converters do: architecture "llama" with adjacent RoPE pairs
- * (query/key rows permuted when the source is half-split), or "qwen2" kept half-split; Llama 3 frequency
- * factors as {@code rope_freqs.weight}; the tokenizer embedded as {@code tokenizer.ggml.*} metadata.
+ * (query/key rows permuted when the source is half-split), or "qwen2" kept half-split; RoPE frequency factors
+ * (Llama 3's, YaRN's) as {@code rope_freqs.weight}, YaRN's magnitude as {@code rope.scaling.attn_factor}; the tokenizer embedded as {@code tokenizer.ggml.*} metadata.
  */
 public final class GgufExport {
     private GgufExport() {}
@@ -42,7 +42,11 @@ public final class GgufExport {
     /** A writer holding the hyper-parameters of {@code c} under llama.cpp's key names. */
     static GgufWriter header(LlamaConfig c, String name) {
         String arch = c.architecture();
-        return new GgufWriter()
+        GgufWriter w = new GgufWriter();
+        if (c.rope().magnitude() != 1f) { // YaRN's attention factor, beside its frequency factors in rope_freqs.weight
+            w.put(arch + ".rope.scaling.attn_factor", c.rope().magnitude());
+        }
+        return w
                 .put("general.architecture", arch)
                 .put("general.name", name)
                 .put(arch + ".context_length", c.contextLength())

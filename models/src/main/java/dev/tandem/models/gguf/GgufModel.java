@@ -77,7 +77,7 @@ public final class GgufModel {
         }
         int vocab = (int) embd.dims()[1];
         boolean shared = !f.tensors().containsKey("output.weight");
-        Rope rope = new Rope(theta, arch.equals("qwen2"), ropeFactors(f, arch, headSize, theta));
+        Rope rope = rope(f, arch, headSize, theta, arch.equals("qwen2"), context);
         LlamaConfig config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, context, eps, rope, shared, arch);
         int kvDim = config.kvDim();
         Tensor embedding = f.tensor("token_embd.weight", vocab, dim);
@@ -105,23 +105,36 @@ public final class GgufModel {
                 f.metadata());
     }
 
-    /** Llama 3 scaling: GGUF carries the per-pair factors as the tensor rope_freqs.weight; linear scaling as metadata. */
-    private static float[] ropeFactors(GgufFile f, String arch, int headSize, float theta) {
+    /**
+     * RoPE scaling as llama.cpp reads it: Llama 3's per-pair factors as the tensor rope_freqs.weight; linear and YaRN
+     * scaling as metadata ({@code rope.scaling.type}, {@code .factor}, {@code .original_context_length}, YaRN's
+     * {@code .yarn_beta_fast}/{@code .yarn_beta_slow}); {@code rope.scaling.attn_factor} scales the rotation's magnitude.
+     */
+    private static Rope rope(GgufFile f, String arch, int headSize, float theta, boolean halfSplit, int context) {
+        String k = arch + ".rope.scaling.";
+        float attention = (float) f.real(k + "attn_factor", 1);
         if (f.tensors().containsKey("rope_freqs.weight")) {
-            return f.tensor("rope_freqs.weight", 1, headSize / 2).row(0);
+            return new Rope(theta, halfSplit, f.tensor("rope_freqs.weight", 1, headSize / 2).row(0), attention);
         }
-        String type = f.has(arch + ".rope.scaling.type") ? f.string(arch + ".rope.scaling.type") : "none";
+        String type = f.has(k + "type") ? f.string(k + "type") : "none";
+        float factor = (float) f.real(k + "factor", 1);
         switch (type) {
             case "none" -> {
-                return null;
+                return new Rope(theta, halfSplit, null, attention);
             }
             case "linear" -> {
                 float[] factors = new float[headSize / 2];
-                java.util.Arrays.fill(factors, (float) f.real(arch + ".rope.scaling.factor"));
-                return factors;
+                java.util.Arrays.fill(factors, factor);
+                return new Rope(theta, halfSplit, factors, attention);
+            }
+            case "yarn" -> {
+                int original = f.has(k + "original_context_length") ? f.positiveInt(k + "original_context_length") : context;
+                float[] factors = Rope.yarnFactors(headSize, theta, factor, original, (float) f.real(k + "yarn_beta_fast", 32),
+                        (float) f.real(k + "yarn_beta_slow", 1));
+                return new Rope(theta, halfSplit, factors, Rope.yarnMagnitude(factor, attention));
             }
             default -> throw new TandemException("GGUF file " + f.path() + " uses RoPE scaling " + Shown.quote(type)
-                    + ", which Tandem does not support (none, linear, and Llama 3 frequency factors are)");
+                    + ", which Tandem does not support (none, linear, yarn, and Llama 3 frequency factors are)");
         }
     }
 

@@ -68,11 +68,15 @@ record HfConfig(Path dir, Map<String, Object> values) {
         return d;
     }
 
-    /** Llama 3 or linear RoPE scaling from {@code rope_scaling}, or null. */
-    float[] ropeFactors(int headSize, float theta) {
+    /**
+     * The rotation (half-split pairs, as Hugging Face's rotate_half), scaled as {@code rope_scaling} says: llama3,
+     * linear or yarn (transformers' {@code _compute_yarn_parameters}: factor, original_max_position_embeddings,
+     * beta_fast, beta_slow, and attention_factor, else from mscale and mscale_all_dim, else 0.1 ln(factor) + 1).
+     */
+    Rope rope(int headSize, float theta, int context) {
         Object rs = values.get("rope_scaling");
         if (rs == null) {
-            return null;
+            return new Rope(theta, true, null);
         }
         if (!(rs instanceof Map<?, ?> m)) {
             throw new TandemException(dir + "/config.json: rope_scaling must be an object");
@@ -81,18 +85,36 @@ record HfConfig(Path dir, Map<String, Object> values) {
         HfConfig s = new HfConfig(dir, cast(m));
         switch (String.valueOf(type)) {
             case "llama3" -> {
-                return Rope.llama3Factors(headSize, theta, (float) s.real("factor", 8), (float) s.real("low_freq_factor", 1),
-                        (float) s.real("high_freq_factor", 4), s.integer("original_max_position_embeddings"));
+                return new Rope(theta, true, Rope.llama3Factors(headSize, theta, (float) s.real("factor", 8),
+                        (float) s.real("low_freq_factor", 1), (float) s.real("high_freq_factor", 4),
+                        s.integer("original_max_position_embeddings")));
             }
             case "linear" -> {
                 float[] f = new float[headSize / 2];
                 java.util.Arrays.fill(f, (float) s.real("factor", 1));
-                return f;
+                return new Rope(theta, true, f);
+            }
+            case "yarn" -> {
+                float factor = (float) s.real("factor", 1);
+                int original = s.has("original_max_position_embeddings") ? s.integer("original_max_position_embeddings") : context;
+                float[] f = Rope.yarnFactors(headSize, theta, factor, original, (float) s.real("beta_fast", 32),
+                        (float) s.real("beta_slow", 1));
+                float magnitude;
+                if (s.has("attention_factor")) {
+                    magnitude = (float) s.real("attention_factor", 1);
+                } else if (s.has("mscale") && s.has("mscale_all_dim")) {
+                    magnitude = factor <= 1 ? 1f : (float) ((0.1 * s.real("mscale", 1) * Math.log(factor) + 1)
+                            / (0.1 * s.real("mscale_all_dim", 1) * Math.log(factor) + 1));
+                } else {
+                    magnitude = Rope.yarnMagnitude(factor, 1);
+                }
+                return new Rope(theta, true, f, magnitude);
             }
             case "default" -> {
-                return null;
+                return new Rope(theta, true, null);
             }
-            default -> throw new TandemException(dir + "/config.json: RoPE scaling " + Shown.quote(type) + " is not supported (llama3 and linear are)");
+            default -> throw new TandemException(dir + "/config.json: RoPE scaling " + Shown.quote(type)
+                    + " is not supported (llama3, linear and yarn are)");
         }
     }
 

@@ -100,7 +100,7 @@ public final class HfModel {
         float eps = (float) c.real("rms_norm_eps", 1e-6);
         float theta = (float) c.real("rope_theta", 10000);
         boolean tied = Boolean.TRUE.equals(cfg.get("tie_word_embeddings")) || !shards.containsKey("lm_head.weight");
-        Rope rope = new Rope(theta, true, c.ropeFactors(headSize, theta));
+        Rope rope = c.rope(headSize, theta, context);
         LlamaConfig config = new LlamaConfig(dim, hidden, layers, heads, kvHeads, vocab, context, eps, rope, tied, arch);
         Lookup t = new Lookup(dir, shards);
         int kvDim = config.kvDim();
