@@ -198,15 +198,23 @@ static __device__ __forceinline__ void tdm_scale_min_k4(int j, const unsigned ch
     }
 }
 
+// Group g's scale d sc_g and min dmin m_g of the Q4_K or Q5_K super-block at p (d, dmin, then the 12 scale bytes).
+static __device__ __forceinline__ void tdm_group_k4(const unsigned char* p, int g, float* d1, float* m1) {
+    int sc, m;
+    tdm_scale_min_k4(g, p + 4, &sc, &m);
+    *d1 = tdm_half(tdm_u16(p)) * (float)sc;
+    *m1 = tdm_half(tdm_u16(p + 2)) * (float)m;
+}
+
 // Q4_K: 144-byte super-blocks (d, dmin, 12 scale bytes, 128 bytes of nibbles); 32-value group g is the low
 // (even g) or high (odd g) nibbles of bytes 32 (g / 2).. of the nibbles; value = d sc_g q - dmin m_g.
 struct WeightQ4_K {
     static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 144;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
-        int g = b & 7, sc, m;
-        tdm_scale_min_k4(g, p + 4, &sc, &m);
-        float d1 = tdm_half(tdm_u16(p)) * (float)sc, m1 = tdm_half(tdm_u16(p + 2)) * (float)m;
+        int g = b & 7;
+        float d1, m1;
+        tdm_group_k4(p, g, &d1, &m1);
         const unsigned char* q = p + 16 + 32 * (g >> 1);
         int shift = 4 * (g & 1);
 #pragma unroll
@@ -219,9 +227,9 @@ struct WeightQ5_K {
     static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 176;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
-        int g = b & 7, sc, m;
-        tdm_scale_min_k4(g, p + 4, &sc, &m);
-        float d1 = tdm_half(tdm_u16(p)) * (float)sc, m1 = tdm_half(tdm_u16(p + 2)) * (float)m;
+        int g = b & 7;
+        float d1, m1;
+        tdm_group_k4(p, g, &d1, &m1);
         const unsigned char* qh = p + 16;
         const unsigned char* q = p + 48 + 32 * (g >> 1);
         int shift = 4 * (g & 1);
