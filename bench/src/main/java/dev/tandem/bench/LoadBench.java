@@ -3,6 +3,7 @@ package dev.tandem.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tandem.api.Engine;
+import dev.tandem.core.TandemException;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.SamplingParams;
@@ -262,12 +263,17 @@ public final class LoadBench implements Callable<Integer> {
         return 0;
     }
 
-    /** One client's tokens/s three ways: the engine called directly, HTTP without streaming, and SSE streaming. */
+    /**
+     * One client's tokens/s three ways: the engine called directly, HTTP without streaming, and SSE streaming; each
+     * the median of up to 20 requests, fewer where a request takes long (about 20 s of requests each way).
+     */
     static List<String[]> singleClient(Engine engine, URI base, ObjectNode body, int maxTokens, String method) throws Exception {
-        int reps = 20;
         GenerationRequest req = new GenerationRequest(engine.encode(body.get("prompt").asText()), maxTokens, SamplingParams.GREEDY);
+        long first = System.nanoTime();
+        long tokens = engine.generate(req, method, TokenStream.NONE).tokens().length;
+        double seconds = (System.nanoTime() - first) / 1e9;
+        int reps = (int) Math.max(3, Math.min(20, 20 / seconds));
         double[] direct = new double[reps];
-        long tokens = 0;
         for (int i = 0; i < reps; i++) {
             long t0 = System.nanoTime();
             GenerationResult r = engine.generate(req, method, TokenStream.NONE);
@@ -287,9 +293,14 @@ public final class LoadBench implements Callable<Integer> {
                 plain[i] = tokens / ((System.nanoTime() - t0) / 1e9);
             }
         }
-        LoadGenerator.Report sse = LoadGenerator.run(base, null, body, 1, reps, Duration.ofSeconds(120));
+        Duration deadline = Duration.ofSeconds((long) (60 + 3 * reps * seconds));
+        LoadGenerator.Report sse = LoadGenerator.run(base, null, body, 1, reps, deadline);
         double[] streamed = sse.outcomes().stream().filter(LoadGenerator.Outcome::completed)
                 .mapToDouble(o -> o.tokens() / o.seconds()).toArray();
+        if (streamed.length == 0) {
+            throw new TandemException("no streamed request of the single-client breakdown completed within " + deadline.toSeconds()
+                    + " s (" + sse.outcomes().size() + " sent)");
+        }
         double d = MethodTable.median(direct);
         double p = MethodTable.median(plain);
         double s = MethodTable.median(streamed);
@@ -313,7 +324,7 @@ public final class LoadBench implements Callable<Integer> {
             System.out.println("| " + String.join(" | ", row) + " |");
         }
         System.out.println();
-        System.out.println("One client, where the time goes (method " + method + ", medians of 20 requests):");
+        System.out.println("One client, where the time goes (method " + method + ", medians of up to 20 requests):");
         System.out.println("| path | tokens/s | vs engine | µs per token |");
         System.out.println("|---|---:|---:|---:|");
         for (String[] b : breakdown) {
