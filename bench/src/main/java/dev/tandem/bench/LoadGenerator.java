@@ -97,13 +97,16 @@ public final class LoadGenerator {
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newVirtualThreadPerTaskExecutor()).connectTimeout(Duration.ofSeconds(5)).build();
         long end = System.nanoTime() + deadline.toNanos();
-        List<Future<List<Outcome>>> futures = new ArrayList<>();
+        // each client's outcomes as they come, so that one still streaming at the deadline loses only its own request
+        List<List<Outcome>> perClient = new ArrayList<>();
+        List<Future<?>> futures = new ArrayList<>();
         long start = System.nanoTime();
         try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int c = 0; c < clients; c++) {
                 int client = c;
+                List<Outcome> mine = java.util.Collections.synchronizedList(new ArrayList<>());
+                perClient.add(mine);
                 futures.add(pool.submit(() -> {
-                    List<Outcome> mine = new ArrayList<>();
                     for (int r = 0; r < requestsPerClient; r++) {
                         if (System.nanoTime() > end) {
                             mine.add(new Outcome(false, 0, "", 0, 0, "deadline passed before it was sent"));
@@ -111,18 +114,25 @@ public final class LoadGenerator {
                         }
                         mine.add(one(http, base, apiKey, payloads.get((client + r) % payloads.size()), end));
                     }
-                    return mine;
                 }));
             }
             List<Outcome> all = new ArrayList<>();
-            for (Future<List<Outcome>> f : futures) {
+            for (int c = 0; c < clients; c++) {
+                String unfinished = null;
                 try {
-                    all.addAll(f.get(Math.max(1, end - System.nanoTime()) + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS));
-                } catch (Exception e) {
-                    f.cancel(true);
-                    for (int r = 0; r < requestsPerClient; r++) {
-                        all.add(new Outcome(false, 0, "", 0, 0, "client did not finish: " + e));
-                    }
+                    futures.get(c).get(Math.max(1, end - System.nanoTime()) + TimeUnit.SECONDS.toNanos(5), TimeUnit.NANOSECONDS);
+                } catch (Exception e) { // a request's response headers met the deadline, its stream did not end
+                    unfinished = "client did not finish: " + e;
+                    http.shutdownNow(); // ends the streams still open, so the pool can close
+                    futures.get(c).cancel(true);
+                }
+                List<Outcome> done;
+                synchronized (perClient.get(c)) {
+                    done = new ArrayList<>(perClient.get(c));
+                }
+                all.addAll(done);
+                for (int r = done.size(); r < requestsPerClient; r++) {
+                    all.add(new Outcome(false, 0, "", 0, 0, unfinished != null ? unfinished : "not sent"));
                 }
             }
             return new Report(clients, all, (System.nanoTime() - start) / 1e9);
