@@ -27,9 +27,10 @@ public final class Llama2cExport {
         if (ls.get(0).bq() != null) {
             throw new TandemException("the llama2.c format cannot hold query/key/value biases (" + c.architecture() + " model)");
         }
-        if (c.rope().freqFactors() != null || c.ropeTheta() != 10000f) {
+        boolean scaled = c.rope().freqFactors() != null || c.rope().magnitude() != 1f;
+        if (scaled || c.ropeTheta() != 10000f) {
             throw new TandemException("the llama2.c format fixes RoPE to theta 10000 without scaling; this model uses theta "
-                    + c.ropeTheta() + (c.rope().freqFactors() != null ? " with scaling" : ""));
+                    + c.ropeTheta() + (scaled ? " with scaling" : ""));
         }
         List<ExportTensor> order = new ArrayList<>();
         List<ModelTensors.Entry> all = ModelTensors.of(m);

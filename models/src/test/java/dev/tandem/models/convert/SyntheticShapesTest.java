@@ -83,4 +83,32 @@ class SyntheticShapesTest {
         }
     }
 
+    /** YaRN from GGUF metadata reaches the rotation; formats that cannot carry it refuse it rather than drop it. */
+    @Test
+    void yarnScalingIsReadAndNotDroppedByConversion(@TempDir Path dir) {
+        Path file = dir.resolve("yarn.gguf");
+        SyntheticModel.plan(SyntheticModel.testSized("mistral-7b"), "yarn", QuantMix.parse("f32"), 3)
+                .put("llama.rope.scaling.type", "yarn").put("llama.rope.scaling.factor", 4f)
+                .put("llama.rope.scaling.original_context_length", 32).write(file, done -> {});
+        try (Model model = ModelLoader.load(file)) {
+            dev.tandem.core.Rope r = model.config().rope();
+            assertArrayEquals(dev.tandem.core.Rope.yarnFactors(16, r.theta(), 4f, 32, 32f, 1f), r.freqFactors());
+            assertEquals(dev.tandem.core.Rope.yarnMagnitude(4f, 1f), r.magnitude());
+            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
+                    () -> HfExport.write(model, null, dir.resolve("hf"), done -> {})).getMessage().contains("RoPE"));
+            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
+                    () -> Llama2cExport.write(model, dir.resolve("m.bin"), done -> {})).getMessage().contains("scaling"));
+        }
+        Path magnitudeOnly = dir.resolve("attn-factor.gguf"); // rope.scaling.attn_factor alone: no factors, a magnitude
+        SyntheticModel.plan(SyntheticModel.testSized("mistral-7b"), "attn", QuantMix.parse("f32"), 3)
+                .put("llama.rope.scaling.attn_factor", 1.5f).write(magnitudeOnly, done -> {});
+        try (Model model = ModelLoader.load(magnitudeOnly)) {
+            assertNull(model.config().rope().freqFactors());
+            assertEquals(1.5f, model.config().rope().magnitude());
+            org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
+                    () -> HfExport.write(model, null, dir.resolve("hf2"), done -> {}));
+            org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
+                    () -> Llama2cExport.write(model, dir.resolve("m2.bin"), done -> {}));
+        }
+    }
 }
