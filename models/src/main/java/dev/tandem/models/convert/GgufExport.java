@@ -31,6 +31,11 @@ public final class GgufExport {
             ExportTensor t = ModelTensors.export(e, c, halfSplit, mix);
             w.tensor(t.name(), t.rows(), t.cols(), t.target(), t::fill);
         }
+        return ropeFreqs(w, c);
+    }
+
+    /** RoPE frequency factors (Llama 3's, YaRN's), where {@code c} has them, as llama.cpp's rope_freqs.weight tensor. */
+    static GgufWriter ropeFreqs(GgufWriter w, LlamaConfig c) {
         float[] factors = c.rope().freqFactors();
         if (factors != null) {
             ExportTensor t = new ExportTensor("rope_freqs.weight", Tensor.wrap(factors.clone(), 1, factors.length), null, DType.F32, true);

@@ -102,12 +102,7 @@ public final class SyntheticModel {
         if (!c.sharedClassifier()) {
             matrix(w, "output.weight", c.vocabSize(), dim, dtype, salt);
         }
-        float[] factors = c.rope().freqFactors();
-        if (factors != null) {
-            w.tensor("rope_freqs.weight", 1, factors.length, DType.F32,
-                    dst -> MemorySegment.copy(factors, 0, dst, java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 0, factors.length));
-        }
-        return w;
+        return GgufExport.ropeFreqs(w, c);
     }
 
     public static void write(String shapeName, QuantMix dtype, long seed, Path out, LongConsumer progress) {
