@@ -73,19 +73,6 @@ final class BlockLoads {
     }
 
     /**
-     * L values of Q6_K quarter k (0..3) of a 128-value half, chunk l: low 4 bits from the low (k < 2) or high
-     * nibbles of {@code ql[32 (k % 2) + l ..]}, high 2 bits from bits 2k, 2k + 1 of {@code qh[l ..]}, minus 32,
-     * times {@code scale} (d times the chunk's int8 scale). The 6-bit integers are cut out as {@link #q5KBytes}
-     * cuts Q5_K's: on four bytes per int lane, the high bits brought to bits 4 and 5 of their byte by a rotation.
-     */
-    static FloatVector q6K(MemorySegment w, long ql, long qh, int k, int l, float scale) {
-        IntVector lo = IntVector.fromMemorySegment(I4, w, ql + 32 * (k & 1) + l, LE).lanewise(VectorOperators.LSHR, (k & 2) << 1)
-                .and(0x0F0F0F0F);
-        IntVector hi = IntVector.fromMemorySegment(I4, w, qh + l, LE).lanewise(VectorOperators.ROL, (4 - 2 * k) & 31).and(0x30303030);
-        return bytesToFloats(lo.or(hi).reinterpretAsBytes().sub((byte) 32)).mul(scale);
-    }
-
-    /**
      * L Q5_K values of group g before scaling, as bytes: the nibbles (low for even g, high for odd) of the bytes at
      * {@code q} plus 16 where bit g of the bytes at {@code qh} is set. The bits move within 32-bit lanes (a rotation
      * by 4 - g brings bit g of every byte to bit 4 of the same byte, and nothing else there), so the fifth bit
@@ -178,16 +165,6 @@ final class BlockLoads {
     static FloatVector kNibbles(MemorySegment w, long at, int shift, float scale, float min) {
         IntVector q = bytesAsInts(w, at).lanewise(VectorOperators.ASHR, shift).and(0x0F);
         return ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(scale).sub(min);
-    }
-
-    /**
-     * L values of Q5_K group h (0..7): nibbles (low for even h, high for odd) of the bytes at {@code q}, plus 16
-     * where bit h of the bytes at {@code qh} is set, as {@code scale * q - min}.
-     */
-    static FloatVector q5K(MemorySegment w, long q, long qh, int h, float scale, float min) {
-        IntVector v = bytesAsInts(w, q).lanewise(VectorOperators.ASHR, 4 * (h & 1)).and(0x0F)
-                .or(bytesAsInts(w, qh).lanewise(VectorOperators.ASHR, h).and(1).lanewise(VectorOperators.LSHL, 4));
-        return ((FloatVector) v.convert(VectorOperators.I2F, 0)).mul(scale).sub(min);
     }
 
     /** L bfloat16 values at byte {@code off}. */
