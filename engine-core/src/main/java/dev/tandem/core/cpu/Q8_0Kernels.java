@@ -64,7 +64,7 @@ final class Q8_0Kernels extends WeightKernels {
     }
 
     /**
-     * Q8_0 verification (2+ rows): below {@link #WIDE} rows, groups of two to four batch rows each decode the
+     * Q8_0 verification (2+ rows): below {@link #WIDE} rows, groups of two to five batch rows each decode the
      * weights in registers; from {@link #WIDE} rows, the first group also stores them and the rest read that
      * buffer. A separate method from the decode path's {@link WeightKernels#range}, so that path's compiled code stays as it was.
      */
@@ -72,7 +72,7 @@ final class Q8_0Kernels extends WeightKernels {
         long rowBytes = DType.Q8_0.byteSize(n);
         int s = DecodedMatmul.stride(n);
         float[] buf = new float[4 * s];
-        float[] lanes = new float[16 * L];
+        float[] lanes = new float[20 * L];
         int q = (j1 - j0) / 4;
         boolean wide = rows >= WIDE;
         for (int j = j0; j < j0 + q; j++) {
@@ -87,17 +87,24 @@ final class Q8_0Kernels extends WeightKernels {
                 }
                 continue;
             }
-            // groups of four (the weight rows' blocks stay in L1 for the next group), ending in 2, 3 or 3 + 2 rows:
-            // never a lone row, whose kernel is the decode path's (sharing it changed how C2 compiled that path)
-            for (; rows - r >= 6 || rows - r == 4; r += 4) {
-                FusedTiles.q8x4(out, x, r, w, rowBytes, n, d, j, q, buf, s, false, lanes);
-            }
-            if (rows - r == 5 || rows - r == 3) {
-                FusedTiles.q8x3(out, x, r, w, rowBytes, n, d, j, q, lanes);
-                r += 3;
-            }
-            if (rows - r == 2) {
-                FusedTiles.q8x2(out, x, r, w, rowBytes, n, d, j, q, lanes);
+            // groups of five or four (the weight rows' blocks stay in L1 for the next group), as few as cover the
+            // rows (ceil(rows / 5)), ending in 2 or 3 rows: never a lone row, whose kernel is the decode path's
+            // (sharing it changed how C2 compiled that path)
+            int left;
+            while ((left = rows - r) >= 2) {
+                if (left >= 4 * ((left + 4) / 5) + 1) {
+                    FusedTiles.q8x5(out, x, r, w, rowBytes, n, d, j, q, lanes);
+                    r += 5;
+                } else if (left >= 4) {
+                    FusedTiles.q8x4(out, x, r, w, rowBytes, n, d, j, q, buf, s, false, lanes);
+                    r += 4;
+                } else if (left == 3) {
+                    FusedTiles.q8x3(out, x, r, w, rowBytes, n, d, j, q, lanes);
+                    r += 3;
+                } else {
+                    FusedTiles.q8x2(out, x, r, w, rowBytes, n, d, j, q, lanes);
+                    r += 2;
+                }
             }
         }
         tail(out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
