@@ -108,11 +108,13 @@ public final class MethodTable implements Callable<Integer> {
         all.add(new Config("csd (layers-4 + MaG)", "csd", layers4));
         all.add(new Config("csd (layers-4, layers-2 + MaG)", "csd", MethodOptions.builder().draftLayers(List.of(4, 2)).build()));
         MethodOptions wideTree = MethodOptions.builder().treeBudget(63).branching(8).build();
+        MethodOptions tree6 = MethodOptions.builder().treeBudget(6).build();
         if (headsDir != null) {
             Path medusa = headsDir.resolve("medusa.safetensors");
             Path cerberus = headsDir.resolve("cerberus.safetensors");
             if (java.nio.file.Files.exists(medusa)) {
-                all.add(new Config("medusa (tree of 6)", "medusa", d.withHeads(medusa, 0)));
+                all.add(new Config("medusa (sized tree, default)", "medusa", d.withHeads(medusa, 0)));
+                all.add(new Config("medusa (tree of 6)", "medusa", tree6.withHeads(medusa, 0)));
                 all.add(new Config("medusa (tree of 63)", "medusa", wideTree.withHeads(medusa, 0)));
             }
             Path transfer = headsDir.resolve("hidden-transfer.safetensors");
@@ -120,10 +122,11 @@ public final class MethodTable implements Callable<Integer> {
                 all.add(new Config("hidden-transfer (tree of 6)", "hidden-transfer", d.withHeads(transfer, 0)));
             }
             if (java.nio.file.Files.exists(cerberus)) {
-                all.add(new Config("cerberus (gate off)", "cerberus", d.withHeads(cerberus, 0)));
-                all.add(new Config("cerberus (gate off, tree of 63)", "cerberus", wideTree.withHeads(cerberus, 0)));
-                all.add(new Config("cerberus (gate 1.0 nats, default)", "cerberus", d.withHeads(cerberus, -1)));
-                all.add(new Config("cerberus (gate 2.0 nats)", "cerberus", d.withHeads(cerberus, 2.0)));
+                all.add(new Config("cerberus (sized tree, default)", "cerberus", d.withHeads(cerberus, -1)));
+                all.add(new Config("cerberus (tree of 6, gate off)", "cerberus", tree6.withHeads(cerberus, 0)));
+                all.add(new Config("cerberus (tree of 6, gate 1.0 nats)", "cerberus", tree6.withHeads(cerberus, -1)));
+                all.add(new Config("cerberus (tree of 6, gate 2.0 nats)", "cerberus", tree6.withHeads(cerberus, 2.0)));
+                all.add(new Config("cerberus (tree of 63, gate off)", "cerberus", wideTree.withHeads(cerberus, 0)));
             }
         }
         Path ngram = headsDir == null ? null : headsDir.resolve(NGRAM_TABLE);

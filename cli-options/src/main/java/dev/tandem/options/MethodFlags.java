@@ -37,7 +37,8 @@ public final class MethodFlags {
 
     @Option(names = "--tree-budget", paramLabel = "N", defaultValue = "0",
             description = "draft: 0 = a chain, else a top-k draft tree of at most N nodes grown by cumulative probability; "
-                    + "medusa/cerberus: the heads' tree budget (0 = 6); auto: the most nodes of the heads' per-step sized tree (0 = 6) "
+                    + "medusa/cerberus: a static tree of N nodes (0 = sized per step, up to 6 nodes, from the heads' confidence and the "
+                    + "measured cost of rows); auto: the most nodes of the heads' per-step sized tree (0 = 6) "
                     + "(default: ${DEFAULT-VALUE}).")
     int treeBudget;
 
@@ -63,7 +64,7 @@ public final class MethodFlags {
 
     @Option(names = "--gate-entropy", paramLabel = "NATS", defaultValue = "-1",
             description = "medusa/cerberus: draft only when the target's next-token entropy is below this; 0 = off "
-                    + "(default: 1.0 for cerberus, off for medusa).")
+                    + "(default: 1.0 for cerberus with a static --tree-budget, else off).")
     double gateEntropy;
 
     @Option(names = "--ngram-table", paramLabel = "PATH", description = "ngram/auto: n-gram table of the model's own text from ./tandem train-ngram.")

@@ -17,10 +17,15 @@ import dev.tandem.models.Transformer;
 import java.util.List;
 import java.util.Set;
 
-/** {@code medusa} and {@code cerberus}: decoding heads on the target's last hidden state (Cerberus with its gate). */
+/**
+ * {@code medusa} and {@code cerberus}: decoding heads on the target's last hidden state. By default each step's tree is
+ * sized from the heads' confidence and the measured cost of rows (a plain step where nothing pays); with
+ * {@code --tree-budget N} a static tree of N nodes, Cerberus then gated by the target's entropy.
+ */
 public final class HeadsMethod extends DecodingMethod {
-    /** Heads' tree budget and Cerberus' gate (draft only below this next-token entropy, in nats), both the
-     *  best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates off/1.0/1.5/2.0; see docs/MEASUREMENTS.md). */
+    /** The most nodes of the heads' per-step sized tree, and Cerberus' gate with a static tree (draft only below this
+     *  next-token entropy, in nats): both the best tokens/s of a sweep on stories260K (budgets 3/6/16 x gates
+     *  off/1.0/1.5/2.0; see docs/MEASUREMENTS.md). */
     static final int TREE_BUDGET = 6;
     static final double DEFAULT_GATE_ENTROPY = 1.0;
 
@@ -42,10 +47,18 @@ public final class HeadsMethod extends DecodingMethod {
         if (heads.kind() != kind) {
             throw new TandemException("heads file " + o.heads() + " holds " + heads.kind().id() + " heads, not " + method);
         }
-        double gate = o.gateEntropy() >= 0 ? o.gateEntropy() : kind == HeadKind.CERBERUS ? DEFAULT_GATE_ENTROPY : 0;
-        int budget = o.treeBudget() > 0 ? o.treeBudget() : TREE_BUDGET;
         int depth = Math.min(heads.count(), o.draftLength() > 0 ? o.draftLength() : heads.count());
-        return new SpeculativeGenerator(method, target, tokenizer, drafter(heads, target, o, budget, gate), depth);
+        if (o.treeBudget() > 0) { // the papers' static tree: every drafting step verifies this many nodes
+            double gate = o.gateEntropy() >= 0 ? o.gateEntropy() : kind == HeadKind.CERBERUS ? DEFAULT_GATE_ENTROPY : 0;
+            return new SpeculativeGenerator(method, target, tokenizer, drafter(heads, target, o, o.treeBudget(), gate, null), depth);
+        }
+        // Sized per step: a pass over k rows costs a step function of k (the kernels' row tiles), so a fixed
+        // budget right on one model and machine verifies rows that do not pay on another. The sizer is itself a
+        // gate between a tree and a plain step (expected tokens per second), so the entropy gate is off unless asked.
+        double gate = Math.max(0, o.gateEntropy());
+        CostModel cost = CostModel.calibrateFor(target, Router.CALIBRATION_MILLIS, TREE_BUDGET + 1);
+        return new SpeculativeGenerator(method, target, tokenizer,
+                drafter(heads, target, o, TREE_BUDGET, gate, new DraftSizer(cost, true)), depth);
     }
 
     /**
@@ -67,8 +80,8 @@ public final class HeadsMethod extends DecodingMethod {
                 heads.count()));
     }
 
-    private static HeadsDrafter drafter(Heads heads, Transformer target, MethodOptions o, int budget, double gate) {
+    private static HeadsDrafter drafter(Heads heads, Transformer target, MethodOptions o, int budget, double gate, DraftSizer sizer) {
         return new HeadsDrafter(heads, target.model().weights().classifier(), target.model().weights().tokenEmbedding(),
-                target.backend(), o.branching(), budget, gate);
+                target.backend(), o.branching(), budget, gate, sizer);
     }
 }

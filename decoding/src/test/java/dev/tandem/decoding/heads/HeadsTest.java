@@ -88,7 +88,9 @@ class HeadsTest extends OnStories260k {
         Object[][] configs = {
                 {"medusa", base.withHeads(medusa, 0)},
                 {"medusa", MethodOptions.builder().treeBudget(40).branching(4).heads(medusa).gateEntropy(0).build()},
+                {"medusa", staticTree(medusa)},
                 {"cerberus", base.withHeads(cerberus, -1)},
+                {"cerberus", MethodOptions.builder().heads(cerberus).treeBudget(6).build()},
                 {"cerberus", base.withHeads(cerberus, 0)},
                 {"cerberus", MethodOptions.builder().draftLength(2).treeBudget(5).branching(2).heads(cerberus).gateEntropy(1.5).build()},
                 {"hidden-transfer", base.withHeads(transfer, 0)},
@@ -96,12 +98,18 @@ class HeadsTest extends OnStories260k {
                 {"auto", base.withHeads(cerberus, -1)}};
         for (String prompt : prompts()) {
             GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 300, SamplingParams.GREEDY);
-            int[] ar = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer).generate(req, TokenStream.NONE).tokens();
+            GenerationResult plain = new AutoregressiveGenerator(new Transformer(model, backend), tokenizer).generate(req, TokenStream.NONE);
+            int[] ar = plain.tokens();
             for (Object[] c : configs) {
                 Generator g = Methods.create((String) c[0], new Transformer(model, backend), tokenizer, (MethodOptions) c[1]);
                 GenerationResult r = g.generate(req, TokenStream.NONE);
                 assertArrayEquals(ar, r.tokens(), c[0] + " " + c[1] + " on '" + prompt + "'");
-                assertTrue(r.stats().targetForwards() <= r.tokens().length);
+                // a static tree drafts every step it can; a sized one may draft nothing (here, where rows cost a step),
+                // but never takes more passes than plain decoding
+                boolean sized = !c[0].equals("auto") && ((MethodOptions) c[1]).treeBudget() == 0;
+                long bound = sized ? plain.stats().targetForwards() : r.tokens().length;
+                assertTrue(r.stats().targetForwards() <= bound, c[0] + " " + c[1] + ": " + r.stats().targetForwards() + " forwards for "
+                        + r.tokens().length + " tokens");
             }
         }
     }
@@ -159,16 +167,43 @@ class HeadsTest extends OnStories260k {
                 String method = heads == medusa ? "medusa" : heads == cerberus ? "cerberus" : "hidden-transfer";
                 for (String prompt : prompts()) {
                     GenerationRequest req = new GenerationRequest(tokenizer.encode(prompt, true, false), 100, SamplingParams.GREEDY);
+                    // a static tree: a sized one depends on the measured cost of rows, which differs between the two
                     GenerationResult small = Methods.create(method, new Transformer(model, backend), tokenizer,
-                            MethodOptions.defaults().withHeads(heads, 0)).generate(req, TokenStream.NONE);
+                            staticTree(heads)).generate(req, TokenStream.NONE);
                     GenerationResult large = Methods.create(method, new Transformer(inflated, backend), bigTokenizer,
-                            MethodOptions.defaults().withHeads(padded, 0)).generate(req, TokenStream.NONE);
+                            staticTree(padded)).generate(req, TokenStream.NONE);
                     assertArrayEquals(small.tokens(), large.tokens(), method + " on '" + prompt + "'");
                     assertEquals(small.stats().targetForwards(), large.stats().targetForwards(),
                             method + " drafts as well on the inflated model as on the small one, on '" + prompt + "'");
                 }
             }
         }
+    }
+
+    private static MethodOptions staticTree(Path heads) {
+        return MethodOptions.builder().heads(heads).gateEntropy(0).treeBudget(6).build();
+    }
+
+    /**
+     * medusa and cerberus size their tree per step unless given --tree-budget (the sizer reports its plain and
+     * drafting steps as gate events); with it, the tree is static and, for Cerberus, the entropy gate is on.
+     */
+    @Test
+    void headsMethodsSizeTheirTreeByDefaultAndKeepAStaticOneWhenGivenABudget() throws Exception {
+        GenerationRequest req = new GenerationRequest(tokenizer.encode(prompts().get(0), true, false), 40, SamplingParams.GREEDY);
+        for (String method : List.of("medusa", "cerberus")) {
+            Path heads = method.equals("medusa") ? medusa : cerberus;
+            Map<String, Long> sized = Methods.create(method, new Transformer(model, backend), tokenizer,
+                    MethodOptions.builder().heads(heads).build()).generate(req, TokenStream.NONE).stats().events();
+            assertEquals(java.util.Set.of("gate_parallel", "gate_ar"), sized.keySet(), method + " sized: " + sized);
+            Map<String, Long> fixed = Methods.create(method, new Transformer(model, backend), tokenizer,
+                    MethodOptions.builder().heads(heads).treeBudget(6).build()).generate(req, TokenStream.NONE).stats().events();
+            assertEquals(method.equals("cerberus") ? java.util.Set.of("gate_parallel", "gate_ar") : java.util.Set.of(),
+                    fixed.keySet(), method + " static: " + fixed);
+        }
+        Map<String, Long> ungated = Methods.create("cerberus", new Transformer(model, backend), tokenizer,
+                MethodOptions.builder().heads(cerberus).treeBudget(6).gateEntropy(0).build()).generate(req, TokenStream.NONE).stats().events();
+        assertTrue(ungated.isEmpty(), "static, gate off: " + ungated);
     }
 
     /**
@@ -213,12 +248,13 @@ class HeadsTest extends OnStories260k {
 
     @Test
     void cerberusGateReportsBothBranches() {
-        Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 3.0));
+        MethodOptions staticTree = MethodOptions.builder().treeBudget(6).build(); // the sized tree's sizer reports its own steps
+        Generator g = Methods.create("cerberus", new Transformer(model, backend), tokenizer, staticTree.withHeads(cerberus, 3.0));
         GenerationResult r = g.generate(new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 200,
                 SamplingParams.GREEDY), TokenStream.NONE);
         Map<String, Long> ev = r.stats().events();
         assertTrue(ev.get("gate_parallel") > 0 && ev.get("gate_ar") > 0, ev.toString());
-        Generator off = Methods.create("cerberus", new Transformer(model, backend), tokenizer, MethodOptions.defaults().withHeads(cerberus, 0));
+        Generator off = Methods.create("cerberus", new Transformer(model, backend), tokenizer, staticTree.withHeads(cerberus, 0));
         assertTrue(off.generate(new GenerationRequest(tokenizer.encode("Once upon a time", true, false), 50, SamplingParams.GREEDY),
                 TokenStream.NONE).stats().events().isEmpty());
     }
