@@ -36,6 +36,11 @@ public record Rope(float theta, boolean halfSplit, float[] freqFactors, float ma
         }
     }
 
+    /** Whether the rotation is scaled at all: frequency factors, or a magnitude other than 1 (YaRN's attention factor). */
+    public boolean scaled() {
+        return freqFactors != null || magnitude != 1f;
+    }
+
     /** The same rotation with the other pair layout (weights permuted to match). */
     public Rope withHalfSplit(boolean half) {
         return new Rope(theta, half, freqFactors, magnitude);

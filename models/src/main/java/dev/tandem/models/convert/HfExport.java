@@ -28,7 +28,7 @@ public final class HfExport {
         if (dtype != null && dtype.quantized()) {
             throw new TandemException("a Hugging Face folder holds f32, f16 or bf16 weights, not " + dtype);
         }
-        if (m.config().rope().freqFactors() != null || m.config().rope().magnitude() != 1f) {
+        if (m.config().rope().scaled()) {
             throw new TandemException("writing RoPE frequency scaling into config.json is not supported; convert this model to GGUF instead");
         }
         try {

@@ -45,8 +45,8 @@ public final class InflatedModel {
         if (big % s != 0) {
             throw new TandemException("cannot inflate: head size " + s + " does not divide the shape's head size " + big);
         }
-        if (small.rope().freqFactors() != null) {
-            throw new TandemException("cannot inflate a model with RoPE frequency factors (Llama 3 scaling)");
+        if (small.rope().scaled()) { // the inflated config keeps theta only: scaling would be dropped, not padded
+            throw new TandemException("cannot inflate a model with RoPE scaling (frequency factors or an attention factor)");
         }
         float eps = small.normEps() * small.dim() / shape.dim();
         return new LlamaConfig(shape.dim(), shape.hiddenDim(), shape.layers(), shape.heads(), shape.kvHeads(),

@@ -27,10 +27,9 @@ public final class Llama2cExport {
         if (ls.get(0).bq() != null) {
             throw new TandemException("the llama2.c format cannot hold query/key/value biases (" + c.architecture() + " model)");
         }
-        boolean scaled = c.rope().freqFactors() != null || c.rope().magnitude() != 1f;
-        if (scaled || c.ropeTheta() != 10000f) {
+        if (c.rope().scaled() || c.ropeTheta() != 10000f) {
             throw new TandemException("the llama2.c format fixes RoPE to theta 10000 without scaling; this model uses theta "
-                    + c.ropeTheta() + (scaled ? " with scaling" : ""));
+                    + c.ropeTheta() + (c.rope().scaled() ? " with scaling" : ""));
         }
         List<ExportTensor> order = new ArrayList<>();
         List<ModelTensors.Entry> all = ModelTensors.of(m);

@@ -109,6 +109,9 @@ class SyntheticShapesTest {
                     () -> HfExport.write(model, null, dir.resolve("hf2"), done -> {}));
             org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
                     () -> Llama2cExport.write(model, dir.resolve("m2.bin"), done -> {}));
+            // synth --from would write the bigger shape with theta alone, dropping the magnitude
+            assertTrue(org.junit.jupiter.api.Assertions.assertThrows(dev.tandem.core.TandemException.class,
+                    () -> InflatedModel.config(model.config(), SyntheticModel.shape("mistral-7b"))).getMessage().contains("RoPE scaling"));
         }
     }
 }
