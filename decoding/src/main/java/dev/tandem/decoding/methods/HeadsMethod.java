@@ -75,8 +75,7 @@ public final class HeadsMethod extends DecodingMethod {
             return List.of();
         }
         int budget = o.treeBudget() > 0 ? o.treeBudget() : TREE_BUDGET;
-        return List.of(new RouterDrafter.Option(name() + "-sized", new HeadsDrafter(heads, target.model().weights().classifier(),
-                target.model().weights().tokenEmbedding(), target.backend(), o.branching(), budget, 0, new DraftSizer(cost, false)),
+        return List.of(new RouterDrafter.Option(name() + "-sized", drafter(heads, target, o, budget, 0, new DraftSizer(cost, false)),
                 heads.count()));
     }
 
