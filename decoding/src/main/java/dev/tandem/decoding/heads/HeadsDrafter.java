@@ -62,6 +62,11 @@ public final class HeadsDrafter implements Drafter {
     }
 
     @Override
+    public boolean gatesItself() {
+        return sizer != null;
+    }
+
+    @Override
     public boolean wantsHiddenState() {
         return true;
     }

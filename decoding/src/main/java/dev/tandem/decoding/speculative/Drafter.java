@@ -48,6 +48,14 @@ public interface Drafter {
      */
     default void sharedPass(int peerRows) {}
 
+    /**
+     * Whether the drafter gates itself: it sizes each draft against the measured cost of rows and proposes none
+     * (a plain step) where drafting does not pay, so that on average it is worth at least a plain step.
+     */
+    default boolean gatesItself() {
+        return false;
+    }
+
     /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
     default Map<String, Long> draftForwards() {
         return Map.of();

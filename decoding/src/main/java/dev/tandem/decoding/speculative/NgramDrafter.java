@@ -39,6 +39,11 @@ public final class NgramDrafter implements Drafter {
     }
 
     @Override
+    public boolean gatesItself() {
+        return true;
+    }
+
+    @Override
     public DraftTree propose(TokenHistory h, int maxDepth, Sampler sampler) {
         boolean sampled = sampler != null && !sampler.params().greedy();
         int context = Math.min(table.maxOrder(), h.size());

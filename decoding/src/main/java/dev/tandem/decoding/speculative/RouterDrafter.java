@@ -31,18 +31,28 @@ public final class RouterDrafter implements Drafter {
     /** Drafting at most this share of a one-row pass counts as free. */
     private static final double FREE_DRAFTING = 0.05;
     private static final int FIRST_REPROBE = 32;
+    /** Steps between probes of a contender: a losing option whose acceptance, CONTENDER_ERRORS standard errors up, would win. */
+    private static final int CONTENDER_REPROBE = 8;
+    /** Two standard errors: with one, a single unlucky probe after unlucky trials ended an option's chances. */
+    private static final double CONTENDER_ERRORS = 2;
+    /** Observations a running average weighs as many as (its effective sample size, (2 - DECAY) / DECAY). */
+    private static final double EFFECTIVE_STEPS = (2 - DECAY) / DECAY;
     private static final int MAX_REPROBE = 4096;
-    /** Share of the time spent decoding that re-probing losing options may take, charged at what each probe
-     *  really cost (a draft model's probe first catches its cache up: a thousand tokens cost seconds). */
+    /** Share of the time spent decoding that re-probing losing options may lose: each probe is charged the time it
+     *  took beyond what the best option would have taken for the tokens it gave (a draft model's probe first
+     *  catches its cache up: a thousand tokens cost seconds). */
     private static final double PROBE_SHARE = 0.03;
     private static final double MAX_PROBE_CREDIT_SECONDS = 10;
 
+    /** {@code -Dtandem.router.trace=true}: each step's choice and every option's estimates, on standard error. */
+    private static final boolean TRACE = Boolean.getBoolean("tandem.router.trace");
     private final List<Option> options;
     /** The options' drafters, each once (options of several depths share one). */
     private final List<Drafter> drafters;
     private final CostModel cost;
     private final BatchCost batch;
     private final double[] accepted;  // running mean of accepted tokens per step
+    private final double[] variance;  // running variance of accepted tokens per step, the uncertainty of that mean
     /** Per option, the running share of its steps that verified r rows: the expected verification time is the
      *  cost of each row count weighted by its share, not the cost of the mean row count, which overcharges an
      *  option that mixes plain steps with long drafts (a pass's cost grows more slowly than its rows). */
@@ -51,10 +61,15 @@ public final class RouterDrafter implements Drafter {
     private final long[] steps;
     private final long[] probeInterval; // steps until a losing option is tried again; doubles while it keeps losing
     private final long[] nextProbe;
+    private final long[] lastRun;       // the step each option last ran
+    /** Per option, the seconds of its last step that followed another option's: what a probe really costs (a draft
+     *  model first catches its cache up on the steps it missed, which its running drafting time leaves out). */
+    private final double[] probeSeconds;
     private long step;
     private int current = -1;
     private double probeCredit; // seconds of probing earned so far and not yet spent (negative: overspent)
     private boolean probing;    // the current step re-probes a losing option
+    private double probedAgainst; // the best option's expected rate when the current probe was chosen
 
     public RouterDrafter(List<Option> options, CostModel cost) {
         this.options = List.copyOf(options);
@@ -64,6 +79,9 @@ public final class RouterDrafter implements Drafter {
         this.batch = new BatchCost(cost);
         int n = options.size();
         this.accepted = new double[n];
+        this.variance = new double[n];
+        this.lastRun = new long[n];
+        this.probeSeconds = new double[n];
         this.rowShare = new double[n][];
         this.draftSeconds = new double[n];
         this.steps = new long[n];
@@ -121,7 +139,10 @@ public final class RouterDrafter implements Drafter {
      * after an interval that doubles each time it still loses, and only while probing has not spent more than
      * its share of the time spent decoding, each probe charged what it really cost: a probe of a draft model
      * has to catch its cache up on everything since its last use, so probing must get rarer as the evidence
-     * grows and as the probe gets dearer.
+     * grows and as the probe gets dearer. A contender, a loser that would win were its acceptance two standard
+     * errors higher, is re-probed every few steps instead: acceptance varies from none to the whole draft
+     * step by step (sampled text above all), so a few unlucky trials must not shut out an option that is as
+     * good as the best or better, while one far behind, or always accepted alike, stays rare.
      */
     private int choose() {
         probing = false;
@@ -136,10 +157,16 @@ public final class RouterDrafter implements Drafter {
                 }
             }
         }
-        int best = best();
+        int best = delegated(best());
+        double bestRate = expectedRate(best);
         for (int i = 0; i < options.size(); i++) {
-            if (i != best && step >= nextProbe[i] && probeCredit > 0) {
+            if (i == best || probeCredit <= 0) {
+                continue;
+            }
+            boolean contender = optimisticRate(i) > bestRate;
+            if (step >= nextProbe[i] || contender && step >= lastRun[i] + CONTENDER_REPROBE) {
                 probing = true;
+                probedAgainst = bestRate;
                 nextProbe[i] = step + probeInterval[i];
                 probeInterval[i] = Math.min(MAX_REPROBE, probeInterval[i] * 2);
                 return i;
@@ -181,6 +208,28 @@ public final class RouterDrafter implements Drafter {
         return steps[i] > 0 && draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1) ? FREE_TRIALS : TRIALS;
     }
 
+    /**
+     * Where plain steps lead, the best option whose drafter gates itself at nearly no cost of drafting (the n-gram
+     * table's sized chains), unless it trails plain steps by more than two errors of its mean: its gate sees each
+     * step's own draft and how sure the drafter is of it, which the router's averages over steps cannot, and it
+     * proposes a plain step wherever the draft is not worth its rows. Choosing between the two by their noisy
+     * averages left the router on plain steps for hundreds of steps at a time after a few bad drafts.
+     */
+    private int delegated(int best) {
+        if (options.get(best).drafter() != null) {
+            return best;
+        }
+        int gate = -1;
+        for (int i = 0; i < options.size(); i++) {
+            Drafter d = options.get(i).drafter();
+            if (d != null && d.gatesItself() && steps[i] >= trials(i) && draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1)
+                    && optimisticRate(i) >= expectedRate(best) && (gate < 0 || expectedRate(i) > expectedRate(gate))) {
+                gate = i;
+            }
+        }
+        return gate < 0 ? best : gate;
+    }
+
     private int best() {
         int best = 0;
         double bestRate = -1;
@@ -196,11 +245,25 @@ public final class RouterDrafter implements Drafter {
 
     /** Expected tokens per second of option i: alone, or per second its rows add to passes shared with others'. */
     public double expectedRate(int i) {
+        return (1 + accepted[i]) / stepSeconds(i);
+    }
+
+    /**
+     * Option i's rate on a probe were its mean acceptance CONTENDER_ERRORS standard errors higher (of a running mean of
+     * noisy steps), at what its last probe cost: one that must catch up first is no contender.
+     */
+    private double optimisticRate(int i) {
+        double n = Math.min(steps[i], EFFECTIVE_STEPS);
+        return (1 + accepted[i] + CONTENDER_ERRORS * Math.sqrt(variance[i] / Math.max(1, n))) / Math.max(stepSeconds(i), probeSeconds[i]);
+    }
+
+    /** Expected seconds of one step of option i: its drafting and the verification of its rows. */
+    private double stepSeconds(int i) {
         double seconds = draftSeconds[i];
         for (int rows = 1; rows < rowShare[i].length; rows++) {
             seconds += rowShare[i][rows] == 0 ? 0 : rowShare[i][rows] * batch.addedSeconds(rows);
         }
-        return (1 + accepted[i]) / Math.max(seconds, 1e-12);
+        return Math.max(seconds, 1e-12);
     }
 
     @Override
@@ -217,9 +280,16 @@ public final class RouterDrafter implements Drafter {
         if (i < 0) {
             return;
         }
-        // the trials' plain mean (a running average begun at the first step would be mostly that one step), then running
-        double w = steps[i] < trials(i) ? 1.0 / (steps[i] + 1) : DECAY;
-        accepted[i] += w * (acceptedTokens - accepted[i]);
+        // a plain mean until the running average weighs as many steps (one begun at the first step would be mostly
+        // that one step), then running
+        double w = Math.max(DECAY, 1.0 / (steps[i] + 1));
+        double deviation = acceptedTokens - accepted[i];
+        accepted[i] += w * deviation;
+        variance[i] = (1 - w) * (variance[i] + w * deviation * deviation);
+        if (lastRun[i] != step - 1) {
+            probeSeconds[i] = (verifyNanos + draftNanos) / 1e9;
+        }
+        lastRun[i] = step;
         int rows = Math.min(tree.size() + 1, rowShare[i].length - 1);
         for (int r = 1; r < rowShare[i].length; r++) {
             rowShare[i][r] *= 1 - w;
@@ -235,11 +305,27 @@ public final class RouterDrafter implements Drafter {
             cost.observe(tree.size() + 1, verifyNanos / 1e9);
         }
         double stepSeconds = (verifyNanos + draftNanos) / 1e9;
-        probeCredit = Math.min(MAX_PROBE_CREDIT_SECONDS, probeCredit + PROBE_SHARE * stepSeconds - (probing ? stepSeconds : 0));
+        // a probe costs the time beyond what the best would have taken for its tokens: a dear draft model's catching
+        // up costs nearly all of it, a contender's lucky probe nothing (it earns credit, as it gained time)
+        double lost = probing ? stepSeconds - (1 + acceptedTokens) / probedAgainst : 0;
+        probeCredit = Math.min(MAX_PROBE_CREDIT_SECONDS, probeCredit + PROBE_SHARE * stepSeconds - lost);
+        if (TRACE) {
+            trace(tree, acceptedTokens, verifyNanos, draftNanos);
+        }
         Drafter d = options.get(i).drafter();
         if (d != null) {
             d.verified(tree, acceptedTokens, verifyNanos, draftNanos); // drafters that size their drafts learn too
         }
+    }
+
+    private void trace(DraftTree tree, int acceptedTokens, long verifyNanos, long draftNanos) {
+        StringBuilder sb = new StringBuilder(String.format(java.util.Locale.ROOT, "router step %d %s%s rows %d accepted %d verify %.1f ms draft %.2f ms |",
+                step, options.get(current).name(), probing ? " (probe)" : "", tree.size() + 1, acceptedTokens, verifyNanos / 1e6, draftNanos / 1e6));
+        for (int j = 0; j < options.size(); j++) {
+            sb.append(String.format(java.util.Locale.ROOT, " %s: n %d accepted %.2f draft %.2f ms rate %.1f/s;",
+                    options.get(j).name(), steps[j], accepted[j], draftSeconds[j] * 1e3, expectedRate(j)));
+        }
+        System.err.println(sb);
     }
 
     @Override
