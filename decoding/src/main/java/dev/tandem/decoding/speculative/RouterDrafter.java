@@ -159,12 +159,13 @@ public final class RouterDrafter implements Drafter {
         }
         int best = delegated(best());
         double bestRate = expectedRate(best);
-        for (int i = 0; i < options.size(); i++) {
-            if (i == best || probeCredit <= 0) {
+        for (int i = 0; i < options.size() && probeCredit > 0; i++) {
+            if (i == best) {
                 continue;
             }
-            boolean contender = optimisticRate(i) > bestRate;
-            if (step >= nextProbe[i] || contender && step >= lastRun[i] + CONTENDER_REPROBE) {
+            boolean due = step >= nextProbe[i] // then a contender, tested only once its shorter interval is over
+                    || step >= lastRun[i] + CONTENDER_REPROBE && optimisticRate(i) > bestRate;
+            if (due) {
                 probing = true;
                 probedAgainst = bestRate;
                 nextProbe[i] = step + probeInterval[i];
@@ -205,7 +206,12 @@ public final class RouterDrafter implements Drafter {
 
     /** Trial steps option i gets: more where drafting is nearly free (known after its first step). */
     private int trials(int i) {
-        return steps[i] > 0 && draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1) ? FREE_TRIALS : TRIALS;
+        return steps[i] > 0 && draftsFree(i) ? FREE_TRIALS : TRIALS;
+    }
+
+    /** Whether option i's drafting costs at most {@link #FREE_DRAFTING} of a one-row pass (a table or lookup). */
+    private boolean draftsFree(int i) {
+        return draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1);
     }
 
     /**
@@ -219,12 +225,15 @@ public final class RouterDrafter implements Drafter {
         if (options.get(best).drafter() != null) {
             return best;
         }
+        double plainRate = expectedRate(best);
         int gate = -1;
+        double gateRate = -1;
         for (int i = 0; i < options.size(); i++) {
             Drafter d = options.get(i).drafter();
-            if (d != null && d.gatesItself() && steps[i] >= trials(i) && draftSeconds[i] <= FREE_DRAFTING * cost.seconds(1)
-                    && optimisticRate(i) >= expectedRate(best) && (gate < 0 || expectedRate(i) > expectedRate(gate))) {
+            if (d != null && d.gatesItself() && steps[i] >= trials(i) && draftsFree(i) && optimisticRate(i) >= plainRate
+                    && expectedRate(i) > gateRate) {
                 gate = i;
+                gateRate = expectedRate(i);
             }
         }
         return gate < 0 ? best : gate;
