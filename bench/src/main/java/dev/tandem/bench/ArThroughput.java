@@ -102,7 +102,7 @@ public final class ArThroughput implements Callable<Integer> {
                 throw new TandemException("--tokens " + tokens + " does not fit " + model.path.getFileName() + ": BOS and the tokens "
                         + "must fit its context of " + context + " tokens; ask for 1 to " + (context - 1));
             }
-            double gb = weightBytesPerToken(m) / 1e9;
+            double gb = m.weights().bytesPerToken(m.config().layers()) / 1e9;
             System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
                     m.name(), tokens, runs, warmup, gb);
             System.out.println("machine: " + MachineInfo.describe());
@@ -114,16 +114,5 @@ public final class ArThroughput implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** Bytes of the matrices one decoded token reads: every layer's projections and the classifier. */
-    static long weightBytesPerToken(Model m) {
-        long bytes = m.weights().classifier().segment().byteSize();
-        for (dev.tandem.models.LayerWeights l : m.weights().layers()) {
-            for (dev.tandem.core.Tensor t : new dev.tandem.core.Tensor[] {l.wq(), l.wk(), l.wv(), l.wo(), l.w1(), l.w2(), l.w3()}) {
-                bytes += t.segment().byteSize();
-            }
-        }
-        return bytes;
     }
 }

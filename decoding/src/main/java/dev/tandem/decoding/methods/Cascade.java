@@ -30,7 +30,9 @@ public final class Cascade extends DecodingMethod {
     /** A lossless cascade of the first draft model over the n-gram model, with the default k-matrix. */
     @Override
     public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
-        return List.of(new RouterDrafter.Option("csd", new CascadeDrafter(List.of(Drafts.first(target, o)), List.of(Drafts.names(target, o).get(0)),
-                Drafts.defaultK(1), 1.0, Drafts.DEFAULT_REVIEW_LENIENCE), Drafts.CSD_LENGTH));
+        Transformer model = Drafts.first(target, o);
+        return List.of(new RouterDrafter.Option("csd", new CascadeDrafter(List.of(model), List.of(Drafts.names(target, o).get(0)),
+                Drafts.defaultK(1), 1.0, Drafts.DEFAULT_REVIEW_LENIENCE), Drafts.CSD_LENGTH,
+                Drafts.passShare(model, target), 1)); // at least one pass of its draft model a step
     }
 }

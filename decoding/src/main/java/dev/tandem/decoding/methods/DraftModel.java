@@ -33,7 +33,9 @@ public final class DraftModel extends DecodingMethod {
     /** The first draft model as chains of 2 and 4 tokens. */
     @Override
     public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
-        DraftModelDrafter draft = new DraftModelDrafter(Drafts.names(target, o).get(0), Drafts.first(target, o), 4, o.branching(), 0);
-        return List.of(new RouterDrafter.Option("draft-2", draft, 2), new RouterDrafter.Option("draft-4", draft, 4));
+        Transformer model = Drafts.first(target, o);
+        DraftModelDrafter draft = new DraftModelDrafter(Drafts.names(target, o).get(0), model, 4, o.branching(), 0);
+        double share = Drafts.passShare(model, target); // a chain of n tokens: n passes of the draft model
+        return List.of(new RouterDrafter.Option("draft-4", draft, 4, share, 4), new RouterDrafter.Option("draft-2", draft, 2, share, 2));
     }
 }

@@ -85,6 +85,19 @@ final class Drafts {
         return o.draftLayers();
     }
 
+    /**
+     * A lower bound on one pass of {@code draft} in one-row passes of {@code target}. The target's own first k
+     * layers: k / layers (the same layers, and the classifier besides). A separate model: half the share of the
+     * target's weight bytes it reads per token (what a pass costs on a model bound by reading its weights; halved
+     * because a byte of another weight type can cost half as much to read and decode).
+     */
+    static double passShare(Transformer draft, Transformer target) {
+        if (draft.model() == target.model()) {
+            return (double) draft.layers() / target.layers();
+        }
+        return 0.5 * draft.model().weights().bytesPerToken(draft.layers()) / target.model().weights().bytesPerToken(target.layers());
+    }
+
     static List<String> names(Transformer target, MethodOptions o) {
         List<String> names = new ArrayList<>();
         for (Model m : o.draftModels()) {

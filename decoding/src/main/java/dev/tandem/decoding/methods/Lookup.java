@@ -30,7 +30,7 @@ public final class Lookup extends DecodingMethod {
     public List<RouterDrafter.Option> routerOptions(Transformer target, MethodOptions o, CostModel cost) {
         LookupDrafter lookup = new LookupDrafter(o.maxNgram(), 1, target.cache().maxBatch() - 1);
         List<RouterDrafter.Option> options = new ArrayList<>();
-        for (int depth : new int[] {2, 4, 8}) {
+        for (int depth : new int[] {8, 4, 2}) { // deepest first: its trial steps tell what the shallower would give
             options.add(new RouterDrafter.Option("lookup-" + depth, lookup, depth));
         }
         return options;

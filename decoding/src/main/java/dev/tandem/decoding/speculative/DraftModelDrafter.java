@@ -48,6 +48,11 @@ public final class DraftModelDrafter implements Drafter {
     }
 
     @Override
+    public boolean nestsChains() {
+        return treeBudget == 0; // a sampled chain's first d tokens are drawn as a d-token chain's are
+    }
+
+    @Override
     public DraftTree propose(TokenHistory h, int maxDepth, Sampler sampler) {
         int n = Math.min(length, maxDepth);
         int[] sequence = h.toArray();

@@ -56,6 +56,15 @@ public interface Drafter {
         return false;
     }
 
+    /**
+     * Whether a draft asked for at most d tokens is the first d tokens of the draft asked for more (a chain, cut
+     * short): one verified step then tells the router what its options of other depths with this drafter would
+     * have given (lookup and draft model chains).
+     */
+    default boolean nestsChains() {
+        return false;
+    }
+
     /** Forward passes run so far per draft model level (cumulative; empty for model-free drafters). */
     default Map<String, Long> draftForwards() {
         return Map.of();

@@ -34,6 +34,11 @@ public final class LookupDrafter implements Drafter {
     }
 
     @Override
+    public boolean nestsChains() {
+        return candidates == 1;
+    }
+
+    @Override
     public DraftTree propose(TokenHistory h, int maxDepth, Sampler sampler) {
         List<int[]> chains = new ArrayList<>();
         List<String> seen = new ArrayList<>();

@@ -20,8 +20,18 @@ import java.util.Map;
  * costs its arithmetic, so drafting turns itself off as the batch widens (and back on as it narrows).
  */
 public final class RouterDrafter implements Drafter {
-    /** One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step). */
-    public record Option(String name, Drafter drafter, int depth) {}
+    /**
+     * One choice the router can make: a drafter asked for drafts at most {@code depth} deep (null = plain step).
+     * A drafter that runs a draft model says what its drafting must cost before it runs: {@code passes} passes a
+     * step of a model whose one-row pass costs at least {@code passShare} of the target's, after a pass over the
+     * tokens it has not seen. An option that would lose even at that cost with every token accepted is neither
+     * tried nor probed.
+     */
+    public record Option(String name, Drafter drafter, int depth, double passShare, int passes) {
+        public Option(String name, Drafter drafter, int depth) {
+            this(name, drafter, depth, 0, 0);
+        }
+    }
 
     private static final double DECAY = 0.1;   // weight of the newest observation in the running averages
     private static final int TRIALS = 3;        // steps each option gets before the averages are trusted
@@ -58,13 +68,18 @@ public final class RouterDrafter implements Drafter {
      *  option that mixes plain steps with long drafts (a pass's cost grows more slowly than its rows). */
     private final double[][] rowShare;
     private final double[] draftSeconds;
-    private final long[] steps;
+    private final long[] steps;         // steps of evidence: its own, and those of its drafter at other depths
+    private final long[] chosen;        // steps it ran
     private final long[] probeInterval; // steps until a losing option is tried again; doubles while it keeps losing
     private final long[] nextProbe;
     private final long[] lastRun;       // the step each option last ran
     /** Per option, the seconds of its last step that followed another option's: what a probe really costs (a draft
      *  model first catches its cache up on the steps it missed, which its running drafting time leaves out). */
     private final double[] probeSeconds;
+    /** Per option, the history's length when its drafter last ran (options of several depths share one). */
+    private final int[] seen;
+    private int historySize;
+    private int askedDepth; // the depth the current step's drafter was asked for
     private long step;
     private int current = -1;
     private double probeCredit; // seconds of probing earned so far and not yet spent (negative: overspent)
@@ -82,9 +97,11 @@ public final class RouterDrafter implements Drafter {
         this.variance = new double[n];
         this.lastRun = new long[n];
         this.probeSeconds = new double[n];
+        this.seen = new int[n];
         this.rowShare = new double[n][];
         this.draftSeconds = new double[n];
         this.steps = new long[n];
+        this.chosen = new long[n];
         this.probeInterval = new long[n];
         this.nextProbe = new long[n];
         java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
@@ -126,12 +143,19 @@ public final class RouterDrafter implements Drafter {
     @Override
     public DraftTree propose(TokenHistory history, int maxDepth, Sampler sampler) {
         step++;
+        historySize = history.size();
         current = choose();
         Option o = options.get(current);
+        for (int j = 0; j < options.size(); j++) {
+            if (options.get(j).drafter() == o.drafter()) {
+                seen[j] = historySize;
+            }
+        }
         if (o.drafter() == null) {
             return DraftTree.empty();
         }
-        return o.drafter().propose(history, Math.min(maxDepth, o.depth()), sampler);
+        askedDepth = Math.min(maxDepth, o.depth());
+        return o.drafter().propose(history, askedDepth, sampler);
     }
 
     /**
@@ -160,7 +184,7 @@ public final class RouterDrafter implements Drafter {
         int best = delegated(best());
         double bestRate = expectedRate(best);
         for (int i = 0; i < options.size() && probeCredit > 0; i++) {
-            if (i == best) {
+            if (i == best || bestCase(i, minDraftSeconds(i)) < bestRate) {
                 continue;
             }
             boolean due = step >= nextProbe[i] // then a contender, tested only once its shorter interval is over
@@ -178,19 +202,42 @@ public final class RouterDrafter implements Drafter {
     }
 
     /**
-     * Whether option i, after two trial steps, would lose to the best option whose trials are over (expected rate
-     * {@code settled}) even if every token it drafts were accepted: its remaining trials are skipped (it is
-     * re-probed like any loser). A
-     * draft model's drafting alone can cost more than plain steps gain, in a wide batch above all, where
-     * eight new generations each spent a dozen steps trying one made the first requests 25% slower.
+     * Whether option i would lose to the best option whose trials are over (expected rate {@code settled}) even if
+     * every token it drafts were accepted, at the drafting time its first two trial steps took, or before them at
+     * the least it can take: its remaining trials are skipped (it is re-probed like any loser that could win). A
+     * draft model's drafting alone can cost more than plain steps gain: in a wide batch, where eight new
+     * generations each spent a dozen steps trying one made the first requests 25% slower; and on a model bound by
+     * reading its weights, where the target's own first three quarters of layers cost three quarters of a step
+     * per drafted token, so two drafted tokens and their verification cost more than three plain steps (a cold
+     * JVM spent two of its ten seconds of `generate --method auto` trying them).
      */
     private boolean cannotWin(int i, double settled) {
-        Option o = options.get(i);
-        if (o.drafter() == null || steps[i] < 2) {
+        if (options.get(i).drafter() == null || steps[i] == 1) {
             return false;
         }
-        int rows = Math.min(CostModel.MAX_ROWS, 1 + o.depth());
-        return (1 + o.depth()) / (draftSeconds[i] + batch.addedSeconds(rows)) < settled;
+        return bestCase(i, steps[i] >= 2 ? draftSeconds[i] : minDraftSeconds(i)) < settled;
+    }
+
+    /** Option i's rate were every token it drafts accepted, its drafting taking {@code drafting} seconds. */
+    private double bestCase(int i, double drafting) {
+        int depth = options.get(i).depth();
+        return (1 + depth) / (drafting + batch.addedSeconds(Math.min(CostModel.MAX_ROWS, 1 + depth)));
+    }
+
+    /**
+     * The least option i's drafting can take a step: its draft model's passes, and its catching up on the tokens it
+     * has not seen (beyond those a step of its own adds) spread over as many steps as the generation has run, at
+     * least {@link #FIRST_REPROBE}: what has run so far is the best guess of what is left. A self-draft of three
+     * quarters of the layers, first tried at the 40th to 60th step of a cold run, took 0.7-1 s to catch up.
+     */
+    private double minDraftSeconds(int i) {
+        Option o = options.get(i);
+        if (o.passShare() == 0) {
+            return 0;
+        }
+        int unseen = historySize - seen[i] - (1 + o.depth());
+        double catchUp = unseen > 0 ? cost.seconds(unseen) / Math.max(FIRST_REPROBE, step) : 0;
+        return o.passShare() * (o.passes() * cost.seconds(1) + catchUp);
     }
 
     /** The best expected rate among the options whose trials are over (0 when none is). */
@@ -259,11 +306,14 @@ public final class RouterDrafter implements Drafter {
 
     /**
      * Option i's rate on a probe were its mean acceptance CONTENDER_ERRORS standard errors higher (of a running mean of
-     * noisy steps), at what its last probe cost: one that must catch up first is no contender.
+     * noisy steps), for a draft model at what its last probe cost: one that must catch up first is no contender. (A
+     * drafter with nothing to catch up is charged its estimate: charged its last probe, one slow pass of the n-gram
+     * chains' four rows, 67 ms against 48, kept them out for 150 steps at temperature 0.8.)
      */
     private double optimisticRate(int i) {
         double n = Math.min(steps[i], EFFECTIVE_STEPS);
-        return (1 + accepted[i] + CONTENDER_ERRORS * Math.sqrt(variance[i] / Math.max(1, n))) / Math.max(stepSeconds(i), probeSeconds[i]);
+        double seconds = options.get(i).passShare() > 0 ? Math.max(stepSeconds(i), probeSeconds[i]) : stepSeconds(i);
+        return (1 + accepted[i] + CONTENDER_ERRORS * Math.sqrt(variance[i] / Math.max(1, n))) / seconds;
     }
 
     /** Expected seconds of one step of option i: its drafting and the verification of its rows. */
@@ -289,27 +339,27 @@ public final class RouterDrafter implements Drafter {
         if (i < 0) {
             return;
         }
-        // a plain mean until the running average weighs as many steps (one begun at the first step would be mostly
-        // that one step), then running
-        double w = Math.max(DECAY, 1.0 / (steps[i] + 1));
-        double deviation = acceptedTokens - accepted[i];
-        accepted[i] += w * deviation;
-        variance[i] = (1 - w) * (variance[i] + w * deviation * deviation);
         if (lastRun[i] != step - 1) {
             probeSeconds[i] = (verifyNanos + draftNanos) / 1e9;
         }
         lastRun[i] = step;
-        int rows = Math.min(tree.size() + 1, rowShare[i].length - 1);
-        for (int r = 1; r < rowShare[i].length; r++) {
-            rowShare[i][r] *= 1 - w;
-        }
-        rowShare[i][rows] += w;
+        chosen[i]++;
         double drafted = draftNanos / 1e9;
-        // the trials keep their fastest (the first steps of a drafter run before the JIT compiled it); later
-        // pauses count as at most twice the estimate
-        draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < trials(i) ? Math.min(draftSeconds[i], drafted)
-                : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
-        steps[i]++;
+        observe(i, acceptedTokens, tree.size(), drafted);
+        Option o = options.get(i);
+        if (o.drafter() != null && o.drafter().nestsChains()) {
+            // its options of other depths would have drafted this chain's first tokens, and had as many accepted: the
+            // whole chain where it ended short of the depth asked, else those no deeper than it
+            for (int j = 0; j < options.size(); j++) {
+                int depth = options.get(j).depth();
+                if (j != i && options.get(j).drafter() == o.drafter() && (tree.size() < askedDepth || depth <= tree.size())) {
+                    int drafts = Math.min(tree.size(), depth);
+                    observe(j, Math.min(acceptedTokens, depth), drafts, drafted * drafts / Math.max(1, tree.size()));
+                    lastRun[j] = step; // its drafter is as caught up, and a probe would tell nothing new
+                    nextProbe[j] = Math.max(nextProbe[j], step + probeInterval[j]);
+                }
+            }
+        }
         if (batch.verifiedAlone()) {
             cost.observe(tree.size() + 1, verifyNanos / 1e9);
         }
@@ -325,6 +375,26 @@ public final class RouterDrafter implements Drafter {
         if (d != null) {
             d.verified(tree, acceptedTokens, verifyNanos, draftNanos); // drafters that size their drafts learn too
         }
+    }
+
+    /** One step's evidence for option i: tokens accepted of {@code drafts} drafted, in {@code drafted} seconds. */
+    private void observe(int i, int acceptedTokens, int drafts, double drafted) {
+        // a plain mean until the running average weighs as many steps (one begun at the first step would be mostly
+        // that one step), then running
+        double w = Math.max(DECAY, 1.0 / (steps[i] + 1));
+        double deviation = acceptedTokens - accepted[i];
+        accepted[i] += w * deviation;
+        variance[i] = (1 - w) * (variance[i] + w * deviation * deviation);
+        int rows = Math.min(drafts + 1, rowShare[i].length - 1);
+        for (int r = 1; r < rowShare[i].length; r++) {
+            rowShare[i][r] *= 1 - w;
+        }
+        rowShare[i][rows] += w;
+        // the trials keep their fastest (the first steps of a drafter run before the JIT compiled it); later
+        // pauses count as at most twice the estimate
+        draftSeconds[i] = steps[i] == 0 ? drafted : steps[i] < trials(i) ? Math.min(draftSeconds[i], drafted)
+                : draftSeconds[i] + DECAY * (CostModel.clipped(drafted, draftSeconds[i]) - draftSeconds[i]);
+        steps[i]++;
     }
 
     private void trace(DraftTree tree, int acceptedTokens, long verifyNanos, long draftNanos) {
@@ -347,7 +417,7 @@ public final class RouterDrafter implements Drafter {
     public Map<String, Long> events() {
         Map<String, Long> m = new LinkedHashMap<>();
         for (int i = 0; i < options.size(); i++) {
-            m.put("auto:" + options.get(i).name(), steps[i]);
+            m.put("auto:" + options.get(i).name(), chosen[i]);
         }
         return m;
     }

@@ -82,6 +82,38 @@ class RouterDrafterTest {
     }
 
     /**
+     * Steps of 400 that the noisy drafter (unlucky trials, then its chain accepted whole or not at all, at random)
+     * runs beside plain steps, per seed 1..{@code seeds}; with {@code slowProbes}, a third of its steps after another
+     * option's take twice as long to verify.
+     */
+    private static List<Integer> noisyRuns(CostModel cost, int seeds, boolean slowProbes) {
+        int[] trials = {0, 0, 3, 0, 0, 0, 0, 0};
+        List<Integer> noisySteps = new java.util.ArrayList<>();
+        for (int seed = 1; seed <= seeds; seed++) {
+            RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                    new RouterDrafter.Option("noisy", new Fake("noisy"), 4)), cost);
+            TokenHistory h = new TokenHistory(new int[] {1});
+            java.util.Random random = new java.util.Random(seed);
+            int noisy = 0;
+            String last = "";
+            for (int i = 0; i < 400; i++) {
+                DraftTree t = r.propose(h, 8, null);
+                int accepted = 0;
+                double seconds = cost.seconds(t.size() + 1);
+                if ("noisy".equals(r.currentOption())) {
+                    accepted = noisy < trials.length ? trials[noisy] : random.nextBoolean() ? 3 : 0;
+                    noisy++;
+                    seconds *= slowProbes && !last.equals("noisy") && random.nextInt(3) == 0 ? 2 : 1;
+                }
+                last = r.currentOption();
+                r.verified(t, accepted, (long) (seconds * 1e9), 0);
+            }
+            noisySteps.add(noisy);
+        }
+        return noisySteps;
+    }
+
+    /**
      * Sampled text: a drafter whose chain is accepted whole half the time and not at all otherwise (1.5 tokens
      * a step on average, 2.5 tokens for a 2.0 ms pass against plain decoding's 1 for 1.2 ms: 1.5x) has unlucky
      * trials, one success in eight, and then random luck (six seeds). It trails plain steps by less than two
@@ -92,30 +124,108 @@ class RouterDrafterTest {
     @Test
     void aNoisyDrafterWithUnluckyTrialsIsProbedUntilItsMeanShows() {
         CostModel cost = CostModel.linear(1e-3, 2e-4);
-        int[] trials = {0, 0, 3, 0, 0, 0, 0, 0};
-        List<Integer> noisySteps = new java.util.ArrayList<>();
-        for (int seed = 1; seed <= 6; seed++) {
-            RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
-                    new RouterDrafter.Option("noisy", new Fake("noisy"), 4)), cost);
-            TokenHistory h = new TokenHistory(new int[] {1});
-            java.util.Random random = new java.util.Random(seed);
-            int noisy = 0;
-            for (int i = 0; i < 400; i++) {
-                DraftTree t = r.propose(h, 8, null);
-                int accepted = 0;
-                if ("noisy".equals(r.currentOption())) {
-                    accepted = noisy < trials.length ? trials[noisy] : random.nextBoolean() ? 3 : 0;
-                    noisy++;
-                }
-                r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
-            }
-            noisySteps.add(noisy);
-        }
+        List<Integer> noisySteps = noisyRuns(cost, 6, false);
         assertTrue(noisySteps.stream().filter(n -> n >= 250).count() >= 5, "steps drafted of 400, per seed: " + noisySteps);
         // one that never drafts right is no contender (its acceptance does not vary): probed at doubling intervals
         Map<String, Long> e = run(cost, List.of(new RouterDrafter.Option("ar", null, 0),
                 new RouterDrafter.Option("bad", new Fake("bad"), 4)), Map.of());
         assertTrue(e.get("auto:bad") <= 8 + 6, "8 trials and probes at 32, 64, ... 512 steps at most: " + e);
+    }
+
+    /**
+     * Option name -> steps over {@code steps} simulated steps from a prompt of {@code prompt} tokens, every drafted
+     * token accepted and drafting costing each option's draft model passes at its share of a one-row pass (the
+     * draft models' catching up on the prompt is left out: what counts is whether the router tries them).
+     */
+    private static Map<String, Long> perfectDraftModels(CostModel cost, int prompt, int steps, RouterDrafter.Option... models) {
+        List<RouterDrafter.Option> options = new java.util.ArrayList<>(List.of(new RouterDrafter.Option("ar", null, 0)));
+        options.addAll(List.of(models));
+        RouterDrafter r = new RouterDrafter(options, cost);
+        TokenHistory h = new TokenHistory(new int[prompt]);
+        for (int i = 0; i < steps; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            RouterDrafter.Option o = options.stream().filter(x -> x.name().equals(r.currentOption())).findFirst().orElseThrow();
+            r.verified(t, t.size(), (long) (cost.seconds(t.size() + 1) * 1e9), (long) (o.passes() * o.passShare() * cost.seconds(1) * 1e9));
+            for (int k = 0; k <= t.size(); k++) {
+                h.add(0);
+            }
+        }
+        return r.events();
+    }
+
+    /**
+     * Rows cost half a one-row pass each (4 rows verified beside the root cost 3 passes): a self-draft of three
+     * quarters of the target's layers loses to plain steps even were every token it drafts accepted (5 tokens for
+     * 4 x 0.75 + 3 passes), so it is never tried, nor probed; a draft model a twentieth of the target's cost wins
+     * and runs (before, the self-draft got its three trials and a probe at every doubling interval).
+     */
+    @Test
+    void aDraftModelThatCannotPayIsNeverTried() {
+        CostModel cost = CostModel.linear(1e-3, 1e-3 / 2);
+        Map<String, Long> e = perfectDraftModels(cost, 8, 1000, new RouterDrafter.Option("self", new Fake("self"), 4, 0.75, 4),
+                new RouterDrafter.Option("small", new Fake("small"), 4, 0.05, 4));
+        assertEquals(0, e.get("auto:self"), e.toString());
+        assertTrue(e.get("auto:small") > 150, e.toString()); // 5 tokens a step: about 200 steps make 1000 tokens
+    }
+
+    /**
+     * The same small draft model after an 8000-token prompt: catching up costs it about 0.2 s (a twentieth of an
+     * 8000-row pass, 4 s); spread over the steps run so far (at least 32), it is not worth trying in the first 40
+     * steps, and is once the generation has run long enough for the catching up to pay (from about the 60th).
+     */
+    @Test
+    void aDraftModelIsTriedOnceItsCatchingUpCanPay() {
+        CostModel cost = CostModel.linear(1e-3, 1e-3 / 2);
+        RouterDrafter.Option small = new RouterDrafter.Option("small", new Fake("small"), 4, 0.05, 4);
+        Map<String, Long> early = perfectDraftModels(cost, 8000, 40, small);
+        assertEquals(0, early.get("auto:small"), early.toString());
+        Map<String, Long> later = perfectDraftModels(cost, 8000, 1000, small);
+        assertTrue(later.get("auto:small") > 100, later.toString());
+    }
+
+    /**
+     * The noisy drafter above, a third of its steps after another option's taking twice as long to verify (as a
+     * pass now and then does, which the cost model also learns): with nothing to catch up, a slow probe does not end
+     * its being a contender, and it drafts most steps in at least 12 of 20 seeded runs (14; judged at its last
+     * probe's time, as a draft model catching up must be, in 9).
+     */
+    @Test
+    void aSlowProbeDoesNotShutOutAFreeDrafter() {
+        List<Integer> noisySteps = noisyRuns(CostModel.linear(1e-3, 2e-4), 20, true);
+        assertTrue(noisySteps.stream().filter(n -> n >= 250).count() >= 12, "steps drafted of 400, per seed: " + noisySteps);
+    }
+
+    /** A 4-token chain whose first d tokens are what it drafts when asked for d (as lookup's and a draft model's). */
+    record Nesting(String name) implements Drafter {
+        public DraftTree propose(TokenHistory h, int maxDepth, Sampler s) {
+            return DraftTree.chain(new int[Math.min(4, maxDepth)]);
+        }
+
+        public boolean nestsChains() {
+            return true;
+        }
+    }
+
+    /**
+     * A chain drafter offered 4 and 2 deep, the deeper first, its chains accepted whole and not at all in turn: each
+     * step of the 4-deep option (3 tokens for 5 rows a step on average) also tells what the 2-deep one would have had
+     * accepted (2 tokens for 3 rows, half the time), so the 2-deep option, which could win were every token accepted
+     * but loses, is never run in 200 steps: no trials, no probes (without that evidence it ran 104 of them).
+     */
+    @Test
+    void aChainsStepsCountForItsShallowerOptions() {
+        CostModel cost = CostModel.linear(1e-3, 5e-4);
+        Nesting chains = new Nesting("chains");
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("chains-4", chains, 4), new RouterDrafter.Option("chains-2", chains, 2)), cost);
+        TokenHistory h = new TokenHistory(new int[] {1});
+        for (int i = 0; i < 200; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            r.verified(t, i % 2 == 0 ? t.size() : 0, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+        }
+        Map<String, Long> e = r.events();
+        assertEquals(0, e.get("auto:chains-2"), e.toString());
+        assertTrue(e.get("auto:chains-4") > 180, e.toString());
     }
 
     /** A drafter that gates itself: a 4-token chain where the context is predictable (all but one accepted), none elsewhere. */
