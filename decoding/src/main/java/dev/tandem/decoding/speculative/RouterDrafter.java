@@ -72,6 +72,7 @@ public final class RouterDrafter implements Drafter {
     private final long[] chosen;        // steps it ran
     private final long[] probeInterval; // steps until a losing option is tried again; doubles while it keeps losing
     private final long[] nextProbe;
+    private final long[] unpromising;   // the step until which an option that could not win even so is not probed
     private final long[] lastRun;       // the step each option last ran
     /** Per option, the seconds of its last step that followed another option's: what a probe really costs (a draft
      *  model first catches its cache up on the steps it missed, which its running drafting time leaves out). */
@@ -104,6 +105,7 @@ public final class RouterDrafter implements Drafter {
         this.chosen = new long[n];
         this.probeInterval = new long[n];
         this.nextProbe = new long[n];
+        this.unpromising = new long[n];
         java.util.Arrays.fill(probeInterval, FIRST_REPROBE);
         java.util.Arrays.fill(nextProbe, FIRST_REPROBE); // not straight after the trials that showed it losing
         for (int i = 0; i < n; i++) {
@@ -184,7 +186,11 @@ public final class RouterDrafter implements Drafter {
         int best = delegated(best());
         double bestRate = expectedRate(best);
         for (int i = 0; i < options.size() && probeCredit > 0; i++) {
-            if (i == best || bestCase(i, minDraftSeconds(i)) < bestRate) {
+            if (i == best || step < unpromising[i]) {
+                continue;
+            }
+            if (bestCase(i, minDraftSeconds(i)) < bestRate) {
+                unpromising[i] = step + CONTENDER_REPROBE; // checked again only then: this loop runs every step
                 continue;
             }
             boolean due = step >= nextProbe[i] // then a contender, tested only once its shorter interval is over
