@@ -126,6 +126,15 @@ public final class RouterDrafter implements Drafter {
                 o.drafter().reset(history);
             }
         }
+        // A router serves one generation after another (a server slot, the benchmark's prompts). Acceptance belongs to
+        // the text, cost to the machine: each free drafter gets a few fresh trial steps on the new text, weighed
+        // heavily, so that a stretch it predicted badly in an earlier generation (sampled text that loops) does not
+        // keep it out of every later one (it did, for a whole benchmark run at temperature 0.8).
+        for (int i = 0; i < options.size(); i++) {
+            if (options.get(i).drafter() != null && steps[i] > 0 && draftsFree(i)) {
+                steps[i] = Math.min(steps[i], FREE_TRIALS / 2);
+            }
+        }
     }
 
     @Override

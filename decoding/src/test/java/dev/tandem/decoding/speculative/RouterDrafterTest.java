@@ -228,6 +228,35 @@ class RouterDrafterTest {
         assertTrue(e.get("auto:chains-4") > 180, e.toString());
     }
 
+    /**
+     * One router, two generations (as a server slot or the benchmark runs them): in the first, a free drafter has 3 of
+     * 4 tokens accepted for 60 steps, then none for 150 (text that loops), and the router moves to plain steps; in the
+     * second its drafts are accepted again. The new generation gives it fresh trial steps, so it drafts most of the
+     * second one's 200 steps (the parent's router, which carried the stale estimate over, drafted none of them).
+     */
+    @Test
+    void aNewGenerationGivesAFreeDrafterFreshTrials() {
+        CostModel cost = CostModel.linear(1e-3, 2e-4);
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("textual", new Fake("textual"), 4)), cost);
+        r.reset(new TokenHistory(new int[] {1}));
+        TokenHistory h = new TokenHistory(new int[] {1});
+        for (int i = 0; i < 210; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            int accepted = "textual".equals(r.currentOption()) && i < 60 ? 3 : 0;
+            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+        }
+        long before = r.events().get("auto:textual");
+        r.reset(new TokenHistory(new int[] {2}));
+        for (int i = 0; i < 200; i++) {
+            DraftTree t = r.propose(h, 8, null);
+            int accepted = "textual".equals(r.currentOption()) ? 3 : 0;
+            r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+        }
+        long second = r.events().get("auto:textual") - before;
+        assertTrue(second > 150, "steps drafted in the second generation: " + second);
+    }
+
     /** A drafter that gates itself: a 4-token chain where the context is predictable (all but one accepted), none elsewhere. */
     static final class Gated implements Drafter {
         final java.util.Random random = new java.util.Random(3);
