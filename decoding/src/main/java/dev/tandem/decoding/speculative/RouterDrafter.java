@@ -386,9 +386,8 @@ public final class RouterDrafter implements Drafter {
         if (TRACE) {
             trace(tree, acceptedTokens, verifyNanos, draftNanos);
         }
-        Drafter d = options.get(i).drafter();
-        if (d != null) {
-            d.verified(tree, acceptedTokens, verifyNanos, draftNanos); // drafters that size their drafts learn too
+        if (o.drafter() != null) {
+            o.drafter().verified(tree, acceptedTokens, verifyNanos, draftNanos); // drafters that size their drafts learn too
         }
     }
 
