@@ -13,10 +13,13 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code ./tandem bench matmul [--threads 2] [--mib 2048] [--rows 1] [--dtypes F32,Q8_0,...]}: runs
+ * {@code ./tandem bench matmul [--threads 2] [--mib 2048] [--cols 4096] [--rows 1] [--dtypes F32,Q8_0,...]}: runs
  * {@link MemoryBandwidthBenchmark} and {@link MatmulBandwidthBenchmark} in one JMH run and prints each
  * weight type's GB/s as a fraction of the bandwidth measured alongside.
  */
@@ -28,6 +31,11 @@ final class MatmulBandwidth implements Callable<Integer> {
 
     @Option(names = "--mib", paramLabel = "MIB", description = "Weight bytes per matrix, in MiB (default: ${DEFAULT-VALUE}).")
     String mib = "2048";
+
+    @Option(names = "--cols", paramLabel = "N",
+            description = "Columns per matrix, the activations' width; a multiple of 256 for the K-quants (default: ${DEFAULT-VALUE}; "
+                    + "TinyLlama-1.1B's matrices have 2048, its feed-forward down projection 5632).")
+    int cols = 4096;
 
     @Option(names = "--rows", paramLabel = "K", description = "Activation rows per matmul (default: ${DEFAULT-VALUE}).")
     String rows = "1";
@@ -43,12 +51,22 @@ final class MatmulBandwidth implements Callable<Integer> {
     @Option(names = "--jmh-seconds", paramLabel = "S", description = "Seconds per JMH iteration (default: JMH's).")
     Long seconds;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws RunnerException {
+        for (String t : dtypes) {
+            int block = DType.parse(t).blockSize();
+            if (cols <= 0 || cols % block != 0) {
+                throw new ParameterException(spec.commandLine(),
+                        "--cols " + cols + ": " + t + " stores " + block + " values a block, so a row's columns must be a positive multiple of " + block);
+            }
+        }
         ChainedOptionsBuilder opt = new OptionsBuilder()
                 .include(MemoryBandwidthBenchmark.class.getSimpleName())
                 .include(MatmulBandwidthBenchmark.class.getSimpleName())
-                .param("threads", threads).param("mib", mib).param("rows", rows).param("dtype", dtypes);
+                .param("threads", threads).param("mib", mib).param("cols", String.valueOf(cols)).param("rows", rows).param("dtype", dtypes);
         if (iterations != null) {
             opt = opt.warmupIterations(iterations).measurementIterations(iterations);
         }
@@ -76,11 +94,11 @@ final class MatmulBandwidth implements Callable<Integer> {
             }
             DType type = DType.parse(r.getParams().getParam("dtype"));
             double ms = r.getPrimaryResult().getScore();
-            long wbytes = MatmulBandwidthBenchmark.matrixRows(type, Integer.parseInt(mib)) * type.byteSize(MatmulBandwidthBenchmark.COLS);
+            long wbytes = MatmulBandwidthBenchmark.matrixRows(type, Integer.parseInt(mib), cols) * type.byteSize(cols);
             double gbs = wbytes / (ms / 1e3) / 1e9;
             table.add(new String[] {type.toString(), fmt(ms, 2), fmt(gbs, 1), pct(gbs / triad), pct(gbs / read)});
         }
-        System.out.printf(Locale.ROOT, "%n%s threads, %s rows, %s MiB of weights per matrix (4096 columns)%n", threads, rows, mib);
+        System.out.printf(Locale.ROOT, "%n%s threads, %s rows, %s MiB of weights per matrix (%s columns)%n", threads, rows, mib, cols);
         System.out.printf(Locale.ROOT, "memory bandwidth in the same run: triad %.1f GB/s, read %.1f GB/s%n%n", triad, read);
         System.out.println("| weights | ms per matmul | GB/s | of triad | of read |");
         System.out.println("|---|---:|---:|---:|---:|");

@@ -20,10 +20,16 @@ import org.openjdk.jmh.annotations.TearDown;
  * {@code ./tandem bench matmul} runs it and prints GB/s (JMH's ms/op turned into bytes per second).
  */
 public class MatmulBandwidthBenchmark extends BandwidthBenchmark {
-    static final int COLS = 4096;
-
     @Param({"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     public String dtype;
+
+    /**
+     * Columns of the matrix, the width of the activations: a kernel's time per byte depends on it (the activations it
+     * keeps in L1, the length of a row's pass), so a model is best measured at its own widths (TinyLlama-1.1B: 2048,
+     * and 5632 for the feed-forward down projection).
+     */
+    @Param({"4096"})
+    public int cols;
 
 
     /** Batch rows multiplied with each weight (1: decoding; more: verification). */
@@ -36,9 +42,9 @@ public class MatmulBandwidthBenchmark extends BandwidthBenchmark {
     private Tensor x;
     private Tensor out;
 
-    /** Rows of a COLS-wide matrix of {@code type} that fill {@code mib}. */
-    static int matrixRows(DType type, int mib) {
-        return (int) (((long) mib << 20) / type.byteSize(COLS));
+    /** Rows of a {@code cols}-wide matrix of {@code type} that fill {@code mib}. */
+    static int matrixRows(DType type, int mib, int cols) {
+        return (int) (((long) mib << 20) / type.byteSize(cols));
     }
 
     @Setup(Level.Trial)
@@ -46,29 +52,29 @@ public class MatmulBandwidthBenchmark extends BandwidthBenchmark {
         DType type = DType.parse(dtype);
         arena = Arena.ofShared();
         backend = new CpuBackend(threads);
-        int d = matrixRows(type, mib);
-        weights = Tensor.of(tiledRandomWeights(arena, type, d), type, d, COLS);
+        int d = matrixRows(type, mib, cols);
+        weights = Tensor.of(tiledRandomWeights(arena, type, d, cols), type, d, cols);
         SplittableRandom rnd = new SplittableRandom(1);
-        float[] xs = new float[rows * COLS];
+        float[] xs = new float[rows * cols];
         for (int i = 0; i < xs.length; i++) {
             xs[i] = (float) rnd.nextGaussian();
         }
-        x = Tensor.wrap(xs, rows, COLS);
+        x = Tensor.wrap(xs, rows, cols);
         out = backend.allocate(rows, d);
     }
 
     /** Realistic encoded weights (gaussian, std 0.02) without encoding gigabytes: a 4 MiB pattern, repeated. */
-    static MemorySegment tiledRandomWeights(Arena arena, DType type, int d) {
-        long rowBytes = type.byteSize(COLS);
+    static MemorySegment tiledRandomWeights(Arena arena, DType type, int d, int cols) {
+        long rowBytes = type.byteSize(cols);
         int patternRows = (int) Math.min(d, (4L << 20) / rowBytes);
         SplittableRandom rnd = new SplittableRandom(42);
-        float[] values = new float[COLS];
+        float[] values = new float[cols];
         MemorySegment seg = arena.allocate(rowBytes * d, 64);
         for (int j = 0; j < patternRows; j++) {
-            for (int i = 0; i < COLS; i++) {
+            for (int i = 0; i < cols; i++) {
                 values[i] = (float) (rnd.nextGaussian() * 0.02);
             }
-            Quantization.encode(type, values, 0, COLS, seg, j * rowBytes);
+            Quantization.encode(type, values, 0, cols, seg, j * rowBytes);
         }
         long pattern = patternRows * rowBytes;
         for (long off = pattern; off < rowBytes * d; off += pattern) {

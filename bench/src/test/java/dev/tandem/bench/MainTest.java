@@ -84,6 +84,14 @@ class MainTest {
     }
 
     @Test
+    void matmulRefusesColumnsThatAreNotWholeBlocks() {
+        Run bad = run("matmul", "--dtypes", "Q8_0,Q4_K", "--cols", "2080");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--cols 2080: Q4_K stores 256 values a block"), bad.err());
+        assertEquals(2, run("matmul", "--cols", "0").code());
+    }
+
+    @Test
     void helpPrintsTheOptionsInsteadOfRunning() {
         Run help = run("ar", "--help");
         assertEquals(0, help.code());
