@@ -67,6 +67,13 @@ public final class HeadsDrafter implements Drafter {
     }
 
     @Override
+    public void reset(TokenHistory history) {
+        if (sizer != null) {
+            sizer.reset();
+        }
+    }
+
+    @Override
     public boolean wantsHiddenState() {
         return true;
     }

@@ -16,6 +16,13 @@ package dev.tandem.decoding.speculative;
  */
 public final class DraftSizer {
     private static final double DECAY = 0.05;  // weight of the newest step in the calibration's running sums
+    /**
+     * Weight of the prior (calibration 1) per step that drafts nothing. The calibration is measured only on steps
+     * that draft, so once a stretch of badly predicted text has pushed it low enough that nothing is drafted, it
+     * would never be measured again: at temperature 0.8 an n-gram drafter stayed at plain steps for the rest of a
+     * benchmark run (and the router with it). From the floor it drafts again after about 130 plain steps.
+     */
+    private static final double IDLE_DECAY = 0.005;
     private static final double MIN_CALIBRATION = 0.25;
     private static final double MAX_CALIBRATION = 2.0;
     /** Steps between forced plain steps, which keep the one-row cost measured while drafting always looks better. */
@@ -68,6 +75,18 @@ public final class DraftSizer {
         return best;
     }
 
+    /**
+     * A new text (a new generation): the calibration goes halfway back to 1. Part of it belongs to the drafter (a
+     * table's counts at this temperature that promise more than the target gives, in every text) and part to the
+     * text it was measured on (a stretch of sampled text that loops, after which nothing was drafted, so nothing
+     * measured, for the rest of a benchmark run); halfway keeps the first and ends the second: from the floor
+     * (0.25) a drafter whose tokens the table rates 0.5 is tried again where two rows cost 1.3 one-row passes.
+     */
+    public void reset() {
+        accepted = predicted * (calibration() + 1) / 2;
+        lastPredicted = 0;
+    }
+
     /** Just before {@link #verified}: the other sequences' rows in that pass (0 when it ran alone). */
     public void sharedPass(int peers) {
         batch.sharedPass(peers);
@@ -82,6 +101,8 @@ public final class DraftSizer {
         if (lastPredicted > 0) {
             predicted += DECAY * (lastPredicted - predicted);
             accepted += DECAY * (acceptedTokens - accepted);
+        } else {
+            accepted += IDLE_DECAY * (predicted - accepted);
         }
         lastPredicted = 0;
     }

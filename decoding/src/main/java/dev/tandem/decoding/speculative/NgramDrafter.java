@@ -39,6 +39,11 @@ public final class NgramDrafter implements Drafter {
     }
 
     @Override
+    public void reset(TokenHistory history) {
+        sizer.reset();
+    }
+
+    @Override
     public boolean gatesItself() {
         return true;
     }

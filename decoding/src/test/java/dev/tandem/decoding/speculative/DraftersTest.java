@@ -110,6 +110,36 @@ class DraftersTest {
     }
 
     @Test
+    void sizerMeasuresItsCalibrationAgainAfterItStoppedDrafting() {
+        double[] scores = {0.7};
+        DraftSizer s = overconfident();
+        // nothing drafted, so nothing measured: the calibration drifts back to 1 until a draft is tried again
+        int plainSteps = 0;
+        while (s.size(scores) == 0 && plainSteps < 1000) {
+            s.verified(1, 0, 1_500_000); // one row took what the cost model says
+            plainSteps++;
+        }
+        assertTrue(plainSteps >= 20 && plainSteps <= 300, "drafted again after " + plainSteps + " plain steps");
+        // a new text: the calibration goes halfway back to 1, enough to try the drafts again at once
+        DraftSizer t = overconfident();
+        double before = t.calibration();
+        t.reset();
+        assertEquals((before + 1) / 2, t.calibration(), 1e-9);
+        assertEquals(1, t.size(scores), "a new generation tries the drafts again");
+    }
+
+    /** A sizer whose drafts scored 0.99 were never accepted, until it stopped drafting even those. */
+    private static DraftSizer overconfident() {
+        DraftSizer s = new DraftSizer(CostModel.linear(1e-3, 0.5e-3), true);
+        for (int i = 0; i < 500 && s.size(new double[] {0.99}) == 1; i++) {
+            s.verified(2, 0, 2_000_000);
+        }
+        assertEquals(0, s.size(new double[] {0.99}));
+        assertEquals(0, s.size(new double[] {0.7}));
+        return s;
+    }
+
+    @Test
     void sizerStopsDraftingAsTheBatchWidensAndStartsAgainAlone() {
         CostModel cost = CostModel.linear(1e-3, 0.1e-3); // weights read once per pass: a row adds a tenth of a step
         DraftSizer s = new DraftSizer(cost, true);

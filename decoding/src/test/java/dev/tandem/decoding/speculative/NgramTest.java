@@ -77,6 +77,22 @@ class NgramTest extends OnStories260k {
     }
 
     @Test
+    void aNewGenerationForgetsHowBadlyTheLastTextWasPredicted() {
+        NgramTable t = NgramTable.build(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 4}), 10, 3);
+        NgramDrafter d = new NgramDrafter(t, new DraftSizer(CostModel.linear(1e-3, 0.5e-3), true));
+        TokenHistory h = new TokenHistory(new int[] {1, 2, 3});
+        DraftTree tree = d.propose(h, 1, null);
+        assertEquals(1, tree.size(), "(1, 2, 3) was always followed by 4: worth a row");
+        for (int i = 0; i < 500 && tree.size() > 0; i++) { // a text where that never holds
+            d.verified(tree, 0, 2_000_000, 0);
+            tree = d.propose(h, 1, null);
+        }
+        assertEquals(0, tree.size(), "drafts the target keeps rejecting stop being verified");
+        d.reset(h);
+        assertEquals(1, d.propose(h, 1, null).size(), "on a new text the table is trusted again");
+    }
+
+    @Test
     void refusesWhatItCannotCount() {
         assertThrows(TandemException.class, () -> NgramTable.build(List.of(new int[] {1, 2}), 10, 0));
         assertThrows(TandemException.class, () -> NgramTable.build(List.of(new int[] {1, 2}), 10, NgramTable.MAX_ORDER + 1));
