@@ -84,6 +84,14 @@ class MainTest {
     }
 
     @Test
+    void arTakesTheContextSizeAsGenerateDoes() {
+        // a model too large for the heap at its own context is told to pass --ctx-size: ar takes it
+        String[] args = {"--model", STORIES.toString(), "--ctx-size", "64", "--tokens", "80", "--runs", "1", "--warmup-seconds", "0"};
+        TandemException e = assertThrows(TandemException.class, () -> ArThroughput.main(args));
+        assertTrue(e.getMessage().contains("context of 64 tokens"), e.getMessage());
+    }
+
+    @Test
     void matmulRefusesColumnsThatAreNotWholeBlocks() {
         Run bad = run("matmul", "--dtypes", "Q8_0,Q4_K", "--cols", "2080");
         assertEquals(2, bad.code());
