@@ -8,7 +8,6 @@ import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.util.ArrayList;
@@ -45,10 +44,6 @@ public final class ArThroughput implements Callable<Integer> {
 
     @Option(names = "--warmup-seconds", paramLabel = "S", description = "JIT warm-up before measuring (default: ${DEFAULT-VALUE}).")
     double warmup = 5;
-
-    @Option(names = {"--ctx-size", "-c"}, paramLabel = "N",
-            description = "Positions the KV cache holds, at most the model's context length (default: the model's; as generate's).")
-    int ctxSize = 0;
 
     public record Figure(int threads, double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond, int runs) {}
 
@@ -99,7 +94,7 @@ public final class ArThroughput implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (Model m = ModelLoader.load(model.path, ctxSize)) {
+        try (Model m = model.load()) {
             Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, this.tokenizer.path);
             int context = m.config().contextLength();
             if (tokens < 1 || tokens + 1 > context) {

@@ -1,7 +1,6 @@
 package dev.tandem.bench;
 
 import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.tokenizer.Tokenizers;
 import java.io.IOException;
@@ -24,10 +23,11 @@ final class DecodeReport {
 
     private DecodeReport() {}
 
-    static void write(Path dir, Path modelPath, Path llama2c, int rounds) throws IOException, InterruptedException {
+    static void write(Path dir, ModelOption model, Path llama2c, int rounds) throws IOException, InterruptedException {
+        Path modelPath = model.path;
         double[] tandem = new double[rounds];
         double[] reference = llama2c == null ? null : new double[rounds];
-        try (Model m = ModelLoader.load(modelPath)) {
+        try (Model m = model.load()) {
             Tokenizer tokenizer = Tokenizers.forModel(m, null);
             for (int r = 0; r < rounds; r++) {
                 if (reference != null) {

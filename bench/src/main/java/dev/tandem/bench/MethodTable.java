@@ -11,7 +11,6 @@ import dev.tandem.decoding.SamplingParams;
 import dev.tandem.decoding.TokenStream;
 import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import java.nio.file.Path;
@@ -156,7 +155,7 @@ public final class MethodTable implements Callable<Integer> {
         boolean one = methodFlags.methodGiven();
         methodFlags.check(one);
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
-        try (Model model = ModelLoader.load(this.model.path); CpuBackend backend = new CpuBackend(threads)) {
+        try (Model model = this.model.load(); CpuBackend backend = new CpuBackend(threads)) {
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = new ArrayList<>();
             if (one) { // ar beside the configuration the flags describe, as generate would run it

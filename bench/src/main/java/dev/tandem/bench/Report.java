@@ -41,20 +41,25 @@ public final class Report implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         if (only.contains("decode")) {
-            DecodeReport.write(out, model.path, llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
+            DecodeReport.write(out, model, llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
         }
         if (only.contains("verify-cost")) {
-            VerifyCost.main(new String[] {"--model", model.path.toString(), "--threads", "1,2", "--report-dir", out.toString()});
+            List<String> v = new ArrayList<>(model.args());
+            v.addAll(List.of("--threads", "1,2", "--report-dir", out.toString()));
+            VerifyCost.main(v.toArray(String[]::new));
         }
         if (only.contains("methods")) {
-            List<String> a = new ArrayList<>(List.of("--model", model.path.toString(), "--rounds", rounds, "--report-dir", out.toString()));
+            List<String> a = new ArrayList<>(model.args());
+            a.addAll(List.of("--rounds", rounds, "--report-dir", out.toString()));
             if (!heads.isEmpty()) {
                 a.addAll(List.of("--heads-dir", heads));
             }
             MethodTable.main(a.toArray(String[]::new));
         }
         if (only.contains("load")) {
-            LoadBench.main(new String[] {"--model", model.path.toString(), "--rounds", rounds, "--report-dir", out.toString()});
+            List<String> l = new ArrayList<>(model.args());
+            l.addAll(List.of("--rounds", rounds, "--report-dir", out.toString()));
+            LoadBench.main(l.toArray(String[]::new));
         }
         writeIndex(out);
         System.out.println("report: " + out.resolve("report.md"));

@@ -3,7 +3,6 @@ package dev.tandem.bench;
 import dev.tandem.core.cpu.CpuBackend;
 import dev.tandem.models.Batch;
 import dev.tandem.models.Model;
-import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Transformer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -52,7 +51,7 @@ public final class VerifyCost implements Callable<Integer> {
         java.util.List<double[]> curves = new java.util.ArrayList<>();
         String name = "";
         for (int threads : threadCounts) {
-            double[] median = measure(model.path, threads, context, reps, ks);
+            double[] median = measure(model, threads, context, reps, ks);
             curves.add(median);
             name = model.path.getFileName().toString().replaceFirst("\\.[^.]*$", "");
             System.out.printf(Locale.ROOT, "verification cost, %s, %d threads, %d-token context (median of %d)%n", name, threads, context, reps);
@@ -68,8 +67,8 @@ public final class VerifyCost implements Callable<Integer> {
         return 0;
     }
 
-    private static double[] measure(Path modelPath, int threads, int context, int reps, int[] ks) {
-        try (Model model = ModelLoader.load(modelPath); CpuBackend backend = new CpuBackend(threads)) {
+    private static double[] measure(ModelOption option, int threads, int context, int reps, int[] ks) {
+        try (Model model = option.load(); CpuBackend backend = new CpuBackend(threads)) {
             Transformer t = new Transformer(model, backend, 64);
             int[] prefix = new int[context];
             Arrays.fill(prefix, 5);

@@ -8,6 +8,7 @@ import dev.tandem.core.TandemException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -84,11 +85,28 @@ class MainTest {
     }
 
     @Test
-    void arTakesTheContextSizeAsGenerateDoes() {
-        // a model too large for the heap at its own context is told to pass --ctx-size: ar takes it
-        String[] args = {"--model", STORIES.toString(), "--ctx-size", "64", "--tokens", "80", "--runs", "1", "--warmup-seconds", "0"};
-        TandemException e = assertThrows(TandemException.class, () -> ArThroughput.main(args));
+    void everyBenchmarkThatLoadsAModelTakesTheContextSizeAsGenerateDoes() {
+        // a model too large for the heap at its own context is told to pass --ctx-size: each of these takes it, and a
+        // 64-position cache refuses work that needs more, naming that context
+        String model = STORIES.toString();
+        String[] ar = {"--model", model, "--ctx-size", "64", "--tokens", "80", "--runs", "1", "--warmup-seconds", "0"};
+        TandemException e = assertThrows(TandemException.class, () -> ArThroughput.main(ar));
         assertTrue(e.getMessage().contains("context of 64 tokens"), e.getMessage());
+        List<Run> refused = List.of(
+                run("methods", "--model", model, "-c", "64", "--method", "lookup", "--tokens", "80", "--rounds", "1",
+                        "--temperatures", "0", "--warmup-seconds", "0"),
+                run("verify-cost", "--model", model, "--ctx-size", "64", "--context", "100", "--ks", "1", "--reps", "1"),
+                run("load", "--model", model, "--ctx-size", "64", "--clients", "1", "--max-tokens", "100", "--requests", "1",
+                        "--rounds", "1", "--warmup-seconds", "0"),
+                run("prefill-stall", "--model", model, "--ctx-size", "64", "--prompt-tokens", "62", "--decode-tokens", "8",
+                        "--rounds", "1", "--warmup-seconds", "0"));
+        for (Run r : refused) {
+            assertTrue(r.code() != 0 && r.err().matches("(?s).*context (length )?of 64\\b.*"), refused.indexOf(r) + " " + r.code() + ": " + r.err() + r.out());
+        }
+        // and within it they run: verify-cost over a 32-token context in a 64-position cache
+        Run fits = runPrintingTable("verify-cost", "--model", model, "--ctx-size", "64", "--context", "32", "--ks", "1,2", "--reps", "1");
+        assertEquals(0, fits.code(), fits.err());
+        assertTrue(fits.out().contains("32-token context"), fits.out());
     }
 
     @Test
