@@ -82,7 +82,10 @@ final class Q4_KKernels extends SuperBlockScales {
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
-    /** Weight rows j and j + q against batch rows r and r + 1: each nibble decoded once for both, {@link #x1}'s chains. */
+    /**
+     * Weight rows j and j + q against batch rows r and r + 1: each byte loaded once for its low and high nibble, as in
+     * {@link #x1}, and each nibble decoded once for both rows; {@link #x1}'s chains.
+     */
     @Override
     void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
@@ -92,21 +95,30 @@ final class Q4_KKernels extends SuperBlockScales {
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
         for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
             long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
-            for (int g = 0; g < 8; g++) {
-                int shift = 4 * (g & 1);
-                long at = 16 + 32L * (g >> 1);
+            for (int g = 0; g < 8; g += 2) { // groups g and g + 1: the low and high nibbles of quarter g / 2's bytes
+                long at = 16 + 16L * g;
                 int i = r * n + 256 * blk + 32 * g;
                 FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
+                FloatVector h00 = p00, h01 = p00, h10 = p00, h11 = p00;
                 for (int l = 0; l < 32; l += L) {
-                    FloatVector v0 = BlockLoads.nibbleFloats(w, o0 + at + l, shift), v1 = BlockLoads.nibbleFloats(w, o1 + at + l, shift);
+                    ByteVector b0 = BlockLoads.bytes(w, o0 + at + l), b1 = BlockLoads.bytes(w, o1 + at + l);
+                    FloatVector v0 = BlockLoads.lowNibbles(b0), v1 = BlockLoads.lowNibbles(b1);
                     FloatVector v = FloatVector.fromArray(F, x, i + l);
                     p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
                     v = FloatVector.fromArray(F, x, i + n + l);
                     p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v0 = BlockLoads.nibbleFloats(b0, 4); v1 = BlockLoads.nibbleFloats(b1, 4);
+                    v = FloatVector.fromArray(F, x, i + 32 + l);
+                    h00 = v0.fma(v, h00); h01 = v1.fma(v, h01);
+                    v = FloatVector.fromArray(F, x, i + n + 32 + l);
+                    h10 = v0.fma(v, h10); h11 = v1.fma(v, h11);
                 }
                 FloatVector s0 = FloatVector.broadcast(F, lanes[k0 + g]), s1 = FloatVector.broadcast(F, lanes[k1 + g]);
                 a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
                 a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+                s0 = FloatVector.broadcast(F, lanes[k0 + g + 1]); s1 = FloatVector.broadcast(F, lanes[k1 + g + 1]);
+                a00 = h00.fma(s0, a00); a01 = h01.fma(s1, a01);
+                a10 = h10.fma(s0, a10); a11 = h11.fma(s1, a11);
             }
             FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT);
             FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT);

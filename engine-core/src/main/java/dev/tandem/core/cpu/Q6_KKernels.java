@@ -67,7 +67,10 @@ final class Q6_KKernels extends WeightKernels {
         }
     }
 
-    /** One to three batch rows: each weight row pair unpacked once ({@link #unpack}), then {@link #pair} per batch row. */
+    /**
+     * One to three batch rows: each weight row pair unpacked once ({@link #unpack}), then {@link #pair2} for the first
+     * two batch rows and {@link #pair} for a third.
+     */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         if (rows >= 4 || !BlockLoads.VECTOR_BLOCKS) {
@@ -77,13 +80,18 @@ final class Q6_KKernels extends WeightKernels {
         long rowBytes = type.byteSize(n);
         byte[] q6 = new byte[2 * n];
         float[] scales = new float[n / 8];
-        float[] lanes = new float[2 * L];
+        float[] lanes = new float[4 * L];
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
             for (int t = 0; t < 2; t++) { // one call site, so C2 inlines the unpacking once
                 unpack(w, (j + t * q) * rowBytes, n / 256, q6, t * n, scales, t * (n / 16));
             }
-            for (int r = 0; r < rows; r++) {
+            int r = 0;
+            if (rows >= 2) {
+                pair2(out, x, n, d, j, q, q6, scales, lanes);
+                r = 2;
+            }
+            for (; r < rows; r++) {
                 pair(out, x, r, n, d, j, q, q6, scales, lanes);
             }
         }
@@ -114,5 +122,30 @@ final class Q6_KKernels extends WeightKernels {
         a1.intoArray(lanes, L);
         out[r * d + j] = VectorMath.sumStored(lanes, 0);
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+    }
+
+    /**
+     * {@link #pair} for batch rows 0 and 1 at once: each scaled weight vector made once for both (a weight's
+     * conversion and scaling cost what its two FMAs do), the same chains.
+     */
+    private static void pair2(float[] out, float[] x, int n, int d, int j, int q, byte[] q6, float[] scales, float[] lanes) {
+        int s1 = n / 16;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int g = 0; g < n / 16; g++) {
+            float sc0 = scales[g], sc1 = scales[s1 + g];
+            for (int e = 0; e < 16; e += L) {
+                int c = 16 * g + e;
+                FloatVector w0 = BlockLoads.int8s(q6, c).mul(sc0), w1 = BlockLoads.int8s(q6, n + c).mul(sc1);
+                FloatVector v = FloatVector.fromArray(F, x, c);
+                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
+                v = FloatVector.fromArray(F, x, n + c);
+                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
+            }
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        out[j] = VectorMath.sumStored(lanes, 0);
+        out[j + q] = VectorMath.sumStored(lanes, L);
+        out[d + j] = VectorMath.sumStored(lanes, 2 * L);
+        out[d + j + q] = VectorMath.sumStored(lanes, 3 * L);
     }
 }
