@@ -37,42 +37,78 @@ final class Q5_KKernels extends SuperBlockScales {
 
     /**
      * Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time: a kernel over both rows
-     * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul); called from a loop, the
-     * kernel is inlined here once at most.
+     * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul). The row's loop is
+     * written out here rather than in a helper: a method this long (over C2's 325 bytecodes for a hot callee) is
+     * compiled on its own, never inside {@code range} beside the scales' decode and the other tiles, where it
+     * passed the cut-off and boxed at random (3 batch rows 10x slower than 2 in some JVMs).
      */
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
-        int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) { // one call site
-            out[r * d + f] = row(x, xs, r, w, f * rowBytes, n, lanes, k);
+        int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
+        int k0 = 8 * L;
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k0 += STRIDE * blocks) { // one weight row at a time
+            long w0 = f * rowBytes;
+            int k = k0;
+            FloatVector a = FloatVector.zero(F);
+            for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
+                long o = w0 + 176L * blk;
+                for (int g = 0; g < 8; g++) {
+                    long at = o + 48 + 32L * (g >> 1);
+                    int i = xo + 256 * blk + 32 * g;
+                    FloatVector p = FloatVector.zero(F);
+                    for (int l = 0; l < 32; l += L) {
+                        p = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g))
+                                .fma(FloatVector.fromArray(F, x, i + l), p);
+                    }
+                    a = p.fma(FloatVector.broadcast(F, lanes[k + g]), a);
+                }
+                a = FloatVector.fromArray(F, lanes, k + MINS_AT)
+                        .fma(FloatVector.fromArray(F, xs, mo + STRIDE * blk), a);
+            }
+            a.intoArray(lanes, 0);
+            out[r * d + f] = VectorMath.sumStored(lanes, 0);
         }
     }
 
-    /**
-     * One weight row (at byte w0, its scales and mins at {@code lanes[k..]}) against batch row r: per group the
-     * partial times the group's scale, per super-block one FMA of its mins against the negated group sums.
-     */
-    private static float row(float[] x, float[] xs, int r, MemorySegment w, long w0, int n, float[] lanes, int k) {
-        int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
-        FloatVector a = FloatVector.zero(F);
+    /** Weight rows j and j + q against batch rows r and r + 1, each row's bits cut out once for the two. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        int k = 8 * L;
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
+            row2(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
+        }
+    }
+
+    /** One weight row (at byte w0, feature j) against batch rows r and r + 1: {@link #x1}'s chains, two at once. */
+    private static void row2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
+                             float[] lanes, int k) {
+        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
             long o = w0 + 176L * blk;
             for (int g = 0; g < 8; g++) {
                 long at = o + 48 + 32L * (g >> 1);
-                int i = xo + 256 * blk + 32 * g;
-                FloatVector p = FloatVector.zero(F);
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0;
                 for (int l = 0; l < 32; l += L) {
-                    p = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g))
-                            .fma(FloatVector.fromArray(F, x, i + l), p);
+                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
+                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
+                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
                 }
-                a = p.fma(FloatVector.broadcast(F, lanes[k + g]), a);
+                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
+                a0 = p0.fma(s, a0);
+                a1 = p1.fma(s, a1);
             }
-            a = FloatVector.fromArray(F, lanes, k + MINS_AT)
-                    .fma(FloatVector.fromArray(F, xs, mo + STRIDE * blk), a);
+            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
+            int xm = mo + STRIDE * blk;
+            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
+            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
         }
-        a.intoArray(lanes, 0);
-        return VectorMath.sumStored(lanes, 0);
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
     }
 
     /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
@@ -85,7 +121,7 @@ final class Q5_KKernels extends SuperBlockScales {
         }
     }
 
-    /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #row}'s chains, four at once. */
+    /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #x1}'s chains, four at once. */
     private static void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
                              float[] lanes, int k) {
         int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
