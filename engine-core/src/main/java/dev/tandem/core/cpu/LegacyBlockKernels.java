@@ -82,6 +82,46 @@ final class LegacyBlockKernels extends GroupScaledKernels {
         return VectorMath.sumStored(lanes, 0) + mn;
     }
 
+    /** Weight rows j and j + q against batch rows r and r + 1, each value decoded once for the two. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        for (int f = j; f <= j + q; f += Math.max(q, 1)) {
+            row2(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
+        }
+    }
+
+    /** {@link #row}'s chains for batch rows r and r + 1 (two-row verification: the default ran {@link #x1} twice). */
+    private void row2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j, float[] lanes) {
+        int groups = n / 32;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        float m0 = 0, m1 = 0;
+        for (int blk = 0; blk < groups; blk++) {
+            long o = w0 + (long) blockBytes * blk;
+            FloatVector p0 = FloatVector.zero(F), p1 = p0;
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias);
+                    int i = r * n + 32 * blk + h + e;
+                    p0 = v.fma(FloatVector.fromArray(F, x, i), p0);
+                    p1 = v.fma(FloatVector.fromArray(F, x, i + n), p1);
+                }
+            }
+            FloatVector s = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            a0 = p0.fma(s, a0);
+            a1 = p1.fma(s, a1);
+        }
+        for (int blk = 0; mins && blk < groups; blk++) { // a pass of its own, as in row
+            float m = BlockLoads.scale(w, w0 + (long) blockBytes * blk + 2);
+            int xg = r * groups + blk;
+            m0 = Math.fma(m, xs[xg], m0);
+            m1 = Math.fma(m, xs[xg + groups], m1);
+        }
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0) + m0;
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) + m1;
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3, each value decoded once for the four. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
