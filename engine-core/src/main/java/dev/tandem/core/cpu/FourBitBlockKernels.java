@@ -128,6 +128,38 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         store(out, lanes, 4, r, d, j, q, w, w0, w1, xs, n / 32);
     }
 
+    /** Weight rows j and j + q against batch rows r..r+2: each nibble decoded once for three rows (3-row verification). */
+    @Override
+    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00;
+            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
+                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
+                    int i = r * n + 32 * b + h + e;
+                    FloatVector v = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n);
+                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
+        store(out, lanes, 6, r, d, j, q, w, w0, w1, xs, n / 32);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,

@@ -54,6 +54,13 @@ abstract class GroupScaledKernels extends WeightKernels {
         x1(out, x, xs, r + 1, w, rowBytes, n, d, j, q, lanes);
     }
 
+    /** Weight rows j and j + q against batch rows r..r+2; by default {@link #x2} and {@link #x1}. */
+    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
+        x1(out, x, xs, r + 2, w, rowBytes, n, d, j, q, lanes);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows. */
     abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes);
@@ -96,7 +103,10 @@ abstract class GroupScaledKernels extends WeightKernels {
             for (; r + 4 <= rows; r += 4) {
                 x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
             }
-            if (rows - r >= 2) {
+            if (rows - r == 3) {
+                x3(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
+                r += 3;
+            } else if (rows - r >= 2) {
                 x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
                 r += 2;
             }
