@@ -143,9 +143,6 @@ final class Q6_KKernels extends WeightKernels {
             }
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        out[j] = VectorMath.sumStored(lanes, 0);
-        out[j + q] = VectorMath.sumStored(lanes, L);
-        out[d + j] = VectorMath.sumStored(lanes, 2 * L);
-        out[d + j + q] = VectorMath.sumStored(lanes, 3 * L);
+        GroupScaledKernels.storeTile(out, lanes, 4, j, d, q);
     }
 }
