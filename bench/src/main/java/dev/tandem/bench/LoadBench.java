@@ -202,7 +202,7 @@ public final class LoadBench implements Callable<Integer> {
         List<dev.tandem.models.Model> drafts = methodFlags.loadDraftModels();
         try {
             for (String mode : modes.split(",")) {
-                Engine.Builder eb = Engine.builder(model.path).contextSize(model.ctxSize).threads(threads).batching(mode.equals("on"))
+                Engine.Builder eb = model.engine().threads(threads).batching(mode.equals("on"))
                         .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).prefillChunk(prefillChunk)
                         .methodOptions(methodFlags.options(drafts));
                 if (lanes > 0) {

@@ -1,8 +1,10 @@
 package dev.tandem.bench;
 
+import dev.tandem.api.Engine;
 import dev.tandem.models.Model;
 import dev.tandem.models.ModelLoader;
 import java.nio.file.Path;
+import java.util.List;
 import picocli.CommandLine.Option;
 
 /**
@@ -23,8 +25,13 @@ final class ModelOption {
         return ModelLoader.load(path, ctxSize);
     }
 
+    /** An engine builder for the model with that KV cache, for the benchmarks that go through {@link Engine}. */
+    Engine.Builder engine() {
+        return Engine.builder(path).contextSize(ctxSize);
+    }
+
     /** These options as arguments again, for a benchmark that runs another in the same JVM. */
-    java.util.List<String> args() {
-        return java.util.List.of("--model", path.toString(), "--ctx-size", Integer.toString(ctxSize));
+    List<String> args() {
+        return List.of("--model", path.toString(), "--ctx-size", Integer.toString(ctxSize));
     }
 }

@@ -66,7 +66,7 @@ public final class PrefillStall implements Callable<Integer> {
         List<Engine> engines = new ArrayList<>();
         try {
             for (int c : chunks) {
-                Engine.Builder b = Engine.builder(model.path).contextSize(model.ctxSize).threads(threads).batching(true).prefillChunk(c);
+                Engine.Builder b = model.engine().threads(threads).batching(true).prefillChunk(c);
                 if (tokenizer.path != null) {
                     b.tokenizer(tokenizer.path);
                 }
