@@ -100,16 +100,7 @@ final class BlockLoads {
     }
 
     /**
-     * L values of Q3_K group g of the super-block at o, chunk l, minus 4: two bits from qs ({@link #twoBits}), the
-     * third from bit g / 2 of hmask's bytes 16 (g % 2)...
-     */
-    static IntVector q3K(MemorySegment w, long o, int g, int l) {
-        IntVector third = bytesAsInts(w, o + 16 * (g & 1) + l).lanewise(VectorOperators.ASHR, g >> 1).and(1);
-        return twoBits(w, o + 32, g, l).or(third.lanewise(VectorOperators.LSHL, 2)).sub(4);
-    }
-
-    /**
-     * The two-bit values l.. of group g of the 64 bytes at {@code qs} (Q2_K's and Q3_K's low bits): 16-value group g
+     * The two-bit values l.. of group g of the 64 bytes at {@code qs} (Q2_K's low bits): 16-value group g
      * is in 128-value half g / 8, at bit pair (g / 2) % 4 of bytes 32 half + 16 (g % 2)...
      */
     static IntVector twoBits(MemorySegment w, long qs, int g, int l) {

@@ -1,0 +1,155 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * Super-block types whose value is a per-16-value scale times a small signed integer, with no mins (Q6_K:
+ * {@code d·sc·(q - 32)}, Q3_K: {@code d·(sc - 32)·(q - 4)}): a weight row's integers are cut out on byte lanes
+ * ({@link #unpack}) into a scratch array of int8, with the scales as floats, once per row whatever the batch, then
+ * read back L at a time, converted, scaled and summed. Cutting them out in the kernels took the bit field's loads,
+ * shifts and masks for every L values and every batch row, and its index arithmetic kept C2 from unrolling the
+ * loop (Q3_K: about 70 instructions per two groups of two rows); from the scratch array every index is linear in
+ * the group, so C2 checks the arrays' bounds once and unrolls.
+ *
+ * <p>Every batch row runs one chain per (row, feature), the products {@code q·scale} in value order, in the tiles of
+ * four, two and one rows alike and in {@link #decodeVector}'s path (a feature left over, or vectors too narrow for
+ * byte lanes), so a row's result does not depend on the batch.
+ */
+abstract class UnpackedInt8Kernels extends WeightKernels {
+    UnpackedInt8Kernels(DType type) {
+        super(type);
+    }
+
+    /**
+     * The integers of {@code blocks} super-blocks from byte {@code row}, in value order, into {@code q8[at..]}, and
+     * the 16 scales of each (one per 16 values, as the floats the codec multiplies by) into {@code scales[sAt..]}.
+     */
+    abstract void unpack(MemorySegment w, long row, int blocks, byte[] q8, int at, float[] scales, int sAt);
+
+    @Override
+    final void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        byte[] q8 = new byte[256];
+        float[] scales = new float[16];
+        for (int blk = 0; blk < n / 256; blk++) {
+            unpack(w, row + (long) type.blockBytes() * blk, 1, q8, 0, scales, 0);
+            for (int g = 0; g < 16; g++) { // by group, indices linear in g: see pair
+                for (int e = 0; e < 16; e += L) {
+                    BlockLoads.int8s(q8, 16 * g + e).mul(scales[g]).intoArray(buf, b + 256 * blk + 16 * g + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Each weight row pair unpacked once ({@link #unpack}), then {@link #pair4} for each four batch rows, {@link #pair2}
+     * for two left over and {@link #pair} for one.
+     */
+    @Override
+    final void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        if (!BlockLoads.VECTOR_BLOCKS) {
+            super.range(out, x, rows, w, n, d, j0, j1);
+            return;
+        }
+        long rowBytes = type.byteSize(n);
+        byte[] q8 = new byte[2 * n];
+        float[] scales = new float[n / 8];
+        float[] lanes = new float[8 * L];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            for (int t = 0; t < 2; t++) { // one call site, so C2 inlines the unpacking once
+                unpack(w, (j + t * q) * rowBytes, n / 256, q8, t * n, scales, t * (n / 16));
+            }
+            int r = 0;
+            for (; r + 4 <= rows; r += 4) {
+                pair4(out, x, r, n, d, j, q, q8, scales, lanes);
+            }
+            if (rows - r >= 2) {
+                pair2(out, x, r, n, d, j, q, q8, scales, lanes);
+                r += 2;
+            }
+            for (; r < rows; r++) {
+                pair(out, x, r, n, d, j, q, q8, scales, lanes);
+            }
+        }
+        if (j0 + 2 * q < j1) {
+            tail(out, x, rows, w, rowBytes, n, d, j0 + 2 * q, j1, new float[DecodedMatmul.stride(n)]);
+        }
+    }
+
+    /**
+     * Two unpacked weight rows (features j, j + q) against batch row r, chunks in value order. The loop runs over the
+     * 16-value groups, so that every index is linear in the loop variable and C2 checks the arrays' bounds once
+     * (indexed by {@code c >> 4}, the scales were checked at every chunk, and the loop ran 1.5x slower).
+     */
+    private static void pair(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
+                             float[] lanes) {
+        int xo = r * n, s1 = n / 16;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int g = 0; g < n / 16; g++) {
+            float sc0 = scales[g], sc1 = scales[s1 + g];
+            for (int e = 0; e < 16; e += L) {
+                int c = 16 * g + e;
+                FloatVector v = FloatVector.fromArray(F, x, xo + c);
+                a0 = BlockLoads.int8s(q8, c).mul(sc0).fma(v, a0);
+                a1 = BlockLoads.int8s(q8, n + c).mul(sc1).fma(v, a1);
+            }
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+    }
+
+    /**
+     * {@link #pair} for batch rows r and r + 1 at once: each scaled weight vector made once for both (a weight's
+     * conversion and scaling cost what its two FMAs do), the same chains.
+     */
+    private static void pair2(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
+                              float[] lanes) {
+        int s1 = n / 16, xo = r * n;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int g = 0; g < n / 16; g++) {
+            float sc0 = scales[g], sc1 = scales[s1 + g];
+            for (int e = 0; e < 16; e += L) {
+                int c = 16 * g + e;
+                FloatVector w0 = BlockLoads.int8s(q8, c).mul(sc0), w1 = BlockLoads.int8s(q8, n + c).mul(sc1);
+                FloatVector v = FloatVector.fromArray(F, x, xo + c);
+                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
+                v = FloatVector.fromArray(F, x, xo + n + c);
+                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
+            }
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        GroupScaledKernels.storeTile(out, lanes, 4, r * d + j, d, q);
+    }
+
+    /** {@link #pair} for batch rows r..r+3 at once: each scaled weight vector made once for four rows, the same chains. */
+    private static void pair4(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
+                              float[] lanes) {
+        int s1 = n / 16, xo = r * n;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int g = 0; g < n / 16; g++) {
+            float sc0 = scales[g], sc1 = scales[s1 + g];
+            for (int e = 0; e < 16; e += L) {
+                int c = 16 * g + e;
+                FloatVector w0 = BlockLoads.int8s(q8, c).mul(sc0), w1 = BlockLoads.int8s(q8, n + c).mul(sc1);
+                FloatVector v = FloatVector.fromArray(F, x, xo + c);
+                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
+                v = FloatVector.fromArray(F, x, xo + n + c);
+                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
+                v = FloatVector.fromArray(F, x, xo + 2 * n + c);
+                a20 = w0.fma(v, a20); a21 = w1.fma(v, a21);
+                v = FloatVector.fromArray(F, x, xo + 3 * n + c);
+                a30 = w0.fma(v, a30); a31 = w1.fma(v, a31);
+            }
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        GroupScaledKernels.storeTile(out, lanes, 8, r * d + j, d, q);
+    }
+}
