@@ -132,6 +132,66 @@ final class Q4_KKernels extends SuperBlockScales {
         storeTile(out, lanes, 4, r * d + j, d, q);
     }
 
+    /**
+     * Weight rows j and j + q against batch rows r..r+2: {@link #x2}'s tile with a third row, each byte loaded once and
+     * each nibble decoded once for the three rows (where the default ran {@link #x2} and then {@link #x1}, decoding
+     * every nibble twice); {@link #x1}'s chains.
+     */
+    @Override
+    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
+            long o0 = w0 + 144L * blk, o1 = w1 + 144L * blk;
+            for (int g = 0; g < 8; g += 2) { // groups g and g + 1: the low and high nibbles of quarter g / 2's bytes
+                long at = 16 + 16L * g;
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00;
+                FloatVector h00 = p00, h01 = p00, h10 = p00, h11 = p00, h20 = p00, h21 = p00;
+                for (int l = 0; l < 32; l += L) {
+                    ByteVector b0 = BlockLoads.bytes(w, o0 + at + l), b1 = BlockLoads.bytes(w, o1 + at + l);
+                    FloatVector v0 = BlockLoads.lowNibbles(b0), v1 = BlockLoads.lowNibbles(b1);
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
+                    v = FloatVector.fromArray(F, x, i + n + l);
+                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n + l);
+                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
+                    v0 = BlockLoads.nibbleFloats(b0, 4); v1 = BlockLoads.nibbleFloats(b1, 4);
+                    v = FloatVector.fromArray(F, x, i + 32 + l);
+                    h00 = v0.fma(v, h00); h01 = v1.fma(v, h01);
+                    v = FloatVector.fromArray(F, x, i + n + 32 + l);
+                    h10 = v0.fma(v, h10); h11 = v1.fma(v, h11);
+                    v = FloatVector.fromArray(F, x, i + 2 * n + 32 + l);
+                    h20 = v0.fma(v, h20); h21 = v1.fma(v, h21);
+                }
+                FloatVector s0 = FloatVector.broadcast(F, lanes[k0 + g]), s1 = FloatVector.broadcast(F, lanes[k1 + g]);
+                a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+                a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+                a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+                s0 = FloatVector.broadcast(F, lanes[k0 + g + 1]); s1 = FloatVector.broadcast(F, lanes[k1 + g + 1]);
+                a00 = h00.fma(s0, a00); a01 = h01.fma(s1, a01);
+                a10 = h10.fma(s0, a10); a11 = h11.fma(s1, a11);
+                a20 = h20.fma(s0, a20); a21 = h21.fma(s1, a21);
+            }
+            FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT);
+            FloatVector m1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT);
+            int xm = mo + STRIDE * blk;
+            FloatVector m = FloatVector.fromArray(F, xs, xm);
+            a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
+            m = FloatVector.fromArray(F, xs, xm + mr);
+            a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
+            m = FloatVector.fromArray(F, xs, xm + 2 * mr);
+            a20 = m0.fma(m, a20); a21 = m1.fma(m, a21);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
+        storeTile(out, lanes, 6, r * d + j, d, q);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
