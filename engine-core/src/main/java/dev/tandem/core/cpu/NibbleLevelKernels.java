@@ -138,6 +138,40 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         storeTile(out, lanes, 4, r * d + j, d, q);
     }
 
+    /** Weight rows j and j + q against batch rows r..r+2, {@link #x2}'s tile with a third row: the levels decoded once for three. */
+    @Override
+    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
+        for (int b = 0; b < n / 32; b++) {
+            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
+            IntVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
+            int i = r * n + 32 * b;
+            FloatVector zero = FloatVector.zero(F), l0 = low(q0), l1 = low(q1);
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            FloatVector p00 = l0.fma(v, zero), p01 = l1.fma(v, zero);
+            v = FloatVector.fromArray(F, x, i + n);
+            FloatVector p10 = l0.fma(v, zero), p11 = l1.fma(v, zero);
+            v = FloatVector.fromArray(F, x, i + 2 * n);
+            FloatVector p20 = l0.fma(v, zero), p21 = l1.fma(v, zero);
+            FloatVector h0 = high(q0), h1 = high(q1);
+            v = FloatVector.fromArray(F, x, i + 16);
+            p00 = h0.fma(v, p00); p01 = h1.fma(v, p01);
+            v = FloatVector.fromArray(F, x, i + n + 16);
+            p10 = h0.fma(v, p10); p11 = h1.fma(v, p11);
+            v = FloatVector.fromArray(F, x, i + 2 * n + 16);
+            p20 = h0.fma(v, p20); p21 = h1.fma(v, p21);
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
+        storeTile(out, lanes, 6, r * d + j, d, q);
+    }
+
     /**
      * Weight rows j and j + q against batch rows r..r+3: each block's levels decoded once, into {@code lanes}
      * (free until the results), and read back for the four rows. (Decoding into registers beside the 16 live

@@ -109,6 +109,40 @@ final class Q2_KKernels extends GroupScaledKernels {
         out[r * d + j + q] = VectorMath.sumStored(lanes, L);
     }
 
+    /** Weight rows j and j + q against batch rows r and r + 1: each two-bit value decoded once for both, {@link #x1}'s chains. */
+    @Override
+    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int blocks = n / 256, groups = n / 16, mo = r * groups;
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
+            long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
+            for (int g = 0; g < 16; g++) {
+                float c0 = lanes[k0 + g], c1 = lanes[k1 + g];
+                int i = r * n + 256 * blk + 16 * g;
+                for (int l = 0; l < 16; l += L) {
+                    FloatVector v0 = values(w, o0, g, l).mul(c0), v1 = values(w, o1, g, l).mul(c1);
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    a00 = v0.fma(v, a00); a01 = v1.fma(v, a01);
+                    v = FloatVector.fromArray(F, x, i + n + l);
+                    a10 = v0.fma(v, a10); a11 = v1.fma(v, a11);
+                }
+            }
+            for (int h = 0; h < 16; h += L) {
+                FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + 16 + h), m1 = FloatVector.fromArray(F, lanes, k1 + 16 + h);
+                int xm = mo + 16 * blk + h;
+                FloatVector m = FloatVector.fromArray(F, xs, xm);
+                a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
+                m = FloatVector.fromArray(F, xs, xm + groups);
+                a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
+            }
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        storeTile(out, lanes, 4, r * d + j, d, q);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3: each two-bit value decoded once for four rows, {@link #x1}'s chains. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,

@@ -111,6 +111,50 @@ final class Q5_KKernels extends SuperBlockScales {
         out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
     }
 
+    /** Weight rows j and j + q against batch rows r..r+2, each row's bits cut out once for the three. */
+    @Override
+    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        int k = 8 * L;
+        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
+            row3(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
+        }
+    }
+
+    /** One weight row (at byte w0, feature j) against batch rows r..r+2: {@link #x1}'s chains, three at once. */
+    private static void row3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
+                             float[] lanes, int k) {
+        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
+        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
+            long o = w0 + 176L * blk;
+            for (int g = 0; g < 8; g++) {
+                long at = o + 48 + 32L * (g >> 1);
+                int i = r * n + 256 * blk + 32 * g;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
+                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
+                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
+                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n + l), p2);
+                }
+                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
+                a0 = p0.fma(s, a0);
+                a1 = p1.fma(s, a1);
+                a2 = p2.fma(s, a2);
+            }
+            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
+            int xm = mo + STRIDE * blk;
+            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
+            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
+            a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);
+        }
+        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L);
+        out[r * d + j] = VectorMath.sumStored(lanes, 0);
+        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
+        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L);
+    }
+
     /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
