@@ -17,7 +17,7 @@ import jdk.incubator.vector.FloatVector;
  * the group, so C2 checks the arrays' bounds once and unrolls.
  *
  * <p>Every batch row runs one chain per (row, feature), the products {@code q·scale} in value order, in the tiles of
- * four, two and one rows alike and in {@link #decodeVector}'s path (a feature left over, or vectors too narrow for
+ * four, three, two and one rows alike and in {@link #decodeVector}'s path (a feature left over, or vectors too narrow for
  * byte lanes), so a row's result does not depend on the batch.
  */
 abstract class UnpackedInt8Kernels extends WeightKernels {
