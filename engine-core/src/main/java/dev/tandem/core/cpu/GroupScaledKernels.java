@@ -18,7 +18,7 @@ import jdk.incubator.vector.FloatVector;
  * subtracted, each value), and an output's accumulator advances once per group instead of once per vector, so
  * the partials no longer form one FMA latency chain (docs/MEASUREMENTS.md#k-quants).
  *
- * <p>Every path, one batch row ({@link #x1}) or four ({@link #x4}), runs exactly this per (row, feature): for
+ * <p>Every path, one batch row ({@link #x1}) or two, three or four ({@link #x2}, {@link #x3}, {@link #x4}), runs exactly this per (row, feature): for
  * each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale,
  * acc)}, and the type's mins the same way in every path; the result is {@link VectorMath#sumStored}(acc), less
  * any separate mins chain. So a row's result does not depend on the batch. The kernels stay one per type, not one with the
@@ -86,7 +86,7 @@ abstract class GroupScaledKernels extends WeightKernels {
         return BlockLoads.VECTOR_BLOCKS;
     }
 
-    /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then the rows left over one by one. */
+    /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then a tile of the three or two left over, or one. */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         if (!kernelsApply()) { // e.g. 128-bit vectors: the scalar decoder and the decoded-buffer path
@@ -106,7 +106,7 @@ abstract class GroupScaledKernels extends WeightKernels {
             if (rows - r == 3) {
                 x3(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
                 r += 3;
-            } else if (rows - r >= 2) {
+            } else if (rows - r == 2) {
                 x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
                 r += 2;
             }

@@ -6,7 +6,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q3_K weights (most of a Q3_K_M file): 110-byte super-blocks of 32 bytes of third bits (hmask), 64 bytes of two
@@ -15,9 +14,6 @@ import jdk.incubator.vector.VectorSpecies;
  * order those of {@link Q3_KCodec} ({@code q - 4} times {@code d·(s - 32)}, bit for bit).
  */
 final class Q3_KKernels extends UnpackedInt8Kernels {
-    /** 32 bytes as 8 int lanes: a run of 32 values, one byte each. */
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
     Q3_KKernels() {
         super(DType.Q3_K);
     }
@@ -34,9 +30,9 @@ final class Q3_KKernels extends UnpackedInt8Kernels {
             long o = row + 110L * blk;
             float d = BlockLoads.scale(w, o + 108);
             scales(w, o + 96, d, scales, sAt + 16 * blk);
-            IntVector clear = IntVector.fromMemorySegment(I8, w, o, BlockLoads.LE).not();
+            IntVector clear = IntVector.fromMemorySegment(RUN, w, o, BlockLoads.LE).not();
             for (int t = 0; t < 8; t++) {
-                IntVector low = IntVector.fromMemorySegment(I8, w, o + 32 + 32L * (t >> 2), BlockLoads.LE)
+                IntVector low = IntVector.fromMemorySegment(RUN, w, o + 32 + 32L * (t >> 2), BlockLoads.LE)
                         .lanewise(VectorOperators.LSHR, 2 * (t & 3)).and(0x03030303);
                 IntVector four = clear.lanewise(VectorOperators.ROL, (34 - t) & 31).and(0x04040404);
                 low.reinterpretAsBytes().sub(four.reinterpretAsBytes()).intoArray(q3, at + 256 * blk + 32 * t);

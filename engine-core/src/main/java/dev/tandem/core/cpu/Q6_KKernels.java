@@ -4,7 +4,6 @@ import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K weights (the classifier, and some attention and feed-forward matrices, of Q4_K_M/Q5_K_M files): 210-byte
@@ -14,9 +13,6 @@ import jdk.incubator.vector.VectorSpecies;
  * subtraction for every L values, for every batch row.
  */
 final class Q6_KKernels extends UnpackedInt8Kernels {
-    /** 32 bytes as 8 int lanes: a run of 32 values, one byte each. */
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
     Q6_KKernels() {
         super(DType.Q6_K);
     }
@@ -39,9 +35,9 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
             }
             for (int t = 0; t < 8; t++) { // run t: half t / 4, quarter k = t % 4
                 int half = t >> 2, k = t & 3;
-                IntVector lo = IntVector.fromMemorySegment(I8, w, o + 64L * half + 32 * (k & 1), BlockLoads.LE)
+                IntVector lo = IntVector.fromMemorySegment(RUN, w, o + 64L * half + 32 * (k & 1), BlockLoads.LE)
                         .lanewise(VectorOperators.LSHR, (k & 2) << 1).and(0x0F0F0F0F);
-                IntVector hi = IntVector.fromMemorySegment(I8, w, o + 128 + 32L * half, BlockLoads.LE)
+                IntVector hi = IntVector.fromMemorySegment(RUN, w, o + 128 + 32L * half, BlockLoads.LE)
                         .lanewise(VectorOperators.ROL, (4 - 2 * k) & 31).and(0x30303030);
                 lo.or(hi).reinterpretAsBytes().sub((byte) 32).intoArray(q6, at + 256 * blk + 32 * t);
             }

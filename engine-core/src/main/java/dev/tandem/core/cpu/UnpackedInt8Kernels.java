@@ -6,6 +6,8 @@ import static dev.tandem.core.cpu.VectorMath.L;
 import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Super-block types whose value is a per-16-value scale times a small signed integer, with no mins (Q6_K:
@@ -21,6 +23,9 @@ import jdk.incubator.vector.FloatVector;
  * byte lanes), so a row's result does not depend on the batch.
  */
 abstract class UnpackedInt8Kernels extends WeightKernels {
+    /** 32 bytes as 8 int lanes: a run of 32 values, one byte each, as {@link #unpack} cuts them out. */
+    static final VectorSpecies<Integer> RUN = IntVector.SPECIES_256;
+
     UnpackedInt8Kernels(DType type) {
         super(type);
     }
