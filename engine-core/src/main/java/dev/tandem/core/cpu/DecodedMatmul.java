@@ -63,13 +63,14 @@ final class DecodedMatmul {
             v = FloatVector.fromArray(F, x, x3 + i, m);
             a30 = w0.fma(v, a30); a31 = w1.fma(v, a31); a32 = w2.fma(v, a32); a33 = w3.fma(v, a33);
         }
-        // sixteen butterflies would push this method past C2's inlining cut-off: see VectorMath.sumStored
+        // sixteen butterflies would push this method past C2's inlining cut-off: see VectorMath.laneSums
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
         a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
         a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
         a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        VectorMath.laneSums(lanes, 16);
         for (int a = 0; a < 16; a++) { // accumulator a: batch row r + a / 4, feature j + (a % 4) * q
-            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+            out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
         }
     }
 

@@ -224,8 +224,9 @@ final class FourBitBlockKernels extends GroupScaledKernels {
      */
     private void store(float[] out, float[] lanes, int accumulators, int r, int d, int j, int q, MemorySegment w,
                        long w0, long w1, float[] xs, int groups) {
+        VectorMath.laneSums(lanes, accumulators);
         for (int a = 0; a < accumulators; a++) {
-            float sum = VectorMath.sumStored(lanes, a * L);
+            float sum = lanes[a];
             if (mins) {
                 sum += mins(w, (a & 1) == 0 ? w0 : w1, xs, (r + a / 2) * groups, groups);
             }

@@ -14,7 +14,7 @@ import jdk.incubator.vector.FloatVector;
  * ({@link DecodedMatmul#dot4x4}), so each weight is read from memory and decoded once per call.
  *
  * <p>Each chain is the one every other path runs ({@code acc = fma(w_c, x_c, acc)} over chunks in order, then
- * {@link VectorMath#sumStored}, bitwise the butterfly), so a row's result does not depend on the batch.
+ * {@link VectorMath#laneSums}, bitwise the butterfly), so a row's result does not depend on the batch.
  */
 final class FusedTiles {
     private FusedTiles() {}
@@ -57,8 +57,9 @@ final class FusedTiles {
         a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
         a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
         a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        VectorMath.laneSums(lanes, 16);
         for (int a = 0; a < 16; a++) { // accumulator a: batch row r + a / 4, feature j + (a % 4) * q
-            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+            out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
         }
     }
 
@@ -101,8 +102,9 @@ final class FusedTiles {
         a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
         a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
         a40.intoArray(lanes, 16 * L); a41.intoArray(lanes, 17 * L); a42.intoArray(lanes, 18 * L); a43.intoArray(lanes, 19 * L);
+        VectorMath.laneSums(lanes, 20);
         for (int a = 0; a < 20; a++) {
-            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+            out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
         }
     }
 
@@ -129,8 +131,9 @@ final class FusedTiles {
         }
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
         a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
+        VectorMath.laneSums(lanes, 8);
         for (int a = 0; a < 8; a++) {
-            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+            out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
         }
     }
 
@@ -161,8 +164,9 @@ final class FusedTiles {
         a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
         a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
         a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
+        VectorMath.laneSums(lanes, 12);
         for (int a = 0; a < 12; a++) {
-            out[(r + a / 4) * d + j + (a % 4) * q] = VectorMath.sumStored(lanes, a * L);
+            out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
         }
     }
 }

@@ -20,7 +20,7 @@ import jdk.incubator.vector.FloatVector;
  *
  * <p>Every path, one batch row ({@link #x1}) or two, three or four ({@link #x2}, {@link #x3}, {@link #x4}), runs exactly this per (row, feature): for
  * each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale,
- * acc)}, and the type's mins the same way in every path; the result is {@link VectorMath#sumStored}(acc), less
+ * acc)}, and the type's mins the same way in every path; the result is the butterfly's lane sum of acc ({@link VectorMath#laneSums}), less
  * any separate mins chain. So a row's result does not depend on the batch. The kernels stay one per type, not one with the
  * decode passed in: a vector helper C2 does not inline gets its vectors boxed (docs/PERFORMANCE.md).
  */
@@ -127,8 +127,9 @@ abstract class GroupScaledKernels extends WeightKernels {
      * {@code o = r d + j} and feature {@code j + (a % 2) q}.
      */
     static void storeTile(float[] out, float[] lanes, int accumulators, int o, int d, int q) {
+        VectorMath.laneSums(lanes, accumulators);
         for (int a = 0; a < accumulators; a++) {
-            out[o + (a / 2) * d + (a % 2) * q] = VectorMath.sumStored(lanes, a * L);
+            out[o + (a / 2) * d + (a % 2) * q] = lanes[a];
         }
     }
 

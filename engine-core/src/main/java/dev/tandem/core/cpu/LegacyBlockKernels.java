@@ -118,8 +118,9 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             m1 = Math.fma(m, xs[xg + groups], m1);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0) + m0;
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) + m1;
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j] = lanes[0] + m0;
+        out[(r + 1) * d + j] = lanes[1] + m1;
     }
 
     /** Weight rows j and j + q against batch rows r..r+3, each value decoded once for the four. */
@@ -163,9 +164,10 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             m3 = Math.fma(m, xs[xg + 3 * groups], m3);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0) + m0;
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L) + m1;
-        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L) + m2;
-        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L) + m3;
+        VectorMath.laneSums(lanes, 4);
+        out[r * d + j] = lanes[0] + m0;
+        out[(r + 1) * d + j] = lanes[1] + m1;
+        out[(r + 2) * d + j] = lanes[2] + m2;
+        out[(r + 3) * d + j] = lanes[3] + m3;
     }
 }

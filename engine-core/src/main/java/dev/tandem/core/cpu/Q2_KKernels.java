@@ -105,8 +105,9 @@ final class Q2_KKernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j] = lanes[0];
+        out[r * d + j + q] = lanes[1];
     }
 
     /** Weight rows j and j + q against batch rows r and r + 1: each two-bit value decoded once for both, {@link #x1}'s chains. */

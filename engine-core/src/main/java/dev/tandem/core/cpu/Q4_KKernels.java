@@ -78,8 +78,9 @@ final class Q4_KKernels extends SuperBlockScales {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j] = lanes[0];
+        out[r * d + j + q] = lanes[1];
     }
 
     /**

@@ -107,8 +107,9 @@ final class Q5_KKernels extends SuperBlockScales {
             a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j] = lanes[0];
+        out[(r + 1) * d + j] = lanes[1];
     }
 
     /** Weight rows j and j + q against batch rows r..r+2, each row's bits cut out once for the three. */
@@ -150,9 +151,10 @@ final class Q5_KKernels extends SuperBlockScales {
             a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
-        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L);
+        VectorMath.laneSums(lanes, 3);
+        out[r * d + j] = lanes[0];
+        out[(r + 1) * d + j] = lanes[1];
+        out[(r + 2) * d + j] = lanes[2];
     }
 
     /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
@@ -197,9 +199,10 @@ final class Q5_KKernels extends SuperBlockScales {
             a3 = m.fma(FloatVector.fromArray(F, xs, xm + 3 * mr), a3);
         }
         a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[(r + 1) * d + j] = VectorMath.sumStored(lanes, L);
-        out[(r + 2) * d + j] = VectorMath.sumStored(lanes, 2 * L);
-        out[(r + 3) * d + j] = VectorMath.sumStored(lanes, 3 * L);
+        VectorMath.laneSums(lanes, 4);
+        out[r * d + j] = lanes[0];
+        out[(r + 1) * d + j] = lanes[1];
+        out[(r + 2) * d + j] = lanes[2];
+        out[(r + 3) * d + j] = lanes[3];
     }
 }

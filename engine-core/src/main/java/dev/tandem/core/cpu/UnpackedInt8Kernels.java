@@ -109,8 +109,9 @@ abstract class UnpackedInt8Kernels extends WeightKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        out[r * d + j] = VectorMath.sumStored(lanes, 0);
-        out[r * d + j + q] = VectorMath.sumStored(lanes, L);
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j] = lanes[0];
+        out[r * d + j + q] = lanes[1];
     }
 
     /**

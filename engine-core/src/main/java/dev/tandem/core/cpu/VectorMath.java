@@ -90,6 +90,58 @@ final class VectorMath {
         return lanes[base];
     }
 
+    // Level k of the transposed butterfly (s = 8 >> k): lane i of the result adds lanes LOW[k][i] and HIGH[k][i] of
+    // two vectors (0-15 the first, 16-31 the second), each holding 16 / (2s) accumulators' 2s lanes side by side.
+    private static final float[] LOW = new float[64], HIGH = new float[64];
+
+    static {
+        for (int k = 0, s = 8; s >= 1; k++, s >>= 1) {
+            for (int i = 0; i < 16; i++) {
+                int from = i < 8 ? 0 : 16, g = (i % 8) / s, e = (i % 8) % s;
+                LOW[16 * k + i] = from + 2 * s * g + e;
+                HIGH[16 * k + i] = from + 2 * s * g + s + e;
+            }
+        }
+    }
+
+    /**
+     * The lane sums of {@code count} accumulators stored at {@code lanes[a L ..]}, bitwise {@link #sum}'s, written to
+     * {@code lanes[a]}: the tiles' results. With 16 lanes the butterfly runs transposed: each level pairs two
+     * vectors, takes the lower and the upper half of every accumulator they hold with two permutes and adds them, so
+     * one vector leaves with the next level's lanes of both (15 steps for 16 sums, where {@link #sumStored} stores and
+     * reloads each level of each accumulator: a 5-row Q8_0 tile over 2048 columns spent a sixth of its time there).
+     * Its vectors live in this method alone and it calls only the JDK's force-inlined vector methods, so nothing is
+     * boxed whether or not C2 inlines it into a kernel already at its node cut-off (not a {@code sum*} helper, which
+     * the launcher forces inline: PERFORMANCE.md).
+     */
+    static void laneSums(float[] lanes, int count) {
+        if (L != 16) {
+            for (int a = 0; a < count; a++) { // lanes[a] lies in accumulator a / L's lanes, already summed
+                lanes[a] = sumStored(lanes, a * L);
+            }
+            return;
+        }
+        int k = 0;
+        for (int n = count; n > 1 && k < 4; k++) { // vectors in pairs through memory while there are several
+            FloatVector low = FloatVector.fromArray(F, LOW, 16 * k), high = FloatVector.fromArray(F, HIGH, 16 * k);
+            int m = (n + 1) / 2;
+            for (int v = 0; v < m; v++) { // vector v of the next level overwrites one already read; an odd last pairs with itself
+                FloatVector a = FloatVector.fromArray(F, lanes, 32 * v);
+                FloatVector b = FloatVector.fromArray(F, lanes, 16 * Math.min(2 * v + 1, n - 1));
+                low.selectFrom(a, b).add(high.selectFrom(a, b)).intoArray(lanes, 16 * v);
+            }
+            n = m;
+        }
+        if (k < 4) { // one vector left: its remaining levels in registers, paired with itself
+            FloatVector v = FloatVector.fromArray(F, lanes, 0);
+            for (; k < 4; k++) {
+                FloatVector low = FloatVector.fromArray(F, LOW, 16 * k), high = FloatVector.fromArray(F, HIGH, 16 * k);
+                v = low.selectFrom(v, v).add(high.selectFrom(v, v));
+            }
+            v.intoArray(lanes, 0);
+        }
+    }
+
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
 

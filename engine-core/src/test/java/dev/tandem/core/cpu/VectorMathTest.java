@@ -60,6 +60,35 @@ class VectorMathTest {
         }
     }
 
+    /**
+     * The tiles' transposed lane sums must give each accumulator the butterfly's bits, for every count a tile uses
+     * (1 to 20, odd counts pairing a last vector with itself), interpreted and compiled; on machines whose vectors
+     * are not 16 lanes wide this checks the stored-lane fallback.
+     */
+    @Test
+    void laneSumsOfManyAccumulatorsEqualTheButterflyBitwise() {
+        SplittableRandom rnd = new SplittableRandom(4);
+        int l = F.length();
+        float[] lanes = new float[20 * l];
+        float[] expected = new float[20];
+        for (int iter = 0; iter < 60_000; iter++) {
+            int count = 1 + rnd.nextInt(20);
+            for (int i = 0; i < count * l; i++) {
+                lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
+            }
+            for (int a = 0; a < count; a++) {
+                expected[a] = butterfly(java.util.Arrays.copyOfRange(lanes, a * l, (a + 1) * l));
+            }
+            VectorMath.laneSums(lanes, count);
+            for (int a = 0; a < count; a++) {
+                if (Float.floatToRawIntBits(expected[a]) != Float.floatToRawIntBits(lanes[a])) {
+                    throw new AssertionError("iteration " + iter + ", " + count + " accumulators: sum " + a + " is "
+                            + lanes[a] + ", the butterfly's " + expected[a]);
+                }
+            }
+        }
+    }
+
     @Test
     void expIsAccurateAndVectorEqualsScalarTwin() {
         float[] xs = new float[F.length() * 4096];
