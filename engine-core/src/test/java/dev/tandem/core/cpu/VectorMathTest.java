@@ -20,6 +20,20 @@ class VectorMathTest {
         return v[0];
     }
 
+    /** Fails unless {@code actual} has the butterfly's bits (a loop of assertEquals boxes and slows 10^5 checks). */
+    static void sameBits(float expected, float actual, String what) {
+        if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
+            throw new AssertionError(what + " " + actual + " != butterfly sum " + expected);
+        }
+    }
+
+    /** Values over seven decades and both signs, so that a sum in another order gives other bits. */
+    static void randomLanes(float[] lanes, int count, SplittableRandom rnd) {
+        for (int i = 0; i < count; i++) {
+            lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
+        }
+    }
+
     /**
      * Batch invariance rests on lane sums having one fixed order whether the code runs interpreted or
      * compiled: enough iterations that the loop starts interpreted and ends in C2, each compared bitwise
@@ -30,40 +44,18 @@ class VectorMathTest {
         SplittableRandom rnd = new SplittableRandom(1);
         float[] lanes = new float[F.length()];
         for (int iter = 0; iter < 300_000; iter++) {
-            for (int i = 0; i < lanes.length; i++) {
-                lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
-            }
+            randomLanes(lanes, lanes.length, rnd);
             float expected = butterfly(lanes);
             float actual = VectorMath.sum(FloatVector.fromArray(F, lanes, 0));
-            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
-                throw new AssertionError("iteration " + iter + ": lane sum " + actual + " != butterfly sum " + expected);
-            }
-        }
-    }
-
-    /** The 4x4 kernel's stored-lane sums must give the butterfly's bits, or k-row results would differ from one row. */
-    @Test
-    void storedLaneSumEqualsTheButterflyBitwise() {
-        SplittableRandom rnd = new SplittableRandom(3);
-        int l = F.length();
-        float[] lanes = new float[3 * l];
-        for (int iter = 0; iter < 100_000; iter++) {
-            for (int i = 0; i < lanes.length; i++) {
-                lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
-            }
-            int base = l * rnd.nextInt(3);
-            float expected = VectorMath.sum(FloatVector.fromArray(F, lanes, base));
-            float actual = VectorMath.sumStored(lanes, base);
-            if (Float.floatToRawIntBits(expected) != Float.floatToRawIntBits(actual)) {
-                throw new AssertionError("iteration " + iter + ": stored-lane sum " + actual + " != butterfly sum " + expected);
-            }
+            sameBits(expected, actual, "iteration " + iter + ": lane sum");
         }
     }
 
     /**
      * The tiles' transposed lane sums must give each accumulator the butterfly's bits, for every count a tile uses
-     * (1 to 20, odd counts pairing a last vector with itself), interpreted and compiled; on machines whose vectors
-     * are not 16 lanes wide this checks the stored-lane fallback.
+     * (1 to 20, odd counts pairing a last vector with itself), interpreted and compiled (on machines whose vectors
+     * are not 16 lanes wide, the stored-lane fallback); so must one-accumulator kernels' stored-lane sum, or k-row
+     * results would differ from one row's.
      */
     @Test
     void laneSumsOfManyAccumulatorsEqualTheButterflyBitwise() {
@@ -73,18 +65,16 @@ class VectorMathTest {
         float[] expected = new float[20];
         for (int iter = 0; iter < 60_000; iter++) {
             int count = 1 + rnd.nextInt(20);
-            for (int i = 0; i < count * l; i++) {
-                lanes[i] = (float) (rnd.nextDouble(-1, 1) * Math.pow(10, rnd.nextInt(-3, 4)));
-            }
+            randomLanes(lanes, count * l, rnd);
             for (int a = 0; a < count; a++) {
                 expected[a] = butterfly(java.util.Arrays.copyOfRange(lanes, a * l, (a + 1) * l));
             }
+            int base = l * rnd.nextInt(count); // the one-accumulator kernels' stored-lane sum, on a copy
+            sameBits(expected[base / l], VectorMath.sumStored(java.util.Arrays.copyOf(lanes, count * l), base),
+                    "iteration " + iter + ": stored-lane sum");
             VectorMath.laneSums(lanes, count);
             for (int a = 0; a < count; a++) {
-                if (Float.floatToRawIntBits(expected[a]) != Float.floatToRawIntBits(lanes[a])) {
-                    throw new AssertionError("iteration " + iter + ", " + count + " accumulators: sum " + a + " is "
-                            + lanes[a] + ", the butterfly's " + expected[a]);
-                }
+                sameBits(expected[a], lanes[a], "iteration " + iter + ", " + count + " accumulators: sum " + a);
             }
         }
     }
