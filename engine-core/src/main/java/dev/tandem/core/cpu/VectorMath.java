@@ -123,8 +123,8 @@ final class VectorMath {
             }
             return;
         }
-        int k = 0;
-        for (int n = count; n > 1 && k < 4; k++) { // vectors in pairs through memory while there are several
+        int k = 0, n = count;
+        for (; n > 2 && k < 4; k++) { // vectors in pairs through memory while more than two are left
             FloatVector low = FloatVector.fromArray(F, LOW, 16 * k), high = FloatVector.fromArray(F, HIGH, 16 * k);
             int m = (n + 1) / 2;
             for (int v = 0; v < m; v++) { // vector v of the next level overwrites one already read; an odd last pairs with itself
@@ -134,13 +134,14 @@ final class VectorMath {
             }
             n = m;
         }
-        if (k < 4) { // one vector left: its remaining levels in registers, paired with itself
-            FloatVector v = FloatVector.fromArray(F, lanes, 0);
+        if (k < 4) { // the last two (or one, paired with itself) into one vector, its remaining levels in registers
+            FloatVector a = FloatVector.fromArray(F, lanes, 0), b = FloatVector.fromArray(F, lanes, 16 * (n - 1));
             for (; k < 4; k++) {
                 FloatVector low = FloatVector.fromArray(F, LOW, 16 * k), high = FloatVector.fromArray(F, HIGH, 16 * k);
-                v = low.selectFrom(v, v).add(high.selectFrom(v, v));
+                a = low.selectFrom(a, b).add(high.selectFrom(a, b));
+                b = a;
             }
-            v.intoArray(lanes, 0);
+            a.intoArray(lanes, 0);
         }
     }
 
