@@ -116,7 +116,7 @@ public final class CpuBackend implements Backend {
         }
         float[] o = heap(out);
         float[] xa = heap(x);
-        WeightKernels kernels = WeightKernels.of(w.dtype());
+        WeightKernels kernels = WeightKernels.of(w);
         MemorySegment ws = w.segment();
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {

@@ -28,6 +28,16 @@ abstract class WeightKernels {
         return BY_TYPE[type.ordinal()];
     }
 
+    /** The kernels for the weights {@code w}: its type's, or a faster variant its values allow ({@link #forWeights}). */
+    static WeightKernels of(dev.tandem.core.Tensor w) {
+        return of(w.dtype()).forWeights(w);
+    }
+
+    /** These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves}). */
+    WeightKernels forWeights(dev.tandem.core.Tensor w) {
+        return this;
+    }
+
     // Exhaustive, without a default: a DType constant added without its kernels does not compile.
     private static WeightKernels create(DType t) {
         return switch (t) {
