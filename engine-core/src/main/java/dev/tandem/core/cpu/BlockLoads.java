@@ -183,10 +183,4 @@ final class BlockLoads {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
         return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
     }
-
-    /** Whether a half at byte {@code off} of the L there has exponent 31 (an infinity or NaN). */
-    static boolean anyNonFiniteHalf(MemorySegment w, long off) {
-        IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        return h.and(0x7C00).compare(VectorOperators.EQ, 0x7C00).anyTrue();
-    }
 }

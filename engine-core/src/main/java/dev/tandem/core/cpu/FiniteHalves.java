@@ -1,7 +1,5 @@
 package dev.tandem.core.cpu;
 
-import static dev.tandem.core.cpu.VectorMath.L;
-
 import dev.tandem.core.DType;
 import dev.tandem.core.Tensor;
 import java.io.IOException;
@@ -14,39 +12,88 @@ import java.util.WeakHashMap;
 
 /**
  * Whether an F16 weight tensor may use the widening by multiplication ({@link BlockLoads#finiteHalves}):
- * its halves are all finite (checked once per tensor, one read of it on its first matmul, then kept while the
- * tensor lives), and this CPU multiplies subnormal floats at full speed. AMD's do; Intel's take a microcode
- * assist on every denormal operand, and about 4% of the 16-value vectors of real weights (gaussian, std 0.02)
- * hold a subnormal half, so there the widening through {@code vcvtph2ps} stays. {@code -Dtandem.f16.widen=}
- * {@code multiply} or {@code convert} overrides the choice.
+ * its halves are all finite, and this CPU multiplies subnormal floats at full speed. AMD's do; Intel's take a
+ * microcode assist on every denormal operand, and about 4% of the 16-value vectors of real weights (gaussian,
+ * std 0.02) hold a subnormal half, so there the widening through {@code vcvtph2ps} stays.
+ * {@code -Dtandem.f16.widen=multiply} or {@code convert} overrides the choice.
+ *
+ * <p>Each tensor is checked once, by a background thread that reads it after its first matmul: meanwhile its
+ * matmuls widen through {@code vcvtph2ps}, so the check costs the first token nothing (done inline it cost a
+ * 1.1B model's first token 0.6-0.9 s, the reads of a cold JVM). Both widenings give the same floats, so
+ * when a tensor switches changes no result.
  */
 final class FiniteHalves {
     static final boolean MULTIPLY = widenByMultiplying();
 
+    /** Tensors checked (true: all finite) or being checked (absent until the check ends), while they live. */
     private static final Map<Tensor, Boolean> CHECKED = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final java.util.Set<Tensor> PENDING = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
+    /** One thread checks the tensors one after the other, so the checks take at most one core from decoding. */
+    private static final java.util.concurrent.ExecutorService CHECKER = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("tandem-f16-check").unstarted(r));
 
     private FiniteHalves() {}
 
-    /** Whether {@code w} (F16) is to be widened by {@link BlockLoads#finiteHalves}. */
+    /** Whether {@code w} (F16) is to be widened by {@link BlockLoads#finiteHalves}: false until its check ends. */
     static boolean widenByMultiplying(Tensor w) {
-        return MULTIPLY && w.dtype() == DType.F16 && CHECKED.computeIfAbsent(w, t -> allFinite(t.segment()));
+        if (!MULTIPLY || w.dtype() != DType.F16) {
+            return false;
+        }
+        Boolean finite = CHECKED.get(w);
+        if (finite != null) {
+            return finite;
+        }
+        if (PENDING.add(w)) {
+            java.lang.ref.WeakReference<Tensor> ref = new java.lang.ref.WeakReference<>(w);
+            CHECKER.execute(() -> {
+                Tensor t = ref.get();
+                if (t != null) {
+                    boolean allFinite = false;
+                    try {
+                        allFinite = allFinite(t.segment());
+                    } catch (RuntimeException e) {
+                        // a confined or closed segment: this thread may not read it; the widening stays vcvtph2ps
+                    } finally {
+                        CHECKED.put(t, allFinite);
+                        PENDING.remove(t);
+                    }
+                }
+            });
+        }
+        return false;
     }
 
-    /** Whether every half of {@code w} is finite (none has exponent 31). */
-    static boolean allFinite(MemorySegment w) {
-        long bytes = w.byteSize(), full = bytes - bytes % (2L * L);
-        for (long off = 0; off < full; off += 2L * L) {
-            if (BlockLoads.anyNonFiniteHalf(w, off)) {
-                return false;
-            }
+    /** Waits until {@code w}'s check has ended (tests). */
+    static void awaitCheck(Tensor w) throws InterruptedException {
+        while (MULTIPLY && w.dtype() == DType.F16 && PENDING.contains(w)) {
+            Thread.sleep(1);
         }
-        for (long off = full; off + 1 < bytes; off += 2) {
-            if ((w.get(BlockLoads.I16, off) & 0x7C00) == 0x7C00) {
-                return false;
-            }
-        }
-        return true;
     }
+
+    /**
+     * Whether every half of {@code w} is finite (none has exponent 31). Four halves per 64-bit word, without
+     * branches: a half's exponent bits, flipped, are zero exactly where they were all ones, and the word-wide
+     * zero test below flags such a half. Plain long arithmetic, so the first call (before the JIT has compiled
+     * anything, on a model's first token) runs near the memory's pace where vector code would not.
+     */
+    static boolean allFinite(MemorySegment w) {
+        long bytes = w.byteSize(), words = bytes / 8, found = 0;
+        for (long i = 0; i < words; i++) {
+            long flipped = (w.get(WORD, 8 * i) & EXPONENTS) ^ EXPONENTS;
+            found |= (flipped - LOW_BITS) & ~flipped & SIGN_BITS;
+        }
+        for (long off = 8 * words; off + 1 < bytes; off += 2) {
+            found |= (w.get(BlockLoads.I16, off) & 0x7C00) == 0x7C00 ? 1 : 0;
+        }
+        return found == 0;
+    }
+
+    private static final java.lang.foreign.ValueLayout.OfLong WORD =
+            java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final long EXPONENTS = 0x7C00_7C00_7C00_7C00L;
+    private static final long LOW_BITS = 0x0001_0001_0001_0001L;
+    private static final long SIGN_BITS = 0x8000_8000_8000_8000L;
 
     private static boolean widenByMultiplying() {
         String forced = System.getProperty("tandem.f16.widen", "");
