@@ -4,11 +4,15 @@ import dev.tandem.core.DType;
 import dev.tandem.core.Tensor;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * Whether an F16 weight tensor may use the widening by multiplication ({@link BlockLoads#finiteHalves}):
@@ -23,14 +27,13 @@ import java.util.WeakHashMap;
  * when a tensor switches changes no result.
  */
 final class FiniteHalves {
-    static final boolean MULTIPLY = widenByMultiplying();
+    static final boolean MULTIPLY = chooseMultiplying();
 
-    /** Tensors checked (true: all finite) or being checked (absent until the check ends), while they live. */
+    /** Tensors checked (true: all finite) or being checked (false until the check ends), while they live. */
     private static final Map<Tensor, Boolean> CHECKED = Collections.synchronizedMap(new WeakHashMap<>());
-    private static final java.util.Set<Tensor> PENDING = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
 
     /** One thread checks the tensors one after the other, so the checks take at most one core from decoding. */
-    private static final java.util.concurrent.ExecutorService CHECKER = java.util.concurrent.Executors.newSingleThreadExecutor(
+    private static final ExecutorService CHECKER = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("tandem-f16-check").unstarted(r));
 
     private FiniteHalves() {}
@@ -40,35 +43,27 @@ final class FiniteHalves {
         if (!MULTIPLY || w.dtype() != DType.F16) {
             return false;
         }
-        Boolean finite = CHECKED.get(w);
-        if (finite != null) {
-            return finite;
-        }
-        if (PENDING.add(w)) {
-            java.lang.ref.WeakReference<Tensor> ref = new java.lang.ref.WeakReference<>(w);
+        Boolean finite = CHECKED.putIfAbsent(w, false);
+        if (finite == null) { // first sight: check it in the background
+            WeakReference<Tensor> ref = new WeakReference<>(w);
             CHECKER.execute(() -> {
                 Tensor t = ref.get();
                 if (t != null) {
-                    boolean allFinite = false;
                     try {
-                        allFinite = allFinite(t.segment());
+                        CHECKED.put(t, allFinite(t.segment()));
                     } catch (RuntimeException e) {
                         // a confined or closed segment: this thread may not read it; the widening stays vcvtph2ps
-                    } finally {
-                        CHECKED.put(t, allFinite);
-                        PENDING.remove(t);
                     }
                 }
             });
+            return false;
         }
-        return false;
+        return finite;
     }
 
-    /** Waits until {@code w}'s check has ended (tests). */
-    static void awaitCheck(Tensor w) throws InterruptedException {
-        while (MULTIPLY && w.dtype() == DType.F16 && PENDING.contains(w)) {
-            Thread.sleep(1);
-        }
+    /** Waits until every check started so far has ended (tests): the checker runs its tasks in order. */
+    static void awaitChecks() throws InterruptedException, ExecutionException {
+        CHECKER.submit(() -> {}).get();
     }
 
     /**
@@ -95,7 +90,7 @@ final class FiniteHalves {
     private static final long LOW_BITS = 0x0001_0001_0001_0001L;
     private static final long SIGN_BITS = 0x8000_8000_8000_8000L;
 
-    private static boolean widenByMultiplying() {
+    private static boolean chooseMultiplying() {
         String forced = System.getProperty("tandem.f16.widen", "");
         if (!forced.isEmpty()) {
             if (!forced.equals("multiply") && !forced.equals("convert")) {

@@ -96,7 +96,7 @@ class F16WideningTest {
     }
 
     @Test
-    void weightsWithAnInfinityKeepTheExactWidening() throws InterruptedException {
+    void weightsWithAnInfinityKeepTheExactWidening() throws Exception {
         try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1)) { // shared: the check reads it on its own thread
             int n = 4 * VectorMath.L, d = 4;
             MemorySegment w = arena.allocate(2L * n * d, 64);
@@ -106,7 +106,7 @@ class F16WideningTest {
             w.setAtIndex(HALF, n + 3, (short) 0x7C00); // +infinity in row 1
             Tensor weights = Tensor.of(w, DType.F16, d, n);
             assertFalse(FiniteHalves.widenByMultiplying(weights), "not before its check has ended");
-            FiniteHalves.awaitCheck(weights);
+            FiniteHalves.awaitChecks();
             assertFalse(FiniteHalves.widenByMultiplying(weights), "not with an infinity");
             float[] x = new float[n];
             java.util.Arrays.fill(x, 1f);
@@ -117,13 +117,13 @@ class F16WideningTest {
             w.setAtIndex(HALF, n + 3, Float.floatToFloat16(0.5f));
             Tensor finite = Tensor.of(w, DType.F16, d, n);
             FiniteHalves.widenByMultiplying(finite);
-            FiniteHalves.awaitCheck(finite);
+            FiniteHalves.awaitChecks();
             assertEquals(FiniteHalves.MULTIPLY, FiniteHalves.widenByMultiplying(finite), "finite halves, once checked, where this CPU multiplies");
         }
         try (Arena confined = Arena.ofConfined()) {
             Tensor unreadable = Tensor.of(confined.allocate(2L * 64, 64), DType.F16, 1, 64);
             FiniteHalves.widenByMultiplying(unreadable);
-            FiniteHalves.awaitCheck(unreadable);
+            FiniteHalves.awaitChecks();
             assertFalse(FiniteHalves.widenByMultiplying(unreadable), "a segment the checking thread cannot read keeps the exact widening");
         }
     }
