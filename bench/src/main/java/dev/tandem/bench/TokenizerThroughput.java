@@ -3,11 +3,10 @@ package dev.tandem.bench;
 import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.tokenizer.ByteLevelBpe;
+import dev.tandem.models.tokenizer.ByteLevelVocabulary;
 import dev.tandem.models.tokenizer.PreTokenizer;
 import dev.tandem.models.tokenizer.SentencePieceBpe;
 import dev.tandem.models.tokenizer.SpecialTokens;
-import dev.tandem.models.tokenizer.TokenType;
-import dev.tandem.models.tokenizer.Vocabulary;
 import dev.tandem.models.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,21 +104,15 @@ public final class TokenizerThroughput implements Callable<Integer> {
 
     /** GPT-2-style byte-level BPE trained on {@code text}: the most frequent adjacent pair merges, {@code merges} times. */
     static ByteLevelBpe learnByteLevel(String text, int merges) {
-        List<String> pieces = new ArrayList<>();
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            pieces.add(String.valueOf(printable ? (char) b : (char) (256 + n++)));
-        }
+        ByteLevelVocabulary layout = new ByteLevelVocabulary();
         Map<List<String>, Integer> words = new HashMap<>();
         for (String w : PreTokenizer.named("gpt2").split(text)) {
             List<String> sym = new ArrayList<>();
             for (byte b : w.getBytes(StandardCharsets.UTF_8)) {
-                sym.add(pieces.get(b & 0xFF));
+                sym.add(layout.piece(b & 0xFF));
             }
             words.merge(sym, 1, Integer::sum);
         }
-        List<ByteLevelBpe.Merge> rules = new ArrayList<>();
         for (int m = 0; m < merges; m++) {
             Map<ByteLevelBpe.Merge, Integer> counts = new LinkedHashMap<>();
             words.forEach((sym, c) -> {
@@ -131,8 +124,7 @@ public final class TokenizerThroughput implements Callable<Integer> {
             if (best == null) {
                 break;
             }
-            rules.add(best);
-            pieces.add(best.left() + best.right());
+            layout.merge(best);
             Map<List<String>, Integer> next = new HashMap<>();
             words.forEach((sym, c) -> {
                 List<String> out = new ArrayList<>();
@@ -148,9 +140,7 @@ public final class TokenizerThroughput implements Callable<Integer> {
             });
             words = next;
         }
-        List<TokenType> types = new ArrayList<>();
-        pieces.forEach(p -> types.add(TokenType.NORMAL));
-        return new ByteLevelBpe(new Vocabulary(pieces, types), rules, new SpecialTokens(-1, -1, -1, -1, false, false),
+        return new ByteLevelBpe(layout.vocabulary(), layout.merges(), new SpecialTokens(-1, -1, -1, -1, false, false),
                 PreTokenizer.named("gpt2"), ByteLevelBpe.Options.DEFAULT, null);
     }
 }

@@ -23,6 +23,7 @@ import dev.tandem.models.ModelLoader;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.Transformer;
 import dev.tandem.models.tokenizer.ByteLevelBpe;
+import dev.tandem.models.tokenizer.ByteLevelVocabulary;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.ChatTemplate;
 import dev.tandem.models.tokenizer.PreTokenizer;
@@ -38,7 +39,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,36 +48,13 @@ class ChatCliTest {
     private static final String CHATML_JINJA = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + "
             + "message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    /** GPT-2's byte characters: printable bytes stand for themselves, the rest map to U+0100 upwards. */
-    private static List<String> byteChars() {
-        List<String> out = new ArrayList<>();
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            out.add(String.valueOf(printable ? (char) b : (char) (256 + n++)));
-        }
-        return out;
-    }
-
     /** A folder with model.bin and tokenizer.json (+ config) beside it; returns the model path. */
     static Path chatModel(Path dir, String jinja, int context) {
-        List<String> pieces = new ArrayList<>(byteChars());
-        List<TokenType> types = new ArrayList<>();
-        pieces.forEach(p -> types.add(TokenType.NORMAL));
-        List<ByteLevelBpe.Merge> merges = new ArrayList<>();
-        for (String m : new String[] {"H e", "l l", "He ll", "o Ġ"}) {
-            ByteLevelBpe.Merge merge = ByteLevelBpe.Merge.parse(m);
-            merges.add(merge);
-            pieces.add(merge.left() + merge.right());
-            types.add(TokenType.NORMAL);
-        }
-        for (String c : new String[] {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}) {
-            pieces.add(c);
-            types.add(TokenType.CONTROL);
-        }
-        Vocabulary v = new Vocabulary(pieces, types);
+        ByteLevelVocabulary layout = new ByteLevelVocabulary().merge("H e", "l l", "He ll", "o Ġ")
+                .add(TokenType.CONTROL, "<|endoftext|>", "<|im_start|>", "<|im_end|>");
+        Vocabulary v = layout.vocabulary();
         int eos = v.id("<|im_end|>");
-        ByteLevelBpe t = new ByteLevelBpe(v, merges, new SpecialTokens(v.id("<|endoftext|>"), eos, -1, -1, false, false),
+        ByteLevelBpe t = new ByteLevelBpe(v, layout.merges(), new SpecialTokens(v.id("<|endoftext|>"), eos, -1, -1, false, false),
                 PreTokenizer.named("qwen2"), ByteLevelBpe.Options.DEFAULT, jinja);
         TokenizerJson.writeFolder(t, dir);
         Path model = dir.resolve("model.bin");

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.tandem.models.Tokenizer;
 import dev.tandem.models.tokenizer.ChatMessage;
 import dev.tandem.models.tokenizer.ByteLevelBpe;
+import dev.tandem.models.tokenizer.ByteLevelVocabulary;
 import dev.tandem.models.tokenizer.PreTokenizer;
 import dev.tandem.models.tokenizer.SpecialTokens;
 import dev.tandem.models.tokenizer.TokenType;
 import dev.tandem.models.tokenizer.Vocabulary;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -22,19 +22,7 @@ class ModelChatTemplateTest {
 
     /** GPT-2's byte alphabet plus three control tokens: every text can be spelled. */
     private static Tokenizer chatmlTokenizer() {
-        List<String> pieces = new ArrayList<>();
-        int n = 0;
-        for (int b = 0; b < 256; b++) {
-            boolean printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            pieces.add(String.valueOf(printable ? (char) b : (char) (256 + n++)));
-        }
-        List<TokenType> types = new ArrayList<>();
-        pieces.forEach(p -> types.add(TokenType.NORMAL));
-        for (String c : new String[] {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}) {
-            pieces.add(c);
-            types.add(TokenType.CONTROL);
-        }
-        Vocabulary v = new Vocabulary(pieces, types);
+        Vocabulary v = new ByteLevelVocabulary().add(TokenType.CONTROL, "<|endoftext|>", "<|im_start|>", "<|im_end|>").vocabulary();
         return new ByteLevelBpe(v, List.of(), new SpecialTokens(v.id("<|endoftext|>"), v.id("<|im_end|>"), -1, -1, false, false),
                 PreTokenizer.named("qwen2"), ByteLevelBpe.Options.DEFAULT, CHATML_JINJA);
     }

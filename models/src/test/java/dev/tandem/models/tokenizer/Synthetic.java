@@ -60,28 +60,13 @@ final class Synthetic {
      * control tokens <|endoftext|> <|im_start|> <|im_end|> and the user-defined <tool>.
      */
     static ByteLevelBpe byteLevel(String preTokenizer) {
-        List<String> pieces = new ArrayList<>();
-        List<TokenType> types = new ArrayList<>();
-        for (int b = 0; b < 256; b++) {
-            pieces.add(String.valueOf(ByteUnicode.toChar(b)));
-            types.add(TokenType.NORMAL);
-        }
-        List<ByteLevelBpe.Merge> merges = new ArrayList<>();
-        for (String m : new String[] {"Ġ t", "h e", "Ġt he", "i n", "Ġ a", "e r", "Ġ i", "Ġi n"}) {
-            ByteLevelBpe.Merge merge = ByteLevelBpe.Merge.parse(m);
-            merges.add(merge);
-            pieces.add(merge.left() + merge.right());
-            types.add(TokenType.NORMAL);
-        }
-        for (String c : new String[] {"<|endoftext|>", "<|im_start|>", "<|im_end|>"}) {
-            pieces.add(c);
-            types.add(TokenType.CONTROL);
-        }
-        pieces.add("<tool>");
-        types.add(TokenType.USER_DEFINED);
-        Vocabulary v = new Vocabulary(pieces, types);
+        ByteLevelVocabulary layout = new ByteLevelVocabulary()
+                .merge("Ġ t", "h e", "Ġt he", "i n", "Ġ a", "e r", "Ġ i", "Ġi n")
+                .add(TokenType.CONTROL, "<|endoftext|>", "<|im_start|>", "<|im_end|>")
+                .add(TokenType.USER_DEFINED, "<tool>");
+        Vocabulary v = layout.vocabulary();
         int eot = v.id("<|endoftext|>");
-        return new ByteLevelBpe(v, merges, new SpecialTokens(eot, eot, -1, -1, false, false),
+        return new ByteLevelBpe(v, layout.merges(), new SpecialTokens(eot, eot, -1, -1, false, false),
                 PreTokenizer.named(preTokenizer), ByteLevelBpe.Options.DEFAULT, null);
     }
 
