@@ -112,12 +112,7 @@ public final class HeadsDrafter implements Drafter {
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];
         for (int k = 0; k < depth; k++) {
-            float[] p = HostMath.softmax(run.next());
-            candidates[k] = TreeBuilder.topK(p, branching);
-            probs[k] = new float[candidates[k].length];
-            for (int r = 0; r < candidates[k].length; r++) {
-                probs[k][r] = p[candidates[k][r]];
-            }
+            TreeBuilder.candidates(run.next(), branching, candidates, probs, k);
             if (sizer != null) {
                 TreeBuilder.Ranked ranked = TreeBuilder.bestFirst(candidates, probs, budget, k + 1);
                 int n = sizer.size(ranked.scores());

@@ -1,6 +1,5 @@
 package dev.tandem.decoding.heads;
 
-import dev.tandem.core.HostMath;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.speculative.DraftTree;
 import dev.tandem.decoding.speculative.Drafter;
@@ -56,12 +55,7 @@ public final class HiddenTransferDrafter implements Drafter {
         int[][] candidates = new int[depth][];
         float[][] probs = new float[depth][];
         for (int d = 0; d < depth; d++) {
-            float[] p = HostMath.softmax(r.logits(d));
-            candidates[d] = TreeBuilder.topK(p, branching);
-            probs[d] = new float[candidates[d].length];
-            for (int k = 0; k < candidates[d].length; k++) {
-                probs[d][k] = p[candidates[d][k]];
-            }
+            TreeBuilder.candidates(r.logits(d), branching, candidates, probs, d);
         }
         return TreeBuilder.dynamic(candidates, probs, budget, depth);
     }

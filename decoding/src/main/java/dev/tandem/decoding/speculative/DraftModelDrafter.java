@@ -1,6 +1,5 @@
 package dev.tandem.decoding.speculative;
 
-import dev.tandem.core.HostMath;
 import dev.tandem.core.TandemException;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.SamplingParams;
@@ -72,12 +71,7 @@ public final class DraftModelDrafter implements Drafter {
             } else {
                 tokens[i] = Sampler.argmax(logits);
                 if (treeBudget > 0) {
-                    float[] p = HostMath.softmax(logits);
-                    candidates[i] = TreeBuilder.topK(p, branching);
-                    candidateProbs[i] = new float[candidates[i].length];
-                    for (int r = 0; r < candidates[i].length; r++) {
-                        candidateProbs[i][r] = p[candidates[i][r]];
-                    }
+                    TreeBuilder.candidates(logits, branching, candidates, candidateProbs, i);
                 }
             }
             seq = java.util.Arrays.copyOf(seq, seq.length + 1);

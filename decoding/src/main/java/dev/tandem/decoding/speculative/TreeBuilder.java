@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.core.HostMath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -147,6 +148,19 @@ public final class TreeBuilder {
         }
         return new DraftTree(toks.stream().mapToInt(Integer::intValue).toArray(),
                 parents.stream().mapToInt(Integer::intValue).toArray(), null, DraftTree.Kind.DETERMINISTIC);
+    }
+
+    /**
+     * Fills depth {@code d}'s row of {@code tokens} and {@code probs}, the layout {@link #dynamic} reads: the
+     * {@code k} most likely tokens of softmax(logits), best first, and their probabilities.
+     */
+    public static void candidates(float[] logits, int k, int[][] tokens, float[][] probs, int d) {
+        float[] p = HostMath.softmax(logits);
+        tokens[d] = topK(p, k);
+        probs[d] = new float[tokens[d].length];
+        for (int r = 0; r < tokens[d].length; r++) {
+            probs[d][r] = p[tokens[d][r]];
+        }
     }
 
     /** Ids of the k largest values, largest first (lowest id on ties). */
