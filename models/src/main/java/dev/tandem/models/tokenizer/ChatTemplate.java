@@ -4,6 +4,7 @@ import dev.tandem.core.TandemException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.UnaryOperator;
 
 /**
  * Chat prompt formats of the common model families, written out in Java, for {@code --template NAME} and for
@@ -126,35 +127,11 @@ public final class ChatTemplate implements PromptFormat {
             case "mistral" -> mistral(m, out, bos, eos);
             case "llama3" -> {
                 out.add(PromptPart.markup("<|begin_of_text|>"));
-                for (ChatMessage msg : m) {
-                    out.add(PromptPart.markup("<|start_header_id|>" + msg.role() + "<|end_header_id|>\n\n"));
-                    out.add(PromptPart.content(msg.content().strip()));
-                    out.add(PromptPart.markup("<|eot_id|>"));
-                }
-                if (addGenerationPrompt) {
-                    out.add(PromptPart.markup("<|start_header_id|>assistant<|end_header_id|>\n\n"));
-                }
+                headed(m, out, role -> "<|start_header_id|>" + role + "<|end_header_id|>\n\n", "<|eot_id|>", true,
+                        addGenerationPrompt);
             }
-            case "chatml" -> {
-                for (ChatMessage msg : m) {
-                    out.add(PromptPart.markup("<|im_start|>" + msg.role() + "\n"));
-                    out.add(PromptPart.content(msg.content()));
-                    out.add(PromptPart.markup("<|im_end|>\n"));
-                }
-                if (addGenerationPrompt) {
-                    out.add(PromptPart.markup("<|im_start|>assistant\n"));
-                }
-            }
-            case "zephyr" -> {
-                for (ChatMessage msg : m) {
-                    out.add(PromptPart.markup("<|" + msg.role() + "|>\n"));
-                    out.add(PromptPart.content(msg.content()));
-                    out.add(PromptPart.markup(eos + "\n"));
-                }
-                if (addGenerationPrompt) {
-                    out.add(PromptPart.markup("<|assistant|>\n"));
-                }
-            }
+            case "chatml" -> headed(m, out, role -> "<|im_start|>" + role + "\n", "<|im_end|>\n", false, addGenerationPrompt);
+            case "zephyr" -> headed(m, out, role -> "<|" + role + "|>\n", eos + "\n", false, addGenerationPrompt);
             case "raw" -> {
                 for (int i = 0; i < m.size(); i++) {
                     boolean continues = i == 0 || m.get(i).role().equals("assistant");
@@ -189,6 +166,27 @@ public final class ChatTemplate implements PromptFormat {
         return m;
     }
 
+    /**
+     * The families that open each message with a header naming its role and close it with an end marker
+     * (llama3, whose template trims the text, chatml, zephyr); the reply is cued with the assistant's header.
+     */
+    private static void headed(List<ChatMessage> m, List<PromptPart> out, UnaryOperator<String> header, String end,
+                               boolean strip, boolean addGenerationPrompt) {
+        for (ChatMessage msg : m) {
+            wrapped(out, header.apply(msg.role()), strip ? msg.content().strip() : msg.content(), end);
+        }
+        if (addGenerationPrompt) {
+            out.add(PromptPart.markup(header.apply("assistant")));
+        }
+    }
+
+    /** Message text between the markup before and after it. */
+    private static void wrapped(List<PromptPart> out, String before, String text, String after) {
+        out.add(PromptPart.markup(before));
+        out.add(PromptPart.content(text));
+        out.add(PromptPart.markup(after));
+    }
+
     /** Llama 2 chat: turns alternate user/assistant; the system message opens the first user turn. */
     private static void llama2(List<ChatMessage> m, List<PromptPart> out, String bos, String eos) {
         String system = !m.isEmpty() && m.get(0).role().equals("system") ? m.get(0).content() : null;
@@ -201,13 +199,9 @@ public final class ChatTemplate implements PromptFormat {
                 // so all of it can be content
                 String content = i == 0 && system != null
                         ? "<<SYS>>\n" + system + "\n<</SYS>>\n\n" + msg.content() : msg.content();
-                out.add(PromptPart.markup(bos + "[INST] "));
-                out.add(PromptPart.content(content.strip()));
-                out.add(PromptPart.markup(" [/INST]"));
+                wrapped(out, bos + "[INST] ", content.strip(), " [/INST]");
             } else {
-                out.add(PromptPart.markup(" "));
-                out.add(PromptPart.content(msg.content().strip()));
-                out.add(PromptPart.markup(" " + eos));
+                wrapped(out, " ", msg.content().strip(), " " + eos);
             }
         }
     }
@@ -221,9 +215,7 @@ public final class ChatTemplate implements PromptFormat {
         for (int i = 0; i < turns.size(); i++) {
             ChatMessage msg = turns.get(i);
             if (msg.role().equals("user")) {
-                out.add(PromptPart.markup("[INST] "));
-                out.add(PromptPart.content(i == 0 && system != null ? system + "\n\n" + msg.content() : msg.content()));
-                out.add(PromptPart.markup(" [/INST]"));
+                wrapped(out, "[INST] ", i == 0 && system != null ? system + "\n\n" + msg.content() : msg.content(), " [/INST]");
             } else {
                 out.add(PromptPart.content(msg.content()));
                 out.add(PromptPart.markup(eos));
