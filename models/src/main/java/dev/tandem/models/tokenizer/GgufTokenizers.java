@@ -216,39 +216,30 @@ public final class GgufTokenizers {
     }
 
     private static List<?> list(Map<String, ?> md, String key, boolean required) {
-        Object o = md.get(key);
-        if (o == null) {
-            if (required) {
-                throw new TandemException("the GGUF tokenizer metadata has no " + key);
-            }
-            return null;
+        if (required && md.get(key) == null) {
+            throw new TandemException("the GGUF tokenizer metadata has no " + key);
         }
-        if (!(o instanceof List<?> l)) {
-            throw new TandemException(key + " must be an array, found " + typeName(o));
-        }
-        return l;
+        return value(md, key, List.class, "an array", null);
     }
 
     private static String string(Map<String, ?> md, String key, String fallback) {
-        Object o = md.get(key);
-        if (o == null) {
-            return fallback;
-        }
-        if (!(o instanceof String s)) {
-            throw new TandemException(key + " must be a string, found " + typeName(o));
-        }
-        return s;
+        return value(md, key, String.class, "a string", fallback);
     }
 
     private static boolean bool(Map<String, ?> md, String key, boolean fallback) {
+        return value(md, key, Boolean.class, "a boolean", fallback);
+    }
+
+    /** The value of {@code key}, which must be a {@code type} ({@code typeWords} in the error), or fallback when absent. */
+    private static <T> T value(Map<String, ?> md, String key, Class<T> type, String typeWords, T fallback) {
         Object o = md.get(key);
         if (o == null) {
             return fallback;
         }
-        if (!(o instanceof Boolean b)) {
-            throw new TandemException(key + " must be a boolean, found " + typeName(o));
+        if (!type.isInstance(o)) {
+            throw new TandemException(key + " must be " + typeWords + ", found " + typeName(o));
         }
-        return b;
+        return type.cast(o);
     }
 
     /** A token id; GGUF writers spell "none" as -1 or as 0xFFFFFFFF in a uint32. */
