@@ -3,6 +3,8 @@ package dev.tandem.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /** Typed reads of a request body's fields, each failing with the 400 {@link ApiError} that names the field. */
 final class Params {
@@ -22,14 +24,7 @@ final class Params {
     }
 
     String string(String name, String def) {
-        JsonNode n = node(name);
-        if (n == null) {
-            return def;
-        }
-        if (!n.isTextual()) {
-            throw ApiError.invalid(name, "'" + name + "' must be a string");
-        }
-        return n.asText();
+        return typed(name, def, JsonNode::isTextual, "must be a string", JsonNode::asText);
     }
 
     String requiredString(String name) {
@@ -41,14 +36,19 @@ final class Params {
     }
 
     boolean bool(String name, boolean def) {
+        return typed(name, def, JsonNode::isBoolean, "must be true or false", JsonNode::asBoolean);
+    }
+
+    /** The field read by {@code value} where {@code is} accepts it; absent: def; else the 400 "'name' {@code must}". */
+    private <T> T typed(String name, T def, Predicate<JsonNode> is, String must, Function<JsonNode, T> value) {
         JsonNode n = node(name);
         if (n == null) {
             return def;
         }
-        if (!n.isBoolean()) {
-            throw ApiError.invalid(name, "'" + name + "' must be true or false");
+        if (!is.test(n)) {
+            throw ApiError.invalid(name, "'" + name + "' " + must);
         }
-        return n.asBoolean();
+        return value.apply(n);
     }
 
     /** An integer in [min, max], or def when absent. */
