@@ -16,10 +16,12 @@ class QuantMixTest {
     @Test
     void q4KMPutsTheClassifierAndTheChosenLayersAttnVAndFfnDownInQ6K() {
         QuantMix m = QuantMix.parse("q4_k_m").forModel(22, 1, false);
-        assertEquals(DType.Q6_K, m.typeOf("output.weight", 2048));
-        assertEquals(DType.Q4_K, m.typeOf("token_embd.weight", 2048));
-        assertEquals(DType.Q4_K, m.typeOf("blk.0.attn_q.weight", 2048));
-        assertEquals(DType.Q4_K, m.typeOf("blk.0.ffn_up.weight", 2048));
+        assertTypes(m, """
+                output.weight              2048 Q6_K
+                token_embd.weight          2048 Q4_K
+                blk.0.attn_q.weight        2048 Q4_K
+                blk.0.ffn_up.weight        2048 Q4_K
+                """);
         List<Integer> more = new ArrayList<>();
         for (int l = 0; l < 22; l++) {
             DType v = m.typeOf("blk." + l + ".attn_v.weight", 2048);
@@ -46,54 +48,61 @@ class QuantMixTest {
     /** Hand-read from llama_tensor_get_type: attn_v Q5_K on two layers, ffn_down Q5_K on the first sixteenth, attn_output Q4_K. */
     @Test
     void q3KMixesRaiseAttnVFfnDownAndAttnOutput() {
-        QuantMix m = QuantMix.parse("q3_k_m").forModel(32, 1, false);
-        assertEquals(DType.Q6_K, m.typeOf("output.weight", 4096));
-        assertEquals(DType.Q3_K, m.typeOf("token_embd.weight", 4096));
-        assertEquals(DType.Q3_K, m.typeOf("blk.0.attn_q.weight", 4096));
-        assertEquals(DType.Q3_K, m.typeOf("blk.9.ffn_gate.weight", 4096));
-        assertEquals(DType.Q5_K, m.typeOf("blk.1.attn_v.weight", 4096));
-        assertEquals(DType.Q4_K, m.typeOf("blk.2.attn_v.weight", 4096));
-        assertEquals(DType.Q5_K, m.typeOf("blk.1.ffn_down.weight", 11008), "32 / 16 = 2 layers");
-        assertEquals(DType.Q4_K, m.typeOf("blk.2.ffn_down.weight", 11008));
-        assertEquals(DType.Q4_K, m.typeOf("blk.31.attn_output.weight", 4096));
-        QuantMix l = QuantMix.parse("q3_k_l").forModel(32, 1, false);
-        assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_v.weight", 4096));
-        assertEquals(DType.Q5_K, l.typeOf("blk.20.ffn_down.weight", 11008));
-        assertEquals(DType.Q5_K, l.typeOf("blk.20.attn_output.weight", 4096));
-        assertEquals(DType.Q3_K, l.typeOf("blk.20.ffn_up.weight", 4096));
-        QuantMix s = QuantMix.parse("q3_k_s").forModel(32, 1, false);
-        assertEquals(DType.Q3_K, s.typeOf("blk.0.attn_v.weight", 4096));
-        assertEquals(DType.Q6_K, s.typeOf("output.weight", 4096));
-        assertEquals(DType.Q4_0, s.typeOf("blk.0.ffn_down.weight", 352), "Q3_K's fallback");
+        assertTypes(QuantMix.parse("q3_k_m").forModel(32, 1, false), """
+                output.weight              4096 Q6_K
+                token_embd.weight          4096 Q3_K
+                blk.0.attn_q.weight        4096 Q3_K
+                blk.9.ffn_gate.weight      4096 Q3_K
+                blk.1.attn_v.weight        4096 Q5_K
+                blk.2.attn_v.weight        4096 Q4_K
+                blk.1.ffn_down.weight     11008 Q5_K # 32 / 16 = 2 layers
+                blk.2.ffn_down.weight     11008 Q4_K
+                blk.31.attn_output.weight  4096 Q4_K
+                """);
+        assertTypes(QuantMix.parse("q3_k_l").forModel(32, 1, false), """
+                blk.20.attn_v.weight       4096 Q5_K
+                blk.20.ffn_down.weight    11008 Q5_K
+                blk.20.attn_output.weight  4096 Q5_K
+                blk.20.ffn_up.weight       4096 Q3_K
+                """);
+        assertTypes(QuantMix.parse("q3_k_s").forModel(32, 1, false), """
+                blk.0.attn_v.weight        4096 Q3_K
+                output.weight              4096 Q6_K
+                blk.0.ffn_down.weight       352 Q4_0 # Q3_K's fallback
+                """);
     }
 
     /** Hand-read from llama_tensor_get_type: Q4_K_S raises attn_v on four layers and ffn_down on the first eighth to Q5_K. */
     @Test
     void smallMixesRaiseOnlyTheFirstLayers() {
-        QuantMix s = QuantMix.parse("q4_k_s").forModel(32, 1, false);
-        assertEquals(DType.Q6_K, s.typeOf("output.weight", 4096));
-        assertEquals(DType.Q5_K, s.typeOf("blk.3.attn_v.weight", 4096));
-        assertEquals(DType.Q4_K, s.typeOf("blk.4.attn_v.weight", 4096));
-        assertEquals(DType.Q5_K, s.typeOf("blk.3.ffn_down.weight", 11008), "32 / 8 = 4 layers");
-        assertEquals(DType.Q4_K, s.typeOf("blk.4.ffn_down.weight", 11008));
-        assertEquals(DType.Q4_K, s.typeOf("blk.0.attn_output.weight", 4096));
-        QuantMix f = QuantMix.parse("q5_k_s").forModel(32, 1, false);
-        assertEquals(DType.Q6_K, f.typeOf("output.weight", 4096));
-        assertEquals(DType.Q5_K, f.typeOf("blk.0.attn_v.weight", 4096));
-        assertEquals(DType.Q5_K, f.typeOf("blk.0.ffn_down.weight", 11008));
+        assertTypes(QuantMix.parse("q4_k_s").forModel(32, 1, false), """
+                output.weight              4096 Q6_K
+                blk.3.attn_v.weight        4096 Q5_K
+                blk.4.attn_v.weight        4096 Q4_K
+                blk.3.ffn_down.weight     11008 Q5_K # 32 / 8 = 4 layers
+                blk.4.ffn_down.weight     11008 Q4_K
+                blk.0.attn_output.weight   4096 Q4_K
+                """);
+        assertTypes(QuantMix.parse("q5_k_s").forModel(32, 1, false), """
+                output.weight              4096 Q6_K
+                blk.0.attn_v.weight        4096 Q5_K
+                blk.0.ffn_down.weight     11008 Q5_K
+                """);
     }
 
     /** llama-quantize's Q2_K ("Q2_K - Medium"): attn_v in Q4_K when four or more query heads share a kv head, else Q3_K. */
     @Test
     void q2KMDependsOnTheGqaRatio() {
-        QuantMix gqa = QuantMix.parse("q2_k_m").forModel(22, 8, false); // TinyLlama: 32 heads, 4 kv heads
-        assertEquals(DType.Q6_K, gqa.typeOf("output.weight", 2048));
-        assertEquals(DType.Q2_K, gqa.typeOf("token_embd.weight", 2048));
-        assertEquals(DType.Q2_K, gqa.typeOf("blk.5.attn_q.weight", 2048));
-        assertEquals(DType.Q2_K, gqa.typeOf("blk.5.ffn_gate.weight", 2048));
-        assertEquals(DType.Q4_K, gqa.typeOf("blk.5.attn_v.weight", 2048));
-        assertEquals(DType.Q3_K, gqa.typeOf("blk.5.ffn_down.weight", 5632));
-        assertEquals(DType.Q3_K, gqa.typeOf("blk.5.attn_output.weight", 2048));
+        // TinyLlama: 32 heads, 4 kv heads
+        assertTypes(QuantMix.parse("q2_k_m").forModel(22, 8, false), """
+                output.weight              2048 Q6_K
+                token_embd.weight          2048 Q2_K
+                blk.5.attn_q.weight        2048 Q2_K
+                blk.5.ffn_gate.weight      2048 Q2_K
+                blk.5.attn_v.weight        2048 Q4_K
+                blk.5.ffn_down.weight      5632 Q3_K
+                blk.5.attn_output.weight   2048 Q3_K
+                """);
         QuantMix mha = QuantMix.parse("q2_k_m").forModel(22, 1, false);
         assertEquals(DType.Q3_K, mha.typeOf("blk.5.attn_v.weight", 2048));
         assertEquals(DType.Q3_K, QuantMix.parse("q2_k_m").forModel(22, 2, false).typeOf("blk.0.attn_v.weight", 2048));
@@ -111,6 +120,17 @@ class QuantMixTest {
         assertEquals(DType.F32, QuantMix.parse("q4_k").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 172), "not even 32-value blocks");
         assertEquals(DType.F32, QuantMix.parse("q8_0").forModel(4, 1, false).typeOf("blk.0.ffn_down.weight", 172));
         assertFalse(QuantMix.parse("q8_0").isMix());
+    }
+
+    /**
+     * Asserts the type {@code mix} gives each tensor of {@code table}, a row a line: the tensor's name, its row
+     * length and the type, then optionally {@code # why} (the row is the failure's message).
+     */
+    private static void assertTypes(QuantMix mix, String table) {
+        for (String row : table.strip().split("\n")) {
+            String[] cells = row.split("#", 2)[0].strip().split("\\s+");
+            assertEquals(DType.valueOf(cells[2]), mix.typeOf(cells[0], Integer.parseInt(cells[1])), row.strip());
+        }
     }
 
     @Test
