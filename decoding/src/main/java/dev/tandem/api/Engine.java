@@ -127,18 +127,14 @@ public final class Engine implements AutoCloseable {
 
         /** Positions the KV cache holds, at most the model's context length; 0 (the default): the model's. */
         public Builder contextSize(int n) {
-            if (n < 0) {
-                throw new TandemException("the context size must be >= 0 (0: the model's), got " + n);
-            }
+            check(n >= 0, "the context size must be >= 0 (0: the model's), got " + n);
             this.contextSize = n;
             return this;
         }
 
         /** CPU worker threads (default: all processors). */
         public Builder threads(int n) {
-            if (n < 1 || n > 1024) {
-                throw new TandemException("threads must be between 1 and 1024, got " + n);
-            }
+            check(n >= 1 && n <= 1024, "threads must be between 1 and 1024, got " + n);
             this.threads = n;
             return this;
         }
@@ -159,9 +155,7 @@ public final class Engine implements AutoCloseable {
          * quarter of a recent pass, up to this); a pass starts at once when all of them are waiting.
          */
         public Builder batchWait(Duration wait) {
-            if (wait.isNegative()) {
-                throw new TandemException("batch wait must be >= 0, got " + wait);
-            }
+            check(!wait.isNegative(), "batch wait must be >= 0, got " + wait);
             this.batchWait = wait;
             return this;
         }
@@ -174,18 +168,14 @@ public final class Engine implements AutoCloseable {
          * rows is the gain).
          */
         public Builder batchLanes(int n) {
-            if (n < 1) {
-                throw new TandemException("batch lanes must be >= 1, got " + n);
-            }
+            check(n >= 1, "batch lanes must be >= 1, got " + n);
             this.lanes = n;
             return this;
         }
 
         /** Most rows in one batched pass (default 512). */
         public Builder maxBatchRows(int rows) {
-            if (rows < Transformer.DEFAULT_MAX_BATCH) {
-                throw new TandemException("max batch rows must be >= " + Transformer.DEFAULT_MAX_BATCH + ", got " + rows);
-            }
+            check(rows >= Transformer.DEFAULT_MAX_BATCH, "max batch rows must be >= " + Transformer.DEFAULT_MAX_BATCH + ", got " + rows);
             this.maxBatchRows = rows;
             return this;
         }
@@ -197,9 +187,7 @@ public final class Engine implements AutoCloseable {
          * takes its prompt in chunks of up to 64.
          */
         public Builder prefillChunk(int rows) {
-            if (rows < 1) {
-                throw new TandemException("the prefill chunk must be >= 1 token, got " + rows);
-            }
+            check(rows >= 1, "the prefill chunk must be >= 1 token, got " + rows);
             this.prefillChunk = rows;
             return this;
         }
@@ -213,6 +201,13 @@ public final class Engine implements AutoCloseable {
         /** Loads the model and tokenizer; a bad file fails here with a {@link TandemException}. */
         public Engine build() {
             return new Engine(this);
+        }
+
+        /** A setting out of range fails when it is set, with a message that names it and what it got. */
+        private static void check(boolean ok, String message) {
+            if (!ok) {
+                throw new TandemException(message);
+            }
         }
     }
 
