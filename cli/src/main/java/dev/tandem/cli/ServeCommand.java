@@ -119,14 +119,14 @@ final class ServeCommand extends TandemCommand {
             throw new TandemException("--batch-lanes must be >= 0, got " + batchLanes);
         }
         ServerConfig config = new ServerConfig(host, port, key == null || key.isEmpty() ? null : key, maxConcurrent, maxQueue,
-                Duration.ofMillis((long) (queueTimeout * 1000)), maxBodyBytes, methodFlags.method(), dev.tandem.server.ChatTemplate.plain())
-                .withTimeouts(Duration.ofMillis((long) (idleTimeout * 1000)), Duration.ofMillis((long) (shutdownTimeout * 1000)));
+                seconds(queueTimeout), maxBodyBytes, methodFlags.method(), dev.tandem.server.ChatTemplate.plain())
+                .withTimeouts(seconds(idleTimeout), seconds(shutdownTimeout));
         List<Model> drafts = methodFlags.loadDraftModels(); // the server's requests share them for its whole life
         try (Engine engine = b.methodOptions(methodFlags.options(drafts)).build()) {
             config = config.withChatTemplate(chatTemplate(engine));
             if (warmupSeconds > 0) {
                 stderr.printf("tandem: warming up for %.1f s...%n", warmupSeconds);
-                engine.warmUp(Duration.ofMillis((long) (warmupSeconds * 1000)), 4);
+                engine.warmUp(seconds(warmupSeconds), 4);
             }
             serve(engine, config);
         } finally {
@@ -152,6 +152,11 @@ final class ServeCommand extends TandemCommand {
             TandemServer.Shutdown done = server.shutdown(config.shutdownTimeout());
             stderr.printf("tandem: stopped (%d requests finished, %d cancelled)%n", done.finished(), done.cancelled());
         }
+    }
+
+    /** A duration given in seconds, to the millisecond. */
+    private static Duration seconds(double s) {
+        return Duration.ofMillis((long) (s * 1000));
     }
 
     private dev.tandem.server.ChatTemplate chatTemplate(Engine engine) {

@@ -79,10 +79,7 @@ final class TrainHeadsCommand extends TandemCommand {
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
-            ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
-            DistillationCorpus corpus = DistillationCorpus.generate(new Transformer(model, backend), tokenizer, tokens, 256, seed,
-                    made -> corpusBar.positions(made, tokens));
-            corpusBar.done();
+            DistillationCorpus corpus = corpus(new Transformer(model, backend), tokenizer);
             ProgressBar trainBar = new ProgressBar(stderr, "train ");
             HeadsTrainer.Result r = new HeadsTrainer(model, backend, settings).train(corpus, checkpoint,
                     (epoch, allEpochs, step, steps, loss, pps) -> trainBar.show(step / (double) steps,
@@ -102,6 +99,14 @@ final class TrainHeadsCommand extends TandemCommand {
         return 0;
     }
 
+    /** The model's own text, --tokens positions of it from --seed, with a progress bar on stderr. */
+    private DistillationCorpus corpus(Transformer t, Tokenizer tokenizer) {
+        ProgressBar bar = new ProgressBar(stderr, "corpus");
+        DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed, made -> bar.positions(made, tokens));
+        bar.done();
+        return corpus;
+    }
+
     /** Hidden Transfer: fits the linear transfers in closed form (no epochs, nothing to resume). */
     private int trainTransfers() {
         if (heads < 1 || heads > 16) {
@@ -116,10 +121,7 @@ final class TrainHeadsCommand extends TandemCommand {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
             Transformer t = new Transformer(model, backend);
-            ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
-            DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed,
-                    made -> corpusBar.positions(made, tokens));
-            corpusBar.done();
+            DistillationCorpus corpus = corpus(t, tokenizer);
             double[] mse = new double[heads];
             TransferMaps maps = TransferMaps.fit(corpus.layerStates(t, l), l, heads, model.name(), mse);
             Map<String, String> notes = new LinkedHashMap<>();
