@@ -72,19 +72,14 @@ final class Q8_0Kernels extends WeightKernels {
         long rowBytes = DType.Q8_0.byteSize(n);
         int s = DecodedMatmul.stride(n);
         float[] buf = new float[4 * s];
-        float[] lanes = new float[20 * L];
+        float[] lanes = new float[Math.max(20 * L, DecodedMatmul.LANES)];
         int q = (j1 - j0) / 4;
         boolean wide = rows >= WIDE;
         for (int j = j0; j < j0 + q; j++) {
             int r = 0;
             if (wide) { // decode once into buf, then the remaining groups from L1/L2 without decoding
                 FusedTiles.q8x4(out, x, 0, w, rowBytes, n, d, j, q, buf, s, true, lanes);
-                for (r = 4; r + 4 <= rows; r += 4) {
-                    DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
-                }
-                for (; r < rows; r++) {
-                    DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);
-                }
+                DecodedMatmul.rows(out, x, 4, rows, buf, s, n, d, j, q, lanes);
                 continue;
             }
             // groups of five or four (the weight rows' blocks stay in L1 for the next group), as few as cover the

@@ -114,19 +114,13 @@ abstract class WeightKernels {
             return;
         }
         float[] buf = new float[4 * s];
-        float[] lanes = new float[16 * VectorMath.L];
+        float[] lanes = new float[DecodedMatmul.LANES];
         int q = (j1 - j0) / 4;
         for (int j = j0; j < j0 + q; j++) {
             for (int g = 0; g < 4; g++) {
                 decodeRow(w, (j + g * q) * rowBytes, n, buf, g * s);
             }
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                DecodedMatmul.dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
-            }
-            for (; r < rows; r++) {
-                DecodedMatmul.dot4x1(out, x, r, buf, s, n, d, j, q);
-            }
+            DecodedMatmul.rows(out, x, 0, rows, buf, s, n, d, j, q, lanes);
         }
         tail(out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
     }
