@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The k-row tile shapes in C, on one core: the ceiling Tandem's Java tiles are compared with
-# (docs/MEASUREMENTS.md#the-k-row-tile-in-c). Needs gcc with AVX-512 (-march=native); builds into a temp dir.
+# (docs/MEASUREMENTS.md, "With a six-row tile from the buffer"). Needs gcc with AVX-512 (-march=native); builds into a temp dir.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 command -v gcc >/dev/null || { echo "tile-ceiling: gcc not found" >&2; exit 1; }
