@@ -32,15 +32,11 @@ final class DecodedMatmul {
      * the same whatever tile computes it.
      */
     static void rows(float[] out, float[] x, int r, int rows, float[] buf, int s, int n, int d, int j, int q, float[] lanes) {
-        while (rows - r >= 4) {
-            int left = rows - r;
-            if (left >= 6 && left != 8 && left != 9) {
-                dot4x6(out, x, r, buf, s, n, d, j, q, lanes);
-                r += 6;
-            } else {
-                dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
-                r += 4;
-            }
+        for (; rows - r >= 6 && rows - r != 8 && rows - r != 9; r += 6) {
+            dot4x6(out, x, r, buf, s, n, d, j, q, lanes);
+        }
+        for (; r + 4 <= rows; r += 4) {
+            dot4x4(out, x, r, buf, s, n, d, j, q, lanes);
         }
         for (; r < rows; r++) {
             dot4x1(out, x, r, buf, s, n, d, j, q);
