@@ -147,30 +147,12 @@ final class DecodedMatmul {
             v = FloatVector.fromArray(F, x, x5 + i, m);
             a50 = w0.fma(v, a50); a51 = w1.fma(v, a51); a52 = w2.fma(v, a52); a53 = w3.fma(v, a53);
         }
-        a00.intoArray(lanes, 0 * L);
-        a01.intoArray(lanes, 1 * L);
-        a02.intoArray(lanes, 2 * L);
-        a03.intoArray(lanes, 3 * L);
-        a10.intoArray(lanes, 4 * L);
-        a11.intoArray(lanes, 5 * L);
-        a12.intoArray(lanes, 6 * L);
-        a13.intoArray(lanes, 7 * L);
-        a20.intoArray(lanes, 8 * L);
-        a21.intoArray(lanes, 9 * L);
-        a22.intoArray(lanes, 10 * L);
-        a23.intoArray(lanes, 11 * L);
-        a30.intoArray(lanes, 12 * L);
-        a31.intoArray(lanes, 13 * L);
-        a32.intoArray(lanes, 14 * L);
-        a33.intoArray(lanes, 15 * L);
-        a40.intoArray(lanes, 16 * L);
-        a41.intoArray(lanes, 17 * L);
-        a42.intoArray(lanes, 18 * L);
-        a43.intoArray(lanes, 19 * L);
-        a50.intoArray(lanes, 20 * L);
-        a51.intoArray(lanes, 21 * L);
-        a52.intoArray(lanes, 22 * L);
-        a53.intoArray(lanes, 23 * L);
+        a00.intoArray(lanes, 0 * L); a01.intoArray(lanes, 1 * L); a02.intoArray(lanes, 2 * L); a03.intoArray(lanes, 3 * L);
+        a10.intoArray(lanes, 4 * L); a11.intoArray(lanes, 5 * L); a12.intoArray(lanes, 6 * L); a13.intoArray(lanes, 7 * L);
+        a20.intoArray(lanes, 8 * L); a21.intoArray(lanes, 9 * L); a22.intoArray(lanes, 10 * L); a23.intoArray(lanes, 11 * L);
+        a30.intoArray(lanes, 12 * L); a31.intoArray(lanes, 13 * L); a32.intoArray(lanes, 14 * L); a33.intoArray(lanes, 15 * L);
+        a40.intoArray(lanes, 16 * L); a41.intoArray(lanes, 17 * L); a42.intoArray(lanes, 18 * L); a43.intoArray(lanes, 19 * L);
+        a50.intoArray(lanes, 20 * L); a51.intoArray(lanes, 21 * L); a52.intoArray(lanes, 22 * L); a53.intoArray(lanes, 23 * L);
         VectorMath.laneSums(lanes, 24);
         for (int a = 0; a < 24; a++) { // accumulator a: batch row r + a / 4, feature j + (a % 4) * q
             out[(r + a / 4) * d + j + (a % 4) * q] = lanes[a];
