@@ -11,7 +11,7 @@ import jdk.incubator.vector.FloatVector;
  * block in registers once for all of them: the verification path, where a separate decode pass would leave
  * the FMA units idle while it waits on memory and the arithmetic idle while it decodes. With {@code store}
  * the decoded rows also go to {@code buf} (stride s) for the batch rows after these four
- * ({@link DecodedMatmul#dot4x4}), so each weight is read from memory and decoded once per call.
+ * ({@link DecodedMatmul#rows}: tiles of six and four), so each weight is read from memory and decoded once per call.
  *
  * <p>Each chain is the one every other path runs ({@code acc = fma(w_c, x_c, acc)} over chunks in order, then
  * {@link VectorMath#laneSums}, bitwise the butterfly), so a row's result does not depend on the batch.
