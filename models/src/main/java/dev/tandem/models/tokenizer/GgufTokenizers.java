@@ -216,10 +216,11 @@ public final class GgufTokenizers {
     }
 
     private static List<?> list(Map<String, ?> md, String key, boolean required) {
-        if (required && md.get(key) == null) {
+        List<?> l = value(md, key, List.class, "an array", null);
+        if (required && l == null) {
             throw new TandemException("the GGUF tokenizer metadata has no " + key);
         }
-        return value(md, key, List.class, "an array", null);
+        return l;
     }
 
     private static String string(Map<String, ?> md, String key, String fallback) {
