@@ -1,15 +1,21 @@
 package dev.tandem.core.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * A fixed pool of platform threads for data-parallel kernels. Workers spin briefly before parking, because
  * a decode step issues many small parallel sections and a thread wake-up (tens of microseconds) would cost
- * more than the work it splits. Chunks are claimed, not assigned: the caller and the workers take the next
- * unclaimed chunk until none is left, so a worker the OS has not scheduled (a busy or shared machine)
- * delays nothing; the caller only ever waits for chunks a worker has already started. Chunk boundaries do
- * not depend on who runs them, so results do not either.
+ * more than the work it splits.
+ *
+ * <p>Each participant (the caller is participant 0) owns one contiguous share of the range, cut into
+ * {@link #SPLIT} chunks that it takes from the front, in order, so its memory reads stay one sequential
+ * stream. A participant that has finished its own share takes the others' unclaimed chunks from their back
+ * end. So a thread on a slower or busier core (a shared machine: the two cores of one VM measured 2.4 and 3.4
+ * GHz in the same minute) hands its last chunks to the faster one instead of holding up the whole section,
+ * and a worker the OS has not scheduled at all delays nothing: the caller only ever waits for chunks a
+ * worker has already started. Chunk boundaries do not depend on who runs them, so results do not either.
  */
 public final class WorkerPool implements AutoCloseable {
     /** Body of a parallel loop over {@code [start, end)}. */
@@ -19,9 +25,21 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /** One parallel section, published to the workers through a single volatile write. */
-    private record Job(long id, RangeBody body, int n, int chunks, int align, AtomicInteger next, AtomicInteger remaining) {}
+    private record Job(long id, RangeBody body, int n, int shares, int split, int align, AtomicLongArray bounds,
+                       AtomicInteger remaining) {
+        int chunks() {
+            return shares * split;
+        }
+    }
 
     private static final int SPINS_BEFORE_PARK = 20_000;
+
+    /**
+     * Chunks per participant's share. Enough that the last chunk a slow thread holds is a small part of the
+     * section; few enough that each stays a long sequential read (a one-row matmul of TinyLlama's 2048 x 2048
+     * Q8_0 weights: 256 KB a chunk).
+     */
+    static final int SPLIT = Integer.getInteger("tandem.pool.split", 4);
 
     private final int threads;
     private final Thread[] workers;
@@ -40,7 +58,8 @@ public final class WorkerPool implements AutoCloseable {
         this.threads = threads;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
-            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + (i + 1)).start(this::loop);
+            int self = i + 1;
+            workers[i] = Thread.ofPlatform().daemon().name("tandem-worker-" + self).start(() -> loop(self));
         }
     }
 
@@ -49,8 +68,8 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} contiguous chunks whose
-     * boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} shares of up to {@link #SPLIT}
+     * contiguous chunks, whose boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from
      * several threads: while one caller's section runs, another's runs whole on its own thread.
      */
     public void parallelFor(int n, int align, RangeBody body) {
@@ -67,13 +86,19 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     private void runParallel(int n, int align, RangeBody body, int useful) {
-        Job j = new Job(nextId++, body, n, useful, align, new AtomicInteger(), new AtomicInteger(useful));
+        int blocks = (n + align - 1) / align;
+        int split = Math.max(1, Math.min(SPLIT, blocks / useful));
+        AtomicLongArray bounds = new AtomicLongArray(useful);
+        for (int s = 0; s < useful; s++) {
+            bounds.set(s, split); // front 0 in the high word, back (exclusive) in the low word
+        }
+        Job j = new Job(nextId++, body, n, useful, split, align, bounds, new AtomicInteger(useful * split));
         failure = null;
         job = j;
         for (int i = 0; i < useful - 1; i++) {
             LockSupport.unpark(workers[i]);
         }
-        runClaimed(j);
+        runClaimed(j, 0);
         while (j.remaining.get() != 0) {
             Thread.onSpinWait();
         }
@@ -86,10 +111,10 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
-    /** Runs unclaimed chunks of the job until none is left. */
-    private void runClaimed(Job j) {
+    /** Runs participant {@code self}'s own chunks, then any other share's unclaimed ones, until none is left. */
+    private void runClaimed(Job j, int self) {
         int chunk;
-        while ((chunk = j.next.getAndIncrement()) < j.chunks) {
+        while ((chunk = claim(j, self)) >= 0) {
             try {
                 runChunk(j, chunk);
             } catch (Throwable t) {
@@ -100,16 +125,51 @@ public final class WorkerPool implements AutoCloseable {
         }
     }
 
+    /** The next chunk for {@code self}: the front of its own share, else the back of another's; -1 when none is left. */
+    private static int claim(Job j, int self) {
+        if (self < j.shares) {
+            int k = take(j, self, true);
+            if (k >= 0) {
+                return self * j.split + k;
+            }
+        }
+        for (int i = 1; i <= j.shares; i++) {
+            int other = (self + i) % j.shares;
+            int k = take(j, other, false);
+            if (k >= 0) {
+                return other * j.split + k;
+            }
+        }
+        return -1;
+    }
+
+    /** Claims share {@code s}'s first (owner) or last (thief) unclaimed chunk; -1 when it has none. */
+    private static int take(Job j, int s, boolean front) {
+        while (true) {
+            long b = j.bounds.get(s);
+            int lo = (int) (b >>> 32);
+            int hi = (int) b;
+            if (lo >= hi) {
+                return -1;
+            }
+            long next = front ? ((long) (lo + 1) << 32) | hi : ((long) lo << 32) | (hi - 1);
+            if (j.bounds.compareAndSet(s, b, next)) {
+                return front ? lo : hi - 1;
+            }
+        }
+    }
+
     private static void runChunk(Job j, int chunk) {
         int blocks = (j.n + j.align - 1) / j.align;
-        int start = Math.min(j.n, (int) ((long) blocks * chunk / j.chunks) * j.align);
-        int end = Math.min(j.n, (int) ((long) blocks * (chunk + 1) / j.chunks) * j.align);
+        int chunks = j.chunks();
+        int start = Math.min(j.n, (int) ((long) blocks * chunk / chunks) * j.align);
+        int end = Math.min(j.n, (int) ((long) blocks * (chunk + 1) / chunks) * j.align);
         if (start < end) {
             j.body.run(start, end);
         }
     }
 
-    private void loop() {
+    private void loop(int self) {
         long seen = 0;
         while (true) {
             int spins = 0;
@@ -125,7 +185,7 @@ public final class WorkerPool implements AutoCloseable {
                 }
             }
             seen = j.id;
-            runClaimed(j);
+            runClaimed(j, self);
         }
     }
 
