@@ -71,10 +71,12 @@ final class Q8_0Kernels extends WeightKernels {
     private void tiles(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         long rowBytes = DType.Q8_0.byteSize(n);
         int s = DecodedMatmul.stride(n);
-        float[] buf = new float[4 * s];
-        float[] lanes = new float[Math.max(20 * L, DecodedMatmul.LANES)];
         int q = (j1 - j0) / 4;
         boolean wide = rows >= WIDE;
+        // the buffer only where it is read: with four pool chunks a share (-Dtandem.pool.split=4), so four calls
+        // where there was one, zeroing 32 KB a call took a 4-row pass from 51-53 ms to 56-67
+        float[] buf = wide ? new float[4 * s] : null;
+        float[] lanes = new float[Math.max(20 * L, DecodedMatmul.LANES)];
         for (int j = j0; j < j0 + q; j++) {
             int r = 0;
             if (wide) { // decode once into buf, then the remaining groups from L1/L2 without decoding
@@ -102,6 +104,8 @@ final class Q8_0Kernels extends WeightKernels {
                 }
             }
         }
-        tail(out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf);
+        if (j0 + 4 * q < j1) {
+            tail(out, x, rows, w, rowBytes, n, d, j0 + 4 * q, j1, buf != null ? buf : new float[s]);
+        }
     }
 }
