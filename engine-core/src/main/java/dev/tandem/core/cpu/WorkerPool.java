@@ -10,7 +10,7 @@ import java.util.concurrent.locks.LockSupport;
  * more than the work it splits.
  *
  * <p>Each participant (the caller is participant 0) owns one contiguous share of the range, cut into
- * {@link #SPLIT} chunks that it takes from the front, in order, so its memory reads stay one sequential
+ * {@code split} chunks (one by default) that it takes from the front, in order, so its memory reads stay one sequential
  * stream. A participant that has finished its own share takes the others' unclaimed chunks from their back
  * end. So a thread on a slower or busier core (a shared machine: the two cores of one VM measured 2.4 and 3.4
  * GHz in the same minute) hands its last chunks to the faster one instead of holding up the whole section,
@@ -35,13 +35,14 @@ public final class WorkerPool implements AutoCloseable {
     private static final int SPINS_BEFORE_PARK = 20_000;
 
     /**
-     * Chunks per participant's share. Enough that the last chunk a slow thread holds is a small part of the
-     * section; few enough that each stays a long sequential read (a one-row matmul of TinyLlama's 2048 x 2048
-     * Q8_0 weights: 256 KB a chunk).
+     * Default chunks per participant's share ({@code -Dtandem.pool.split}). One, the plain split: four let a thread on
+     * a faster core take a slower one's last chunks (one-row decode 1.07-1.12x on a VM whose cores ran at unequal
+     * speeds, even otherwise), but made the 4-row passes of verification 7-11% slower (docs/PERFORMANCE.md).
      */
-    static final int SPLIT = Integer.getInteger("tandem.pool.split", 4);
+    static final int SPLIT = Integer.getInteger("tandem.pool.split", 1);
 
     private final int threads;
+    private final int split;
     private final Thread[] workers;
     private volatile Job job;
     private volatile boolean closed;
@@ -52,10 +53,16 @@ public final class WorkerPool implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicBoolean busy = new java.util.concurrent.atomic.AtomicBoolean();
 
     public WorkerPool(int threads) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        this(threads, SPLIT);
+    }
+
+    /** A pool whose participants each cut their share into {@code split} chunks (see {@link #SPLIT}). */
+    public WorkerPool(int threads, int split) {
+        if (threads < 1 || split < 1) {
+            throw new IllegalArgumentException("threads and split must be >= 1, got " + threads + " and " + split);
         }
         this.threads = threads;
+        this.split = split;
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int self = i + 1;
@@ -68,7 +75,7 @@ public final class WorkerPool implements AutoCloseable {
     }
 
     /**
-     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} shares of up to {@link #SPLIT}
+     * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} shares of up to {@code split}
      * contiguous chunks, whose boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from
      * several threads: while one caller's section runs, another's runs whole on its own thread.
      */
@@ -87,7 +94,7 @@ public final class WorkerPool implements AutoCloseable {
 
     private void runParallel(int n, int align, RangeBody body, int useful) {
         int blocks = (n + align - 1) / align;
-        int split = Math.max(1, Math.min(SPLIT, blocks / useful));
+        int split = Math.max(1, Math.min(this.split, blocks / useful));
         AtomicLongArray bounds = new AtomicLongArray(useful);
         for (int s = 0; s < useful; s++) {
             bounds.set(s, split); // front 0 in the high word, back (exclusive) in the low word
