@@ -393,4 +393,51 @@ class RouterDrafterTest {
             }
         }
     }
+
+    /** Prompt lookup on text without repeats: nothing to draft, ever; counts its proposals and verdicts. */
+    static final class NothingToDraft implements Drafter {
+        int proposals;
+        int verdicts;
+
+        public String name() {
+            return "lookup";
+        }
+
+        public DraftTree propose(TokenHistory h, int maxDepth, Sampler s) {
+            proposals++;
+            return DraftTree.empty();
+        }
+
+        public void verified(DraftTree tree, int accepted, long verifyNanos, long draftNanos) {
+            verdicts++;
+        }
+    }
+
+    /**
+     * A drafter tried or probed that has nothing to draft gives the step to the best option: its trials at the start of
+     * each of ten generations (a free drafter gets fresh ones on new text) cost no plain steps, yet count as its
+     * evidence (its proposals, each followed by its verdict). Before, each trial was a plain step of its own: about 45
+     * of these 500 steps.
+     */
+    @Test
+    void anOptionWithNothingToDraftGivesItsTrialStepToTheBest() {
+        CostModel cost = CostModel.linear(1e-3, 2e-4);
+        NothingToDraft lookup = new NothingToDraft();
+        RouterDrafter r = new RouterDrafter(List.of(new RouterDrafter.Option("ar", null, 0),
+                new RouterDrafter.Option("good", new Fake("good"), 4), new RouterDrafter.Option("lookup", lookup, 4)), cost);
+        TokenHistory h = new TokenHistory(new int[] {1});
+        for (int generation = 0; generation < 10; generation++) {
+            r.reset(h);
+            for (int i = 0; i < 50; i++) {
+                DraftTree t = r.propose(h, 8, null);
+                int accepted = "good".equals(r.currentOption()) ? 3 : 0;
+                r.verified(t, accepted, (long) (cost.seconds(t.size() + 1) * 1e9), 0);
+            }
+        }
+        Map<String, Long> e = r.events();
+        assertEquals(0, e.get("auto:lookup"), "steps run by the drafter with nothing to draft: " + e);
+        assertTrue(lookup.proposals >= 10 * 4, "its trials still ran (4 fresh ones a generation): " + lookup.proposals);
+        assertEquals(lookup.proposals, lookup.verdicts, "every proposal gets its verdict");
+        assertTrue(e.get("auto:ar") <= 10, "plain steps: plain decoding's own trials and re-probes only: " + e);
+    }
 }
