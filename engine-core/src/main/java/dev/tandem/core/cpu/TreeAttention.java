@@ -49,6 +49,23 @@ final class TreeAttention {
                 contiguous++;
             }
             int t = 0;
+            // four chunks of L positions at once: four independent FMA chains where one chain's latency bound the
+            // loop (each lane's chain is the same as below, so are its bits)
+            for (; t + 4 * L <= contiguous && t + 4 * L <= capacity; t += 4 * L) {
+                FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                for (int i = 0; i < hs; i++) {
+                    FloatVector qi = FloatVector.broadcast(F, q[qo + i]);
+                    int k = kBase + i * capacity + t;
+                    a0 = FloatVector.fromArray(F, keysT, k).fma(qi, a0);
+                    a1 = FloatVector.fromArray(F, keysT, k + L).fma(qi, a1);
+                    a2 = FloatVector.fromArray(F, keysT, k + 2 * L).fma(qi, a2);
+                    a3 = FloatVector.fromArray(F, keysT, k + 3 * L).fma(qi, a3);
+                }
+                a0.div(scale).intoArray(att, t);
+                a1.div(scale).intoArray(att, t + L);
+                a2.div(scale).intoArray(att, t + 2 * L);
+                a3.div(scale).intoArray(att, t + 3 * L);
+            }
             for (; t < contiguous && t + L <= capacity; t += L) {
                 FloatVector acc = FloatVector.zero(F);
                 for (int i = 0; i < hs; i++) {
@@ -64,7 +81,24 @@ final class TreeAttention {
             }
             Softmax.inPlace(att, 0, len);
 
-            if (hs % F8.length() == 0) {
+            if (hs % (4 * L) == 0) { // 64 or 128 values a head: four chains of L at once, each lane's as in the loop below
+                for (int c = 0; c < hs; c += 4 * L) {
+                    FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+                    for (int s = 0; s < len; s++) {
+                        int slot = s < cached ? s : cached + path[s - cached];
+                        FloatVector w = FloatVector.broadcast(F, att[s]);
+                        int v = slot * kvDim + kvOffset + c;
+                        a0 = FloatVector.fromArray(F, values, v).fma(w, a0);
+                        a1 = FloatVector.fromArray(F, values, v + L).fma(w, a1);
+                        a2 = FloatVector.fromArray(F, values, v + 2 * L).fma(w, a2);
+                        a3 = FloatVector.fromArray(F, values, v + 3 * L).fma(w, a3);
+                    }
+                    a0.intoArray(out, qo + c);
+                    a1.intoArray(out, qo + c + L);
+                    a2.intoArray(out, qo + c + 2 * L);
+                    a3.intoArray(out, qo + c + 3 * L);
+                }
+            } else if (hs % F8.length() == 0) {
                 for (int c = 0; c < hs; c += F8.length()) {
                     FloatVector acc = FloatVector.zero(F8);
                     for (int s = 0; s < len; s++) {

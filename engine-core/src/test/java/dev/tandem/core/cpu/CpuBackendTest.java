@@ -103,6 +103,66 @@ class CpuBackendTest {
         }
     }
 
+    /**
+     * Every head size takes its own vector path (scores four position chunks at a time; values as four chains of 16
+     * lanes where the head holds 64 or 128, as 8-lane chains where it holds 8, scalar otherwise), and each must give
+     * the bits of the scalar order: each score one FMA chain over the head, divided by sqrt(head size), the softmax,
+     * then each output one FMA chain over the positions in order (what one-token decoding of that path computes).
+     */
+    @Test
+    void attentionHasTheBitsOfTheScalarOrderForEveryHeadSize() {
+        SplittableRandom rnd = new SplittableRandom(6);
+        TreeMask mask = TreeMask.of(new int[] {-1, 0, 1, 2, 0, 4, -1});
+        int rows = mask.size();
+        for (int hs : new int[] {2, 8, 12, 16, 64, 128}) {
+            for (int cached : new int[] {0, 5, 70, 131}) {
+                AttentionShape shape = new AttentionShape(4, 2, hs);
+                int slots = cached + rows + 32;
+                float[] q = random(rnd, rows * shape.dim());
+                float[] k = random(rnd, slots * shape.kvDim());
+                float[] v = random(rnd, slots * shape.kvDim());
+                try (CpuBackend cpu = new CpuBackend(2)) {
+                    Tensor keys = cpu.allocateKeys(slots, shape.kvDim()), values = cpu.allocateValues(slots, shape.kvDim());
+                    cpu.storeKv(keys, values, Tensor.wrap(k, slots, shape.kvDim()), Tensor.wrap(v, slots, shape.kvDim()), 0, slots);
+                    Tensor out = cpu.allocate(rows, shape.dim());
+                    cpu.attention(out, Tensor.wrap(q, rows, shape.dim()), keys, values, cached, mask, shape);
+                    for (int b = 0; b < rows; b++) {
+                        float[] expected = scalarAttention(q, k, v, b, cached, mask.path(b), shape);
+                        assertArrayEquals(expected, out.row(b), 0f, "head size " + hs + ", " + cached + " cached, row " + b);
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] scalarAttention(float[] q, float[] k, float[] v, int b, int cached, int[] path, AttentionShape shape) {
+        int hs = shape.headSize(), kvDim = shape.kvDim(), group = shape.heads() / shape.kvHeads();
+        float[] out = new float[shape.dim()];
+        for (int h = 0; h < shape.heads(); h++) {
+            int qo = b * shape.dim() + h * hs, kvOffset = (h / group) * hs;
+            int len = cached + path.length;
+            float[] att = new float[len];
+            for (int s = 0; s < len; s++) {
+                int slot = s < cached ? s : cached + path[s - cached];
+                float score = 0f;
+                for (int i = 0; i < hs; i++) {
+                    score = Math.fma(k[slot * kvDim + kvOffset + i], q[qo + i], score);
+                }
+                att[s] = score / (float) Math.sqrt(hs);
+            }
+            Softmax.inPlace(att, 0, len);
+            for (int i = 0; i < hs; i++) {
+                float acc = 0f;
+                for (int s = 0; s < len; s++) {
+                    int slot = s < cached ? s : cached + path[s - cached];
+                    acc = Math.fma(v[slot * kvDim + kvOffset + i], att[s], acc);
+                }
+                out[h * hs + i] = acc;
+            }
+        }
+        return out;
+    }
+
     @Test
     void ropeRotatesPairsByPosition() {
         RopeTable table = new RopeTable(4, 8, 10000f);
