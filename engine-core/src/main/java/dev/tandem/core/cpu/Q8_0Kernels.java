@@ -80,7 +80,7 @@ final class Q8_0Kernels extends WeightKernels {
         for (int j = j0; j < j0 + q; j++) {
             int r = 0;
             if (wide) { // decode once into buf, then the remaining groups from L1/L2 without decoding
-                FusedTiles.q8x4(out, x, 0, w, rowBytes, n, d, j, q, buf, s, true, lanes);
+                FusedTiles.q8x4Stored(out, x, 0, w, rowBytes, n, d, j, q, buf, s, lanes);
                 DecodedMatmul.rows(out, x, 4, rows, buf, s, n, d, j, q, lanes);
                 continue;
             }
@@ -93,7 +93,7 @@ final class Q8_0Kernels extends WeightKernels {
                     FusedTiles.q8x5(out, x, r, w, rowBytes, n, d, j, q, lanes);
                     r += 5;
                 } else if (left >= 4) {
-                    FusedTiles.q8x4(out, x, r, w, rowBytes, n, d, j, q, buf, s, false, lanes);
+                    FusedTiles.q8x4(out, x, r, w, rowBytes, n, d, j, q, lanes);
                     r += 4;
                 } else if (left == 3) {
                     FusedTiles.q8x3(out, x, r, w, rowBytes, n, d, j, q, lanes);
