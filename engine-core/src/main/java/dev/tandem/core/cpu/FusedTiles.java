@@ -28,10 +28,10 @@ final class FusedTiles {
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 int i = 32 * b + e;
                 FloatVector q0 = BlockLoads.q8(w, w0 + o, e, d0), q1 = BlockLoads.q8(w, w1 + o, e, d1);
@@ -71,10 +71,10 @@ final class FusedTiles {
         FloatVector a30 = a00, a31 = a00, a32 = a00, a33 = a00;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 int i = 32 * b + e;
                 FloatVector q0 = BlockLoads.q8(w, w0 + o, e, d0), q1 = BlockLoads.q8(w, w1 + o, e, d1);
@@ -117,10 +117,10 @@ final class FusedTiles {
         FloatVector a40 = a00, a41 = a00, a42 = a00, a43 = a00;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 int i = 32 * b + e;
                 FloatVector q0 = BlockLoads.q8(w, w0 + o, e, d0), q1 = BlockLoads.q8(w, w1 + o, e, d1);
@@ -155,10 +155,10 @@ final class FusedTiles {
         FloatVector a10 = a00, a11 = a00, a12 = a00, a13 = a00;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 int i = 32 * b + e;
                 FloatVector q0 = BlockLoads.q8(w, w0 + o, e, d0), q1 = BlockLoads.q8(w, w1 + o, e, d1);
@@ -185,10 +185,10 @@ final class FusedTiles {
         FloatVector a20 = a00, a21 = a00, a22 = a00, a23 = a00;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 int i = 32 * b + e;
                 FloatVector q0 = BlockLoads.q8(w, w0 + o, e, d0), q1 = BlockLoads.q8(w, w1 + o, e, d1);

@@ -34,7 +34,7 @@ final class Q8_0Kernels extends WeightKernels {
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
         for (int blk = 0; blk < n / 32; blk++) {
             long o = row + 34L * blk;
-            FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
+            FloatVector dv = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o));
             for (int e = 0; e < 32; e += L) {
                 BlockLoads.q8(w, o, e, dv).intoArray(buf, b + 32 * blk + e);
             }
@@ -48,10 +48,10 @@ final class Q8_0Kernels extends WeightKernels {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int b = 0; b < n / 32; b++) {
             long o = 34L * b;
-            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.scale(w, w0 + o));
-            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.scale(w, w1 + o));
-            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.scale(w, w2 + o));
-            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.scale(w, w3 + o));
+            FloatVector d0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w0 + o));
+            FloatVector d1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w1 + o));
+            FloatVector d2 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w2 + o));
+            FloatVector d3 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, w3 + o));
             for (int e = 0; e < 32; e += L) {
                 FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b + e);
                 a0 = BlockLoads.q8(w, w0 + o, e, d0).fma(v, a0);
