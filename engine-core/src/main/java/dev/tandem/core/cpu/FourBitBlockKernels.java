@@ -52,8 +52,8 @@ final class FourBitBlockKernels extends GroupScaledKernels {
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
         for (int blk = 0; blk < n / 32; blk++) {
             long o = row + (long) blockBytes * blk;
-            FloatVector dv = FloatVector.broadcast(F, BlockLoads.scale(w, o));
-            float m = mins ? BlockLoads.scale(w, o + 2) : 0;
+            FloatVector dv = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o));
+            float m = mins ? BlockLoads.leadingScale(w, o + 2) : 0;
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) { // the codec's arithmetic: (q - bias)·d, then Q4_1's + m
                     FloatVector v = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o + qs + e), h, bias).mul(dv);
@@ -92,8 +92,8 @@ final class FourBitBlockKernels extends GroupScaledKernels {
                 p0 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o0 + qs + e), bias).fma(v, p0);
                 p1 = BlockLoads.q4High(BlockLoads.q4Bytes(w, o1 + qs + e), bias).fma(v, p1);
             }
-            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o0)), a0);
-            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
+            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), a0);
+            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1)), a1);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -120,7 +120,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
                     p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
                 }
             }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
         }
@@ -150,7 +150,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
                     p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
                 }
             }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
             a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
@@ -185,7 +185,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
                     p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
                 }
             }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
             a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
@@ -207,13 +207,13 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         int b = 0;
         for (; b + 4 <= groups; b += 4) {
             long o = row + (long) blockBytes * b + 2;
-            m0 = Math.fma(BlockLoads.scale(w, o), xs[xg + b], m0);
-            m1 = Math.fma(BlockLoads.scale(w, o + blockBytes), xs[xg + b + 1], m1);
-            m2 = Math.fma(BlockLoads.scale(w, o + 2L * blockBytes), xs[xg + b + 2], m2);
-            m3 = Math.fma(BlockLoads.scale(w, o + 3L * blockBytes), xs[xg + b + 3], m3);
+            m0 = Math.fma(BlockLoads.leadingScale(w, o), xs[xg + b], m0);
+            m1 = Math.fma(BlockLoads.leadingScale(w, o + blockBytes), xs[xg + b + 1], m1);
+            m2 = Math.fma(BlockLoads.leadingScale(w, o + 2L * blockBytes), xs[xg + b + 2], m2);
+            m3 = Math.fma(BlockLoads.leadingScale(w, o + 3L * blockBytes), xs[xg + b + 3], m3);
         }
         for (; b < groups; b++) {
-            m0 = Math.fma(BlockLoads.scale(w, row + (long) blockBytes * b + 2), xs[xg + b], m0);
+            m0 = Math.fma(BlockLoads.leadingScale(w, row + (long) blockBytes * b + 2), xs[xg + b], m0);
         }
         return ((m0 + m1) + m2) + m3;
     }

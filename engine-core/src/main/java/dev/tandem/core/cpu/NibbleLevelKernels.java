@@ -66,7 +66,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         }
         for (int blk = 0; blk < n / 32; blk++) {
             long o = row + 18L * blk;
-            float d = BlockLoads.scale(w, o);
+            float d = BlockLoads.leadingScale(w, o);
             IntVector q = nibbles(w, o);
             int y = b + 32 * blk;
             low(q).mul(d).intoArray(buf, y);
@@ -105,8 +105,8 @@ final class NibbleLevelKernels extends GroupScaledKernels {
             v = FloatVector.fromArray(F, x, xo + 32 * b + 16);
             p0 = high(q0).fma(v, p0);
             p1 = high(q1).fma(v, p1);
-            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o0)), a0);
-            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
+            a0 = p0.fma(FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), a0);
+            a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1)), a1);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
@@ -130,7 +130,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
             v = FloatVector.fromArray(F, x, i + 16);
             u = FloatVector.fromArray(F, x, i + n + 16);
             p00 = h0.fma(v, p00); p01 = h1.fma(v, p01); p10 = h0.fma(u, p10); p11 = h1.fma(u, p11);
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
         }
@@ -162,7 +162,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
             p10 = h0.fma(v, p10); p11 = h1.fma(v, p11);
             v = FloatVector.fromArray(F, x, i + 2 * n + 16);
             p20 = h0.fma(v, p20); p21 = h1.fma(v, p21);
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
             a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
@@ -203,7 +203,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
                 v = FloatVector.fromArray(F, x, i + 3 * n);
                 p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
             }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
             a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
             a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
             a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
