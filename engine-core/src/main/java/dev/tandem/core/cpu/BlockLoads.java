@@ -22,7 +22,6 @@ import jdk.incubator.vector.VectorSpecies;
 final class BlockLoads {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
-    private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     /** 0, 1, 2, ...: per-lane shift counts. */
     private static final int[] IOTA = java.util.stream.IntStream.range(0, 64).toArray();
     /**
@@ -46,6 +45,8 @@ final class BlockLoads {
 
     /** Four shorts: the narrowest vector load, 8 bytes (see {@link #leadingScale}). */
     private static final VectorSpecies<Short> S4 = ShortVector.SPECIES_64;
+    /** Two ints, 8 bytes: Q5_0's and Q5_1's fifth bits ({@link #q5Block}), inside their 22- and 24-byte blocks. */
+    private static final VectorSpecies<Integer> I2 = IntVector.SPECIES_64;
 
     /**
      * {@link #scale} for an F16 scale at the start of a block of 10 bytes or more (d or m of Q8_0, Q4_0, Q4_1,
@@ -105,7 +106,7 @@ final class BlockLoads {
      * broadcast bit field.
      */
     static FloatVector q5Block(MemorySegment w, long qh, long qs, int h, int e, int bias) {
-        int bits = w.get(I32, qh);
+        int bits = IntVector.fromMemorySegment(I2, w, qh, LE).lane(0); // not a bounds-checked get: see leadingScale
         int field = h == 0 ? bits << 4 : bits >>> 12; // bit h + i of the field at bit 4 + i
         IntVector fifth = IntVector.broadcast(I, field).lanewise(VectorOperators.LSHR, IntVector.fromArray(I, IOTA, e)).and(0x10);
         IntVector q = bytesAsInts(w, qs + e).lanewise(VectorOperators.ASHR, h >> 2).and(0x0F).or(fifth).sub(bias);
