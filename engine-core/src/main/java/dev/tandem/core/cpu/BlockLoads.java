@@ -35,6 +35,10 @@ final class BlockLoads {
     private static final VectorSpecies<Integer> I4 = VECTOR_BLOCKS ? VectorSpecies.of(int.class, VectorShape.forBitSize(L * 8)) : null;
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, VectorShape.forBitSize(L * 16));
     private static final VectorSpecies<Integer> I = F.vectorShape().withLanes(int.class);
+    /** Four shorts: the narrowest vector load, 8 bytes (see {@link #leadingScale}). */
+    private static final VectorSpecies<Short> S4 = ShortVector.SPECIES_64;
+    /** Two ints, 8 bytes: Q5_0's and Q5_1's fifth bits ({@link #q5Block}), inside their 22- and 24-byte blocks. */
+    private static final VectorSpecies<Integer> I2 = IntVector.SPECIES_64;
 
     private BlockLoads() {}
 
@@ -42,11 +46,6 @@ final class BlockLoads {
     static float scale(MemorySegment w, long off) {
         return Float.float16ToFloat(w.get(I16, off));
     }
-
-    /** Four shorts: the narrowest vector load, 8 bytes (see {@link #leadingScale}). */
-    private static final VectorSpecies<Short> S4 = ShortVector.SPECIES_64;
-    /** Two ints, 8 bytes: Q5_0's and Q5_1's fifth bits ({@link #q5Block}), inside their 22- and 24-byte blocks. */
-    private static final VectorSpecies<Integer> I2 = IntVector.SPECIES_64;
 
     /**
      * {@link #scale} for an F16 scale at the start of a block of 10 bytes or more (d or m of Q8_0, Q4_0, Q4_1,
