@@ -67,6 +67,11 @@ public final class MethodTable implements Callable<Integer> {
     @Mixin
     ReportDirOption reportDir;
 
+    @Option(names = "--simulate-costs", paramLabel = "ROWS:MS[,...]", description = "Charge every pass what a pass of that many "
+            + "rows costs on a larger model that predicts as this one does (as bench verify-cost measured it there, e.g. "
+            + "1:20.5,2:33.2,4:47.6,8:84.4,16:158): sizing, routing and tokens/s as there, without its noise.")
+    String simulateCosts = "";
+
     /** generate's --method and every method setting, from the one declaration: with --method, ar and that one configuration. */
     @picocli.CommandLine.Mixin
     dev.tandem.options.MethodFlags methodFlags;
@@ -155,7 +160,9 @@ public final class MethodTable implements Callable<Integer> {
         boolean one = methodFlags.methodGiven();
         methodFlags.check(one);
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
-        try (Model model = this.model.load(); CpuBackend backend = new CpuBackend(threads)) {
+        SimulatedCosts simulated = simulateCosts.isBlank() ? null : new SimulatedCosts(simulateCosts);
+        try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads)) {
+            dev.tandem.core.Backend backend = simulated == null ? cpu : simulated.charging(cpu, model.config().layers());
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = new ArrayList<>();
             if (one) { // ar beside the configuration the flags describe, as generate would run it
@@ -176,12 +183,21 @@ public final class MethodTable implements Callable<Integer> {
             }
             System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
                     model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);
+            if (simulated != null) {
+                System.out.println("simulated: every pass charged as on the larger model (" + simulated.describe()
+                        + "); tokens/s are that model's\n");
+            }
             for (float temperature : temperatures) {
                 Map<Config, Generator> gens = new LinkedHashMap<>();
                 for (Config c : configs) {
                     gens.put(c, Methods.create(c.method(), new Transformer(model, backend), tok, c.options()));
                 }
-                long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+                long warmEnd = simulated != null ? 0 : System.nanoTime() + (long) (warmup * 1e9);
+                if (simulated != null) { // one warm-up round, so that every run starts its rounds in the same state
+                    for (Generator g : gens.values()) {
+                        runAll(g, tok, tokens, temperature, 1);
+                    }
+                }
                 while (System.nanoTime() < warmEnd) {
                     for (Generator g : gens.values()) {
                         runAll(g, tok, tokens, temperature, 1);
@@ -250,6 +266,9 @@ public final class MethodTable implements Callable<Integer> {
             }
         } finally {
             drafts.forEach(Model::close);
+            if (simulated != null) {
+                dev.tandem.decoding.DecodingClock.reset();
+            }
         }
         return 0;
     }

@@ -16,10 +16,10 @@ import picocli.CommandLine;
 class MainTest {
     record Run(int code, String out, String err) {}
 
-    private static final Path STORIES = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
+    static final Path STORIES = Path.of(System.getProperty("tandem.shared", "../shared"), "models/stories260k/stories260K.bin");
 
     /** {@link #run} for benchmarks that print their table to System.out: {@code out} is what they printed there. */
-    private static Run runPrintingTable(String... args) {
+    static Run runPrintingTable(String... args) {
         java.io.ByteArrayOutputStream table = new java.io.ByteArrayOutputStream();
         java.io.PrintStream stdout = System.out;
         System.setOut(new java.io.PrintStream(table, true, java.nio.charset.StandardCharsets.UTF_8));

@@ -17,9 +17,9 @@ public record AutoregressiveGenerator(Transformer transformer, Tokenizer tokeniz
         int[] prompt = request.promptTokens();
         Sampler sampler = new Sampler(request.sampling());
 
-        long start = System.nanoTime();
+        long start = DecodingClock.nanoTime();
         float[] logits = Prefill.run(transformer, prompt);
-        long promptDone = System.nanoTime();
+        long promptDone = DecodingClock.nanoTime();
         int forwards = 1;
         while (true) {
             int token = sampler.sample(logits);
@@ -30,7 +30,7 @@ public record AutoregressiveGenerator(Transformer transformer, Tokenizer tokeniz
             transformer.cache().commit(0);
             forwards++;
         }
-        long end = System.nanoTime();
+        long end = DecodingClock.nanoTime();
         GenerationStats stats = new GenerationStats(out.count(), forwards, (end - start) / 1e9,
                 (promptDone - start) / 1e9, request.sampling().seed());
         return new GenerationResult(prompt, out.tokens(), out.text(), out.stopReason(), stats);

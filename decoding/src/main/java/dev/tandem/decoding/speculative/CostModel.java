@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.decoding.DecodingClock;
 import dev.tandem.models.Batch;
 import dev.tandem.models.Transformer;
 import java.lang.foreign.Arena;
@@ -82,16 +83,16 @@ public final class CostModel {
         scratch.cache().reset();
         scratch.forward(Batch.chain(context));
         scratch.cache().commitChain(context.length);
-        long deadline = System.nanoTime() + budgetMillis * 1_000_000L;
+        long deadline = DecodingClock.nanoTime() + budgetMillis * 1_000_000L;
         double[] best = new double[probe.length];
         Arrays.fill(best, Double.MAX_VALUE);
-        for (int round = 0; round < MIN_ROUNDS || System.nanoTime() < deadline; round++) {
+        for (int round = 0; round < MIN_ROUNDS || DecodingClock.nanoTime() < deadline; round++) {
             for (int p = 0; p < probe.length; p++) {
                 int[] tokens = new int[Math.min(probe[p], maxBatch)];
                 Arrays.fill(tokens, 1);
-                long t0 = System.nanoTime();
+                long t0 = DecodingClock.nanoTime();
                 scratch.forward(Batch.chain(tokens));
-                best[p] = Math.min(best[p], (System.nanoTime() - t0) / 1e9);
+                best[p] = Math.min(best[p], (DecodingClock.nanoTime() - t0) / 1e9);
             }
         }
         for (int rows = 1; rows <= MAX_ROWS; rows++) {

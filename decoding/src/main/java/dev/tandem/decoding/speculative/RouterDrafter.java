@@ -1,5 +1,6 @@
 package dev.tandem.decoding.speculative;
 
+import dev.tandem.decoding.DecodingClock;
 import dev.tandem.decoding.Sampler;
 import dev.tandem.decoding.SamplingParams;
 import java.util.LinkedHashMap;
@@ -160,7 +161,7 @@ public final class RouterDrafter implements Drafter {
         historySize = history.size();
         current = choose();
         passedOn = -1;
-        long start = System.nanoTime();
+        long start = DecodingClock.nanoTime();
         DraftTree tree = draft(current, history, maxDepth, sampler);
         if (tree.size() == 0 && exploring && options.get(current).drafter() != null) {
             int fallback = delegated(best());
@@ -170,7 +171,7 @@ public final class RouterDrafter implements Drafter {
                 // step goes to the best option. Prompt lookup's fresh trials on each new text were otherwise mostly
                 // plain steps (84 of 840 steps of `bench methods`, 7% of auto's time at temperature 0).
                 passedOn = current;
-                passedOnNanos = System.nanoTime() - start;
+                passedOnNanos = DecodingClock.nanoTime() - start;
                 current = fallback;
                 probing = false;
                 tree = draft(current, history, maxDepth, sampler);

@@ -1,6 +1,7 @@
 package dev.tandem.decoding.speculative;
 
 import dev.tandem.core.TandemException;
+import dev.tandem.decoding.DecodingClock;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.GenerationResult;
 import dev.tandem.decoding.GenerationStats;
@@ -64,10 +65,10 @@ public final class SpeculativeGenerator implements Generator {
         long[] histogram = new long[maxDepth + 1];
         boolean lossless = true;
 
-        long start = System.nanoTime();
+        long start = DecodingClock.nanoTime();
         float[][] promptHidden = new float[1][];
         float[] logits = Prefill.run(target, prompt, hidden ? promptHidden : null);
-        long promptDone = System.nanoTime();
+        long promptDone = DecodingClock.nanoTime();
         int forwards = 1;
         if (hidden) {
             drafter.observe(promptHidden[0], logits);
@@ -77,9 +78,9 @@ public final class SpeculativeGenerator implements Generator {
         history.add(pending);
         while (going) {
             int depthLeft = Math.min(maxDepth, request.maxNewTokens() - out.count() - 1);
-            long draftStart = System.nanoTime();
+            long draftStart = DecodingClock.nanoTime();
             DraftTree tree = depthLeft > 0 ? drafter.propose(history, depthLeft, sampler) : DraftTree.empty();
-            long draftNanos = System.nanoTime() - draftStart;
+            long draftNanos = DecodingClock.nanoTime() - draftStart;
             if (tree.size() + 1 > target.cache().maxBatch()) {
                 throw new TandemException("draft of " + tree.size() + " nodes exceeds the verification batch of "
                         + (target.cache().maxBatch() - 1));
@@ -88,9 +89,9 @@ public final class SpeculativeGenerator implements Generator {
                 throw new IllegalStateException(drafter.name() + " drafted " + tree.maxDepth() + " deep, asked for " + depthLeft);
             }
             Batch batch = treeBatch(pending, tree);
-            long verifyStart = System.nanoTime();
+            long verifyStart = DecodingClock.nanoTime();
             ForwardResult result = target.forward(hidden ? batch.withHiddenStates() : batch);
-            long verifyNanos = System.nanoTime() - verifyStart;
+            long verifyNanos = DecodingClock.nanoTime() - verifyStart;
             forwards++;
             Verifier verifier = drafter.verifier(request.sampling(), tree.kind());
             lossless &= verifier.lossless();
@@ -129,7 +130,7 @@ public final class SpeculativeGenerator implements Generator {
                 going = out.accept(pending);
             }
         }
-        long end = System.nanoTime();
+        long end = DecodingClock.nanoTime();
 
         Map<String, Long> draftForwards = new LinkedHashMap<>();
         drafter.draftForwards().forEach((k, v) -> draftForwards.put(k, v - draftsBefore.getOrDefault(k, 0L)));

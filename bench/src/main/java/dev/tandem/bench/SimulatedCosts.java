@@ -1,0 +1,99 @@
+package dev.tandem.bench;
+
+import dev.tandem.core.Backend;
+import dev.tandem.core.TandemException;
+import dev.tandem.core.TreeMask;
+import dev.tandem.decoding.DecodingClock;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Locale;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code bench methods --simulate-costs "1:20.5,2:33.2,4:47.6,..."}: methods decode a small model (whose predictions a
+ * large one shares: stories260K and its inflated copies) while the decoding clock charges every pass what a pass of that
+ * many rows costs on the large one, in milliseconds as {@code bench verify-cost} measured them there. Each layer's
+ * attention call adds cost(rows) / layers, so a draft model made of the first K layers is charged K / layers of a pass.
+ * The draft sizer and the router then decide from those costs, and tokens per second are the large model's, without
+ * its noise: the clock reads only what was charged, so the same run gives the same figures. Not modelled: time spent
+ * outside passes (drafting from a table, the decoding heads' own matmuls, sampling), which is microseconds here and
+ * small against a pass there, but not nothing (a padded Cerberus head costs the inflated TinyLlama-1.1B 1.2 ms a step).
+ */
+final class SimulatedCosts {
+    private final TreeMap<Integer, Double> millis = new TreeMap<>();
+    private final AtomicLong charged = new AtomicLong();
+
+    SimulatedCosts(String spec) {
+        for (String part : spec.split(",")) {
+            String[] kv = part.trim().split(":");
+            try {
+                if (kv.length != 2) {
+                    throw new NumberFormatException();
+                }
+                int rows = Integer.parseInt(kv[0].trim());
+                double ms = Double.parseDouble(kv[1].trim());
+                if (rows < 1 || !(ms > 0)) {
+                    throw new NumberFormatException();
+                }
+                millis.put(rows, ms);
+            } catch (NumberFormatException e) {
+                throw new TandemException("--simulate-costs: '" + part.trim()
+                        + "' is not ROWS:MILLISECONDS (for example 1:20.5,2:33.2,4:47.6,8:84.4,16:158)");
+            }
+        }
+        if (!millis.containsKey(1)) {
+            throw new TandemException("--simulate-costs must give the cost of one row (1:MS)");
+        }
+    }
+
+    /** Milliseconds of a pass over {@code rows} rows: linear between the given row counts, and beyond the last two. */
+    double passMillis(int rows) {
+        Double exact = millis.get(rows);
+        if (exact != null) {
+            return exact;
+        }
+        var below = millis.floorEntry(rows);
+        var above = millis.ceilingEntry(rows);
+        if (above == null) { // beyond the largest: the slope of the last two (or proportional to rows if one is given)
+            var last = millis.lastEntry();
+            var prev = millis.lowerEntry(last.getKey());
+            double slope = prev == null ? last.getValue() / last.getKey()
+                    : (last.getValue() - prev.getValue()) / (last.getKey() - prev.getKey());
+            return last.getValue() + slope * (rows - last.getKey());
+        }
+        double f = (rows - below.getKey()) / (double) (above.getKey() - below.getKey());
+        return below.getValue() + f * (above.getValue() - below.getValue());
+    }
+
+    /** Nanoseconds charged so far. */
+    long chargedNanos() {
+        return charged.get();
+    }
+
+    /**
+     * {@code backend}, charging each attention call (one a layer and pass) cost(rows) / {@code layers}; and the
+     * decoding clock made the sum of the charges, until {@link DecodingClock#reset}.
+     */
+    Backend charging(Backend backend, int layers) {
+        DecodingClock.use(charged::get);
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("attention") && args != null && args.length > 5 && args[5] instanceof TreeMask mask) {
+                        charged.addAndGet(Math.round(passMillis(mask.size()) * 1e6 / layers));
+                    }
+                    try {
+                        return method.invoke(backend, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    /** The costs as given, for the table's header. */
+    String describe() {
+        StringBuilder s = new StringBuilder();
+        millis.forEach((k, v) -> s.append(s.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, "%d rows %.1f ms", k, v)));
+        return s.toString();
+    }
+}

@@ -1,0 +1,52 @@
+package dev.tandem.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tandem.core.TandemException;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class SimulatedCostsTest {
+    @Test
+    void passCostsAreInterpolatedBetweenTheGivenRowCountsAndExtendedBeyondTheLast() {
+        SimulatedCosts c = new SimulatedCosts("1:20, 2:30,4:40");
+        assertEquals(20, c.passMillis(1), 1e-9);
+        assertEquals(35, c.passMillis(3), 1e-9);
+        assertEquals(40, c.passMillis(4), 1e-9);
+        assertEquals(60, c.passMillis(8), 1e-9); // 5 ms a row, the slope from 2 to 4 rows
+        assertEquals(200, new SimulatedCosts("1:25").passMillis(8), 1e-9); // one figure: proportional to the rows
+    }
+
+    @Test
+    void aMalformedSpecificationIsRefusedByName() {
+        for (String bad : List.of("2:30", "1:0", "1:abc", "1-20", "0:5,1:20")) {
+            TandemException e = assertThrows(TandemException.class, () -> new SimulatedCosts(bad));
+            assertTrue(e.getMessage().contains("--simulate-costs"), e.getMessage());
+        }
+    }
+
+    /**
+     * Plain decoding is charged one one-row pass a token (and its prompt), so its tokens/s are the simulated model's;
+     * and a method's figures do not depend on this machine's noise: two runs print the same table.
+     */
+    @Test
+    void methodsRunAtTheSimulatedModelsSpeedAndTheSameRunGivesTheSameFigures() {
+        String[] args = {"methods", "--model", MainTest.STORIES.toString(), "--methods", "ar,lookup", "--tokens", "20",
+                "--rounds", "2", "--temperatures", "0", "--threads", "1", "--simulate-costs", "1:10,2:12,4:16"};
+        MainTest.Run first = MainTest.runPrintingTable(args);
+        assertEquals(0, first.code(), first.err() + first.out());
+        String ar = first.out().lines().filter(l -> l.startsWith("| ar |")).findFirst().orElseThrow();
+        double tps = Double.parseDouble(ar.split("\\|")[6].trim());
+        // 100 ms a token at most; the prompts' prefill (up to ~15 rows, extrapolated at 2 ms a row) costs the rest
+        assertTrue(tps > 70 && tps <= 100, ar);
+        assertTrue(first.out().contains("simulated: every pass charged"), first.out());
+        MainTest.Run second = MainTest.runPrintingTable(args);
+        assertEquals(table(first.out()), table(second.out()));
+    }
+
+    private static List<String> table(String out) {
+        return out.lines().filter(l -> l.startsWith("| ")).toList();
+    }
+}
