@@ -19,10 +19,13 @@ final class MethodReport {
                       List<MethodTable.Config> configs, Map<MethodTable.Config, MethodTable.Totals> totals, double arTps) {
         String t = String.format(Locale.ROOT, "t%.1f", temperature);
         List<List<String>> rows = new ArrayList<>();
+        double arStep = totals.get(configs.get(0)).stepSeconds();
         for (MethodTable.Config c : configs) {
             MethodTable.Totals x = totals.get(c);
             double tps = MethodTable.median(x.tps);
             rows.add(List.of(c.label(), String.format(Locale.ROOT, "%.2f", (double) x.tokens / x.steps),
+                    String.format(Locale.ROOT, "%.2f", x.rowsPerStep()),
+                    String.format(Locale.ROOT, "%.2f", arStep == 0 ? 0 : x.stepSeconds() / arStep),
                     String.format(Locale.ROOT, "%.3f", (double) x.targetForwards / x.tokens),
                     String.format(Locale.ROOT, "%.3f", (double) x.draftForwards / x.tokens),
                     String.format(Locale.ROOT, "%.0f", tps), String.format(Locale.ROOT, "%.2f", tps / arTps)));
@@ -30,7 +33,7 @@ final class MethodReport {
         String caption = String.format(Locale.ROOT, "%s, temperature %.1f, %d thread(s): %d prompts x %d new tokens, medians of %d rounds "
                 + "(methods interleaved). Machine: %s.", model, temperature, threads, MethodTable.PROMPTS.size(), tokens, rounds,
                 MachineInfo.describe());
-        Tables.write(dir, "methods-" + t, caption, List.of("method", "mean accepted length", "target forwards / token",
+        Tables.write(dir, "methods-" + t, caption, List.of("method", "mean accepted length", "rows / step", "step cost (ar steps)", "target forwards / token",
                 "draft forwards / token", "tokens/s", "speedup vs ar"), rows);
 
         List<String> labels = configs.stream().map(MethodTable.Config::label).toList();

@@ -72,6 +72,10 @@ public final class MethodTable implements Callable<Integer> {
             + "1:20.5,2:33.2,4:47.6,8:84.4,16:158): sizing, routing and tokens/s as there, without its noise.")
     String simulateCosts = "";
 
+    @Option(names = "--simulate-layers", paramLabel = "N", description = "With --simulate-costs: the larger model's layers, for "
+            + "draft models made of the first layers (default: this model's).")
+    int simulateLayers = 0;
+
     /** generate's --method and every method setting, from the one declaration: with --method, ar and that one configuration. */
     @picocli.CommandLine.Mixin
     dev.tandem.options.MethodFlags methodFlags;
@@ -94,8 +98,21 @@ public final class MethodTable implements Callable<Integer> {
         long gateParallel;
         long gateAr;
         double seconds;
+        long rows;          // target rows verified after the prompts
+        long decodeSteps;   // target passes after the prompts
+        double decodeSeconds;
         double[] tps;
         long[] acceptedHistogram = new long[0];
+
+        /** Target rows a step verified, after the prompts. */
+        double rowsPerStep() {
+            return decodeSteps == 0 ? 0 : (double) rows / decodeSteps;
+        }
+
+        /** Seconds of a step after the prompts. */
+        double stepSeconds() {
+            return decodeSteps == 0 ? 0 : decodeSeconds / decodeSteps;
+        }
     }
 
     public static List<Config> configs(String spec, Path headsDir) {
@@ -162,7 +179,8 @@ public final class MethodTable implements Callable<Integer> {
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
         SimulatedCosts simulated = simulateCosts.isBlank() ? null : new SimulatedCosts(simulateCosts);
         try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads)) {
-            dev.tandem.core.Backend backend = simulated == null ? cpu : simulated.charging(cpu, model.config().layers());
+            dev.tandem.core.Backend backend = simulated == null ? cpu : simulated.charging(cpu, model.config().layers(),
+                    model.config().vocabSize(), simulateLayers > 0 ? simulateLayers : model.config().layers());
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
             List<Config> configs = new ArrayList<>();
             if (one) { // ar beside the configuration the flags describe, as generate would run it
@@ -222,6 +240,9 @@ public final class MethodTable implements Callable<Integer> {
                             t.targetForwards += r.stats().targetForwards() + transfer;
                             t.draftForwards += r.stats().draftForwards().values().stream().mapToLong(Long::longValue).sum() - transfer;
                             t.seconds += r.stats().seconds();
+                            t.rows += r.stats().verifiedRows();
+                            t.decodeSteps += Math.max(0, r.stats().targetForwards() - 1);
+                            t.decodeSeconds += r.stats().seconds() - r.stats().promptSeconds();
                             t.gateParallel += r.stats().events().getOrDefault("gate_parallel", 0L);
                             t.gateAr += r.stats().events().getOrDefault("gate_ar", 0L);
                             long[] h = r.stats().acceptedHistogram();
@@ -252,14 +273,16 @@ public final class MethodTable implements Callable<Integer> {
                 }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");
-                System.out.println("| method | mean accepted length | target forwards / token | draft forwards / token | gate parallel / AR steps | tokens/s | speedup vs ar |");
-                System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+                System.out.println("(rows / step: target rows a step verifies; step cost: a step's time over an ar step's)");
+                System.out.println("| method | mean accepted length | rows / step | step cost (ar steps) | target forwards / token | draft forwards / token | gate parallel / AR steps | tokens/s | speedup vs ar |");
+                System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                double arStep = totals.get(configs.get(0)).stepSeconds();
                 for (Config c : configs) {
                     Totals t = totals.get(c);
                     double tps = median(t.tps);
                     String gate = t.gateParallel + t.gateAr == 0 ? "-" : t.gateParallel + " / " + t.gateAr;
-                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.3f | %.3f | %s | %.0f | %.2f |%n", c.label(),
-                            (double) t.tokens / t.steps, (double) t.targetForwards / t.tokens,
+                    System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.3f | %.3f | %s | %.0f | %.2f |%n", c.label(),
+                            (double) t.tokens / t.steps, t.rowsPerStep(), t.stepSeconds() / arStep, (double) t.targetForwards / t.tokens,
                             (double) t.draftForwards / t.tokens, gate, tps, tps / arTps);
                 }
                 System.out.println();

@@ -2,6 +2,7 @@ package dev.tandem.bench;
 
 import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
+import dev.tandem.core.Tensor;
 import dev.tandem.core.TreeMask;
 import dev.tandem.decoding.DecodingClock;
 import java.lang.reflect.InvocationTargetException;
@@ -11,14 +12,16 @@ import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * {@code bench methods --simulate-costs "1:20.5,2:33.2,4:47.6,..."}: methods decode a small model (whose predictions a
- * large one shares: stories260K and its inflated copies) while the decoding clock charges every pass what a pass of that
- * many rows costs on the large one, in milliseconds as {@code bench verify-cost} measured them there. Each layer's
- * attention call adds cost(rows) / layers, so a draft model made of the first K layers is charged K / layers of a pass.
- * The draft sizer and the router then decide from those costs, and tokens per second are the large model's, without
- * its noise: the clock reads only what was charged, so the same run gives the same figures. Not modelled: time spent
- * outside passes (drafting from a table, the decoding heads' own matmuls, sampling), which is microseconds here and
- * small against a pass there, but not nothing (a padded Cerberus head costs the inflated TinyLlama-1.1B 1.2 ms a step).
+ * {@code bench methods --simulate-costs "1:20.5,2:33.2,4:47.6,..." [--simulate-layers 22]}: methods decode a small model
+ * (whose predictions a large one shares: stories260K and its inflated copies) while the decoding clock charges every
+ * pass what a pass of that many rows costs on the large one, in milliseconds as {@code bench verify-cost} measured them
+ * there. A pass through all the small model's layers is charged a whole pass; one through its first K layers (a draft
+ * model made of the target's own layers) K / {@code --simulate-layers} of one, as the large model's first K layers
+ * would cost (an inflated model keeps the small one's layers first). The draft sizer and the router then decide from
+ * those costs, and tokens per second are the large model's, without its noise: the clock reads only what was charged,
+ * so the same run gives the same figures. Not modelled: time outside passes (drafting from a table, the decoding heads'
+ * own matmuls, sampling), which is microseconds here and small against a pass there, but not nothing (a padded
+ * Cerberus head costs the inflated TinyLlama-1.1B 1.2 ms a step).
  */
 final class SimulatedCosts {
     private final TreeMap<Integer, Double> millis = new TreeMap<>();
@@ -72,15 +75,23 @@ final class SimulatedCosts {
     }
 
     /**
-     * {@code backend}, charging each attention call (one a layer and pass) cost(rows) / {@code layers}; and the
-     * decoding clock made the sum of the charges, until {@link DecodingClock#reset}.
+     * {@code backend} with every pass charged: attention calls count its layers and rows, and the classifier's matmul
+     * (a {@code vocab}-row weight), which ends every pass, charges it: cost(rows) for all {@code layers}, else cost(rows)
+     * times layers run / {@code simulatedLayers}. The decoding clock becomes the sum of the charges, until
+     * {@link DecodingClock#reset}.
      */
-    Backend charging(Backend backend, int layers) {
+    Backend charging(Backend backend, int layers, int vocab, int simulatedLayers) {
         DecodingClock.use(charged::get);
+        int[] pass = new int[2]; // layers run and rows of the pass under way (one thread runs decoding's passes)
         return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
                 (proxy, method, args) -> {
-                    if (method.getName().equals("attention") && args != null && args.length > 5 && args[5] instanceof TreeMask mask) {
-                        charged.addAndGet(Math.round(passMillis(mask.size()) * 1e6 / layers));
+                    if (method.getName().equals("attention") && args[5] instanceof TreeMask mask) {
+                        pass[0]++;
+                        pass[1] = mask.size();
+                    } else if (method.getName().equals("matmul") && args[2] instanceof Tensor w && w.rows() == vocab && pass[0] > 0) {
+                        double share = pass[0] >= layers ? 1 : pass[0] / (double) simulatedLayers;
+                        charged.addAndGet(Math.round(passMillis(pass[1]) * 1e6 * share));
+                        pass[0] = 0;
                     }
                     try {
                         return method.invoke(backend, args);

@@ -4,7 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
+import dev.tandem.core.cpu.CpuBackend;
+import dev.tandem.decoding.DecodingClock;
+import dev.tandem.models.Batch;
+import dev.tandem.models.Model;
+import dev.tandem.models.ModelLoader;
+import dev.tandem.models.Transformer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +35,28 @@ class SimulatedCostsTest {
     }
 
     /**
+     * A pass through all the model's layers is charged a whole pass of its rows (its classifier ends it); one through
+     * the first K layers, as a draft model made of them, K / the simulated model's layers of one; and the decoding
+     * clock reads the charges.
+     */
+    @Test
+    void aPassIsChargedByItsRowsAndADraftOfTheFirstLayersByItsShareOfTheSimulatedLayers() throws Exception {
+        SimulatedCosts costs = new SimulatedCosts("1:20,2:30,4:40");
+        try (Model model = ModelLoader.load(MainTest.STORIES, 0); CpuBackend cpu = new CpuBackend(1)) {
+            Backend charged = costs.charging(cpu, model.config().layers(), model.config().vocabSize(), 22);
+            Transformer full = new Transformer(model, charged);
+            full.forward(Batch.chain(new int[] {1, 2, 3}));
+            assertEquals(35e6, costs.chargedNanos(), 1);
+            assertEquals(costs.chargedNanos(), DecodingClock.nanoTime());
+            Transformer draft = new Transformer(model, charged, 8, 2);
+            draft.forward(Batch.chain(new int[] {1}));
+            assertEquals(35e6 + 20e6 * 2 / 22, costs.chargedNanos(), 1);
+        } finally {
+            DecodingClock.reset();
+        }
+    }
+
+    /**
      * Plain decoding is charged one one-row pass a token (and its prompt), so its tokens/s are the simulated model's;
      * and a method's figures do not depend on this machine's noise: two runs print the same table.
      */
@@ -38,7 +67,8 @@ class SimulatedCostsTest {
         MainTest.Run first = MainTest.runPrintingTable(args);
         assertEquals(0, first.code(), first.err() + first.out());
         String ar = first.out().lines().filter(l -> l.startsWith("| ar |")).findFirst().orElseThrow();
-        double tps = Double.parseDouble(ar.split("\\|")[6].trim());
+        String[] cols = ar.split("\\|");
+        double tps = Double.parseDouble(cols[cols.length - 2].trim());
         // 100 ms a token at most; the prompts' prefill (up to ~15 rows, extrapolated at 2 ms a row) costs the rest
         assertTrue(tps > 70 && tps <= 100, ar);
         assertTrue(first.out().contains("simulated: every pass charged"), first.out());

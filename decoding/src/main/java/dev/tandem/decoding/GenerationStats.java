@@ -17,10 +17,20 @@ import java.util.Map;
  * @param acceptedHistogram    for each verification step of a drafting method, how many draft tokens the
  *                             target accepted: entry a counts the steps that accepted a tokens (empty for
  *                             methods without drafts)
+ * @param verifiedRows         rows of the target's passes after the prompt's: one a step for plain decoding, one plus
+ *                             the draft's nodes for a drafting method
  */
 public record GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
                               Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless,
-                              Map<String, Long> events, long[] acceptedHistogram) {
+                              Map<String, Long> events, long[] acceptedHistogram, long verifiedRows) {
+
+    /** Figures of a method whose steps each verify one row. */
+    public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
+                           Map<String, Long> draftForwards, double[] acceptanceByPosition, boolean lossless,
+                           Map<String, Long> events, long[] acceptedHistogram) {
+        this(tokens, targetForwards, seconds, promptSeconds, seed, draftForwards, acceptanceByPosition, lossless, events,
+                acceptedHistogram, Math.max(0, targetForwards - 1));
+    }
 
     /** Figures without an accepted-length histogram. */
     public GenerationStats(int tokens, int targetForwards, double seconds, double promptSeconds, long seed,
@@ -37,6 +47,11 @@ public record GenerationStats(int tokens, int targetForwards, double seconds, do
     /** Tokens per target step: 1.0 for plain decoding, more when drafts are accepted. */
     public double meanAcceptedLength() {
         return targetForwards == 0 ? 0 : (double) tokens / targetForwards;
+    }
+
+    /** Target rows a step verifies, on average over the steps after the prompt's (1.0 for plain decoding). */
+    public double rowsPerStep() {
+        return targetForwards <= 1 ? 0 : (double) verifiedRows / (targetForwards - 1);
     }
 
     public double tokensPerSecond() {

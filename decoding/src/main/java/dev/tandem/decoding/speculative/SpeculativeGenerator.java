@@ -70,6 +70,7 @@ public final class SpeculativeGenerator implements Generator {
         float[] logits = Prefill.run(target, prompt, hidden ? promptHidden : null);
         long promptDone = DecodingClock.nanoTime();
         int forwards = 1;
+        long verifiedRows = 0;
         if (hidden) {
             drafter.observe(promptHidden[0], logits);
         }
@@ -93,6 +94,7 @@ public final class SpeculativeGenerator implements Generator {
             ForwardResult result = target.forward(hidden ? batch.withHiddenStates() : batch);
             long verifyNanos = DecodingClock.nanoTime() - verifyStart;
             forwards++;
+            verifiedRows += batch.size();
             Verifier verifier = drafter.verifier(request.sampling(), tree.kind());
             lossless &= verifier.lossless();
             Acceptance a = verifier.verify(tree, TargetLogits.of(result), sampler);
@@ -145,7 +147,7 @@ public final class SpeculativeGenerator implements Generator {
         Map<String, Long> events = new LinkedHashMap<>();
         drafter.events().forEach((k, v) -> events.put(k, v - eventsBefore.getOrDefault(k, 0L)));
         GenerationStats stats = new GenerationStats(out.count(), forwards, (end - start) / 1e9, (promptDone - start) / 1e9,
-                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless, events, histogram);
+                request.sampling().seed(), draftForwards, Arrays.copyOf(acceptance, used), lossless, events, histogram, verifiedRows);
         return new GenerationResult(prompt, out.tokens(), out.text(), out.stopReason(), stats);
     }
 
