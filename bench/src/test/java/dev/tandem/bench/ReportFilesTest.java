@@ -31,27 +31,26 @@ class ReportFilesTest {
         assertEquals("name,value\n\"a, b\",1.00\nc,2\n", Files.readString(dir.resolve("t.csv")));
     }
 
+    private static MethodTable.Totals totals(long tokens, long steps, double[] tps, long rows, long decodeSteps, double decodeSeconds) {
+        MethodTable.Totals t = new MethodTable.Totals();
+        t.tokens = tokens;
+        t.steps = steps;
+        t.targetForwards = steps;
+        t.tps = tps;
+        t.rows = rows;
+        t.decodeSteps = decodeSteps;
+        t.decodeSeconds = decodeSeconds;
+        return t;
+    }
+
     @Test
     void methodReportHasTablesChartsAndAcceptedHistograms(@TempDir Path dir) throws Exception {
         MethodTable.Config ar = new MethodTable.Config("ar", "ar", MethodOptions.defaults());
         MethodTable.Config lookup = new MethodTable.Config("lookup", "lookup", MethodOptions.defaults());
         Map<MethodTable.Config, MethodTable.Totals> totals = new LinkedHashMap<>();
-        MethodTable.Totals a = new MethodTable.Totals();
-        a.tokens = 100;
-        a.steps = 100;
-        a.targetForwards = 100;
-        a.tps = new double[] {1000, 1100, 900};
-        a.rows = 95;
-        a.decodeSteps = 95;
-        a.decodeSeconds = 0.095;
-        MethodTable.Totals l = new MethodTable.Totals();
-        l.tokens = 100;
-        l.steps = 50;
-        l.targetForwards = 50;
-        l.tps = new double[] {500, 600, 550};
-        l.rows = 147;
-        l.decodeSteps = 49;
-        l.decodeSeconds = 0.098;
+        // 100 tokens each; ar in 100 steps of one row (95 after the prompts, 1 ms each), lookup in 50 of three rows (2 ms)
+        MethodTable.Totals a = totals(100, 100, new double[] {1000, 1100, 900}, 95, 95, 0.095);
+        MethodTable.Totals l = totals(100, 50, new double[] {500, 600, 550}, 147, 49, 0.098);
         l.acceptedHistogram = new long[] {20, 20, 9};
         totals.put(ar, a);
         totals.put(lookup, l);
