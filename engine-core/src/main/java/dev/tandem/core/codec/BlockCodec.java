@@ -73,6 +73,19 @@ public abstract class BlockCodec {
         return Float.float16ToFloat(s.get(I16, o));
     }
 
+    /**
+     * A block of Q4_0's layout, an F16 scale d then 16 bytes of nibbles (the low nibble of byte i is value i, the high
+     * one value i + 16), each value {@code d * levels[nibble]} (Q4_0: q - 8; IQ4_NL: its non-linear table).
+     */
+    protected static void decodeNibbleLevels(MemorySegment s, long o, float[] y, int k, byte[] levels) {
+        float d = half(s, o);
+        for (int i = 0; i < 16; i++) {
+            int q = u8(s, o + 2 + i);
+            y[k + i] = d * levels[q & 0x0F];
+            y[k + 16 + i] = d * levels[q >>> 4];
+        }
+    }
+
     /** The smallest of x[k..k+n) as GGML's {@code if (v < min) min = v;} finds it: a -0.0 after a 0.0 is not the min. */
     protected static float min(float[] x, int k, int n) {
         float min = Float.MAX_VALUE;

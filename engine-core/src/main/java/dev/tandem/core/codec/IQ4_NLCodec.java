@@ -23,12 +23,7 @@ public final class IQ4_NLCodec extends BlockCodec {
 
     @Override
     protected void decodeBlock(MemorySegment s, long o, float[] y, int k) {
-        float d = half(s, o);
-        for (int i = 0; i < 16; i++) {
-            int q = u8(s, o + 2 + i);
-            y[k + i] = d * LEVELS[q & 0x0F];
-            y[k + 16 + i] = d * LEVELS[q >>> 4];
-        }
+        decodeNibbleLevels(s, o, y, k, LEVELS);
     }
 
     /**

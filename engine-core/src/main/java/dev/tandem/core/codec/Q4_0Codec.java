@@ -9,18 +9,16 @@ import java.lang.foreign.ValueLayout;
  * GGML's {@code quantize_row_q4_0_ref}: the value of largest magnitude maps to -8 exactly.
  */
 public final class Q4_0Codec extends BlockCodec {
+    /** Nibble q's value before the scale: q - 8. */
+    private static final byte[] LEVELS = {-8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7};
+
     public Q4_0Codec() {
         super(32, 18, true);
     }
 
     @Override
     protected void decodeBlock(MemorySegment s, long o, float[] y, int k) {
-        float d = half(s, o);
-        for (int i = 0; i < 16; i++) {
-            int q = u8(s, o + 2 + i);
-            y[k + i] = ((q & 0x0F) - 8) * d;
-            y[k + 16 + i] = ((q >>> 4) - 8) * d;
-        }
+        decodeNibbleLevels(s, o, y, k, LEVELS); // (q - 8) * d, the same product
     }
 
     @Override
