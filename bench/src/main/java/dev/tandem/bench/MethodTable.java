@@ -67,9 +67,9 @@ public final class MethodTable implements Callable<Integer> {
     @Mixin
     ReportDirOption reportDir;
 
-    @Option(names = "--simulate-costs", paramLabel = "ROWS:MS[,...]", description = "Charge every pass what a pass of that many "
+    @Option(names = "--simulate-costs", paramLabel = "ROWS:MS[,...]|CSV", description = "Charge every pass what a pass of that many "
             + "rows costs on a larger model that predicts as this one does (as bench verify-cost measured it there, e.g. "
-            + "1:20.5,2:33.2,4:47.6,8:84.4,16:158): sizing, routing and tokens/s as there, without its noise.")
+            + "1:20.5,2:33.2,4:47.6,8:84.4,16:158, or its verify-cost.csv): sizing, routing and tokens/s as there, without its noise.")
     String simulateCosts = "";
 
     @Option(names = "--simulate-layers", paramLabel = "N", description = "With --simulate-costs: the larger model's layers, for "

@@ -28,6 +28,9 @@ final class SimulatedCosts {
     private final AtomicLong charged = new AtomicLong();
 
     SimulatedCosts(String spec) {
+        if (spec.endsWith(".csv")) {
+            spec = fromVerifyCostCsv(java.nio.file.Path.of(spec));
+        }
         for (String part : spec.split(",")) {
             String[] kv = part.trim().split(":");
             try {
@@ -48,6 +51,68 @@ final class SimulatedCosts {
         if (!millis.containsKey(1)) {
             throw new TandemException("--simulate-costs must give the cost of one row (1:MS)");
         }
+    }
+
+    /**
+     * The {@code ROWS:MS} list of a {@code bench verify-cost --report-dir} table: its first column (rows) and its last
+     * "µs, N threads" column (the most threads measured).
+     */
+    static String fromVerifyCostCsv(java.nio.file.Path csv) {
+        java.util.List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(csv);
+        } catch (java.io.IOException e) {
+            throw new TandemException("--simulate-costs: cannot read " + csv + ": " + e.getMessage());
+        }
+        if (lines.size() < 2) {
+            throw new TandemException("--simulate-costs: " + csv + " has no rows (expected bench verify-cost's verify-cost.csv)");
+        }
+        java.util.List<String> header = csvCells(lines.get(0));
+        int column = -1;
+        for (int i = 1; i < header.size(); i++) {
+            if (header.get(i).startsWith("µs")) {
+                column = i;
+            }
+        }
+        if (column < 0) {
+            throw new TandemException("--simulate-costs: " + csv + " has no \"µs, N threads\" column (expected bench verify-cost's verify-cost.csv)");
+        }
+        StringBuilder spec = new StringBuilder();
+        for (String line : lines.subList(1, lines.size())) {
+            java.util.List<String> cells = csvCells(line);
+            if (cells.size() > column) {
+                try {
+                    spec.append(spec.isEmpty() ? "" : ",").append(cells.get(0).trim()).append(':')
+                            .append(Double.parseDouble(cells.get(column).trim()) / 1000);
+                } catch (NumberFormatException e) {
+                    throw new TandemException("--simulate-costs: " + csv + ": '" + line + "' is not a row of rows and microseconds");
+                }
+            }
+        }
+        return spec.toString();
+    }
+
+    /** The cells of one CSV line (quoted cells may hold commas; "" is a quote). */
+    private static java.util.List<String> csvCells(String line) {
+        java.util.List<String> cells = new java.util.ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                cell.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 
     /** Milliseconds of a pass over {@code rows} rows: linear between the given row counts, and beyond the last two. */

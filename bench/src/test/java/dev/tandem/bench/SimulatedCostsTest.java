@@ -27,6 +27,17 @@ class SimulatedCostsTest {
     }
 
     @Test
+    void verifyCostsReportIsReadWithItsMostThreads(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        VerifyCostReport.write(dir, "m", 128, new int[] {1, 2, 4}, new int[] {1, 2},
+                List.of(new double[] {30e6, 50e6, 80e6}, new double[] {20e6, 30e6, 40e6})); // ns per pass
+        SimulatedCosts c = new SimulatedCosts(dir.resolve("verify-cost.csv").toString());
+        assertEquals(20, c.passMillis(1), 1e-9);
+        assertEquals(35, c.passMillis(3), 1e-9);
+        java.nio.file.Files.writeString(dir.resolve("other.csv"), "a,b\n1,2\n");
+        assertThrows(TandemException.class, () -> new SimulatedCosts(dir.resolve("other.csv").toString()));
+    }
+
+    @Test
     void aMalformedSpecificationIsRefusedByName() {
         for (String bad : List.of("2:30", "1:0", "1:abc", "1-20", "0:5,1:20")) {
             TandemException e = assertThrows(TandemException.class, () -> new SimulatedCosts(bad));
