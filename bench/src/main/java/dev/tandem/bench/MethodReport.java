@@ -8,8 +8,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The method table of one temperature as files: methods-tT.md / .csv, methods-tT.png (tokens/s and mean
- * accepted length per method) and accepted-tT.png (for each drafting method, the share of verification
+ * The method table of one temperature as files: methods-tT.md / .csv, methods-tT.png (tokens/s, mean accepted
+ * length, verification rows per step and the cost of a step per method) and accepted-tT.png (for each drafting method, the share of verification
  * steps that accepted 0, 1, 2... draft tokens).
  */
 final class MethodReport {
@@ -38,12 +38,16 @@ final class MethodReport {
 
         List<String> labels = configs.stream().map(MethodTable.Config::label).toList();
         BarChart.write(dir.resolve("methods-" + t + ".png"), String.format(Locale.ROOT,
-                "%s, temperature %.1f, %d thread(s): tokens/s and accepted length per method", model, temperature, threads), labels, List.of(
+                "%s, temperature %.1f, %d thread(s): tokens/s, accepted length, rows and cost of a step per method", model, temperature, threads), labels, List.of(
                 new BarChart.Series("tokens/s", configs.stream().mapToDouble(c -> MethodTable.median(totals.get(c).tps)).toArray(),
                         new Color(0x3b75af), arTps),
                 new BarChart.Series("mean accepted length (tokens / step)",
                         configs.stream().mapToDouble(c -> (double) totals.get(c).tokens / totals.get(c).steps).toArray(),
-                        new Color(0xef8636), 1.0)));
+                        new Color(0xef8636), 1.0),
+                new BarChart.Series("verification rows / step", configs.stream().mapToDouble(c -> totals.get(c).rowsPerStep()).toArray(),
+                        new Color(0x55a868), 1.0),
+                new BarChart.Series("cost of a step (ar steps)", configs.stream()
+                        .mapToDouble(c -> arStep == 0 ? 0 : totals.get(c).stepSeconds() / arStep).toArray(), new Color(0x8c6bb1), 1.0)));
 
         List<LineChart.Series> hist = new ArrayList<>();
         List<List<String>> histRows = new ArrayList<>();

@@ -179,6 +179,9 @@ public final class MethodTable implements Callable<Integer> {
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
         SimulatedCosts simulated = simulateCosts.isBlank() ? null : new SimulatedCosts(simulateCosts);
         try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads)) {
+            // a simulation's tables and charts say so: their tokens/s are the simulated model's, not this one's
+            String modelLabel = simulated == null ? model.name()
+                    : model.name() + " with simulated pass costs (" + simulated.describe() + ")";
             dev.tandem.core.Backend backend = simulated == null ? cpu : simulated.charging(cpu, model.config().layers(),
                     model.config().vocabSize(), simulateLayers > 0 ? simulateLayers : model.config().layers());
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model
@@ -263,13 +266,13 @@ public final class MethodTable implements Callable<Integer> {
                     double[] accepted = configs.stream().mapToDouble(c -> (double) totals.get(c).tokens / totals.get(c).steps).toArray();
                     Path file = Path.of(png.replace(".png", String.format(Locale.ROOT, "-t%.1f.png", temperature)));
                     BarChart.write(file, String.format(Locale.ROOT, "%s, temperature %.1f, %d thread(s): every method against plain decoding",
-                            model.name(), temperature, threads), labels, List.of(
+                            modelLabel, temperature, threads), labels, List.of(
                             new BarChart.Series("speedup over ar (tokens/s)", speedup, new java.awt.Color(0x3b75af), 1.0),
                             new BarChart.Series("mean accepted length (tokens / step)", accepted, new java.awt.Color(0xef8636), 1.0)));
                     System.out.println("chart: " + file);
                 }
                 if (reportDir.orNull() != null) {
-                    MethodReport.write(reportDir.orNull(), model.name(), temperature, threads, tokens, rounds, configs, totals, arTps);
+                    MethodReport.write(reportDir.orNull(), modelLabel, temperature, threads, tokens, rounds, configs, totals, arTps);
                 }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");
