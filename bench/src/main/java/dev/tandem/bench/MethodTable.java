@@ -177,11 +177,18 @@ public final class MethodTable implements Callable<Integer> {
         boolean one = methodFlags.methodGiven();
         methodFlags.check(one);
         List<Model> drafts = one ? methodFlags.loadDraftModels() : List.of();
+        if (simulateLayers != 0 && simulateCosts.isBlank()) {
+            throw new TandemException("--simulate-layers applies with --simulate-costs only");
+        }
         SimulatedCosts simulated = simulateCosts.isBlank() ? null : new SimulatedCosts(simulateCosts);
         try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads)) {
             // a simulation's tables and charts say so: their tokens/s are the simulated model's, not this one's
             String modelLabel = simulated == null ? model.name()
                     : model.name() + " with simulated pass costs (" + simulated.describe() + ")";
+            if (simulateLayers != 0 && simulateLayers < model.config().layers()) {
+                throw new TandemException("--simulate-layers " + simulateLayers + ": the simulated model must have at least this model's "
+                        + model.config().layers() + " layers (an inflated copy keeps them first)");
+            }
             dev.tandem.core.Backend backend = simulated == null ? cpu : simulated.charging(cpu, model.config().layers(),
                     model.config().vocabSize(), simulateLayers > 0 ? simulateLayers : model.config().layers());
             Tokenizer tok = dev.tandem.models.tokenizer.Tokenizers.forModel(model, null); // embedded (GGUF), else beside the model

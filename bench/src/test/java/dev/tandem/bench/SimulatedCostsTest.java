@@ -87,6 +87,15 @@ class SimulatedCostsTest {
         assertEquals(table(first.out()), table(second.out()));
     }
 
+    @Test
+    void simulatedLayersAreRefusedWithoutCostsOrFewerThanTheModelHas() {
+        MainTest.Run alone = MainTest.runPrintingTable("methods", "--model", MainTest.STORIES.toString(), "--simulate-layers", "22");
+        assertTrue(alone.code() != 0 && alone.err().contains("--simulate-layers applies with --simulate-costs"), alone.err());
+        MainTest.Run few = MainTest.runPrintingTable("methods", "--model", MainTest.STORIES.toString(), "--methods", "ar",
+                "--simulate-costs", "1:10", "--simulate-layers", "2");
+        assertTrue(few.code() != 0 && few.err().contains("at least this model's 5 layers"), few.err());
+    }
+
     private static List<String> table(String out) {
         return out.lines().filter(l -> l.startsWith("| ")).toList();
     }
