@@ -120,6 +120,7 @@ final class GenerateCommand extends TandemCommand {
         stats.put("tokens", s.tokens());
         stats.put("target_forwards", s.targetForwards());
         stats.put("mean_accepted_length", s.meanAcceptedLength());
+        stats.put("rows_per_step", s.rowsPerStep());
         stats.put("seconds", s.seconds());
         stats.put("prompt_seconds", s.promptSeconds());
         stats.put("tokens_per_second", s.tokensPerSecond());

@@ -58,6 +58,7 @@ class CliTest {
         assertEquals(20, s.get("tokens").asInt());
         assertEquals(20, s.get("target_forwards").asInt());
         assertEquals(1.0, s.get("mean_accepted_length").asDouble(), 1e-9);
+        assertEquals(1.0, s.get("rows_per_step").asDouble(), 1e-9); // plain decoding verifies one row a step
         assertTrue(s.get("seconds").asDouble() > 0);
         assertTrue(s.get("tokens_per_second").asDouble() > 0);
         assertTrue(j.get("text").asText().startsWith(" She loved to play"), j.get("text").asText());

@@ -351,6 +351,7 @@ final class Completions {
         t.put("method", job.method());
         t.put("target_forwards", r.stats().targetForwards());
         t.put("mean_accepted_length", r.stats().meanAcceptedLength());
+        t.put("rows_per_step", r.stats().rowsPerStep());
         t.put("tokens_per_second", r.stats().tokensPerSecond());
         t.put("seed", r.stats().seed());
         return root;

@@ -104,6 +104,7 @@ class HttpContractTest {
         assertEquals(r.json().get("usage").get("prompt_tokens").asInt() + 30, r.json().get("usage").get("total_tokens").asInt());
         assertEquals("lookup", r.json().get("tandem").get("method").asText());
         assertTrue(r.json().get("tandem").get("mean_accepted_length").asDouble() >= 1.0);
+        assertTrue(r.json().get("tandem").get("rows_per_step").asDouble() >= 1.0);
         assertTrue(r.json().get("id").asText().startsWith("cmpl-"));
     }
 
