@@ -19,13 +19,13 @@ final class MethodReport {
                       List<MethodTable.Config> configs, Map<MethodTable.Config, MethodTable.Totals> totals, double arTps) {
         String t = String.format(Locale.ROOT, "t%.1f", temperature);
         List<List<String>> rows = new ArrayList<>();
-        double arStep = totals.get(configs.get(0)).stepSeconds();
+        MethodTable.Totals ar = totals.get(configs.get(0));
         for (MethodTable.Config c : configs) {
             MethodTable.Totals x = totals.get(c);
             double tps = MethodTable.median(x.tps);
             rows.add(List.of(c.label(), String.format(Locale.ROOT, "%.2f", (double) x.tokens / x.steps),
                     String.format(Locale.ROOT, "%.2f", x.rowsPerStep()),
-                    String.format(Locale.ROOT, "%.2f", arStep == 0 ? 0 : x.stepSeconds() / arStep),
+                    String.format(Locale.ROOT, "%.2f", x.stepCost(ar)),
                     String.format(Locale.ROOT, "%.3f", (double) x.targetForwards / x.tokens),
                     String.format(Locale.ROOT, "%.3f", (double) x.draftForwards / x.tokens),
                     String.format(Locale.ROOT, "%.0f", tps), String.format(Locale.ROOT, "%.2f", tps / arTps)));
@@ -47,7 +47,7 @@ final class MethodReport {
                 new BarChart.Series("verification rows / step", configs.stream().mapToDouble(c -> totals.get(c).rowsPerStep()).toArray(),
                         new Color(0x55a868), 1.0),
                 new BarChart.Series("cost of a step (ar steps)", configs.stream()
-                        .mapToDouble(c -> arStep == 0 ? 0 : totals.get(c).stepSeconds() / arStep).toArray(), new Color(0x8c6bb1), 1.0)));
+                        .mapToDouble(c -> totals.get(c).stepCost(ar)).toArray(), new Color(0x8c6bb1), 1.0)));
 
         List<LineChart.Series> hist = new ArrayList<>();
         List<List<String>> histRows = new ArrayList<>();

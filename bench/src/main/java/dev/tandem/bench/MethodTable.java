@@ -113,6 +113,11 @@ public final class MethodTable implements Callable<Integer> {
         double stepSeconds() {
             return decodeSteps == 0 ? 0 : decodeSeconds / decodeSteps;
         }
+
+        /** A step's time over a step of {@code ar}'s (0 where ar took no step after its prompts). */
+        double stepCost(Totals ar) {
+            return ar.stepSeconds() == 0 ? 0 : stepSeconds() / ar.stepSeconds();
+        }
     }
 
     public static List<Config> configs(String spec, Path headsDir) {
@@ -220,15 +225,13 @@ public final class MethodTable implements Callable<Integer> {
                 for (Config c : configs) {
                     gens.put(c, Methods.create(c.method(), new Transformer(model, backend), tok, c.options()));
                 }
-                long warmEnd = simulated != null ? 0 : System.nanoTime() + (long) (warmup * 1e9);
-                if (simulated != null) { // one warm-up round, so that every run starts its rounds in the same state
-                    for (Generator g : gens.values()) {
-                        runAll(g, tok, tokens, temperature, 1);
-                    }
-                }
-                while (System.nanoTime() < warmEnd) {
-                    for (Generator g : gens.values()) {
-                        runAll(g, tok, tokens, temperature, 1);
+                Runnable warmUpRound = () -> gens.values().forEach(g -> runAll(g, tok, tokens, temperature, 1));
+                if (simulated != null) { // one round, so that every run starts its rounds in the same state
+                    warmUpRound.run();
+                } else {
+                    long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+                    while (System.nanoTime() - warmEnd < 0) {
+                        warmUpRound.run();
                     }
                 }
                 Map<Config, Totals> totals = new LinkedHashMap<>();
@@ -286,13 +289,13 @@ public final class MethodTable implements Callable<Integer> {
                 System.out.println("(rows / step: target rows a step verifies; step cost: a step's time over an ar step's)");
                 System.out.println("| method | mean accepted length | rows / step | step cost (ar steps) | target forwards / token | draft forwards / token | gate parallel / AR steps | tokens/s | speedup vs ar |");
                 System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
-                double arStep = totals.get(configs.get(0)).stepSeconds();
+                Totals arTotals = totals.get(configs.get(0));
                 for (Config c : configs) {
                     Totals t = totals.get(c);
                     double tps = median(t.tps);
                     String gate = t.gateParallel + t.gateAr == 0 ? "-" : t.gateParallel + " / " + t.gateAr;
                     System.out.printf(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.3f | %.3f | %s | %.0f | %.2f |%n", c.label(),
-                            (double) t.tokens / t.steps, t.rowsPerStep(), t.stepSeconds() / arStep, (double) t.targetForwards / t.tokens,
+                            (double) t.tokens / t.steps, t.rowsPerStep(), t.stepCost(arTotals), (double) t.targetForwards / t.tokens,
                             (double) t.draftForwards / t.tokens, gate, tps, tps / arTps);
                 }
                 System.out.println();

@@ -29,23 +29,14 @@ final class SimulatedCosts {
 
     SimulatedCosts(String spec) {
         if (spec.endsWith(".csv")) {
-            spec = fromVerifyCostCsv(java.nio.file.Path.of(spec));
-        }
-        for (String part : spec.split(",")) {
-            String[] kv = part.trim().split(":");
-            try {
-                if (kv.length != 2) {
-                    throw new NumberFormatException();
+            readVerifyCostCsv(java.nio.file.Path.of(spec));
+        } else {
+            for (String part : spec.split(",")) {
+                String[] kv = part.trim().split(":");
+                if (kv.length != 2 || !add(kv[0], kv[1])) {
+                    throw new TandemException("--simulate-costs: '" + part.trim()
+                            + "' is not ROWS:MILLISECONDS (for example 1:20.5,2:33.2,4:47.6,8:84.4,16:158)");
                 }
-                int rows = Integer.parseInt(kv[0].trim());
-                double ms = Double.parseDouble(kv[1].trim());
-                if (rows < 1 || !(ms > 0)) {
-                    throw new NumberFormatException();
-                }
-                millis.put(rows, ms);
-            } catch (NumberFormatException e) {
-                throw new TandemException("--simulate-costs: '" + part.trim()
-                        + "' is not ROWS:MILLISECONDS (for example 1:20.5,2:33.2,4:47.6,8:84.4,16:158)");
             }
         }
         if (!millis.containsKey(1)) {
@@ -53,11 +44,26 @@ final class SimulatedCosts {
         }
     }
 
+    /** Records the cost of {@code rows} rows, {@code ms} milliseconds; false where either is not a positive number. */
+    private boolean add(String rows, String ms) {
+        try {
+            int r = Integer.parseInt(rows.trim());
+            double m = Double.parseDouble(ms.trim());
+            if (r < 1 || !(m > 0)) {
+                return false;
+            }
+            millis.put(r, m);
+            return true;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     /**
-     * The {@code ROWS:MS} list of a {@code bench verify-cost --report-dir} table: its first column (rows) and its last
-     * "µs, N threads" column (the most threads measured).
+     * The costs of a {@code bench verify-cost --report-dir} table: its first column (rows) and its last "µs, N threads"
+     * column (the most threads measured), in milliseconds.
      */
-    static String fromVerifyCostCsv(java.nio.file.Path csv) {
+    private void readVerifyCostCsv(java.nio.file.Path csv) {
         java.util.List<String> lines;
         try {
             lines = java.nio.file.Files.readAllLines(csv);
@@ -67,7 +73,7 @@ final class SimulatedCosts {
         if (lines.size() < 2) {
             throw new TandemException("--simulate-costs: " + csv + " has no rows (expected bench verify-cost's verify-cost.csv)");
         }
-        java.util.List<String> header = csvCells(lines.get(0));
+        java.util.List<String> header = Tables.csvCells(lines.get(0));
         int column = -1;
         for (int i = 1; i < header.size(); i++) {
             if (header.get(i).startsWith("µs")) {
@@ -77,42 +83,20 @@ final class SimulatedCosts {
         if (column < 0) {
             throw new TandemException("--simulate-costs: " + csv + " has no \"µs, N threads\" column (expected bench verify-cost's verify-cost.csv)");
         }
-        StringBuilder spec = new StringBuilder();
         for (String line : lines.subList(1, lines.size())) {
-            java.util.List<String> cells = csvCells(line);
+            java.util.List<String> cells = Tables.csvCells(line);
             if (cells.size() > column) {
+                String ms;
                 try {
-                    spec.append(spec.isEmpty() ? "" : ",").append(cells.get(0).trim()).append(':')
-                            .append(Double.parseDouble(cells.get(column).trim()) / 1000);
+                    ms = Double.toString(Double.parseDouble(cells.get(column).trim()) / 1000);
                 } catch (NumberFormatException e) {
+                    ms = "";
+                }
+                if (!add(cells.get(0), ms)) {
                     throw new TandemException("--simulate-costs: " + csv + ": '" + line + "' is not a row of rows and microseconds");
                 }
             }
         }
-        return spec.toString();
-    }
-
-    /** The cells of one CSV line (quoted cells may hold commas; "" is a quote). */
-    private static java.util.List<String> csvCells(String line) {
-        java.util.List<String> cells = new java.util.ArrayList<>();
-        StringBuilder cell = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-                cell.append('"');
-                i++;
-            } else if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                cells.add(cell.toString());
-                cell.setLength(0);
-            } else {
-                cell.append(c);
-            }
-        }
-        cells.add(cell.toString());
-        return cells;
     }
 
     /** Milliseconds of a pass over {@code rows} rows: linear between the given row counts, and beyond the last two. */
