@@ -24,17 +24,20 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /**
  * The deployment files in deploy/ against the code they deploy, so they cannot rot: the Grafana dashboard
  * queries only metrics the server exports, the manifests and the image agree on port, user and probes, the
  * server arguments they pass parse, and the manifests pass the Kubernetes API schema (where the fixture
- * deploy/fixtures/k8s-schema.sh has installed the validator). No container engine runs on the build
- * machines, so the image itself is not built here.
+ * deploy/fixtures/k8s-schema.sh has installed the validator), and, where a container engine runs, the image
+ * builds and serves (deploy/fixtures/image-check.sh: CI's machines have none, so there it skips and says so).
  */
 class DeploymentFilesTest {
     static final Path DEPLOY = Path.of(System.getProperty("tandem.home", "..")).resolve("deploy");
@@ -141,5 +144,36 @@ class DeploymentFilesTest {
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "validator finished");
         assertEquals(0, p.exitValue(), out);
         assertEquals(3, out.lines().filter(l -> l.startsWith("ok ")).count(), out);
+    }
+
+    /**
+     * The image built from deploy/Dockerfile and run as users run it: /health, uid 10001, a greedy completion equal
+     * to the one this JVM generates, SIGTERM to exit code 0. Minutes where the build runs; skipped where no engine is.
+     */
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.MINUTES)
+    void imageBuildsAndServes(@TempDir Path tmp) throws Exception {
+        assumeTrue(onPath("podman") || onPath("docker"),
+                "no container engine (docker or podman) here: deploy/fixtures/image-check.sh --install sets up podman where apt-get can");
+        String prompt = "Once upon a time";
+        CliTest.Run local = CliTest.run("generate", prompt, "--model", CliTest.MODEL.toString(), "--max-new-tokens", "32", "--json");
+        assertEquals(0, local.code(), local.err());
+        Path expected = tmp.resolve("generate.json");
+        Files.writeString(expected, local.out());
+        ProcessBuilder pb = new ProcessBuilder("bash", DEPLOY.resolve("fixtures/image-check.sh").toString(),
+                CliTest.MODEL.getParent().toString()).redirectErrorStream(true);
+        pb.environment().put("EXPECTED_JSON", expected.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(1, TimeUnit.MINUTES), "image-check.sh ended");
+        assumeTrue(p.exitValue() != 3, out.strip().lines().reduce((a, b) -> b).orElse("image-check.sh: exit 3"));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("ok: a greedy completion in the container equals"), out);
+        assertTrue(out.contains("every check passed"), out);
+    }
+
+    private static boolean onPath(String command) {
+        return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(d -> !d.isEmpty() && Files.isExecutable(Path.of(d, command)));
     }
 }
