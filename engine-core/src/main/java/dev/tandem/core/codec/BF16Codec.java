@@ -1,35 +1,15 @@
 package dev.tandem.core.codec;
 
-import java.lang.foreign.MemorySegment;
-
 /** BF16: the high 16 bits of an F32, rounded to nearest even on the way in; NaN stays a (quiet) NaN. */
-public final class BF16Codec extends BlockCodec {
-    public BF16Codec() {
-        super(1, 2, true);
+public final class BF16Codec extends HalfWidthCodec {
+    @Override
+    protected float toFloat(short bits) {
+        return Float.intBitsToFloat(bits << 16);
     }
 
     @Override
-    public void decode(MemorySegment src, long off, int n, float[] dst, int k) {
-        for (int i = 0; i < n; i++) {
-            dst[k + i] = Float.intBitsToFloat(src.get(I16, off + 2L * i) << 16);
-        }
-    }
-
-    @Override
-    public void encode(float[] src, int k, int n, MemorySegment dst, long off) {
-        for (int i = 0; i < n; i++) {
-            dst.set(I16, off + 2L * i, toBf16(src[k + i]));
-        }
-    }
-
-    @Override
-    protected void decodeBlock(MemorySegment src, long o, float[] y, int k) {
-        decode(src, o, 1, y, k);
-    }
-
-    @Override
-    protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        encode(x, k, 1, dst, o);
+    protected short fromFloat(float v) {
+        return toBf16(v);
     }
 
     /** bfloat16 bits of {@code v}, rounded to nearest even; NaN stays a (quiet) NaN. */
