@@ -53,6 +53,15 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         return new NibbleLevelKernels(DType.Q4_0, levels);
     }
 
+    /** Q4_1: levels 0..15, i.e. {@code q} (its min is added by {@link FourBitBlockKernels}). */
+    static NibbleLevelKernels q4_1() {
+        byte[] levels = new byte[16];
+        for (int q = 0; q < 16; q++) {
+            levels[q] = (byte) q;
+        }
+        return new NibbleLevelKernels(DType.Q4_1, levels);
+    }
+
     @Override
     boolean kernelsApply() {
         return TABLE_IN_VECTOR;
@@ -93,12 +102,21 @@ final class NibbleLevelKernels extends GroupScaledKernels {
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        oneRow(x, r, w, j * rowBytes, (j + q) * rowBytes, n, 18, 2, lanes);
+        storeTile(out, lanes, 2, r * d + j, d, q);
+    }
+
+    /**
+     * Weight rows at {@code w0} and {@code w1} (blocks of {@code blockBytes}, an F16 scale d at byte 0 and the nibbles
+     * at byte {@code qs}) against batch row r: {@code Σ_b d_b·Σ level·x} per weight row, in lanes [0, L) and [L, 2L)
+     * unsummed. Q4_1 runs its one-row tile through here too ({@link FourBitBlockKernels} adds its mins).
+     */
+    void oneRow(float[] x, int r, MemorySegment w, long w0, long w1, int n, int blockBytes, int qs, float[] lanes) {
         int xo = r * n;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
-            IntVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
+            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
+            IntVector q0 = BlockLoads.bytesAsInts(w, o0 + qs), q1 = BlockLoads.bytesAsInts(w, o1 + qs);
             FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b);
             FloatVector zero = FloatVector.zero(F); // fma from zero, as x4: the same chain, to the sign of a zero
             FloatVector p0 = low(q0).fma(v, zero), p1 = low(q1).fma(v, zero);
@@ -110,7 +128,6 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        storeTile(out, lanes, 2, r * d + j, d, q);
     }
 
     /** Weight rows j and j + q against batch rows r and r + 1, the levels decoded in registers once for both. */

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Q4_0 through the table of {@code q - 8} gives bit for bit what the integer-decoding kernels give, for 1 to 9 rows:
- * the table alone, and the mix Q4_0 runs (the table's one-row tile, the integers' two- and four-row tiles).
+ * the table alone, and the mix Q4_0 runs (the table's one-row tile, the integers' two- and four-row tiles); and
+ * Q4_1's mix (the table of {@code q} for the one-row tile, its mins added as the integer kernels add them).
  */
 class NibbleLevelKernelsTest {
     @Test
@@ -40,6 +41,32 @@ class NibbleLevelKernelsTest {
                             rows + " rows, output " + i + ": " + integers[i] + " vs " + table[i]);
                     assertEquals(Float.floatToRawIntBits(integers[i]), Float.floatToRawIntBits(mixed[i]),
                             rows + " rows, output " + i + ": " + integers[i] + " vs " + mixed[i] + " (mixed)");
+                }
+            }
+        }
+    }
+
+    @Test
+    void q4_1ThroughTheTableEqualsTheIntegerKernelsBitForBit() {
+        assumeTrue(NibbleLevelKernels.TABLE_IN_VECTOR, "the level table needs 512-bit vectors (AVX-512); this machine has "
+                + VectorMath.L + " float lanes");
+        int n = 320, d = 37;
+        SplittableRandom rnd = new SplittableRandom(5);
+        byte[] bytes = RandomBlocks.of(DType.Q4_1, d * n / 32, rnd);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment w = arena.allocate(bytes.length, 64);
+            MemorySegment.copy(bytes, 0, w, ValueLayout.JAVA_BYTE, 0, bytes.length);
+            for (int rows = 1; rows <= 9; rows++) {
+                float[] x = new float[rows * n];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (float) rnd.nextGaussian();
+                }
+                float[] mixed = new float[rows * d], integers = new float[rows * d];
+                new FourBitBlockKernels(DType.Q4_1, true).range(mixed, x, rows, w, n, d, 0, d);
+                new FourBitBlockKernels(DType.Q4_1, false).range(integers, x, rows, w, n, d, 0, d);
+                for (int i = 0; i < mixed.length; i++) {
+                    assertEquals(Float.floatToRawIntBits(integers[i]), Float.floatToRawIntBits(mixed[i]),
+                            rows + " rows, output " + i + ": " + integers[i] + " vs " + mixed[i]);
                 }
             }
         }
