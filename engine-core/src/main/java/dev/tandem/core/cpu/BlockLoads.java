@@ -52,7 +52,8 @@ final class BlockLoads {
      * {@link #scale} for an F16 scale at the start of a block of 10 bytes or more (d or m of Q8_0, Q4_0, Q4_1,
      * IQ4_NL): lane 0 of a vector load that stays inside the block. C2 compiled the scalar get's bounds check to some
      * 25 instructions, four times a block in the tiles, where the launcher turns the vector loads' checks off. Q5_0
-     * and Q5_1 keep {@link #scale}: their kernels ran 5-8% slower with this one (alternated, TinyLlama's w1).
+     * and Q5_1 keep {@link #scale} for d: their kernels ran 5-8% slower with this one (alternated, TinyLlama's w1);
+     * the one-row tile's pass over Q5_1's mins reads them with this one (faster there; the tiles' passes keep scale).
      */
     static float leadingScale(MemorySegment w, long off) {
         return Float.float16ToFloat(ShortVector.fromMemorySegment(S4, w, off, LE).lane(0));

@@ -57,7 +57,8 @@ final class LegacyBlockKernels extends GroupScaledKernels {
      * Weight rows j and j + q (q = 0: row j, twice) against batch row r, side by side: two independent chains where one
      * row at a time waited on one (bench matmul, 8 MiB, one thread pinned, 5 alternated pairs: Q5_0 0.84-0.90x the
      * time, Q5_1 0.88-0.98x). Per row: per block {@code p = Σ (q - bias)·x} (low half, then high), {@code a = fma(p, d, a)};
-     * then the mins chain in a pass of its own (beside the vector loop it was 1.7x slower), and {@code sum(a) + mins}.
+     * then the mins chain in a pass of its own (beside the vector loop it was 1.7x slower; the two rows' chains side by side,
+     * each min read as {@link BlockLoads#leadingScale}: Q5_1 0.87-0.95x the time in 4 pairs), and {@code sum(a) + mins}.
      */
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
@@ -78,11 +79,10 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             a1 = p1.fma(FloatVector.broadcast(F, BlockLoads.scale(w, o1)), a1);
         }
         float mn0 = 0, mn1 = 0;
-        for (int blk = 0; mins && blk < n / 32; blk++) {
-            mn0 = Math.fma(BlockLoads.scale(w, w0 + (long) blockBytes * blk + 2), xs[r * (n / 32) + blk], mn0);
-        }
-        for (int blk = 0; mins && blk < n / 32; blk++) {
-            mn1 = Math.fma(BlockLoads.scale(w, w1 + (long) blockBytes * blk + 2), xs[r * (n / 32) + blk], mn1);
+        for (int blk = 0; mins && blk < n / 32; blk++) { // the two rows' chains side by side, as the vector loop's
+            float s = xs[r * (n / 32) + blk];
+            mn0 = Math.fma(BlockLoads.leadingScale(w, w0 + (long) blockBytes * blk + 2), s, mn0);
+            mn1 = Math.fma(BlockLoads.leadingScale(w, w1 + (long) blockBytes * blk + 2), s, mn1);
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
