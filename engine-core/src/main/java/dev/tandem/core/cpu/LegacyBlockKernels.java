@@ -143,47 +143,75 @@ final class LegacyBlockKernels extends GroupScaledKernels {
     @Override
     void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
-        for (int f = j; f <= j + q; f += Math.max(q, 1)) {
-            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes);
+        pair4(out, x, xs, r, w, j * rowBytes, (j + q) * rowBytes, n, d, j, q, lanes);
+    }
+
+    /**
+     * {@link #x1}'s chains for weight rows w0 and w1 (q = 0: the same row twice) against batch rows r..r+3: eight
+     * independent chains, each weight chunk decoded once for the four rows (one weight row at a time had four chains:
+     * --rows 4 in bench matmul, 8 MiB, one thread pinned, 3 alternated pairs: Q5_0 0.73-0.76x the time, Q5_1
+     * 0.75-0.79x). The mins in passes of their own, per weight row ({@link #mins4}: with both rows' mins in a loop
+     * over t, C2 compiled Q5_1's tile 1.2-1.4x slower than before).
+     */
+    private void pair4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, long w1, int n, int d, int j, int q,
+                       float[] lanes) {
+        int groups = n / 32;
+        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
+        for (int blk = 0; blk < groups; blk++) {
+            long o0 = w0 + (long) blockBytes * blk, o1 = w1 + (long) blockBytes * blk;
+            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00, p30 = p00, p31 = p00;
+            for (int h = 0; h < 32; h += 16) {
+                for (int e = 0; e < 16; e += L) {
+                    FloatVector v0 = BlockLoads.q5Block(w, o0 + qh, o0 + qs, h, e, bias);
+                    FloatVector v1 = BlockLoads.q5Block(w, o1 + qh, o1 + qs, h, e, bias);
+                    int i = r * n + 32 * blk + h + e;
+                    FloatVector u = FloatVector.fromArray(F, x, i);
+                    p00 = v0.fma(u, p00); p01 = v1.fma(u, p01);
+                    u = FloatVector.fromArray(F, x, i + n);
+                    p10 = v0.fma(u, p10); p11 = v1.fma(u, p11);
+                    u = FloatVector.fromArray(F, x, i + 2 * n);
+                    p20 = v0.fma(u, p20); p21 = v1.fma(u, p21);
+                    u = FloatVector.fromArray(F, x, i + 3 * n);
+                    p30 = v0.fma(u, p30); p31 = v1.fma(u, p31);
+                }
+            }
+            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.scale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.scale(w, o1));
+            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
+            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
+            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
+            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
+        }
+        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
+        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
+        VectorMath.laneSums(lanes, 8);
+        for (int i = 8; i < 16; i++) { // the summed lanes are in lanes[0..8); the mins go beside them, lanes[8 + a]
+            lanes[i] = 0;
+        }
+        if (mins) {
+            mins4(w, w0, xs, r, groups, lanes, 8);
+            mins4(w, w1, xs, r, groups, lanes, 9);
+        }
+        for (int t = 1; t >= 0; t--) { // weight row j + q first: for q = 0, row j's own sums are written last
+            for (int i = 0; i < 4; i++) {
+                out[(r + i) * d + j + t * q] = lanes[2 * i + t] + lanes[8 + 2 * i + t];
+            }
         }
     }
 
-    private void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j, float[] lanes) {
-        int groups = n / 32;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+    /** The mins chains of the weight row at {@code wt} against batch rows r..r+3, into mn[o], mn[o + 2], mn[o + 4], mn[o + 6]. */
+    private void mins4(MemorySegment w, long wt, float[] xs, int r, int groups, float[] mn, int o) {
         float m0 = 0, m1 = 0, m2 = 0, m3 = 0;
         for (int blk = 0; blk < groups; blk++) {
-            long o = w0 + (long) blockBytes * blk;
-            FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-            for (int h = 0; h < 32; h += 16) {
-                for (int e = 0; e < 16; e += L) {
-                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias);
-                    int i = r * n + 32 * blk + h + e;
-                    p0 = v.fma(FloatVector.fromArray(F, x, i), p0);
-                    p1 = v.fma(FloatVector.fromArray(F, x, i + n), p1);
-                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n), p2);
-                    p3 = v.fma(FloatVector.fromArray(F, x, i + 3 * n), p3);
-                }
-            }
-            FloatVector s = FloatVector.broadcast(F, BlockLoads.scale(w, o));
-            a0 = p0.fma(s, a0);
-            a1 = p1.fma(s, a1);
-            a2 = p2.fma(s, a2);
-            a3 = p3.fma(s, a3);
-        }
-        for (int blk = 0; mins && blk < groups; blk++) { // a pass of its own, as in row
-            float m = BlockLoads.scale(w, w0 + (long) blockBytes * blk + 2);
+            float m = BlockLoads.scale(w, wt + (long) blockBytes * blk + 2);
             int xg = r * groups + blk;
             m0 = Math.fma(m, xs[xg], m0);
             m1 = Math.fma(m, xs[xg + groups], m1);
             m2 = Math.fma(m, xs[xg + 2 * groups], m2);
             m3 = Math.fma(m, xs[xg + 3 * groups], m3);
         }
-        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
-        VectorMath.laneSums(lanes, 4);
-        out[r * d + j] = lanes[0] + m0;
-        out[(r + 1) * d + j] = lanes[1] + m1;
-        out[(r + 2) * d + j] = lanes[2] + m2;
-        out[(r + 3) * d + j] = lanes[3] + m3;
+        mn[o] = m0;
+        mn[o + 2] = m1;
+        mn[o + 4] = m2;
+        mn[o + 6] = m3;
     }
 }
