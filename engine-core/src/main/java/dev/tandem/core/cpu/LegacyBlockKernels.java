@@ -90,20 +90,15 @@ final class LegacyBlockKernels extends GroupScaledKernels {
         out[r * d + j] = VectorMath.sumStored(lanes, 0) + mn0;
     }
 
-    /** Weight rows j and j + q against batch rows r and r + 1, each value decoded once for the two. */
+    /**
+     * Weight rows j and j + q (q = 0: row j, twice) against batch rows r and r + 1, each value decoded once for the two:
+     * {@link #x1}'s chains, four independent ones (one weight row at a time had two: rows=2 in bench matmul, 8 MiB, one
+     * thread pinned, 4 alternated pairs: Q5_0 0.82-0.84x the time, Q5_1 0.81-0.82x).
+     */
     @Override
     void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
-        pair2(out, x, xs, r, w, j * rowBytes, (j + q) * rowBytes, n, d, j, q, lanes);
-    }
-
-    /**
-     * {@link #x1}'s chains for weight rows w0 and w1 (q = 0: the same row twice) against batch rows r and r + 1, four
-     * independent chains (one weight row at a time had two: rows=2 in bench matmul, 8 MiB, one thread pinned, 4
-     * alternated pairs: Q5_0 0.82-0.84x the time, Q5_1 0.81-0.82x).
-     */
-    private void pair2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, long w1, int n, int d, int j, int q,
-                       float[] lanes) {
+        long w0 = j * rowBytes, w1 = (j + q) * rowBytes;
         int groups = n / 32;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
         for (int blk = 0; blk < groups; blk++) {
@@ -139,22 +134,17 @@ final class LegacyBlockKernels extends GroupScaledKernels {
         out[(r + 1) * d + j] = lanes[2] + m10;
     }
 
-    /** Weight rows j and j + q against batch rows r..r+3, each value decoded once for the four. */
-    @Override
-    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        pair4(out, x, xs, r, w, j * rowBytes, (j + q) * rowBytes, n, d, j, q, lanes);
-    }
-
     /**
-     * {@link #x1}'s chains for weight rows w0 and w1 (q = 0: the same row twice) against batch rows r..r+3: eight
-     * independent chains, each weight chunk decoded once for the four rows (one weight row at a time had four chains:
+     * Weight rows j and j + q (q = 0: row j, twice) against batch rows r..r+3: {@link #x1}'s chains, eight independent
+     * ones, each weight chunk decoded once for the four rows (one weight row at a time had four chains:
      * --rows 4 in bench matmul, 8 MiB, one thread pinned, 3 alternated pairs: Q5_0 0.73-0.76x the time, Q5_1
      * 0.75-0.79x). The mins in passes of their own, per weight row ({@link #mins4}: with both rows' mins in a loop
      * over t, C2 compiled Q5_1's tile 1.2-1.4x slower than before).
      */
-    private void pair4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, long w1, int n, int d, int j, int q,
-                       float[] lanes) {
+    @Override
+    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
+            float[] lanes) {
+        long w0 = j * rowBytes, w1 = (j + q) * rowBytes;
         int groups = n / 32;
         FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (int blk = 0; blk < groups; blk++) {
