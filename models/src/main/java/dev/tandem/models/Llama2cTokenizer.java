@@ -1,14 +1,12 @@
 package dev.tandem.models;
 
 import dev.tandem.core.TandemException;
+import dev.tandem.models.io.FileBytes;
 import dev.tandem.models.tokenizer.MergeQueue;
 import dev.tandem.models.tokenizer.PairMerge;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -69,14 +67,7 @@ public final class Llama2cTokenizer implements Tokenizer {
 
     /** Reads a tokenizer file; {@code expectedVocab} (the model's vocab size) must match its token count. */
     public static Llama2cTokenizer load(Path path, int expectedVocab) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(path);
-        } catch (NoSuchFileException e) {
-            throw new TandemException("tokenizer file not found: " + path);
-        } catch (IOException e) {
-            throw new TandemException("cannot read tokenizer file " + path + ": " + e.getMessage(), e);
-        }
+        byte[] data = FileBytes.read(path, "tokenizer file");
         ByteBuffer buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         if (buf.remaining() < 4) {
             throw new TandemException("tokenizer file " + path + " is too short to be a llama2.c tokenizer");

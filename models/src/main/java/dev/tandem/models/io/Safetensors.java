@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -94,14 +93,7 @@ public final class Safetensors {
 
     /** Reads a file of F32 tensors onto the heap; the header is checked by {@link MappedSafetensors#parse}. */
     public static Contents read(Path file) {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(file);
-        } catch (NoSuchFileException e) {
-            throw new TandemException("file not found: " + file);
-        } catch (IOException e) {
-            throw new TandemException("cannot read " + file + ": " + e.getMessage(), e);
-        }
+        byte[] data = FileBytes.read(file, "safetensors file");
         MappedSafetensors st = MappedSafetensors.parse(file, MemorySegment.ofArray(data));
         Map<String, Entry> tensors = new LinkedHashMap<>();
         for (MappedSafetensors.Info t : st.tensors().values()) {

@@ -4,11 +4,11 @@ import dev.tandem.core.Shown;
 import dev.tandem.core.TandemException;
 import dev.tandem.models.Llama2cTokenizer;
 import dev.tandem.models.Tokenizer;
+import dev.tandem.models.io.FileBytes;
 import dev.tandem.models.io.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -37,20 +37,10 @@ public final class TokenizerJson {
     /** A tokenizer.json file, or a folder holding one; tokenizer_config.json beside it is read when present. */
     public static BpeTokenizer read(Path fileOrFolder) {
         Path file = Files.isDirectory(fileOrFolder) ? fileOrFolder.resolve(FILE) : fileOrFolder;
-        byte[] json = readBytes(file, "tokenizer file");
+        byte[] json = FileBytes.read(file, "tokenizer file");
         Path config = file.toAbsolutePath().getParent() == null ? null : file.toAbsolutePath().getParent().resolve(CONFIG_FILE);
-        byte[] configJson = config != null && Files.isRegularFile(config) ? readBytes(config, "tokenizer config") : null;
+        byte[] configJson = config != null && Files.isRegularFile(config) ? FileBytes.read(config, "tokenizer config") : null;
         return build(() -> new TokenizerJsonReader(Json.parse(json), configJson == null ? null : Json.parse(configJson)), file.toString());
-    }
-
-    private static byte[] readBytes(Path p, String what) {
-        try {
-            return Files.readAllBytes(p);
-        } catch (NoSuchFileException e) {
-            throw new TandemException(what + " not found: " + p);
-        } catch (IOException e) {
-            throw new TandemException("cannot read " + what + " " + p + ": " + e.getMessage(), e);
-        }
     }
 
     /**
