@@ -30,25 +30,19 @@ final class JinjaRewrites {
     private JinjaRewrites() {}
 
     static String apply(String template) {
-        StringBuilder out = new StringBuilder(template.length() + 16);
-        int i = 0;
-        while (i < template.length()) {
-            int open = TemplateTags.next(template, i, "%{");
-            if (open < 0) {
-                out.append(template, i, template.length());
-                break;
-            }
-            out.append(template, i, open + 2);
-            String close = template.charAt(open + 1) == '%' ? "%}" : "}}";
-            int end = tagEnd(template, open + 2, close);
-            String code = template.substring(open + 2, end);
-            code = replace(code, NOT_TEST, (c, m) -> "not (" + c.substring(m.start(1), m.end(1)) + " is "
-                    + (m.group(2) == null ? "" : "not ") + m.group(3) + ")");
-            code = replace(code, REVERSED, (c, m) -> "(" + c.substring(m.start(1), m.end(1)) + "|reverse)");
-            out.append(namespaceArguments(code));
-            i = end;
-        }
-        return out.toString();
+        return TemplateTags.rewrite(template, "%{", JinjaRewrites::tag);
+    }
+
+    private static int tag(String template, int open, StringBuilder out) {
+        out.append(template, open, open + 2);
+        String close = template.charAt(open + 1) == '%' ? "%}" : "}}";
+        int end = tagEnd(template, open + 2, close);
+        String code = template.substring(open + 2, end);
+        code = replace(code, NOT_TEST, (c, m) -> "not (" + c.substring(m.start(1), m.end(1)) + " is "
+                + (m.group(2) == null ? "" : "not ") + m.group(3) + ")");
+        code = replace(code, REVERSED, (c, m) -> "(" + c.substring(m.start(1), m.end(1)) + "|reverse)");
+        out.append(namespaceArguments(code));
+        return end;
     }
 
     /** Where the tag's code ends (at its closing delimiter), skipping string literals. */

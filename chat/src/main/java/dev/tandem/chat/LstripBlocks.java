@@ -11,34 +11,26 @@ final class LstripBlocks {
     private LstripBlocks() {}
 
     static String apply(String template) {
-        StringBuilder out = new StringBuilder(template.length());
-        int i = 0;
-        while (i < template.length()) {
-            int open = TemplateTags.next(template, i, "%#");
-            if (open < 0) {
-                out.append(template, i, template.length());
-                break;
-            }
-            out.append(template, i, open);
-            char modifier = open + 2 < template.length() ? template.charAt(open + 2) : 0;
-            if (modifier == '+') {
-                out.append(template, open, open + 2); // Jinja's "keep the spaces" sign, which jinjava does not read
-                i = open + 3;
-                continue;
-            }
-            int lineStart = out.length();
-            while (lineStart > 0 && (out.charAt(lineStart - 1) == ' ' || out.charAt(lineStart - 1) == '\t')) {
-                lineStart--;
-            }
-            if (lineStart == 0 || out.charAt(lineStart - 1) == '\n') {
-                out.setLength(lineStart);
-            }
-            int end = template.charAt(open + 1) == '#' ? template.indexOf("#}", open + 2) : rawEnd(template, open);
-            end = end < 0 ? template.length() : end + 2;
-            out.append(template, open, end);
-            i = end;
+        return TemplateTags.rewrite(template, "%#", LstripBlocks::tag);
+    }
+
+    private static int tag(String template, int open, StringBuilder out) {
+        char modifier = open + 2 < template.length() ? template.charAt(open + 2) : 0;
+        if (modifier == '+') {
+            out.append(template, open, open + 2); // Jinja's "keep the spaces" sign, which jinjava does not read
+            return open + 3;
         }
-        return out.toString();
+        int lineStart = out.length();
+        while (lineStart > 0 && (out.charAt(lineStart - 1) == ' ' || out.charAt(lineStart - 1) == '\t')) {
+            lineStart--;
+        }
+        if (lineStart == 0 || out.charAt(lineStart - 1) == '\n') {
+            out.setLength(lineStart);
+        }
+        int end = template.charAt(open + 1) == '#' ? template.indexOf("#}", open + 2) : rawEnd(template, open);
+        end = end < 0 ? template.length() : end + 2;
+        out.append(template, open, end);
+        return end;
     }
 
     /**

@@ -25,4 +25,25 @@ final class TemplateTags {
         }
         return -1;
     }
+
+    /** Rewrites one tag: appends what replaces the source from {@code open} to {@code out}, returns where the source goes on. */
+    interface TagRewrite {
+        int apply(String template, int open, StringBuilder out);
+    }
+
+    /** The template with each tag of {@code kinds} (as in {@link #next}) rewritten, the text between tags copied. */
+    static String rewrite(String template, String kinds, TagRewrite rewrite) {
+        StringBuilder out = new StringBuilder(template.length() + 16);
+        int i = 0;
+        while (i < template.length()) {
+            int open = next(template, i, kinds);
+            if (open < 0) {
+                out.append(template, i, template.length());
+                break;
+            }
+            out.append(template, i, open);
+            i = rewrite.apply(template, open, out);
+        }
+        return out.toString();
+    }
 }
