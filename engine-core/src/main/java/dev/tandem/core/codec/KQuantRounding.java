@@ -44,39 +44,55 @@ final class KQuantRounding {
             Arrays.fill(levels, lo, lo + n, 0);
             return 0f;
         }
-        float iscale = -nmax / max;
-        float sumlx = 0, suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
-            levels[lo + i] = l + nmax;
-            float w = x[xo + i] * x[xo + i];
-            sumlx += w * x[xo + i] * l;
-            suml2 += w * l * l;
-        }
+        roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
+        float sumlx = sumLX(x, xo, n, levels, lo), suml2 = sumL2(x, xo, n, levels, lo);
         float scale = suml2 != 0 ? sumlx / suml2 : 0f;
         float best = scale * sumlx;
+        int[] trial = new int[n];
         for (int is = -9; is <= 9; is++) {
             if (is == 0) {
                 continue;
             }
-            iscale = -(nmax + 0.1f * is) / max;
-            sumlx = 0;
-            suml2 = 0;
-            for (int i = 0; i < n; i++) {
-                int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
-                float w = x[xo + i] * x[xo + i];
-                sumlx += w * x[xo + i] * l;
-                suml2 += w * l * l;
-            }
+            roundSigned(x, xo, n, -(nmax + 0.1f * is) / max, nmax, trial, 0);
+            sumlx = sumLX(x, xo, n, trial, 0);
+            suml2 = sumL2(x, xo, n, trial, 0);
             if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-                for (int i = 0; i < n; i++) {
-                    levels[lo + i] = nmax + Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
-                }
+                System.arraycopy(trial, 0, levels, lo, n);
                 scale = sumlx / suml2;
                 best = scale * sumlx;
             }
         }
+        for (int i = 0; i < n; i++) {
+            levels[lo + i] += nmax;
+        }
         return scale;
+    }
+
+    /** {@code iscale · x} of the n values rounded to the signed levels {@code -nmax .. nmax - 1}, into {@code levels[lo ..]}. */
+    private static void roundSigned(float[] x, int xo, int n, float iscale, int nmax, int[] levels, int lo) {
+        for (int i = 0; i < n; i++) {
+            levels[lo + i] = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
+        }
+    }
+
+    /** The fit's numerator, the sum of x² · x · l (weights x², GGML's order of operations). */
+    private static float sumLX(float[] x, int xo, int n, int[] levels, int lo) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float w = x[xo + i] * x[xo + i];
+            sum += w * x[xo + i] * levels[lo + i];
+        }
+        return sum;
+    }
+
+    /** The fit's denominator, the sum of x² · l². */
+    private static float sumL2(float[] x, int xo, int n, int[] levels, int lo) {
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            float w = x[xo + i] * x[xo + i];
+            sum += w * levels[lo + i] * levels[lo + i];
+        }
+        return sum;
     }
 
     /**
@@ -224,15 +240,8 @@ final class KQuantRounding {
             Arrays.fill(levels, lo, lo + n, 0);
             return 0f;
         }
-        float iscale = -nmax / max;
-        float sumLX = 0, sumL2 = 0;
-        for (int i = 0; i < n; i++) {
-            int l = Math.max(-nmax, Math.min(nmax - 1, nearestInt(iscale * x[xo + i])));
-            levels[lo + i] = l;
-            float w = x[xo + i] * x[xo + i];
-            sumLX += w * x[xo + i] * l;
-            sumL2 += w * l * l;
-        }
+        roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
+        float sumLX = sumLX(x, xo, n, levels, lo), sumL2 = sumL2(x, xo, n, levels, lo);
         for (int iter = 0; iter < 5; iter++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
