@@ -208,38 +208,27 @@ static __device__ __forceinline__ void tdm_group_k4(const unsigned char* p, int 
 
 // Q4_K: 144-byte super-blocks (d, dmin, 12 scale bytes, 128 bytes of nibbles); 32-value group g is the low
 // (even g) or high (odd g) nibbles of bytes 32 (g / 2).. of the nibbles; value = d sc_g q - dmin m_g.
-struct WeightQ4_K {
-    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 144;
-    static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
-        const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
-        int g = b & 7;
-        float d1, m1;
-        tdm_group_k4(p, g, &d1, &m1);
-        const unsigned char* q = p + 16 + 32 * (g >> 1);
-        int shift = 4 * (g & 1);
-#pragma unroll
-        for (int i = 0; i < 32; i++) v[i] = __fmul_rn(d1, (float)((q[i] >> shift) & 0xF)) - m1;
-    }
-};
-
-// Q5_K: Q4_K's layout with 32 bytes of fifth bits (bit g of byte i for value i of group g) before the nibbles.
-struct WeightQ5_K {
-    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = 176;
+// Q5_K: the same with 32 bytes of fifth bits (bit g of byte i for value i of group g) before the nibbles.
+template <bool FIFTH_BITS>
+struct WeightK4 {
+    static constexpr int BLOCK = 32, SUPER = 256, SUPER_BYTES = FIFTH_BITS ? 176 : 144;
     static __device__ __forceinline__ void decode(const unsigned char* row, int b, float* v) {
         const unsigned char* p = row + (size_t)(b >> 3) * SUPER_BYTES;
         int g = b & 7;
         float d1, m1;
         tdm_group_k4(p, g, &d1, &m1);
         const unsigned char* qh = p + 16;
-        const unsigned char* q = p + 48 + 32 * (g >> 1);
+        const unsigned char* q = p + (FIFTH_BITS ? 48 : 16) + 32 * (g >> 1);
         int shift = 4 * (g & 1);
 #pragma unroll
         for (int i = 0; i < 32; i++) {
-            int l = ((q[i] >> shift) & 0xF) + (((qh[i] >> g) & 1) << 4);
+            int l = ((q[i] >> shift) & 0xF) + (FIFTH_BITS ? ((qh[i] >> g) & 1) << 4 : 0);
             v[i] = __fmul_rn(d1, (float)l) - m1;
         }
     }
 };
+using WeightQ4_K = WeightK4<false>;
+using WeightQ5_K = WeightK4<true>;
 
 // Q6_K: 210-byte super-blocks of 128 bytes of low nibbles (ql), 64 of high bit pairs (qh), 16 int8 scales
 // and d; per 128-value half n, 32-value quarter k takes the low (k < 2) or high nibbles of ql[64 n + 32 (k % 2)..]
