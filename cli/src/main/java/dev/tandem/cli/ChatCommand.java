@@ -35,8 +35,6 @@ import picocli.CommandLine.Option;
                 + "conversation is kept (commands: /reset, /exit). With --message, the given turns run without input "
                 + "(also: pipe lines into stdin). The prompt format comes from the model's chat template, or --template."})
 final class ChatCommand extends TandemCommand {
-    static final int DEFAULT_MAX_NEW_TOKENS = 256;
-
     @Mixin
     ModelOptions modelOptions;
 
@@ -51,12 +49,8 @@ final class ChatCommand extends TandemCommand {
     @Option(names = "--message", paramLabel = "TEXT", description = "A user turn (repeatable): run these and exit instead of reading stdin.")
     List<String> messages = new ArrayList<>();
 
-    @Option(names = "--max-new-tokens", paramLabel = "N",
-            description = "Most tokens per reply (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
-    Integer maxNewTokens;
-
     @Mixin
-    SamplingOptions sampling;
+    GenerationOptions generation;
 
     @Mixin
     MethodFlags methodFlags;
@@ -70,10 +64,8 @@ final class ChatCommand extends TandemCommand {
         if (template != null) {
             ChatTemplate.named(template); // a bad name fails before the model loads
         }
-        if (maxNewTokens != null && maxNewTokens < 1) {
-            throw new TandemException("--max-new-tokens must be >= 1, got " + maxNewTokens);
-        }
-        long baseSeed = sampling.seedOrClock();
+        generation.check();
+        long baseSeed = generation.seedOrClock();
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             if (tokenizer instanceof Llama2cTokenizer l) {
@@ -174,8 +166,8 @@ final class ChatCommand extends TandemCommand {
                 return;
             }
             int room = context - prompt.length;
-            int maxNew = Math.min(room, maxNewTokens != null ? maxNewTokens : DEFAULT_MAX_NEW_TOKENS);
-            SamplingParams params = sampling.params(baseSeed + turns++);
+            int maxNew = Math.min(room, generation.maxNewTokens(room));
+            SamplingParams params = generation.params(baseSeed + turns++);
             GenerationRequest request = new GenerationRequest(prompt, maxNew, params, stopStrings);
             boolean trim = !format.name().equals("raw");
             boolean[] started = {!trim};

@@ -26,20 +26,14 @@ import picocli.CommandLine.Parameters;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Continue a prompt. Streams text to stdout and a summary to stderr, or prints one JSON object with --json."})
 final class GenerateCommand extends TandemCommand {
-    static final int DEFAULT_MAX_NEW_TOKENS = 256;
-
     @Parameters(index = "0", arity = "0..1", paramLabel = "PROMPT", defaultValue = "", description = "Prompt text (default: empty).")
     String prompt;
 
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N",
-            description = "Most new tokens (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
-    Integer maxNewTokens;
-
     @Mixin
-    SamplingOptions sampling;
+    GenerationOptions generation;
 
     @Mixin
     MethodFlags methodFlags;
@@ -53,13 +47,13 @@ final class GenerateCommand extends TandemCommand {
     @Override
     Integer run() {
         methodFlags.check(true);
-        SamplingParams params = sampling.params(sampling.seedOrClock());
+        generation.check();
+        SamplingParams params = generation.params(generation.seedOrClock());
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             int[] promptTokens = tokenizer.encode(prompt, true, false);
             int context = model.config().contextLength();
-            int maxNew = maxNewTokens != null ? maxNewTokens
-                    : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, context - promptTokens.length));
+            int maxNew = generation.maxNewTokens(context - promptTokens.length);
             GenerationRequest request = new GenerationRequest(promptTokens, maxNew, params, stops);
             request.checkFits(context);
             List<Model> drafts = methodFlags.loadDraftModels();

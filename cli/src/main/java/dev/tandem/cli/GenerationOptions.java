@@ -1,10 +1,17 @@
 package dev.tandem.cli;
 
+import dev.tandem.core.TandemException;
 import dev.tandem.decoding.SamplingParams;
 import picocli.CommandLine.Option;
 
-/** The sampling options {@code generate} and {@code chat} share. */
-final class SamplingOptions {
+/** What {@code generate} and {@code chat} share about the text they generate: its length and its sampling. */
+final class GenerationOptions {
+    static final int DEFAULT_MAX_NEW_TOKENS = 256;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Most new tokens, per reply in chat (default: " + DEFAULT_MAX_NEW_TOKENS + ", or what is left of the context).")
+    Integer maxNewTokens;
+
     @Option(names = "--temperature", paramLabel = "T", defaultValue = "0", description = "0 = greedy (default: ${DEFAULT-VALUE}).")
     float temperature;
 
@@ -19,6 +26,18 @@ final class SamplingOptions {
 
     @Option(names = "--seed", paramLabel = "S", description = "Random seed for sampling (default: from the clock; reported in the stats).")
     Long seed;
+
+    /** Refuses a --max-new-tokens below 1 before anything loads. */
+    void check() {
+        if (maxNewTokens != null && maxNewTokens < 1) {
+            throw new TandemException("--max-new-tokens must be >= 1, got " + maxNewTokens);
+        }
+    }
+
+    /** The new tokens asked for, else the default within the {@code room} the context leaves (at least 1). */
+    int maxNewTokens(int room) {
+        return maxNewTokens != null ? maxNewTokens : Math.max(1, Math.min(DEFAULT_MAX_NEW_TOKENS, room));
+    }
 
     /** The seed to use: the one given, else one from the clock. */
     long seedOrClock() {
