@@ -158,7 +158,7 @@ public final class MethodTable implements Callable<Integer> {
         Path ngram = headsDir == null ? null : headsDir.resolve(NGRAM_TABLE);
         boolean hasNgram = ngram != null && java.nio.file.Files.exists(ngram);
         if (hasNgram) {
-            all.add(new Config("ngram (sized chains)", "ngram", MethodOptions.builder().ngramTable(ngram).build()));
+            all.add(new Config("ngram (sized trees)", "ngram", MethodOptions.builder().ngramTable(ngram).build()));
         }
         Path cerberusHeads = headsDir == null ? null : headsDir.resolve("cerberus.safetensors");
         boolean hasCerberus = cerberusHeads != null && java.nio.file.Files.exists(cerberusHeads);

@@ -211,14 +211,14 @@ class SamplingDistributionTest {
         }
     }
 
-    /** Chains drawn from an n-gram table's successor counts (text the target sampled), verified against those counts. */
+    /** Trees drawn from an n-gram table's successor counts (text the target sampled; siblings without replacement), verified against those counts. */
     @Test
     void ngramSampledDraftsMatchTarget() {
         Transformer t = new Transformer(target, backend);
         var texts = dev.tandem.decoding.heads.DistillationCorpus.texts(t, LETTERS, 4000, 40, 3, new float[] {0.9f}, n -> {});
         var table = dev.tandem.decoding.speculative.NgramTable.build(texts, VOCAB, 4);
         var sizer = new dev.tandem.decoding.speculative.DraftSizer(dev.tandem.decoding.speculative.CostModel.linear(1e-3, 1e-9), false);
-        assertMatchesTarget("n-gram sampled chains", score(new dev.tandem.decoding.speculative.NgramDrafter(table, sizer), 2));
+        assertMatchesTarget("n-gram sampled trees", score(new dev.tandem.decoding.speculative.NgramDrafter(table, sizer), 2));
     }
 
     @Test

@@ -49,6 +49,11 @@ public final class NgramTable {
             }
             return kept;
         }
+
+        /** Successor i's estimated probability of being the model's next token, as {@link #confidence} gives the first's. */
+        public double confidence(int i) {
+            return ((long) counts[i] * 65536 / (total + 1L)) / 65536.0;
+        }
     }
 
     private final int vocabSize;

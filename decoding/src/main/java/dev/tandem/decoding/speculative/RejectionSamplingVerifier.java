@@ -59,7 +59,8 @@ public final class RejectionSamplingVerifier implements Verifier {
         return out;
     }
 
-    private static void normalize(float[] p) {
+    /** Scales p to sum to 1 in place (as drafters drawing siblings without replacement must too); false where it sums to 0. */
+    static boolean normalize(float[] p) {
         double sum = 0;
         for (float v : p) {
             sum += v;
@@ -69,5 +70,6 @@ public final class RejectionSamplingVerifier implements Verifier {
                 p[i] = (float) (p[i] / sum);
             }
         }
+        return sum > 0;
     }
 }

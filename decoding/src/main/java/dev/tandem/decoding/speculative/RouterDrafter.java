@@ -319,7 +319,7 @@ public final class RouterDrafter implements Drafter {
 
     /**
      * Where plain steps lead, the best option whose drafter gates itself at nearly no cost of drafting (the n-gram
-     * table's sized chains), unless it trails plain steps by more than two errors of its mean: its gate sees each
+     * table's sized trees), unless it trails plain steps by more than two errors of its mean: its gate sees each
      * step's own draft and how sure the drafter is of it, which the router's averages over steps cannot, and it
      * proposes a plain step wherever the draft is not worth its rows. Choosing between the two by their noisy
      * averages left the router on plain steps for hundreds of steps at a time after a few bad drafts.

@@ -92,6 +92,29 @@ class NgramTest extends OnStories260k {
         assertEquals(1, d.propose(h, 1, null).size(), "on a new text the table is trusted again");
     }
 
+    /**
+     * Greedy drafts are trees grown best-first: where the table is sure of the next token they are its chain, where it
+     * is not the runner-up is a sibling, and the sizer keeps a best-first prefix, so every kept node's parent is kept.
+     */
+    @Test
+    void greedyDraftsBranchWhereTheTableIsUnsure() {
+        // after (1, 2): 3 always; after (2, 3): 4 three times, 5 twice; after (3, 4) and (3, 5): 6 always
+        NgramTable t = NgramTable.build(List.of(new int[] {1, 2, 3, 4, 6}, new int[] {1, 2, 3, 4, 6}, new int[] {1, 2, 3, 4, 6},
+                new int[] {1, 2, 3, 5, 6}, new int[] {1, 2, 3, 5, 6}), 10, 2);
+        NgramDrafter free = new NgramDrafter(t, new DraftSizer(CostModel.linear(1e-3, 1e-9), false));
+        DraftTree tree = free.propose(new TokenHistory(new int[] {1, 2}), 4, null);
+        // confidence = count / (total + 1): 3 5/6, 4 5/6 x 3/6, 6 after 4 5/6 x 3/6 x 3/4, 5 5/6 x 2/6
+        assertArrayEquals(new int[] {3, 4, 6, 5}, tree.tokens(), "best first");
+        assertArrayEquals(new int[] {-1, 0, 1, 0}, tree.parents(), "4 and 5 are siblings below 3");
+        NgramDrafter costly = new NgramDrafter(t, new DraftSizer(CostModel.linear(0, 1e-3), false));
+        assertEquals(0, costly.propose(new TokenHistory(new int[] {1, 2}), 4, null).size(), "no row is worth a step's cost");
+        NgramDrafter sure = new NgramDrafter(NgramTable.build(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 4}), 10, 2),
+                new DraftSizer(CostModel.linear(1e-3, 1e-9), false));
+        tree = sure.propose(new TokenHistory(new int[] {1, 2}), 4, null);
+        assertArrayEquals(new int[] {3, 4}, tree.tokens(), "one successor each: a chain");
+        assertArrayEquals(new int[] {-1, 0}, tree.parents());
+    }
+
     @Test
     void refusesWhatItCannotCount() {
         assertThrows(TandemException.class, () -> NgramTable.build(List.of(new int[] {1, 2}), 10, 0));
