@@ -21,6 +21,14 @@ import jdk.incubator.vector.FloatVector;
  */
 public final class CpuBackend implements Backend {
     /**
+     * Chunks each thread's share of a one-row matmul is cut into, so that a thread on a faster core takes a slower
+     * one's last chunks: decode is where the unequal speeds of a shared machine's cores cost (one-row decode
+     * 1.07-1.12x with them uneven, even otherwise). A pass of several rows keeps the pool's default, one chunk a share:
+     * with four, the 4-row passes of verification were 7-11% slower (docs/PERFORMANCE.md, "Work stealing").
+     */
+    private static final int DECODE_SPLIT = Integer.getInteger("tandem.pool.decodeSplit", 4);
+
+    /**
      * Multiply-adds below which a matmul or an attention stays on one thread: about 20 µs of work, where a
      * hand-off (~1 µs with spinning workers) stops mattering. Measured with bench verify-cost: on stories260K
      * one decoded token stays single-threaded while an 8-row verification splits (cost 7.1x -> 5.0x one row).
@@ -122,7 +130,12 @@ public final class CpuBackend implements Backend {
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
             kernels.range(o, xa, rows, ws, n, d, 0, d);
         } else {
-            pool.parallelFor(d, 4, (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1));
+            WorkerPool.RangeBody body = (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1);
+            if (rows == 1) {
+                pool.parallelFor(d, 4, DECODE_SPLIT, body);
+            } else {
+                pool.parallelFor(d, 4, body);
+            }
         }
     }
 

@@ -35,9 +35,10 @@ public final class WorkerPool implements AutoCloseable {
     private static final int SPINS_BEFORE_PARK = 20_000;
 
     /**
-     * Default chunks per participant's share ({@code -Dtandem.pool.split}). One, the plain split: four let a thread on
-     * a faster core take a slower one's last chunks (one-row decode 1.07-1.12x on a VM whose cores ran at unequal
-     * speeds, even otherwise), but made the 4-row passes of verification 7-11% slower (docs/PERFORMANCE.md).
+     * Default chunks per participant's share ({@code -Dtandem.pool.split}) for sections that do not ask for a number.
+     * One, the plain split: four let a thread on a faster core take a slower one's last chunks (one-row decode
+     * 1.07-1.12x on a VM whose cores ran at unequal speeds, even otherwise), but made the 4-row passes of
+     * verification 7-11% slower (docs/PERFORMANCE.md), so only one-row matmuls ask for four ({@code CpuBackend}).
      */
     static final int SPLIT = Integer.getInteger("tandem.pool.split", 1);
 
@@ -80,21 +81,26 @@ public final class WorkerPool implements AutoCloseable {
      * several threads: while one caller's section runs, another's runs whole on its own thread.
      */
     public void parallelFor(int n, int align, RangeBody body) {
+        parallelFor(n, align, split, body);
+    }
+
+    /** {@link #parallelFor(int, int, RangeBody)} with each share cut into up to {@code split} chunks instead of the pool's default. */
+    public void parallelFor(int n, int align, int split, RangeBody body) {
         int useful = Math.max(1, Math.min(threads, (n + align - 1) / align));
         if (useful == 1 || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
         try {
-            runParallel(n, align, body, useful);
+            runParallel(n, align, split, body, useful);
         } finally {
             busy.set(false);
         }
     }
 
-    private void runParallel(int n, int align, RangeBody body, int useful) {
+    private void runParallel(int n, int align, int chunksAShare, RangeBody body, int useful) {
         int blocks = (n + align - 1) / align;
-        int split = Math.max(1, Math.min(this.split, blocks / useful));
+        int split = Math.max(1, Math.min(chunksAShare, blocks / useful));
         AtomicLongArray bounds = new AtomicLongArray(useful);
         for (int s = 0; s < useful; s++) {
             bounds.set(s, split); // front 0 in the high word, back (exclusive) in the low word

@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every index of every parallel section runs exactly once, with several callers sharing one pool. */
 class WorkerPoolTest {
@@ -56,15 +58,17 @@ class WorkerPoolTest {
         }
     }
 
-    @Test
-    void aFinishedThreadTakesTheChunksASlowOneHasNotStarted() {
+    /** With four chunks a share, from the pool's default or asked for by the call (as one-row matmuls do). */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void aFinishedThreadTakesTheChunksASlowOneHasNotStarted(boolean perCall) {
         int split = 4;
-        try (WorkerPool pool = new WorkerPool(2, split)) {
+        try (WorkerPool pool = perCall ? new WorkerPool(2) : new WorkerPool(2, split)) {
             int n = 800;
             String[] ranBy = new String[n];
             boolean[] slept = new boolean[1];
             String caller = Thread.currentThread().getName();
-            pool.parallelFor(n, 1, (start, end) -> {
+            WorkerPool.RangeBody body = (start, end) -> {
                 String me = Thread.currentThread().getName();
                 if (!me.equals(caller) && !slept[0]) {
                     slept[0] = true; // the worker's first chunk stalls, as on a descheduled or slower core
@@ -73,7 +77,12 @@ class WorkerPoolTest {
                 for (int i = start; i < end; i++) {
                     ranBy[i] = me;
                 }
-            });
+            };
+            if (perCall) {
+                pool.parallelFor(n, 1, split, body);
+            } else {
+                pool.parallelFor(n, 1, body);
+            }
             int callerInWorkerShare = 0;
             for (int i = n / 2; i < n; i++) {
                 callerInWorkerShare += caller.equals(ranBy[i]) ? 1 : 0;
