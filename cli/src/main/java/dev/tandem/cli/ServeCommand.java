@@ -92,14 +92,15 @@ final class ServeCommand extends TandemCommand {
         if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
             throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
         }
-        if (maxConcurrent < 1 || maxQueue < 0 || !(queueTimeout > 0) || maxBodyBytes < 1 || batchWaitMicros < 0
-                || prefillChunk < 1 || !(idleTimeout > 0) || !(shutdownTimeout >= 0)) {
-            throw new TandemException("--max-concurrent must be >= 1, --max-queue >= 0, --queue-timeout > 0, --max-body-bytes >= 1, "
-                    + "--batch-wait-us >= 0, --prefill-chunk >= 1, --idle-timeout > 0, --shutdown-timeout >= 0");
-        }
-        if (port < 0 || port > 65535) {
-            throw new TandemException("--port must be between 0 and 65535, got " + port);
-        }
+        require(maxConcurrent >= 1, "--max-concurrent must be >= 1", maxConcurrent);
+        require(maxQueue >= 0, "--max-queue must be >= 0", maxQueue);
+        require(queueTimeout > 0, "--queue-timeout must be > 0", queueTimeout);
+        require(maxBodyBytes >= 1, "--max-body-bytes must be >= 1", maxBodyBytes);
+        require(batchWaitMicros >= 0, "--batch-wait-us must be >= 0", batchWaitMicros);
+        require(prefillChunk >= 1, "--prefill-chunk must be >= 1", prefillChunk);
+        require(idleTimeout > 0, "--idle-timeout must be > 0", idleTimeout);
+        require(shutdownTimeout >= 0, "--shutdown-timeout must be >= 0", shutdownTimeout);
+        require(port >= 0 && port <= 65535, "--port must be between 0 and 65535", port);
         String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
         Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000))
                 .prefillChunk(prefillChunk);
@@ -133,6 +134,13 @@ final class ServeCommand extends TandemCommand {
             drafts.forEach(Model::close);
         }
         return 0;
+    }
+
+    /** One line naming the flag, its rule and the value given, where the value breaks the rule (NaN breaks every rule). */
+    private static void require(boolean ok, String rule, Object given) {
+        if (!ok) {
+            throw new TandemException(rule + ", got " + given);
+        }
     }
 
     /**

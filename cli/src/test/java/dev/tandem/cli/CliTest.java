@@ -394,6 +394,8 @@ class CliTest {
         assertCleanError(run("serve", "--model", MODEL.toString(), "--batching", "sometimes"), "--batching");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--port", "70000"), "--port");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--max-concurrent", "0"), "--max-concurrent");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--max-queue", "-1"), "--max-queue must be >= 0, got -1");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--idle-timeout", "NaN"), "--idle-timeout must be > 0, got NaN");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--device", "cuda"), "CUDA");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             assertCleanError(run("serve", "--model", MODEL.toString(), "--port", Integer.toString(taken.getLocalPort()),
