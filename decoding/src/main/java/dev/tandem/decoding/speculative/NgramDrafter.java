@@ -6,12 +6,13 @@ import java.util.PriorityQueue;
 
 /**
  * Drafts a token tree from an {@link NgramTable} of the target's own text, grown best-first by the estimated
- * chance that the target accepts each node's path: greedy, a node's children are its context's most frequent
- * successors (after the longest known context), each scored by the table's confidence, so where the table is sure
- * the tree is the chain of most frequent tokens and where it is not a second candidate competes with the chain's
- * next, less likely, token. A {@link DraftSizer} then keeps the best-first prefix worth its verification rows
- * (possibly none: a plain step), so on a model whose rows are nearly free the tree grows and on one where each row
- * costs a step it drafts only what is nearly certain. Free: no model runs.
+ * chance that the target accepts each node's path: greedy, a node's children are the most frequent successors of
+ * the longest context seen at least {@link #GREEDY_MIN_TOTAL} times (else of the longest known), each scored by the
+ * table's confidence, so where the table is sure the tree is the chain of most frequent tokens and where it is not
+ * a second candidate competes with the chain's next, less likely, token. A {@link DraftSizer} then keeps the
+ * best-first prefix worth its verification rows (possibly none: a plain step), so on a model whose rows are nearly
+ * free the tree grows and on one where each row costs a step it drafts only what is nearly certain. Free: no model
+ * runs.
  *
  * <p>With sampling, a node's children are drawn one after another without replacement from the context's kept
  * successors in proportion to their counts, and verified by speculative sampling against that distribution q
@@ -32,6 +33,13 @@ public final class NgramDrafter implements Drafter {
      * 55%, and the most frequent token alone 35-39% (the model's own most likely token: 56%).
      */
     static final int SAMPLED_MIN_TOTAL = 16;
+    /**
+     * A greedy draft's context must have been seen this often, else a shorter one that was is used: a context seen
+     * once or twice predicts worse than a shorter one seen more. Replayed with the inflated 1.1B's pass costs
+     * (MEASUREMENTS, "ngram drafts trees"), 1 / 2 / 4 / 8: 1.24 / 1.29 / 1.28 / 1.27x {@code ar} with the AMD EPYC's
+     * costs, 1.71 / 1.76 / 1.76 / 1.72x with the Intel Xeon's, 1.59 / 1.64 / 1.65 / 1.61x at issue 15's targets.
+     */
+    static final int GREEDY_MIN_TOTAL = 4;
 
     private final NgramTable table;
     private final DraftSizer sizer;
@@ -122,7 +130,7 @@ public final class NgramDrafter implements Drafter {
 
         /** The candidates after {@code window} (the history and a node's path), children of node {@code parent}. */
         void children(int[] window, int parent, double score) {
-            NgramTable.Successors s = table.successors(window, window.length, sampler == null ? 1 : SAMPLED_MIN_TOTAL);
+            NgramTable.Successors s = table.successors(window, window.length, sampler == null ? GREEDY_MIN_TOTAL : SAMPLED_MIN_TOTAL);
             if (s == null) {
                 return;
             }

@@ -20,7 +20,7 @@ import java.util.List;
  * tokens seen in a corpus of the model's own text, its {@link #SUCCESSORS} most frequent next tokens with their
  * counts, and the context's total count. A retrieval datastore in the manner of REST (He et al., 2023) and the
  * corpus-built bottom of CS Drafting's cascade, scaled from a bigram to longer contexts. Greedy drafts take the
- * most frequent successor; sampled drafts draw from the successors' counts, an estimate of the model's own
+ * most frequent successors; sampled drafts draw from the successors' counts, an estimate of the model's own
  * distribution in that context (of a table counted from text sampled at the same temperature). Contexts are kept
  * as 44-bit hashes: a collision can only propose a wrong token, which verification rejects.
  *
@@ -50,7 +50,10 @@ public final class NgramTable {
             return kept;
         }
 
-        /** Successor i's estimated probability of being the model's next token, as {@link #confidence} gives the first's. */
+        /**
+         * Successor i's estimated probability of being the model's next token: its count over the context's total + 1
+         * (a context seen once is trusted half way), in 1/65536ths.
+         */
         public double confidence(int i) {
             return ((long) counts[i] * 65536 / (total + 1L)) / 65536.0;
         }
@@ -213,23 +216,6 @@ public final class NgramTable {
     }
 
     /**
-     * The most frequent token after the longest known context ending before {@code end} in {@code tokens}
-     * (at most {@link #maxOrder()} long), as {@code token | confidence << 32} with confidence in 1/65536ths
-     * (count over total + 1: a context seen once is trusted half way), or -1 where no context is known.
-     */
-    public long predict(int[] tokens, int end) {
-        for (int n = Math.min(maxOrder, end); n >= 1; n--) {
-            int s = slot(hash(tokens, end, n));
-            if (keys[s] != 0) {
-                int e = entryAt[s];
-                long confidence = (long) count[first[e]] * 65536 / (total[e] + 1L);
-                return next[first[e]] | confidence << 32;
-            }
-        }
-        return -1;
-    }
-
-    /**
      * The kept successors of the longest context ending before {@code end} that was seen at least {@code minTotal}
      * times, else of the longest known context; null where none is known. (A long context seen once or twice
      * says little about the model's distribution there; a shorter one seen often says more.)
@@ -254,16 +240,6 @@ public final class NgramTable {
         }
         return new Successors(Arrays.copyOfRange(next, first[found], first[found + 1]),
                 Arrays.copyOfRange(count, first[found], first[found + 1]), total[found]);
-    }
-
-    /** The token of a {@link #predict} result. */
-    public static int token(long prediction) {
-        return (int) prediction;
-    }
-
-    /** The estimated probability that the token of a {@link #predict} result is the model's next token. */
-    public static double confidence(long prediction) {
-        return (prediction >>> 32) / 65536.0;
     }
 
     public int vocabSize() {

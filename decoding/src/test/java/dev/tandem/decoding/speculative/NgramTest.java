@@ -2,6 +2,7 @@ package dev.tandem.decoding.speculative;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,19 +40,18 @@ class NgramTest extends OnStories260k {
     @Test
     void predictsTheMostFrequentNextTokenOfTheLongestKnownContext() {
         NgramTable t = NgramTable.build(List.of(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 5}, new int[] {9, 2, 3, 5}), 10, 3);
-        long p = t.predict(new int[] {1, 2, 3}, 3); // (1,2,3): 4 once, 5 once: the lower id, trusted 1 / (2 + 1)
-        assertEquals(4, NgramTable.token(p));
-        assertEquals(1 / 3.0, NgramTable.confidence(p), 1e-4);
-        p = t.predict(new int[] {9, 2, 3}, 3);
-        assertEquals(5, NgramTable.token(p));
-        assertEquals(1 / 2.0, NgramTable.confidence(p), 1e-4);
-        p = t.predict(new int[] {7, 2, 3}, 3); // (7,2,3) unseen: backs off to (2,3), 4 once and 5 twice
-        assertEquals(5, NgramTable.token(p));
-        assertEquals(2 / 4.0, NgramTable.confidence(p), 1e-4);
-        p = t.predict(new int[] {0, 0, 1, 2, 3, 0}, 5); // only the context before end counts
-        assertEquals(4, NgramTable.token(p));
-        assertEquals(-1, t.predict(new int[] {8}, 1), "a token never seen as a context");
-        assertEquals(-1, t.predict(new int[] {4}, 1), "a token seen only at the end of a sequence");
+        NgramTable.Successors s = t.successors(new int[] {1, 2, 3}, 3, 1); // (1,2,3): 4 once, 5 once: the lower id first
+        assertEquals(4, s.tokens()[0]);
+        assertEquals(1 / 3.0, s.confidence(0), 1e-4, "trusted count / (total + 1)");
+        s = t.successors(new int[] {9, 2, 3}, 3, 1);
+        assertEquals(5, s.tokens()[0]);
+        assertEquals(1 / 2.0, s.confidence(0), 1e-4);
+        s = t.successors(new int[] {7, 2, 3}, 3, 1); // (7,2,3) unseen: backs off to (2,3), 4 once and 5 twice
+        assertEquals(5, s.tokens()[0]);
+        assertEquals(2 / 4.0, s.confidence(0), 1e-4);
+        assertEquals(4, t.successors(new int[] {0, 0, 1, 2, 3, 0}, 5, 1).tokens()[0], "only the context before end counts");
+        assertNull(t.successors(new int[] {8}, 1, 1), "a token never seen as a context");
+        assertNull(t.successors(new int[] {4}, 1, 1), "a token seen only at the end of a sequence");
         assertEquals(12, t.positions());
     }
 
@@ -73,7 +73,7 @@ class NgramTest extends OnStories260k {
         assertArrayEquals(new int[] {2, 2, 1, 1}, s.counts());
         assertEquals(6, s.total());
         assertEquals(null, t.successors(new int[] {0}, 1, 1), "a token never seen as a context");
-        assertEquals(5, NgramTable.token(t.predict(new int[] {3}, 1)), "the greedy draft is the first successor");
+        assertEquals(5, t.successors(new int[] {3}, 1, 1).tokens()[0], "the most frequent successor first");
     }
 
     @Test
@@ -113,6 +113,14 @@ class NgramTest extends OnStories260k {
         tree = sure.propose(new TokenHistory(new int[] {1, 2}), 4, null);
         assertArrayEquals(new int[] {3, 4}, tree.tokens(), "one successor each: a chain");
         assertArrayEquals(new int[] {-1, 0}, tree.parents());
+        // (1,2,3) seen once, followed by 9; (2,3) seen six times, five of them followed by 4
+        List<int[]> texts = new java.util.ArrayList<>(List.of(new int[] {1, 2, 3, 9}));
+        for (int i = 0; i < 5; i++) {
+            texts.add(new int[] {5, 2, 3, 4});
+        }
+        NgramDrafter backsOff = new NgramDrafter(NgramTable.build(texts, 10, 3), new DraftSizer(CostModel.linear(1e-3, 1e-9), false));
+        assertEquals(4, backsOff.propose(new TokenHistory(new int[] {1, 2, 3}), 1, null).token(0),
+                "a context seen once gives way to a shorter one seen at least " + NgramDrafter.GREEDY_MIN_TOTAL + " times");
     }
 
     @Test
@@ -132,7 +140,7 @@ class NgramTest extends OnStories260k {
         assertEquals(stories.positions(), back.positions());
         int[] text = tokenizer.encode("Once upon a time, there was a little girl named Lily. She loved to play outside", true, false);
         for (int end = 1; end <= text.length; end++) {
-            assertEquals(stories.predict(text, end), back.predict(text, end), "context ending at " + end);
+            assertEquals(describe(stories.successors(text, end, 1)), describe(back.successors(text, end, 1)), "context ending at " + end);
         }
         byte[] bytes = Files.readAllBytes(file);
         Map<String, byte[]> damaged = new LinkedHashMap<>();
@@ -184,7 +192,9 @@ class NgramTest extends OnStories260k {
         }
         NgramTable v1 = NgramTable.load(file);
         assertEquals(1, v1.contexts());
-        assertEquals(t.predict(new int[] {7, 2, 3}, 3), v1.predict(new int[] {7, 2, 3}, 3));
+        NgramTable.Successors full = t.successors(new int[] {7, 2, 3}, 3, 1), one = v1.successors(new int[] {7, 2, 3}, 3, 1);
+        assertEquals(full.tokens()[0], one.tokens()[0], "the same most frequent successor");
+        assertEquals(full.confidence(0), one.confidence(0), "trusted as much");
         NgramTable.Successors s = v1.successors(new int[] {2, 3}, 2, 1);
         assertArrayEquals(new int[] {5}, s.tokens());
         assertEquals(3, s.total());
@@ -225,5 +235,10 @@ class NgramTest extends OnStories260k {
                 assertArrayEquals(ar, got, method + " on '" + prompt + "'");
             }
         }
+    }
+
+    /** A context's successors as text, for equality: tokens, counts and total. */
+    private static String describe(NgramTable.Successors s) {
+        return s == null ? "none" : Arrays.toString(s.tokens()) + Arrays.toString(s.counts()) + s.total();
     }
 }
