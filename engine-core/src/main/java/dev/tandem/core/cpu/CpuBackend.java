@@ -22,9 +22,10 @@ import jdk.incubator.vector.FloatVector;
 public final class CpuBackend implements Backend {
     /**
      * Chunks each thread's share of a one-row matmul is cut into, so that a thread on a faster core takes a slower
-     * one's last chunks: decode is where the unequal speeds of a shared machine's cores cost (one-row decode
-     * 1.07-1.12x with them uneven, even otherwise). A pass of several rows keeps the pool's default, one chunk a share:
-     * with four, the 4-row passes of verification were 7-11% slower (docs/PERFORMANCE.md, "Work stealing").
+     * one's last chunks: decode is where the unequal speeds of a shared machine's cores cost (one-row decode on a
+     * 2-core VM, alternated in one JVM: 0.97-1.15x, median 1.09x; 1 for the plain split where cores run evenly). A
+     * pass of several rows keeps the pool's default, one chunk a share: with four, the 4-row passes of verification
+     * were 7-13% slower (docs/PERFORMANCE.md, "Work stealing").
      */
     private static final int DECODE_SPLIT = Integer.getInteger("tandem.pool.decodeSplit", 4);
 
