@@ -45,21 +45,20 @@ final class KQuantRounding {
             return 0f;
         }
         roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
-        float sumlx = sumLX(x, xo, n, levels, lo), suml2 = sumL2(x, xo, n, levels, lo);
-        float scale = suml2 != 0 ? sumlx / suml2 : 0f;
-        float best = scale * sumlx;
+        Sums first = Sums.of(x, xo, n, levels, lo);
+        float scale = first.l2() != 0 ? first.lx() / first.l2() : 0f;
+        float best = scale * first.lx();
         int[] trial = new int[n];
         for (int is = -9; is <= 9; is++) {
             if (is == 0) {
                 continue;
             }
             roundSigned(x, xo, n, -(nmax + 0.1f * is) / max, nmax, trial, 0);
-            sumlx = sumLX(x, xo, n, trial, 0);
-            suml2 = sumL2(x, xo, n, trial, 0);
-            if (suml2 > 0 && sumlx * sumlx > best * suml2) {
+            Sums f = Sums.of(x, xo, n, trial, 0);
+            if (f.l2() > 0 && f.lx() * f.lx() > best * f.l2()) {
                 System.arraycopy(trial, 0, levels, lo, n);
-                scale = sumlx / suml2;
-                best = scale * sumlx;
+                scale = f.lx() / f.l2();
+                best = scale * f.lx();
             }
         }
         for (int i = 0; i < n; i++) {
@@ -75,24 +74,17 @@ final class KQuantRounding {
         }
     }
 
-    /** The fit's numerator, the sum of x² · x · l (weights x², GGML's order of operations). */
-    private static float sumLX(float[] x, int xo, int n, int[] levels, int lo) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            float w = x[xo + i] * x[xo + i];
-            sum += w * x[xo + i] * levels[lo + i];
+    /** A fit's sums over the values, weights x²: x² · x · l (its numerator) and x² · l² (its denominator), GGML's order. */
+    private record Sums(float lx, float l2) {
+        static Sums of(float[] x, int xo, int n, int[] levels, int lo) {
+            float lx = 0, l2 = 0;
+            for (int i = 0; i < n; i++) {
+                float w = x[xo + i] * x[xo + i];
+                lx += w * x[xo + i] * levels[lo + i];
+                l2 += w * levels[lo + i] * levels[lo + i];
+            }
+            return new Sums(lx, l2);
         }
-        return sum;
-    }
-
-    /** The fit's denominator, the sum of x² · l². */
-    private static float sumL2(float[] x, int xo, int n, int[] levels, int lo) {
-        float sum = 0;
-        for (int i = 0; i < n; i++) {
-            float w = x[xo + i] * x[xo + i];
-            sum += w * levels[lo + i] * levels[lo + i];
-        }
-        return sum;
     }
 
     /**
@@ -241,7 +233,8 @@ final class KQuantRounding {
             return 0f;
         }
         roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
-        float sumLX = sumLX(x, xo, n, levels, lo), sumL2 = sumL2(x, xo, n, levels, lo);
+        Sums first = Sums.of(x, xo, n, levels, lo);
+        float sumLX = first.lx(), sumL2 = first.l2();
         for (int iter = 0; iter < 5; iter++) {
             int changed = 0;
             for (int i = 0; i < n; i++) {
