@@ -9,12 +9,11 @@ import dev.tandem.core.codec.Q2_KCodec;
 import dev.tandem.core.codec.Q3_KCodec;
 import dev.tandem.core.codec.Q4_0Codec;
 import dev.tandem.core.codec.Q4_1Codec;
-import dev.tandem.core.codec.Q4_KCodec;
 import dev.tandem.core.codec.Q5_0Codec;
 import dev.tandem.core.codec.Q5_1Codec;
-import dev.tandem.core.codec.Q5_KCodec;
 import dev.tandem.core.codec.Q6_KCodec;
 import dev.tandem.core.codec.Q8_0Codec;
+import dev.tandem.core.codec.ScaleMinCodec;
 
 /**
  * Element types of weight tensors, with GGUF's block layouts. Activations are always F32.
@@ -36,8 +35,8 @@ public enum DType {
     Q5_1(7, new Q5_1Codec()),
     Q2_K(10, new Q2_KCodec()),
     Q3_K(11, new Q3_KCodec()),
-    Q4_K(12, new Q4_KCodec()),
-    Q5_K(13, new Q5_KCodec()),
+    Q4_K(12, ScaleMinCodec.q4K()),
+    Q5_K(13, ScaleMinCodec.q5K()),
     Q6_K(14, new Q6_KCodec()),
     IQ4_NL(20, new IQ4_NLCodec());
 
