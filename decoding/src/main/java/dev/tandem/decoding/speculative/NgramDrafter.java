@@ -20,10 +20,11 @@ import java.util.PriorityQueue;
  * the model's own p (a table counted from text sampled at the same temperature, a context seen often) nearly every
  * token is, where the most frequent token alone would be accepted only with its probability p(x).
  *
- * <p>Against chains (simulated with the pass costs of the inflated 1.1B model, {@code bench methods
- * --simulate-costs}): at temperature 0 1.71x against 1.64x {@code ar} with the Intel Xeon's costs, 1.59x against
- * 1.57x at issue 15's targets, 1.24x against 1.25x with the AMD EPYC's (where a second row costs half a pass and
- * a sibling seldom pays); at 0.8 the same as chains (siblings are seldom worth their row there).
+ * <p>Against the chains of the longest known context it replaced (simulated with the pass costs of the inflated
+ * 1.1B model, {@code bench methods --simulate-costs}; MEASUREMENTS, "ngram drafts trees"): at temperature 0 1.76x
+ * against 1.64x {@code ar} with the Intel Xeon's costs, 1.65x against 1.57x at issue 15's targets, 1.28x against
+ * 1.25x with the AMD EPYC's (where a second row costs half a pass and a sibling seldom pays); at 0.8 the same as
+ * chains (siblings are seldom worth their row there).
  */
 public final class NgramDrafter implements Drafter {
     /**
