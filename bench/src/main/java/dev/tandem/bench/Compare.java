@@ -80,7 +80,7 @@ public final class Compare implements Callable<Integer> {
 
     static List<Bench> suite(CompareOptions o, Path home, Path work) throws IOException, InterruptedException {
         int r = o.rounds();
-        boolean needsBig = o.only() == null || o.only().stream().anyMatch(id -> !id.equals("ar") && !id.equals("methods"));
+        boolean needsBig = o.only() == null || o.only().stream().anyMatch(id -> !List.of("ar", "methods", "drafting").contains(id));
         String small = home.resolve("../shared/models/stories260k/stories260K.bin").normalize().toString();
         Path big = needsBig ? syntheticModel(home, work) : work.resolve("unused");
         List<Bench> list = new ArrayList<>();
@@ -101,10 +101,34 @@ public final class Compare implements Callable<Integer> {
                     List.of("methods", "--model", small, "--threads", "2", "--rounds", "3", "--tokens", "200", "--warmup-seconds", "3"),
                     CompareParsers.methodsTokensPerSecond(), Math.max(1, (r + 1) / 2)));
         }
+        if (o.suite().equals("full") || (o.only() != null && o.only().contains("drafting"))) {
+            // deterministic: stories260K decoded while every pass is charged the inflated 1.1B's measured cost on the
+            // AMD EPYC (docs/MEASUREMENTS.md), so a drafting-policy change shows as it is, without the machine's noise
+            list.add(new Bench("drafting", "drafting, simulated 1.1B pass costs, speedup over ar",
+                    List.of("methods", "--model", small, "--methods", "ar,ngram,auto", "--heads-dir", draftingTable(home, work).toString(),
+                            "--tokens", "100", "--rounds", "1", "--temperatures", "0", "--threads", "1", "--warmup-seconds", "0",
+                            "--simulate-costs", DRAFTING_COSTS, "--simulate-layers", "22"),
+                    CompareParsers.methodsSpeedup(), 1));
+        }
         if (o.only() != null) {
             list.removeIf(b -> !o.only().contains(b.id()));
         }
         return list;
+    }
+
+    /** The AMD EPYC's verification costs of the inflated TinyLlama-1.1B Q8_0 at 2 threads (ms for 1..16 rows). */
+    static final String DRAFTING_COSTS = "1:21.3,2:32.1,4:42.5,8:77.9,16:154";
+
+    /** A folder holding an n-gram table of stories260K's own text (train-ngram's default 1 M positions), written once by this checkout. */
+    private static Path draftingTable(Path home, Path work) throws IOException, InterruptedException {
+        Path dir = work.resolve("drafting");
+        Path f = dir.resolve(MethodTable.NGRAM_TABLE);
+        if (!Files.exists(f)) {
+            Files.createDirectories(dir);
+            System.out.println("writing " + f + " (an n-gram table of stories260K's text, about a minute; kept for later compares)");
+            exec(home, List.of(home.resolve("tandem").toString(), "train-ngram", "--out", f.toString()), true);
+        }
+        return dir;
     }
 
     /** The synthetic TinyLlama-1.1B Q8_0 GGUF, written once by this checkout and reused by both sides. */

@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
  * benchmark name, or a bad number is an error naming it, never a silent default.
  */
 final class CompareOptions {
-    static final List<String> IDS = List.of("ar", "ar-1b", "verify-cost", "matmul", "methods");
+    static final List<String> IDS = List.of("ar", "ar-1b", "verify-cost", "matmul", "methods", "drafting");
 
     enum Suite { quick, full }
 
@@ -30,7 +30,7 @@ final class CompareOptions {
     int rounds = 5;
 
     @Option(names = "--only", split = ",", paramLabel = "ID[,ID...]",
-            description = "Only these benchmarks, from either suite: ar, ar-1b, verify-cost, matmul, methods.")
+            description = "Only these benchmarks, from either suite: ar, ar-1b, verify-cost, matmul, methods, drafting.")
     List<String> only;
 
     @Option(names = "--keep", description = "Keep the worktrees under bench/target/compare/.")

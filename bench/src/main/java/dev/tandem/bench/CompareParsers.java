@@ -68,6 +68,29 @@ final class CompareParsers {
 
     /** {@code bench methods}: tokens/s per method and temperature (the table's next-to-last column). */
     static Parser methodsTokensPerSecond() {
+        return methodsColumn(2, true);
+    }
+
+    /**
+     * {@code bench methods}' speedup over {@code ar} (its last column) per method and temperature, {@code ar}'s own row
+     * left out, keyed by the method's name without its configuration in brackets (so "ngram (sized chains)" and
+     * "ngram (sized trees)" compare) where that name is not taken by an earlier row.
+     */
+    static Parser methodsSpeedup() {
+        Parser labelled = methodsColumn(1, false);
+        return out -> {
+            Map<String, Figure> m = new LinkedHashMap<>();
+            labelled.parse(out).forEach((label, figure) -> {
+                int bracket = label.indexOf(" (");
+                String shortName = bracket < 0 ? label : label.substring(0, bracket) + label.substring(label.lastIndexOf(" T="));
+                m.put(m.containsKey(shortName) ? label : shortName, figure);
+            });
+            return m;
+        };
+    }
+
+    /** The {@code fromEnd}-th column from the end of each method row of {@code bench methods}, keyed "method T=t". */
+    private static Parser methodsColumn(int fromEnd, boolean withAr) {
         return out -> {
             Map<String, Figure> m = new LinkedHashMap<>();
             String temperature = "";
@@ -81,8 +104,9 @@ final class CompareParsers {
                     continue;
                 }
                 String[] cells = cells(r.group(1));
-                if (cells.length >= 7 && isNumber(cells[cells.length - 2]) && !cells[0].startsWith("-")) {
-                    m.put(cells[0] + " " + temperature, new Figure(Double.parseDouble(cells[cells.length - 2]), true));
+                if (cells.length >= 7 && isNumber(cells[cells.length - fromEnd]) && !cells[0].startsWith("-")
+                        && (withAr || !cells[0].equals("ar"))) {
+                    m.put(cells[0] + " " + temperature, new Figure(Double.parseDouble(cells[cells.length - fromEnd]), true));
                 }
             }
             return m;

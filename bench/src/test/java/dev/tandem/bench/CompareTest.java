@@ -72,6 +72,13 @@ class CompareTest {
         Map<String, CompareParsers.Figure> t = CompareParsers.methodsTokensPerSecond().parse(methods);
         assertEquals(12000.0, t.get("lookup T=0.0").value(), 1e-9);
         assertEquals(2, t.size());
+        String configured = methods + "| lookup (tree of 4) | 1.40 | 0.700 | 0.000 | - | 11000 | 1.12 |\n"
+                + "| ngram (sized trees) | 2.00 | 0.500 | 0.000 | - | 15000 | 1.53 |\n";
+        Map<String, CompareParsers.Figure> speedup = CompareParsers.methodsSpeedup().parse(configured);
+        assertEquals(List.of("lookup T=0.0", "lookup (tree of 4) T=0.0", "ngram T=0.0"), List.copyOf(speedup.keySet()),
+                "ar's own 1.00 left out; a configuration in brackets dropped from the key unless another row took it");
+        assertEquals(1.22, speedup.get("lookup T=0.0").value(), 1e-9);
+        assertEquals(1.53, speedup.get("ngram T=0.0").value(), 1e-9);
     }
 
     static CompareOptions parse(String... args) {
@@ -95,6 +102,7 @@ class CompareTest {
         assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--rounds", "zero"));
         assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--rounds", "0"));
         assertEquals(List.of("ar", "matmul"), parse("a", "--only", "ar,matmul").only());
+        assertEquals(List.of("drafting"), parse("a", "--only", "drafting").only());
         assertThrows(picocli.CommandLine.ParameterException.class, () -> parse("a", "--only", "ar,speed"));
     }
 }
