@@ -7,10 +7,10 @@ import dev.tandem.core.Tensor;
 import dev.tandem.models.LayerWeights;
 import dev.tandem.models.LlamaConfig;
 import dev.tandem.models.LlamaWeights;
+import dev.tandem.models.io.FileBytes;
 import dev.tandem.models.io.MappedSafetensors;
 import dev.tandem.models.Model;
 import dev.tandem.models.io.Json;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,12 +51,7 @@ public final class HfModel {
             MappedSafetensors st = MappedSafetensors.open(single, arena);
             st.tensors().keySet().forEach(n -> byTensor.put(n, st));
         } else if (Files.exists(index)) {
-            Object parsed;
-            try {
-                parsed = Json.parse(Files.readAllBytes(index));
-            } catch (IOException e) {
-                throw new TandemException("cannot read " + index + ": " + e.getMessage(), e);
-            }
+            Object parsed = Json.parse(FileBytes.read(index, "safetensors index"));
             if (!(parsed instanceof Map<?, ?> m) || !(m.get("weight_map") instanceof Map<?, ?> weightMap)) {
                 throw new TandemException(index + " has no weight_map");
             }
