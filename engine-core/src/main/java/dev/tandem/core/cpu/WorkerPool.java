@@ -36,9 +36,9 @@ public final class WorkerPool implements AutoCloseable {
 
     /**
      * Default chunks per participant's share ({@code -Dtandem.pool.split}) for sections that do not ask for a number.
-     * One, the plain split: four let a thread on a faster core take a slower one's last chunks (one-row decode
-     * 1.07-1.12x on a VM whose cores ran at unequal speeds, even otherwise), but made the 4-row passes of
-     * verification 7-11% slower (docs/PERFORMANCE.md), so only one-row matmuls ask for four ({@code CpuBackend}).
+     * One, the plain split: four let a thread on a faster core take a slower one's last chunks, which pays in one-row
+     * decode on a VM whose cores run at unequal speeds but made the 4-row passes of verification 7-13% slower
+     * (docs/PERFORMANCE.md), so only one-row matmuls ask for four ({@code CpuBackend}, with the figures).
      */
     static final int SPLIT = Integer.getInteger("tandem.pool.split", 1);
 
@@ -84,15 +84,15 @@ public final class WorkerPool implements AutoCloseable {
         parallelFor(n, align, split, body);
     }
 
-    /** {@link #parallelFor(int, int, RangeBody)} with each share cut into up to {@code split} chunks instead of the pool's default. */
-    public void parallelFor(int n, int align, int split, RangeBody body) {
+    /** {@link #parallelFor(int, int, RangeBody)} with each share cut into up to {@code chunksAShare} chunks instead of the pool's default. */
+    public void parallelFor(int n, int align, int chunksAShare, RangeBody body) {
         int useful = Math.max(1, Math.min(threads, (n + align - 1) / align));
         if (useful == 1 || !busy.compareAndSet(false, true)) {
             body.run(0, n);
             return;
         }
         try {
-            runParallel(n, align, split, body, useful);
+            runParallel(n, align, chunksAShare, body, useful);
         } finally {
             busy.set(false);
         }
