@@ -3,7 +3,8 @@
 // last, whose keys and values sit at slot cached + a: the mask the CPU backend uses, built here from the
 // parent indices (parents[b] is -1 for a root or an earlier row). Online softmax over chunks of
 // ATT_THREADS slots, so shared memory does not grow with the context.
-// Caches are [slot][kvDim]; q and out are [row][heads * headSize].
+// Caches are [slot][kvDim]; q and out are [row][heads * headSize]. The cached length is read from device
+// memory (cachedAt[0]), so a decode step's launch is the same at every position: one CUDA graph, relaunched.
 // Launch: grid (heads, rows), block (ATT_THREADS); headSize <= 2 * ATT_THREADS, rows <= ATT_MAX_ROWS.
 #include "common.cuh"
 
@@ -12,7 +13,7 @@
 
 extern "C" __global__ void attention_tree_f32(float* __restrict__ out, const float* __restrict__ q,
                                               const float* __restrict__ keys, const float* __restrict__ values,
-                                              const int* __restrict__ parents, int cached, int heads, int kvHeads,
+                                              const int* __restrict__ parents, const int* __restrict__ cachedAt, int heads, int kvHeads,
                                               int headSize) {
     __shared__ int path[ATT_MAX_ROWS];
     __shared__ int depth;
@@ -20,6 +21,7 @@ extern "C" __global__ void attention_tree_f32(float* __restrict__ out, const flo
     __shared__ float weights[ATT_THREADS];
     __shared__ float scratch[32];
     int h = blockIdx.x, b = blockIdx.y, tid = threadIdx.x;
+    int cached = cachedAt[0];
     int kvDim = kvHeads * headSize;
     int kvOffset = (h / (heads / kvHeads)) * headSize;
     const float* qh = q + (size_t)b * heads * headSize + (size_t)h * headSize;

@@ -121,6 +121,18 @@ extern "C" __global__ void argmax_f32(const float* __restrict__ x, int stride, i
     if (threadIdx.x == 0) out[blockIdx.x] = at;
 }
 
+// A pass's keys and values ([row][kvDim]) written to cache slots firstSlot[0] + row. The slot is read from
+// device memory, so a decode step's launch is the same at every position (one CUDA graph, relaunched).
+// Launch: grid (rows), any block.
+extern "C" __global__ void kv_store_f32(float* keys, float* values, const float* __restrict__ k,
+                                        const float* __restrict__ v, const int* __restrict__ firstSlot, int kvDim) {
+    size_t dst = (size_t)(firstSlot[0] + blockIdx.x) * kvDim, src = (size_t)blockIdx.x * kvDim;
+    for (int i = threadIdx.x; i < kvDim; i += blockDim.x) {
+        keys[dst + i] = k[src + i];
+        values[dst + i] = v[src + i];
+    }
+}
+
 // The device side of KvCache.commit: for each move m, cache slot from[m] is copied to slot to[m] in the key
 // and value caches ([slot][kvDim] each). Moves go to lower slots in increasing order, so a slot is read
 // before it is overwritten only if every move's source is at or above its destination; the host passes

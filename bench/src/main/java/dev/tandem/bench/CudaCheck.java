@@ -73,7 +73,30 @@ public final class CudaCheck implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CudaDevice gpu = switch (device) {
+        boolean large = switch (size) {
+            case "large" -> true;
+            case "small" -> false;
+            default -> throw new TandemException("--size must be small or large, got '" + size + "'");
+        };
+        System.out.println("machine: " + MachineInfo.describe());
+        // kernels are timed launch by launch; models run on CUDA graphs, and op by op for comparison
+        try (CudaBackend opByOp = new CudaBackend(openDevice(), false); CudaBackend cuda = new CudaBackend(openDevice(), true);
+             CpuBackend cpu = new CpuBackend(); Arena arena = Arena.ofShared()) {
+            System.out.println("device: " + opByOp.name());
+            kernels(opByOp, cpu, arena, large);
+            for (Path m : models) {
+                model(cuda, opByOp, cpu, m);
+            }
+            System.out.println();
+            System.out.println("CUDA graphs: " + cuda.graphStats());
+        }
+        System.out.println(failures == 0 ? "cuda-check: all results agree with the CPU backend"
+                : "cuda-check: " + failures + " result(s) disagree with the CPU backend");
+        return failures == 0 ? 0 : 1;
+    }
+
+    private CudaDevice openDevice() {
+        return switch (device) {
             case "cuda" -> {
                 String why = CudaAvailability.unavailableReason();
                 if (why != null) {
@@ -84,22 +107,6 @@ public final class CudaCheck implements Callable<Integer> {
             case "cuda-emulated" -> EmulatedDevice.open();
             default -> throw new TandemException("--device must be cuda or cuda-emulated, got '" + device + "'");
         };
-        boolean large = switch (size) {
-            case "large" -> true;
-            case "small" -> false;
-            default -> throw new TandemException("--size must be small or large, got '" + size + "'");
-        };
-        System.out.println("machine: " + MachineInfo.describe());
-        try (CudaBackend cuda = new CudaBackend(gpu); CpuBackend cpu = new CpuBackend(); Arena arena = Arena.ofShared()) {
-            System.out.println("device: " + cuda.name());
-            kernels(cuda, cpu, arena, large);
-            for (Path m : models) {
-                model(cuda, cpu, m);
-            }
-        }
-        System.out.println(failures == 0 ? "cuda-check: all results agree with the CPU backend"
-                : "cuda-check: " + failures + " result(s) disagree with the CPU backend");
-        return failures == 0 ? 0 : 1;
     }
 
     // --- kernels ---------------------------------------------------------------------------------------
@@ -238,7 +245,7 @@ public final class CudaCheck implements Callable<Integer> {
 
     // --- models ----------------------------------------------------------------------------------------
 
-    private void model(CudaBackend cuda, CpuBackend cpu, Path path) {
+    private void model(CudaBackend cuda, CudaBackend opByOp, CpuBackend cpu, Path path) {
         try (Model m = ModelLoader.load(path)) {
             Tokenizer tok = Tokenizers.forModel(m, null);
             GenerationRequest req = new GenerationRequest(tok.encode("Once upon a time, there was a little girl named Lily.", true, false),
@@ -247,12 +254,13 @@ public final class CudaCheck implements Callable<Integer> {
             System.out.println();
             System.out.println("model " + path.getFileName() + " (" + m.weights().layers().get(0).wq().dtype() + ")");
             List<String> rows = new ArrayList<>();
-            for (String method : List.of("ar", "lookup")) {
-                new AutoregressiveGenerator(new Transformer(m, cuda), tok).generate(req, TokenStream.NONE); // warm-up, uploads
+            for (String method : List.of("ar", "ar, op by op", "lookup")) {
+                CudaBackend b = method.endsWith("op by op") ? opByOp : cuda;
+                new AutoregressiveGenerator(new Transformer(m, b), tok).generate(req, TokenStream.NONE); // warm-up, uploads, graphs
                 long t0 = System.nanoTime();
-                GenerationResult r = method.equals("ar")
-                        ? new AutoregressiveGenerator(new Transformer(m, cuda), tok).generate(req, TokenStream.NONE)
-                        : Methods.create(method, new Transformer(m, cuda), tok, MethodOptions.defaults()).generate(req, TokenStream.NONE);
+                GenerationResult r = method.startsWith("ar")
+                        ? new AutoregressiveGenerator(new Transformer(m, b), tok).generate(req, TokenStream.NONE)
+                        : Methods.create(method, new Transformer(m, b), tok, MethodOptions.defaults()).generate(req, TokenStream.NONE);
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 boolean same = Arrays.equals(expected, r.tokens());
                 if (!same) {
@@ -284,12 +292,13 @@ public final class CudaCheck implements Callable<Integer> {
             int[] toks = new int[k];
             Arrays.fill(toks, 7);
             t.forward(Batch.chain(toks));
+            cuda.device().synchronize(); // each pass its own segment, as when decoding reads its logits: one graph per k
             int n = device.equals("cuda") ? 20 : 2;
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
                 t.forward(Batch.chain(toks));
+                cuda.device().synchronize();
             }
-            cuda.device().synchronize();
             double ms = (System.nanoTime() - t0) / 1e6 / n;
             if (k == 1) {
                 one = ms;

@@ -43,9 +43,18 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
     private long uploadedWeightBytes;
     private boolean closed;
 
+    /** On {@code device}, with CUDA graphs unless {@code -Dtandem.cuda.graphs=false}. */
     public CudaBackend(CudaDevice device) {
-        this.device = device;
-        this.staging = new Staging(device);
+        this(device, GraphedDevice.enabledByDefault());
+    }
+
+    /**
+     * On {@code device}; with {@code graphs}, each run of ops up to a result the host reads (a decode step's
+     * whole forward pass and its read-back) is launched as one CUDA graph ({@link GraphedDevice}).
+     */
+    public CudaBackend(CudaDevice device, boolean graphs) {
+        this.device = graphs ? new GraphedDevice(device) : device;
+        this.staging = new Staging(this.device);
     }
 
     /** The backend on the emulated device (CPU), for tests and for kernel work without a GPU. */
@@ -53,8 +62,14 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
         return new CudaBackend(EmulatedDevice.open());
     }
 
+    /** The device ops go to: the graphed device when graphs are on (its synchronize runs what is recorded). */
     public CudaDevice device() {
         return device;
+    }
+
+    /** What the CUDA graphs did so far, or null when this backend launches op by op. */
+    public GraphedDevice.Stats graphStats() {
+        return device instanceof GraphedDevice g ? g.stats() : null;
     }
 
     /** Bytes of weights uploaded so far (each weight once). */
@@ -223,8 +238,19 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
 
     @Override
     public synchronized void storeKv(Tensor keyCache, Tensor valueCache, Tensor k, Tensor v, int firstSlot, int rows) {
-        copyRows(k, 0, keyCache, firstSlot, rows);
-        copyRows(v, 0, valueCache, firstSlot, rows);
+        if (rows == 0) {
+            return;
+        }
+        if (k.cols() != keyCache.cols() || v.cols() != valueCache.cols() || k.cols() != v.cols()) {
+            throw new IllegalArgumentException("kv rows of " + k.cols() + " and " + v.cols() + " for caches of " + keyCache.cols()
+                    + " and " + valueCache.cols());
+        }
+        // one launch whose slot is read on the device: the same launch at every position (graphs relaunch it as it is)
+        Ops ops = new Ops();
+        long ka = ops.read(k), va = ops.read(v);
+        device.launch("kv_store_f32", Dim3.of(rows), Dim3.of(THREADS), 0, KernelArgs.of().ptr(ops.write(keyCache))
+                .ptr(ops.write(valueCache)).ptr(ka).ptr(va).ptr(ops.ints(new int[] {firstSlot}, 1)).i32(k.cols()));
+        ops.finish();
     }
 
     @Override
@@ -260,7 +286,7 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
         long o = ops.write(out);
         device.launch("attention_tree_f32", Dim3.of(shape.heads(), rows), Dim3.of(THREADS), 0, KernelArgs.of()
                 .ptr(o).ptr(qa).ptr(ops.read(keyCache)).ptr(ops.read(valueCache)).ptr(ops.ints(mask.parents(), rows))
-                .i32(cached).i32(shape.heads()).i32(shape.kvHeads()).i32(shape.headSize()));
+                .ptr(ops.ints(new int[] {cached}, 1)).i32(shape.heads()).i32(shape.kvHeads()).i32(shape.headSize()));
         ops.finish();
     }
 

@@ -24,6 +24,8 @@ public final class DriverDevice implements CudaDevice {
     private static final int ATTRIBUTE_CC_MAJOR = 75;
     private static final int ATTRIBUTE_CC_MINOR = 76;
     private static final int ERROR_NOT_FOUND = 500;
+    private static final int ERROR_GRAPH_EXEC_UPDATE_FAILURE = 910;
+    private static final int CAPTURE_MODE_RELAXED = 2; // the capture never runs other API calls between its ops
 
     private final Driver cu;
     private final Arena arena = Arena.ofShared();
@@ -107,14 +109,7 @@ public final class DriverDevice implements CudaDevice {
 
     @Override
     public long alloc(long bytes) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment p = a.allocate(ValueLayout.JAVA_LONG);
-            bind();
-            cu.check((int) cu.memAlloc.invokeExact(p, Math.max(bytes, 1)), "cuMemAlloc of " + bytes + " bytes");
-            return p.get(ValueLayout.JAVA_LONG, 0);
-        } catch (Throwable t) {
-            throw Driver.rethrow(t);
-        }
+        return handle(out -> (int) cu.memAlloc.invokeExact(out, Math.max(bytes, 1)), "cuMemAlloc of " + bytes + " bytes");
     }
 
     @Override
@@ -137,6 +132,85 @@ public final class DriverDevice implements CudaDevice {
     public void download(MemorySegment dst, long src, long bytes) {
         call(() -> (int) cu.memcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync");
         synchronize();
+    }
+
+    @Override
+    public void downloadAsync(MemorySegment dst, long src, long bytes) {
+        call(() -> (int) cu.memcpyDtoHAsync.invokeExact(dst, src, bytes, stream), "cuMemcpyDtoHAsync");
+    }
+
+    @Override
+    public MemorySegment allocHost(long bytes) {
+        long address = handle(out -> (int) cu.memAllocHost.invokeExact(out, Math.max(bytes, 1)), "cuMemAllocHost of " + bytes + " bytes");
+        return MemorySegment.ofAddress(address).reinterpret(bytes);
+    }
+
+    @Override
+    public void freeHost(MemorySegment host) {
+        call(() -> (int) cu.memFreeHost.invokeExact(host), "cuMemFreeHost");
+    }
+
+    @Override
+    public void beginCapture() {
+        call(() -> (int) cu.streamBeginCapture.invokeExact(stream, CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
+    }
+
+    @Override
+    public long endCapture() {
+        return handle(out -> (int) cu.streamEndCapture.invokeExact(stream, out), "cuStreamEndCapture");
+    }
+
+    @Override
+    public long instantiate(long graph) {
+        return handle(out -> (int) cu.graphInstantiate.invokeExact(out, MemorySegment.ofAddress(graph), 0L),
+                "cuGraphInstantiateWithFlags");
+    }
+
+    @Override
+    public boolean update(long exec, long graph) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(24, 8); // CUgraphExecUpdateResultInfo: result, error node, error-from node
+            bind();
+            int rc = (int) cu.graphExecUpdate.invokeExact(MemorySegment.ofAddress(exec), MemorySegment.ofAddress(graph), info);
+            if (rc == ERROR_GRAPH_EXEC_UPDATE_FAILURE) {
+                return false;
+            }
+            cu.check(rc, "cuGraphExecUpdate");
+            return true;
+        } catch (Throwable t) {
+            throw Driver.rethrow(t);
+        }
+    }
+
+    @Override
+    public void launchGraph(long exec) {
+        call(() -> (int) cu.graphLaunch.invokeExact(MemorySegment.ofAddress(exec), stream), "cuGraphLaunch");
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        call(() -> (int) cu.graphDestroy.invokeExact(MemorySegment.ofAddress(graph)), "cuGraphDestroy");
+    }
+
+    @Override
+    public void destroyExec(long exec) {
+        call(() -> (int) cu.graphExecDestroy.invokeExact(MemorySegment.ofAddress(exec)), "cuGraphExecDestroy");
+    }
+
+    private interface HandleCall {
+        int run(MemorySegment out) throws Throwable;
+    }
+
+    /** A call that writes a pointer or handle (memory, a graph, an executable graph) through its first argument. */
+    private long handle(HandleCall c, String what) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment out = a.allocate(ValueLayout.ADDRESS);
+            bind();
+            cu.check(c.run(out), what);
+            return out.get(ValueLayout.ADDRESS, 0).address();
+        } catch (Throwable t) {
+            throw Driver.rethrow(t);
+        }
     }
 
     @Override
@@ -219,7 +293,10 @@ public final class DriverDevice implements CudaDevice {
                           MethodHandle streamCreate, MethodHandle streamSynchronize, MethodHandle moduleLoadData,
                           MethodHandle moduleGetFunction, MethodHandle memAlloc, MethodHandle memFree, MethodHandle memsetD8Async,
                           MethodHandle memcpyHtoDAsync, MethodHandle memcpyDtoHAsync, MethodHandle memcpyDtoDAsync,
-                          MethodHandle launchKernel, MethodHandle getErrorName) {
+                          MethodHandle launchKernel, MethodHandle getErrorName, MethodHandle memAllocHost,
+                          MethodHandle memFreeHost, MethodHandle streamBeginCapture, MethodHandle streamEndCapture,
+                          MethodHandle graphInstantiate, MethodHandle graphExecUpdate, MethodHandle graphLaunch,
+                          MethodHandle graphDestroy, MethodHandle graphExecDestroy) {
         private static volatile Driver loaded;
 
         static Driver load() {
@@ -268,7 +345,16 @@ public final class DriverDevice implements CudaDevice {
                     linker.downcallHandle(lib.findOrThrow("cuMemcpyDtoHAsync_v2"), FunctionDescriptor.of(i, p, l, l, p), heap),
                     f.apply("cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(i, l, l, l, p)),
                     f.apply("cuLaunchKernel", FunctionDescriptor.of(i, p, i, i, i, i, i, i, i, p, p, p)),
-                    f.apply("cuGetErrorName", FunctionDescriptor.of(i, i, p)));
+                    f.apply("cuGetErrorName", FunctionDescriptor.of(i, i, p)),
+                    f.apply("cuMemAllocHost_v2", FunctionDescriptor.of(i, p, l)),
+                    f.apply("cuMemFreeHost", FunctionDescriptor.of(i, p)),
+                    f.apply("cuStreamBeginCapture_v2", FunctionDescriptor.of(i, p, i)),
+                    f.apply("cuStreamEndCapture", FunctionDescriptor.of(i, p, p)),
+                    f.apply("cuGraphInstantiateWithFlags", FunctionDescriptor.of(i, p, p, l)),
+                    f.apply("cuGraphExecUpdate_v2", FunctionDescriptor.of(i, p, p, p)),
+                    f.apply("cuGraphLaunch", FunctionDescriptor.of(i, p, p)),
+                    f.apply("cuGraphDestroy", FunctionDescriptor.of(i, p)),
+                    f.apply("cuGraphExecDestroy", FunctionDescriptor.of(i, p)));
             try {
                 d.check((int) d.init.invokeExact(0), "cuInit");
             } catch (Throwable t) {

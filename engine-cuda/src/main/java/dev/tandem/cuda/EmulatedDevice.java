@@ -15,6 +15,12 @@ import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The CUDA kernels run on the CPU: the same .cu sources, compiled by g++ against a header that emulates
@@ -22,12 +28,22 @@ import java.nio.file.StandardCopyOption;
  * {@code kernels/src/emulation}), in a native library the build packs into the kernels jar. Device
  * memory is host memory here, filled with NaN bytes when allocated so a kernel that reads what nobody
  * wrote shows it. Launches are serialised; it is a test device, a few hundred times slower than the CPU backend.
+ *
+ * <p>Graphs follow CUDA's rules, so the step logic above them is tested as a GPU would run it: a capture
+ * records {@link StreamOp}s (an upload keeps its page-locked source and reads it when the graph runs), a
+ * wait on the host while capturing or an upload from pageable memory is an error, and an update succeeds
+ * only for a capture of the same shape.
  */
 public final class EmulatedDevice implements CudaDevice {
     static final String LIBRARY = "emulation/libtandem_cuda_emu.so";
     private static volatile Library library;
 
     private final Library lib;
+    private final Arena pinnedArena = Arena.ofShared();
+    private final Set<MemorySegment> pinned = ConcurrentHashMap.newKeySet();
+    private final Map<Long, List<StreamOp>> graphs = new ConcurrentHashMap<>();
+    private final AtomicLong handles = new AtomicLong();
+    private List<StreamOp> capture; // non-null while capturing
 
     private EmulatedDevice(Library lib) {
         this.lib = lib;
@@ -93,27 +109,162 @@ public final class EmulatedDevice implements CudaDevice {
     }
 
     @Override
-    public void memset(long address, int value, long bytes) {
+    public synchronized void memset(long address, int value, long bytes) {
+        if (capture != null) {
+            capture.add(new StreamOp.Memset(address, value, bytes));
+            return;
+        }
         at(address, bytes).fill((byte) value);
     }
 
     @Override
-    public void upload(long dst, MemorySegment src, long bytes) {
+    public synchronized void upload(long dst, MemorySegment src, long bytes) {
+        if (capture != null) {
+            if (!isPinned(src, bytes)) {
+                throw new IllegalStateException("an upload from pageable host memory while the stream is capturing");
+            }
+            capture.add(new StreamOp.Upload(dst, src, bytes));
+            return;
+        }
         MemorySegment.copy(src, 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
-    public void download(MemorySegment dst, long src, long bytes) {
+    public synchronized void download(MemorySegment dst, long src, long bytes) {
+        notCapturing("a synchronous download");
         MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
     }
 
     @Override
-    public void copy(long dst, long src, long bytes) {
+    public synchronized void downloadAsync(MemorySegment dst, long src, long bytes) {
+        if (!isPinned(dst, bytes)) {
+            throw new IllegalArgumentException("an asynchronous download into pageable host memory");
+        }
+        if (capture != null) {
+            capture.add(new StreamOp.Download(dst, src, bytes));
+            return;
+        }
+        MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
+    }
+
+    @Override
+    public synchronized void copy(long dst, long src, long bytes) {
+        if (capture != null) {
+            capture.add(new StreamOp.Copy(dst, src, bytes));
+            return;
+        }
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
     }
 
     @Override
-    public void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+    public MemorySegment allocHost(long bytes) {
+        MemorySegment s = pinnedArena.allocate(Math.max(bytes, 1), 256);
+        pinned.add(s);
+        return s;
+    }
+
+    @Override
+    public void freeHost(MemorySegment host) {
+        if (!pinned.remove(host)) {
+            throw new IllegalArgumentException("not page-locked memory of this device");
+        }
+        // the arena frees it with the device; a test device allocates a handful
+    }
+
+    private boolean isPinned(MemorySegment s, long bytes) {
+        if (!s.isNative()) {
+            return false;
+        }
+        for (MemorySegment p : pinned) {
+            if (s.address() >= p.address() && s.address() + bytes <= p.address() + p.byteSize()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void notCapturing(String what) {
+        if (capture != null) {
+            throw new IllegalStateException(what + " while the stream is capturing (CUDA refuses it too)");
+        }
+    }
+
+    @Override
+    public synchronized void beginCapture() {
+        notCapturing("a second capture");
+        capture = new ArrayList<>();
+    }
+
+    @Override
+    public synchronized long endCapture() {
+        if (capture == null) {
+            throw new IllegalStateException("no capture to end");
+        }
+        long graph = handles.incrementAndGet();
+        graphs.put(graph, List.copyOf(capture));
+        capture = null;
+        return graph;
+    }
+
+    @Override
+    public long instantiate(long graph) {
+        long exec = handles.incrementAndGet();
+        graphs.put(exec, graph(graph));
+        return exec;
+    }
+
+    @Override
+    public boolean update(long exec, long graph) {
+        List<StreamOp> old = graph(exec), now = graph(graph);
+        if (old.size() != now.size()) {
+            return false;
+        }
+        for (int i = 0; i < old.size(); i++) {
+            if (!old.get(i).shape().equals(now.get(i).shape())) {
+                return false;
+            }
+        }
+        graphs.put(exec, now);
+        return true;
+    }
+
+    @Override
+    public synchronized void launchGraph(long exec) {
+        notCapturing("a graph launch"); // CUDA can capture one as a child graph; the step logic never asks it
+        for (StreamOp op : graph(exec)) {
+            op.issue(this);
+        }
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        graphs.remove(graph);
+    }
+
+    @Override
+    public void destroyExec(long exec) {
+        destroyGraph(exec); // graphs and executable graphs share one table here
+    }
+
+    private List<StreamOp> graph(long handle) {
+        List<StreamOp> g = graphs.get(handle);
+        if (g == null) {
+            throw new IllegalArgumentException("no graph " + handle + " on this device");
+        }
+        return g;
+    }
+
+    /** Graphs and executable graphs alive on this device: a test sees that none leak. */
+    public int liveGraphs() {
+        return graphs.size();
+    }
+
+    @Override
+    public synchronized void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+        if (capture != null) {
+            capture.add(new StreamOp.Launch(kernel, grid, block, sharedBytes, args));
+            return;
+        }
         try (Arena arena = Arena.ofConfined()) {
             int rc = (int) lib.launch.invokeExact(arena.allocateFrom(kernel), grid.x(), grid.y(), grid.z(),
                     block.x(), block.y(), block.z(), sharedBytes, args.pack(arena));
@@ -127,13 +278,17 @@ public final class EmulatedDevice implements CudaDevice {
     }
 
     @Override
-    public void synchronize() {
+    public synchronized void synchronize() {
+        notCapturing("a stream synchronization");
         // launches and copies complete before they return
     }
 
     @Override
-    public void close() {
-        // the library stays loaded for the JVM's life; memory is freed by its owner
+    public synchronized void close() {
+        // the library stays loaded for the JVM's life; device memory is freed by its owner
+        if (pinnedArena.scope().isAlive()) {
+            pinnedArena.close();
+        }
     }
 
     /** Whether the library has a kernel of that name (every kernel of the sources is registered). */

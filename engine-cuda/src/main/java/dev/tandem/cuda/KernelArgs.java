@@ -45,6 +45,29 @@ public final class KernelArgs {
         return count;
     }
 
+    /** Equal when every argument's bits and width are: a recorded step whose launches all equal the last one's replays its graph as it is. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof KernelArgs other) || other.count != count) {
+            return false;
+        }
+        for (int i = 0; i < count; i++) {
+            if (values[i] != other.values[i] || wide[i] != other.wide[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    @Override
+    public int hashCode() {
+        int h = count;
+        for (int i = 0; i < count; i++) {
+            h = 31 * h + Long.hashCode(values[i]) + (wide[i] ? 1 : 0);
+        }
+        return h;
+    }
+
     /** The pointer array, with the values it points at, allocated in {@code arena}. */
     MemorySegment pack(Arena arena) {
         MemorySegment slots = arena.allocate(8L * Math.max(count, 1), 8);

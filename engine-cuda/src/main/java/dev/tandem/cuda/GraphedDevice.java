@@ -1,0 +1,293 @@
+package dev.tandem.cuda;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A device whose stream work runs as CUDA graphs: launches, copies and memsets are recorded until the host
+ * needs a result (a download, a synchronize, a free), and that segment, in a decode step the whole forward
+ * pass and the read-back of its logits or accepted rows, is launched as one graph. Small inputs (tokens,
+ * positions, tree parents) are copied into a page-locked step buffer as they are recorded, so the graph's
+ * uploads read them from there when it runs.
+ *
+ * <p>One executable graph is kept per shape of segment (which kernels at which launch shapes, which copy
+ * sizes): in decoding that is one per (rows, tree shape) bucket, since the row count fixes the grids. A
+ * segment whose ops equal the last run of its shape relaunches the graph as it is; one that differs in
+ * arguments only (the attention's cached length, a KV slot's address) is captured again and handed to the
+ * kept graph by {@link CudaDevice#update}, which costs far less than instantiating; a new shape is
+ * instantiated. Segments of fewer than {@link #MIN_OPS} ops run as plain launches.
+ */
+public final class GraphedDevice implements CudaDevice {
+    /** Shorter segments run directly: capturing and launching a graph costs more than two launches save. */
+    static final int MIN_OPS = 3;
+    /** Uploads larger than this (weights, on first use) bypass the step buffer: flushed, then copied directly. */
+    static final long STEP_BUFFER_LIMIT = 1 << 20;
+    /** Executable graphs kept; the least recently used shape is destroyed beyond this. */
+    static final int MAX_GRAPHS = 64;
+    private static final long ALIGN = 64;
+
+    private final CudaDevice device;
+    private final List<StreamOp> pending = new ArrayList<>();
+    private final LinkedHashMap<List<Object>, Exec> execs = new LinkedHashMap<>(16, 0.75f, true);
+    private MemorySegment stepBuffer;
+    private long stepBufferUsed;
+    private boolean issued; // work reached the device since the last synchronize
+    private long segments, direct, instantiated, updated, relaunched;
+
+    /** What the graphs have done so far: segments flushed, and how each ran. */
+    public record Stats(long segments, long direct, long instantiated, long updated, long relaunched) {
+        /** Segments launched as a graph. */
+        public long graphLaunches() {
+            return instantiated + updated + relaunched;
+        }
+    }
+
+    private static final class Exec {
+        final long handle;
+        List<StreamOp> last;
+
+        Exec(long handle, List<StreamOp> last) {
+            this.handle = handle;
+            this.last = last;
+        }
+    }
+
+    public GraphedDevice(CudaDevice device) {
+        this.device = device;
+    }
+
+    /** Whether backends use graphs unless told: {@code -Dtandem.cuda.graphs=false} turns them off. */
+    public static boolean enabledByDefault() {
+        return !"false".equalsIgnoreCase(System.getProperty("tandem.cuda.graphs", "true"));
+    }
+
+    public synchronized Stats stats() {
+        return new Stats(segments, direct, instantiated, updated, relaunched);
+    }
+
+    @Override
+    public String name() {
+        return device.name() + ", CUDA graphs";
+    }
+
+    @Override
+    public long alloc(long bytes) {
+        return device.alloc(bytes);
+    }
+
+    @Override
+    public synchronized void free(long address) {
+        flush(); // recorded ops may use it
+        device.free(address);
+    }
+
+    @Override
+    public synchronized void memset(long address, int value, long bytes) {
+        pending.add(new StreamOp.Memset(address, value, bytes));
+    }
+
+    @Override
+    public synchronized void upload(long dst, MemorySegment src, long bytes) {
+        if (bytes <= STEP_BUFFER_LIMIT) {
+            MemorySegment slot = stepSlot(bytes);
+            MemorySegment.copy(src, 0, slot, 0, bytes);
+            pending.add(new StreamOp.Upload(dst, slot, bytes));
+        } else { // a weight on first use: straight from its memory, between segments
+            flush();
+            device.upload(dst, src, bytes);
+            issued = true;
+        }
+    }
+
+    @Override
+    public synchronized void download(MemorySegment dst, long src, long bytes) {
+        if (bytes > STEP_BUFFER_LIMIT) {
+            flush();
+            device.download(dst, src, bytes);
+            return;
+        }
+        MemorySegment slot = stepSlot(bytes);
+        pending.add(new StreamOp.Download(slot, src, bytes));
+        flush(); // the segment with its read-back at the end: one graph
+        MemorySegment.copy(slot, 0, dst, 0, bytes);
+    }
+
+    @Override
+    public synchronized void downloadAsync(MemorySegment dst, long src, long bytes) {
+        pending.add(new StreamOp.Download(dst, src, bytes));
+    }
+
+    @Override
+    public synchronized void copy(long dst, long src, long bytes) {
+        pending.add(new StreamOp.Copy(dst, src, bytes));
+    }
+
+    @Override
+    public synchronized void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
+        pending.add(new StreamOp.Launch(kernel, grid, block, sharedBytes, args));
+    }
+
+    @Override
+    public synchronized void synchronize() {
+        flush();
+    }
+
+    @Override
+    public MemorySegment allocHost(long bytes) {
+        return device.allocHost(bytes);
+    }
+
+    @Override
+    public synchronized void freeHost(MemorySegment host) {
+        flush();
+        device.freeHost(host);
+    }
+
+    /** Runs what is recorded, as a graph where it pays, and waits for it; the step buffer is free again after. */
+    private void flush() {
+        if (!pending.isEmpty()) {
+            List<StreamOp> ops = List.copyOf(pending);
+            pending.clear();
+            run(ops);
+            issued = true;
+        }
+        if (issued) {
+            device.synchronize();
+            issued = false;
+        }
+        stepBufferUsed = 0;
+    }
+
+    private void run(List<StreamOp> ops) {
+        segments++;
+        if (ops.size() < MIN_OPS) {
+            direct++;
+            ops.forEach(op -> op.issue(device));
+            return;
+        }
+        List<Object> shape = new ArrayList<>(ops.size());
+        for (StreamOp op : ops) {
+            shape.add(op.shape());
+        }
+        Exec exec = execs.get(shape);
+        if (exec != null && exec.last.equals(ops)) {
+            relaunched++;
+            device.launchGraph(exec.handle);
+            return;
+        }
+        long graph = capture(ops);
+        try {
+            if (exec != null && device.update(exec.handle, graph)) {
+                updated++;
+                exec.last = ops;
+            } else {
+                if (exec != null) {
+                    device.destroyExec(exec.handle);
+                }
+                exec = new Exec(device.instantiate(graph), ops);
+                instantiated++;
+                execs.put(shape, exec);
+                evictBeyondLimit();
+            }
+        } finally {
+            device.destroyGraph(graph);
+        }
+        device.launchGraph(exec.handle);
+    }
+
+    private long capture(List<StreamOp> ops) {
+        device.beginCapture();
+        try {
+            ops.forEach(op -> op.issue(device));
+        } catch (RuntimeException e) {
+            device.destroyGraph(device.endCapture());
+            throw e;
+        }
+        return device.endCapture();
+    }
+
+    private void evictBeyondLimit() {
+        Iterator<Map.Entry<List<Object>, Exec>> it = execs.entrySet().iterator();
+        while (execs.size() > MAX_GRAPHS && it.hasNext()) {
+            device.destroyExec(it.next().getValue().handle);
+            it.remove();
+        }
+    }
+
+    /** A slice of the page-locked step buffer for this segment; flushes first when the segment has filled it. */
+    private MemorySegment stepSlot(long bytes) {
+        long size = (bytes + ALIGN - 1) / ALIGN * ALIGN;
+        long capacity = stepBuffer == null ? 0 : stepBuffer.byteSize();
+        if (stepBufferUsed + size > capacity) {
+            flush(); // recorded uploads read the buffer when they run: run them before it is reused or replaced
+            if (size > capacity) {
+                if (stepBuffer != null) {
+                    device.freeHost(stepBuffer);
+                }
+                stepBuffer = device.allocHost(Math.max(size, Math.max(2 * capacity, 1 << 16)));
+            }
+        }
+        MemorySegment slot = stepBuffer.asSlice(stepBufferUsed, bytes);
+        stepBufferUsed += size;
+        return slot;
+    }
+
+    // A graphed device makes, keeps and launches its own graphs; nothing above it does.
+
+    @Override
+    public void beginCapture() {
+        throw ownGraphs();
+    }
+
+    @Override
+    public long endCapture() {
+        throw ownGraphs();
+    }
+
+    @Override
+    public long instantiate(long graph) {
+        throw ownGraphs();
+    }
+
+    @Override
+    public boolean update(long exec, long graph) {
+        throw ownGraphs();
+    }
+
+    @Override
+    public void launchGraph(long exec) {
+        throw ownGraphs();
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        throw ownGraphs();
+    }
+
+    @Override
+    public void destroyExec(long exec) {
+        throw ownGraphs();
+    }
+
+    private static UnsupportedOperationException ownGraphs() {
+        return new UnsupportedOperationException("a graphed device captures and launches its own graphs");
+    }
+
+    @Override
+    public synchronized void close() {
+        flush();
+        for (Exec e : execs.values()) {
+            device.destroyExec(e.handle);
+        }
+        execs.clear();
+        if (stepBuffer != null) {
+            device.freeHost(stepBuffer);
+            stepBuffer = null;
+        }
+        device.close();
+    }
+}
