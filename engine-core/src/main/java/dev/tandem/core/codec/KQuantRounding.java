@@ -34,18 +34,30 @@ final class KQuantRounding {
     }
 
     /**
+     * Where {@code make_qx_quants} and {@code make_q3_quants} both start: every value rounded at the scale
+     * {@code -nmax / max} ({@code max}: {@link #signedMax}) into {@code levels[lo ..]}, with the fit's sums; null,
+     * the levels zeroed, for a group whose largest magnitude is below GGML's {@code GROUP_MAX_EPS}.
+     */
+    private static Sums firstRounding(float max, int n, int nmax, float[] x, int xo, int[] levels, int lo) {
+        if (Math.abs(max) < GROUP_MAX_EPS) {
+            Arrays.fill(levels, lo, lo + n, 0);
+            return null;
+        }
+        roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
+        return Sums.of(x, xo, n, levels, lo);
+    }
+
+    /**
      * {@code make_qx_quants(n, nmax, x, L, rmse_type = 1, qw = NULL)}: levels {@code 0 .. 2 nmax - 1} of
      * {@code x[xo .. xo + n)} into {@code levels[lo ..]}, weighted by x squared, searching 18 scales around
      * {@code -nmax / max}; returns the scale.
      */
     static float qxQuants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
         float max = signedMax(x, xo, n);
-        if (Math.abs(max) < GROUP_MAX_EPS) {
-            Arrays.fill(levels, lo, lo + n, 0);
+        Sums first = firstRounding(max, n, nmax, x, xo, levels, lo);
+        if (first == null) {
             return 0f;
         }
-        roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
-        Sums first = Sums.of(x, xo, n, levels, lo);
         float scale = first.l2() != 0 ? first.lx() / first.l2() : 0f;
         float best = scale * first.lx();
         int[] trial = new int[n];
@@ -228,12 +240,10 @@ final class KQuantRounding {
      */
     static float q3Quants(int n, int nmax, float[] x, int xo, int[] levels, int lo) {
         float max = signedMax(x, xo, n);
-        if (Math.abs(max) < GROUP_MAX_EPS) {
-            Arrays.fill(levels, lo, lo + n, 0);
+        Sums first = firstRounding(max, n, nmax, x, xo, levels, lo);
+        if (first == null) {
             return 0f;
         }
-        roundSigned(x, xo, n, -nmax / max, nmax, levels, lo);
-        Sums first = Sums.of(x, xo, n, levels, lo);
         float sumLX = first.lx(), sumL2 = first.l2();
         for (int iter = 0; iter < 5; iter++) {
             int changed = 0;
