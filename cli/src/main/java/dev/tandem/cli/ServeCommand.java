@@ -3,7 +3,6 @@ package dev.tandem.cli;
 import dev.tandem.options.MethodFlags;
 import dev.tandem.api.Engine;
 import dev.tandem.core.TandemException;
-import dev.tandem.cuda.CudaAvailability;
 import dev.tandem.models.Model;
 import dev.tandem.server.ServerConfig;
 import dev.tandem.server.TandemServer;
@@ -85,10 +84,6 @@ final class ServeCommand extends TandemCommand {
     @Override
     Integer run() throws Exception {
         methodFlags.check(false);
-        if (!modelOptions.device.equals("cpu")) {
-            String why = modelOptions.device.equals("cuda") ? CudaAvailability.unavailableReason() : null;
-            throw new TandemException(why != null ? why : "serve runs on --device cpu only in this version");
-        }
         if (!batching.equals("auto") && !batching.equals("on") && !batching.equals("off")) {
             throw new TandemException("--batching must be auto, on or off, got '" + batching + "'");
         }
@@ -110,7 +105,9 @@ final class ServeCommand extends TandemCommand {
         if (modelOptions.tokenizer != null) {
             b.tokenizer(modelOptions.tokenizer);
         }
-        if (modelOptions.threads != null) {
+        if (!modelOptions.device.equals("cpu")) {
+            b.backend(modelOptions.backend()); // the engine owns it; one shared pass at a time, as any given backend
+        } else if (modelOptions.threads != null) {
             b.threads(modelOptions.threads);
         }
         b.contextSize(modelOptions.ctxSize);
