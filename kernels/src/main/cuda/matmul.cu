@@ -1,9 +1,12 @@
 // out[r][j] = dot(w[j], x[r]) for r < rows, j < d: weights in GGML layout (one row of n values per output),
 // activations and output F32, F32 accumulation.
-// Launch: grid (ceil(d / MATMUL_WARPS), ceil(rows / MATMUL_TILE)), block (32 * MATMUL_WARPS).
+// Launch: grid (ceil(d / MATMUL_WARPS) * ceil(rows / MATMUL_TILE)), block (32 * MATMUL_WARPS).
 // Each warp owns one output column j and up to MATMUL_TILE activation rows: a lane decodes each weight
 // block it owns once and uses it for every row of the tile, so k rows read the weights once per tile
-// (k <= 8: once), which is what makes verifying a draft tree cost little more than one row.
+// (k <= 8: once), which is what makes verifying a draft tree cost little more than one row. Block b takes
+// row tile b % tiles of column group b / tiles: the tiles of the same weights are neighbours in launch
+// order, so they run together and the second to eighth read those weights from L2, not from DRAM (with the
+// tiles in a second grid dimension, each tile would stream the whole matrix again).
 #include "common.cuh"
 
 #define MATMUL_WARPS 4
@@ -13,8 +16,9 @@ template <typename W>
 static __device__ __forceinline__ void matmul_rows(float* __restrict__ out, const float* __restrict__ x,
                                                    const unsigned char* __restrict__ w, int rows, int n, int d) {
     int lane = threadIdx.x % TDM_WARP;
-    int j = blockIdx.x * MATMUL_WARPS + threadIdx.x / TDM_WARP;
-    int r0 = blockIdx.y * MATMUL_TILE;
+    int tiles = (rows + MATMUL_TILE - 1) / MATMUL_TILE;
+    int j = (blockIdx.x / tiles) * MATMUL_WARPS + threadIdx.x / TDM_WARP;
+    int r0 = (blockIdx.x % tiles) * MATMUL_TILE;
     int tile = min(MATMUL_TILE, rows - r0);
     if (j >= d) return;  // the whole warp leaves together: no barrier waits for it
     int blocks = n / W::BLOCK;

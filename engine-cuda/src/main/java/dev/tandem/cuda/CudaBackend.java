@@ -147,7 +147,7 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
 
     private void launchMatmul(long out, long x, Tensor w, int rows) {
         int d = w.rows();
-        device.launch("matmul_" + suffix(w.dtype()), Dim3.of(ceil(d, MATMUL_WARPS), ceil(rows, MATMUL_TILE)),
+        device.launch("matmul_" + suffix(w.dtype()), Dim3.of(ceil(d, MATMUL_WARPS) * ceil(rows, MATMUL_TILE)),
                 Dim3.of(32 * MATMUL_WARPS), 0, KernelArgs.of().ptr(out).ptr(x).ptr(weight(w)).i32(rows).i32(w.cols()).i32(d));
     }
 
