@@ -141,28 +141,28 @@ public final class DriverDevice implements CudaDevice {
 
     @Override
     public MemorySegment allocHost(long bytes) {
-        long address = handle(out -> (int) cu.memAllocHost.invokeExact(out, Math.max(bytes, 1)), "cuMemAllocHost of " + bytes + " bytes");
+        long address = handle(out -> (int) need(cu.memAllocHost, "cuMemAllocHost_v2").invokeExact(out, Math.max(bytes, 1)), "cuMemAllocHost of " + bytes + " bytes");
         return MemorySegment.ofAddress(address).reinterpret(bytes);
     }
 
     @Override
     public void freeHost(MemorySegment host) {
-        call(() -> (int) cu.memFreeHost.invokeExact(host), "cuMemFreeHost");
+        call(() -> (int) need(cu.memFreeHost, "cuMemFreeHost").invokeExact(host), "cuMemFreeHost");
     }
 
     @Override
     public void beginCapture() {
-        call(() -> (int) cu.streamBeginCapture.invokeExact(stream, CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
+        call(() -> (int) need(cu.streamBeginCapture, "cuStreamBeginCapture_v2").invokeExact(stream, CAPTURE_MODE_RELAXED), "cuStreamBeginCapture");
     }
 
     @Override
     public long endCapture() {
-        return handle(out -> (int) cu.streamEndCapture.invokeExact(stream, out), "cuStreamEndCapture");
+        return handle(out -> (int) need(cu.streamEndCapture, "cuStreamEndCapture").invokeExact(stream, out), "cuStreamEndCapture");
     }
 
     @Override
     public long instantiate(long graph) {
-        return handle(out -> (int) cu.graphInstantiate.invokeExact(out, MemorySegment.ofAddress(graph), 0L),
+        return handle(out -> (int) need(cu.graphInstantiate, "cuGraphInstantiateWithFlags").invokeExact(out, MemorySegment.ofAddress(graph), 0L),
                 "cuGraphInstantiateWithFlags");
     }
 
@@ -171,7 +171,7 @@ public final class DriverDevice implements CudaDevice {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(24, 8); // CUgraphExecUpdateResultInfo: result, error node, error-from node
             bind();
-            int rc = (int) cu.graphExecUpdate.invokeExact(MemorySegment.ofAddress(exec), MemorySegment.ofAddress(graph), info);
+            int rc = (int) need(cu.graphExecUpdate, "cuGraphExecUpdate_v2").invokeExact(MemorySegment.ofAddress(exec), MemorySegment.ofAddress(graph), info);
             if (rc == ERROR_GRAPH_EXEC_UPDATE_FAILURE) {
                 return false;
             }
@@ -184,17 +184,25 @@ public final class DriverDevice implements CudaDevice {
 
     @Override
     public void launchGraph(long exec) {
-        call(() -> (int) cu.graphLaunch.invokeExact(MemorySegment.ofAddress(exec), stream), "cuGraphLaunch");
+        call(() -> (int) need(cu.graphLaunch, "cuGraphLaunch").invokeExact(MemorySegment.ofAddress(exec), stream), "cuGraphLaunch");
     }
 
     @Override
     public void destroyGraph(long graph) {
-        call(() -> (int) cu.graphDestroy.invokeExact(MemorySegment.ofAddress(graph)), "cuGraphDestroy");
+        call(() -> (int) need(cu.graphDestroy, "cuGraphDestroy").invokeExact(MemorySegment.ofAddress(graph)), "cuGraphDestroy");
     }
 
     @Override
     public void destroyExec(long exec) {
-        call(() -> (int) cu.graphExecDestroy.invokeExact(MemorySegment.ofAddress(exec)), "cuGraphExecDestroy");
+        call(() -> (int) need(cu.graphExecDestroy, "cuGraphExecDestroy").invokeExact(MemorySegment.ofAddress(exec)), "cuGraphExecDestroy");
+    }
+
+    /** An entry point this driver may lack (graphs, page-locked memory), or a one-line error naming it. */
+    private static MethodHandle need(MethodHandle h, String name) {
+        if (h == null) {
+            throw new TandemException("this CUDA driver has no " + name);
+        }
+        return h;
     }
 
     private interface HandleCall {
@@ -326,6 +334,9 @@ public final class DriverDevice implements CudaDevice {
             Linker.Option heap = Linker.Option.critical(true); // host buffers may be Java arrays
             java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> f =
                     (name, fd) -> linker.downcallHandle(lib.findOrThrow(name), fd);
+            // graphs and page-locked memory: an older driver without them still runs op by op (GraphedDevice falls back)
+            java.util.function.BiFunction<String, FunctionDescriptor, MethodHandle> optional =
+                    (name, fd) -> lib.find(name).map(s -> linker.downcallHandle(s, fd)).orElse(null);
             Driver d = new Driver(
                     f.apply("cuInit", FunctionDescriptor.of(i, i)),
                     f.apply("cuDeviceGetCount", FunctionDescriptor.of(i, p)),
@@ -346,15 +357,15 @@ public final class DriverDevice implements CudaDevice {
                     f.apply("cuMemcpyDtoDAsync_v2", FunctionDescriptor.of(i, l, l, l, p)),
                     f.apply("cuLaunchKernel", FunctionDescriptor.of(i, p, i, i, i, i, i, i, i, p, p, p)),
                     f.apply("cuGetErrorName", FunctionDescriptor.of(i, i, p)),
-                    f.apply("cuMemAllocHost_v2", FunctionDescriptor.of(i, p, l)),
-                    f.apply("cuMemFreeHost", FunctionDescriptor.of(i, p)),
-                    f.apply("cuStreamBeginCapture_v2", FunctionDescriptor.of(i, p, i)),
-                    f.apply("cuStreamEndCapture", FunctionDescriptor.of(i, p, p)),
-                    f.apply("cuGraphInstantiateWithFlags", FunctionDescriptor.of(i, p, p, l)),
-                    f.apply("cuGraphExecUpdate_v2", FunctionDescriptor.of(i, p, p, p)),
-                    f.apply("cuGraphLaunch", FunctionDescriptor.of(i, p, p)),
-                    f.apply("cuGraphDestroy", FunctionDescriptor.of(i, p)),
-                    f.apply("cuGraphExecDestroy", FunctionDescriptor.of(i, p)));
+                    optional.apply("cuMemAllocHost_v2", FunctionDescriptor.of(i, p, l)),
+                    optional.apply("cuMemFreeHost", FunctionDescriptor.of(i, p)),
+                    optional.apply("cuStreamBeginCapture_v2", FunctionDescriptor.of(i, p, i)),
+                    optional.apply("cuStreamEndCapture", FunctionDescriptor.of(i, p, p)),
+                    optional.apply("cuGraphInstantiateWithFlags", FunctionDescriptor.of(i, p, p, l)),
+                    optional.apply("cuGraphExecUpdate_v2", FunctionDescriptor.of(i, p, p, p)),
+                    optional.apply("cuGraphLaunch", FunctionDescriptor.of(i, p, p)),
+                    optional.apply("cuGraphDestroy", FunctionDescriptor.of(i, p)),
+                    optional.apply("cuGraphExecDestroy", FunctionDescriptor.of(i, p)));
             try {
                 d.check((int) d.init.invokeExact(0), "cuInit");
             } catch (Throwable t) {

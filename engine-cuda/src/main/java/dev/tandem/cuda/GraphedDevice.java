@@ -37,9 +37,13 @@ public final class GraphedDevice implements CudaDevice {
     private long stepBufferUsed;
     private boolean issued; // work reached the device since the last synchronize
     private long segments, direct, instantiated, updated, relaunched;
+    private String fallback;
 
-    /** What the graphs have done so far: segments flushed, and how each ran. */
-    public record Stats(long segments, long direct, long instantiated, long updated, long relaunched) {
+    /**
+     * What the graphs have done so far: segments flushed, and how each ran; {@code fallback} is null, or why graphs
+     * were given up (a graph or page-locked memory call the driver refused), after which every op runs directly.
+     */
+    public record Stats(long segments, long direct, long instantiated, long updated, long relaunched, String fallback) {
         /** Segments launched as a graph. */
         public long graphLaunches() {
             return instantiated + updated + relaunched;
@@ -66,7 +70,7 @@ public final class GraphedDevice implements CudaDevice {
     }
 
     public synchronized Stats stats() {
-        return new Stats(segments, direct, instantiated, updated, relaunched);
+        return new Stats(segments, direct, instantiated, updated, relaunched, fallback);
     }
 
     @Override
@@ -92,11 +96,11 @@ public final class GraphedDevice implements CudaDevice {
 
     @Override
     public synchronized void upload(long dst, MemorySegment src, long bytes) {
-        if (bytes <= STEP_BUFFER_LIMIT) {
-            MemorySegment slot = stepSlot(bytes);
+        MemorySegment slot = bytes <= STEP_BUFFER_LIMIT ? stepSlot(bytes) : null;
+        if (slot != null) {
             MemorySegment.copy(src, 0, slot, 0, bytes);
             pending.add(new StreamOp.Upload(dst, slot, bytes));
-        } else { // a weight on first use: straight from its memory, between segments
+        } else { // a weight on first use, or no step buffer: straight from its memory, between segments
             flush();
             device.upload(dst, src, bytes);
             issued = true;
@@ -105,12 +109,12 @@ public final class GraphedDevice implements CudaDevice {
 
     @Override
     public synchronized void download(MemorySegment dst, long src, long bytes) {
-        if (bytes > STEP_BUFFER_LIMIT) {
+        MemorySegment slot = bytes <= STEP_BUFFER_LIMIT ? stepSlot(bytes) : null;
+        if (slot == null) {
             flush();
             device.download(dst, src, bytes);
             return;
         }
-        MemorySegment slot = stepSlot(bytes);
         pending.add(new StreamOp.Download(slot, src, bytes));
         flush(); // the segment with its read-back at the end: one graph
         MemorySegment.copy(slot, 0, dst, 0, bytes);
@@ -164,11 +168,20 @@ public final class GraphedDevice implements CudaDevice {
 
     private void run(List<StreamOp> ops) {
         segments++;
-        if (ops.size() < MIN_OPS) {
+        Exec exec = fallback == null && ops.size() >= MIN_OPS ? graphFor(ops) : null;
+        if (exec != null) {
+            device.launchGraph(exec.handle);
+        } else {
             direct++;
             ops.forEach(op -> op.issue(device));
-            return;
         }
+    }
+
+    /**
+     * The executable graph of these ops: kept as it is, updated or instantiated; null after a refused graph call
+     * (nothing of {@code ops} has run then: a capture only records), which turns graphs off for good.
+     */
+    private Exec graphFor(List<StreamOp> ops) {
         List<Object> shape = new ArrayList<>(ops.size());
         for (StreamOp op : ops) {
             shape.add(op.shape());
@@ -176,27 +189,37 @@ public final class GraphedDevice implements CudaDevice {
         Exec exec = execs.get(shape);
         if (exec != null && exec.last.equals(ops)) {
             relaunched++;
-            device.launchGraph(exec.handle);
-            return;
+            return exec;
         }
-        long graph = capture(ops);
         try {
-            if (exec != null && device.update(exec.handle, graph)) {
-                updated++;
-                exec.last = ops;
-            } else {
+            long graph = capture(ops);
+            try {
+                if (exec != null && device.update(exec.handle, graph)) {
+                    updated++;
+                    exec.last = ops;
+                    return exec;
+                }
                 if (exec != null) {
+                    execs.remove(shape);
                     device.destroyExec(exec.handle);
                 }
                 exec = new Exec(device.instantiate(graph), ops);
                 instantiated++;
                 execs.put(shape, exec);
                 evictBeyondLimit();
+                return exec;
+            } finally {
+                device.destroyGraph(graph);
             }
-        } finally {
-            device.destroyGraph(graph);
+        } catch (RuntimeException e) {
+            fallBack(e);
+            return null;
         }
-        device.launchGraph(exec.handle);
+    }
+
+    /** Gives graphs up for good, saying why in the stats: every op runs directly from here on. */
+    private void fallBack(RuntimeException why) {
+        fallback = why.getMessage() != null ? why.getMessage() : why.toString();
     }
 
     private long capture(List<StreamOp> ops) {
@@ -218,8 +241,14 @@ public final class GraphedDevice implements CudaDevice {
         }
     }
 
-    /** A slice of the page-locked step buffer for this segment; flushes first when the segment has filled it. */
+    /**
+     * A slice of the page-locked step buffer for this segment, flushing first when the segment has filled it; null
+     * when graphs are off (or page-locked memory was refused), and the copy then goes directly.
+     */
     private MemorySegment stepSlot(long bytes) {
+        if (fallback != null) {
+            return null;
+        }
         long size = (bytes + ALIGN - 1) / ALIGN * ALIGN;
         long capacity = stepBuffer == null ? 0 : stepBuffer.byteSize();
         if (stepBufferUsed + size > capacity) {
@@ -227,8 +256,14 @@ public final class GraphedDevice implements CudaDevice {
             if (size > capacity) {
                 if (stepBuffer != null) {
                     device.freeHost(stepBuffer);
+                    stepBuffer = null;
                 }
-                stepBuffer = device.allocHost(Math.max(size, Math.max(2 * capacity, 1 << 16)));
+                try {
+                    stepBuffer = device.allocHost(Math.max(size, Math.max(2 * capacity, 1 << 16)));
+                } catch (RuntimeException e) {
+                    fallBack(e);
+                    return null;
+                }
             }
         }
         MemorySegment slot = stepBuffer.asSlice(stepBufferUsed, bytes);

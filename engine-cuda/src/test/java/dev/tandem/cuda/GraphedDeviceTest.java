@@ -54,21 +54,21 @@ class GraphedDeviceTest {
         GraphedDevice d = new GraphedDevice(emu);
         long x = d.alloc(64), y = d.alloc(64);
         assertArrayEquals(new float[] {11, 22, 33}, add(d, x, y, new float[] {1, 2, 3}, new float[] {10, 20, 30}, 32));
-        assertEquals(new GraphedDevice.Stats(1, 0, 1, 0, 0), d.stats());
+        assertEquals(new GraphedDevice.Stats(1, 0, 1, 0, 0, null), d.stats());
         // same ops, new inputs: the graph runs as it is and reads the step buffer when it runs
         assertArrayEquals(new float[] {5, 5, 5}, add(d, x, y, new float[] {4, 3, 2}, new float[] {1, 2, 3}, 32));
-        assertEquals(new GraphedDevice.Stats(2, 0, 1, 0, 1), d.stats());
+        assertEquals(new GraphedDevice.Stats(2, 0, 1, 0, 1, null), d.stats());
         // an argument changes (y's address): captured again and handed to the same graph
         long y2 = d.alloc(64);
         assertArrayEquals(new float[] {2, 2, 2}, add(d, x, y2, new float[] {1, 1, 1}, new float[] {1, 1, 1}, 32));
-        assertEquals(new GraphedDevice.Stats(3, 0, 1, 1, 1), d.stats());
+        assertEquals(new GraphedDevice.Stats(3, 0, 1, 1, 1, null), d.stats());
         // another launch shape is another graph
         assertArrayEquals(new float[] {3, 3, 3}, add(d, x, y2, new float[] {1, 1, 1}, new float[] {2, 2, 2}, 64));
-        assertEquals(new GraphedDevice.Stats(4, 0, 2, 1, 1), d.stats());
+        assertEquals(new GraphedDevice.Stats(4, 0, 2, 1, 1, null), d.stats());
         // a segment of one op runs directly
         d.memset(x, 0, 12);
         d.synchronize();
-        assertEquals(new GraphedDevice.Stats(5, 1, 2, 1, 1), d.stats());
+        assertEquals(new GraphedDevice.Stats(5, 1, 2, 1, 1, null), d.stats());
         float[] zero = new float[3];
         d.download(MemorySegment.ofArray(zero), x, 12);
         assertArrayEquals(new float[3], zero);
@@ -77,6 +77,40 @@ class GraphedDeviceTest {
         d.free(y2);
         d.close();
         assertEquals(before, emu.liveGraphs(), "every graph and executable graph destroyed");
+    }
+
+    /** The emulated device, except that {@code refused} throws as a driver without it would. */
+    private static CudaDevice refusing(EmulatedDevice emu, String refused) {
+        return (CudaDevice) java.lang.reflect.Proxy.newProxyInstance(CudaDevice.class.getClassLoader(), new Class<?>[] {CudaDevice.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals(refused)) {
+                        throw new dev.tandem.core.TandemException("this CUDA driver has no " + refused);
+                    }
+                    try {
+                        return method.invoke(emu, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+    }
+
+    @Test
+    void aRefusedGraphOrPageLockedCallTurnsGraphsOffAndEveryOpStillRuns() {
+        for (String refused : new String[] {"beginCapture", "instantiate", "allocHost"}) {
+            EmulatedDevice emu = EmulatedDevice.open();
+            GraphedDevice d = new GraphedDevice(refusing(emu, refused));
+            long x = d.alloc(64), y = d.alloc(64);
+            for (int i = 0; i < 3; i++) {
+                assertArrayEquals(new float[] {11, 22, 33 + i}, add(d, x, y, new float[] {1, 2, 3}, new float[] {10, 20, 30 + i}, 32), refused);
+            }
+            GraphedDevice.Stats s = d.stats();
+            assertEquals("this CUDA driver has no " + refused, s.fallback(), s.toString());
+            assertEquals(0, s.graphLaunches(), s.toString());
+            d.free(x);
+            d.free(y);
+            d.close();
+            assertEquals(0, emu.liveGraphs(), refused + ": nothing left behind");
+        }
     }
 
     @Test
