@@ -19,7 +19,9 @@ import java.util.Map;
  * segment whose ops equal the last run of its shape relaunches the graph as it is; one that differs in
  * arguments only (the attention's cached length, a KV slot's address) is captured again and handed to the
  * kept graph by {@link CudaDevice#update}, which costs far less than instantiating; a new shape is
- * instantiated. Segments of fewer than {@link #MIN_OPS} ops run as plain launches.
+ * instantiated. Segments of fewer than {@link #MIN_OPS} ops run as plain launches. A driver that refuses a graph
+ * or page-locked memory call turns graphs off for good ({@link Stats#fallback}): the ops then run as plain
+ * launches, so a new driver problem costs speed, not the run.
  */
 public final class GraphedDevice implements CudaDevice {
     /** Shorter segments run directly: capturing and launching a graph costs more than two launches save. */
