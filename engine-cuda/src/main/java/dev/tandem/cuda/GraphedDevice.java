@@ -40,6 +40,7 @@ public final class GraphedDevice implements CudaDevice {
     private boolean issued; // work reached the device since the last synchronize
     private long segments, direct, instantiated, updated, relaunched;
     private String fallback;
+    private Exec latest; // the graph launched last
 
     /**
      * What the graphs have done so far: segments flushed, and how each ran; {@code fallback} is null, or why graphs
@@ -184,6 +185,15 @@ public final class GraphedDevice implements CudaDevice {
      * (nothing of {@code ops} has run then: a capture only records), which turns graphs off for good.
      */
     private Exec graphFor(List<StreamOp> ops) {
+        if (latest != null && latest.last.equals(ops)) { // a decode step like the one before: no shapes to build or hash
+            relaunched++;
+            return latest;
+        }
+        latest = graphOfShape(ops);
+        return latest;
+    }
+
+    private Exec graphOfShape(List<StreamOp> ops) {
         List<Object> shape = new ArrayList<>(ops.size());
         for (StreamOp op : ops) {
             shape.add(op.shape());
@@ -237,7 +247,7 @@ public final class GraphedDevice implements CudaDevice {
 
     private void evictBeyondLimit() {
         Iterator<Map.Entry<List<Object>, Exec>> it = execs.entrySet().iterator();
-        while (execs.size() > MAX_GRAPHS && it.hasNext()) {
+        while (execs.size() > MAX_GRAPHS && it.hasNext()) { // never the one just put, which graphFor makes the latest
             device.destroyExec(it.next().getValue().handle);
             it.remove();
         }
@@ -321,6 +331,7 @@ public final class GraphedDevice implements CudaDevice {
             device.destroyExec(e.handle);
         }
         execs.clear();
+        latest = null;
         if (stepBuffer != null) {
             device.freeHost(stepBuffer);
             stepBuffer = null;
