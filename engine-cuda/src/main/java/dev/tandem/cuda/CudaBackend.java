@@ -600,12 +600,13 @@ public final class CudaBackend implements Backend, HeadsOnDevice {
             return address;
         }
 
+        /** Read-only inputs: kernels never write them, so one staged copy may serve several ops of a graph segment. */
         long staged(float[] values) {
-            return staging.upload(MemorySegment.ofArray(values), 4L * values.length);
+            return staging.uploadShared(MemorySegment.ofArray(values), 4L * values.length);
         }
 
         long ints(int[] values, int count) {
-            return staging.upload(MemorySegment.ofArray(values), 4L * count);
+            return staging.uploadShared(MemorySegment.ofArray(values), 4L * count);
         }
 
         long scratch(long bytes) {

@@ -38,7 +38,8 @@ public final class GraphedDevice implements CudaDevice {
     private MemorySegment stepBuffer;
     private long stepBufferUsed;
     private boolean issued; // work reached the device since the last synchronize
-    private long segments, direct, instantiated, updated, relaunched;
+    private long segments, opsRun, direct, instantiated, updated, relaunched;
+    private long generation; // segments flushed: what a segment's staging lives for
     private String fallback;
     private Exec latest; // the graph launched last
 
@@ -46,7 +47,7 @@ public final class GraphedDevice implements CudaDevice {
      * What the graphs have done so far: segments flushed, and how each ran; {@code fallback} is null, or why graphs
      * were given up (a graph or page-locked memory call the driver refused), after which every op runs directly.
      */
-    public record Stats(long segments, long direct, long instantiated, long updated, long relaunched, String fallback) {
+    public record Stats(long segments, long ops, long direct, long instantiated, long updated, long relaunched, String fallback) {
         /** Segments launched as a graph. */
         public long graphLaunches() {
             return instantiated + updated + relaunched;
@@ -73,7 +74,15 @@ public final class GraphedDevice implements CudaDevice {
     }
 
     public synchronized Stats stats() {
-        return new Stats(segments, direct, instantiated, updated, relaunched, fallback);
+        return new Stats(segments, opsRun, direct, instantiated, updated, relaunched, fallback);
+    }
+
+    /**
+     * Changes each time what was recorded has run: device memory the ops of one segment stage their inputs in
+     * ({@code Staging}) may be shared between those ops until then, and reused after.
+     */
+    public synchronized long generation() {
+        return generation;
     }
 
     @Override
@@ -167,10 +176,12 @@ public final class GraphedDevice implements CudaDevice {
             issued = false;
         }
         stepBufferUsed = 0;
+        generation++;
     }
 
     private void run(List<StreamOp> ops) {
         segments++;
+        opsRun += ops.size();
         Exec exec = fallback == null && ops.size() >= MIN_OPS ? graphFor(ops) : null;
         if (exec != null) {
             device.launchGraph(exec.handle);

@@ -6,6 +6,11 @@ import java.lang.foreign.MemorySegment;
  * Device memory for one op's small inputs (token ids, positions, tree parents, host activations): a bump
  * allocator reset before each op, grown (never shrunk) when an op needs more. One allocation serves every
  * step instead of an allocation per op.
+ *
+ * <p>On a {@link GraphedDevice} it is reset once per graph segment instead, so what one op staged stays there
+ * for the segment's later ops, and a read-only input already staged in it ({@link #uploadShared}: every layer
+ * stages the same positions, tree parents, cached length and KV slot) is not copied again: a decode step's graph
+ * then holds a handful of input copies, not several per layer.
  */
 final class Staging implements AutoCloseable {
     private static final long ALIGN = 256;
@@ -14,17 +19,52 @@ final class Staging implements AutoCloseable {
     private long capacity;
     private long used;
     private long pending; // bytes the current op asked for beyond the capacity
+    private long generation = -1; // the graphed device's segment these contents belong to
+    private final java.util.List<Shared> shared = new java.util.ArrayList<>();
+
+    /** A read-only input staged in this segment: its bytes, and where they are on the device. */
+    private record Shared(MemorySegment bytes, long address) {}
+
+    /** Read-only inputs up to this size are looked up before they are staged again. */
+    private static final long SHARED_MAX = 4096;
 
     Staging(CudaDevice device) {
         this.device = device;
     }
 
     void reset() {
+        if (device instanceof GraphedDevice g && g.generation() == generation) {
+            return; // the same graph segment: its earlier ops' inputs stay where they are, to be shared
+        }
         if (pending > 0) {
             grow(capacity + pending);
         }
         used = 0;
         pending = 0;
+        shared.clear();
+        if (device instanceof GraphedDevice g) {
+            generation = g.generation();
+        }
+    }
+
+    /**
+     * An input no kernel writes: on a graphed device, the address where the same bytes were staged earlier in this
+     * segment if they were (nothing is copied), else a new copy; elsewhere always a new copy.
+     */
+    long uploadShared(MemorySegment src, long bytes) {
+        boolean share = device instanceof GraphedDevice && bytes <= SHARED_MAX;
+        if (share) {
+            for (Shared s : shared) {
+                if (s.bytes.byteSize() == bytes && MemorySegment.mismatch(s.bytes, 0, bytes, src, 0, bytes) == -1) {
+                    return s.address;
+                }
+            }
+        }
+        long at = upload(src, bytes);
+        if (share) {
+            shared.add(new Shared(MemorySegment.ofArray(src.asSlice(0, bytes).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)), at));
+        }
+        return at;
     }
 
     long take(long bytes) {
