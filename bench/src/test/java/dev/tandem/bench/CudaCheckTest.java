@@ -35,7 +35,7 @@ class CudaCheckTest {
         }
         assertTrue(text.contains("| lookup |") && text.contains("same tokens as the CPU backend"), text);
         assertTrue(text.contains("| ar, op by op |") && !text.contains("DIFFERENT"), "graphs and op by op both checked: " + text);
-        assertTrue(text.matches("(?s).*CUDA graphs: Stats\\[segments=\\d+, direct=\\d+, instantiated=[1-9]\\d*, .*"), text);
+        assertTrue(text.matches("(?s).*CUDA graphs: Stats\\[segments=\\d+, ops=\\d+, direct=\\d+, instantiated=[1-9]\\d*, .*"), text);
         assertTrue(text.contains("all results agree with the CPU backend"), text);
     }
 }
