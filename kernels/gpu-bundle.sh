@@ -24,4 +24,10 @@ for jar in "$root/bench/target/bench.jar" "$root/bench/target/lib/"*.jar "$root/
 done
 cp "$shared/models/stories260k/stories260K.bin" "$shared/models/stories260k/tok512.bin" "$out/models/"
 cp "$root/kernels/device-check.sh" "$out/"
-echo "gpu-bundle: $(du -sh "$out" | cut -f1) in $out"
+bytes=$(du -sb "$out" | cut -f1)
+limit=$((64 * 1024 * 1024))
+if [ "$bytes" -gt "$limit" ]; then
+  echo "gpu-bundle: $bytes bytes in $out, over the device tool's 64 MiB carry limit: trim the jars or the JRE's modules" >&2
+  exit 1
+fi
+echo "gpu-bundle: $(du -sh "$out" | cut -f1) in $out ($((100 * bytes / limit))% of the device tool's 64 MiB carry limit)"
