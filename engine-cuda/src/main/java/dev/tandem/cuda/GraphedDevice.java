@@ -103,7 +103,7 @@ public final class GraphedDevice implements CudaDevice {
 
     @Override
     public synchronized void memset(long address, int value, long bytes) {
-        pending.add(new StreamOp.Memset(address, value, bytes));
+        record(new StreamOp.Memset(address, value, bytes));
     }
 
     @Override
@@ -112,9 +112,21 @@ public final class GraphedDevice implements CudaDevice {
         if (slot != null) {
             MemorySegment.copy(src, 0, slot, 0, bytes);
             pending.add(new StreamOp.Upload(dst, slot, bytes));
-        } else { // a weight on first use, or no step buffer: straight from its memory, between segments
-            flush();
+        } else { // a weight on first use between segments, or graphs off: straight from its memory
+            if (fallback == null) {
+                flush();
+            }
             device.upload(dst, src, bytes);
+            issued = true;
+        }
+    }
+
+    /** An op of the current segment; with graphs off, issued at once, as a plain device would (no wait added). */
+    private void record(StreamOp op) {
+        if (fallback == null) {
+            pending.add(op);
+        } else {
+            op.issue(device);
             issued = true;
         }
     }
@@ -134,17 +146,17 @@ public final class GraphedDevice implements CudaDevice {
 
     @Override
     public synchronized void downloadAsync(MemorySegment dst, long src, long bytes) {
-        pending.add(new StreamOp.Download(dst, src, bytes));
+        record(new StreamOp.Download(dst, src, bytes));
     }
 
     @Override
     public synchronized void copy(long dst, long src, long bytes) {
-        pending.add(new StreamOp.Copy(dst, src, bytes));
+        record(new StreamOp.Copy(dst, src, bytes));
     }
 
     @Override
     public synchronized void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
-        pending.add(new StreamOp.Launch(kernel, grid, block, sharedBytes, args));
+        record(new StreamOp.Launch(kernel, grid, block, sharedBytes, args));
     }
 
     @Override

@@ -79,10 +79,13 @@ class GraphedDeviceTest {
         assertEquals(before, emu.liveGraphs(), "every graph and executable graph destroyed");
     }
 
-    /** The emulated device, except that {@code refused} throws as a driver without it would. */
-    private static CudaDevice refusing(EmulatedDevice emu, String refused) {
+    /** The emulated device, except that {@code refused} throws as a driver without it would; counts its waits. */
+    private static CudaDevice refusing(EmulatedDevice emu, String refused, int[] waits) {
         return (CudaDevice) java.lang.reflect.Proxy.newProxyInstance(CudaDevice.class.getClassLoader(), new Class<?>[] {CudaDevice.class},
                 (proxy, method, args) -> {
+                    if (method.getName().equals("synchronize") || method.getName().equals("download")) {
+                        waits[0]++;
+                    }
                     if (method.getName().equals(refused)) {
                         throw new dev.tandem.core.TandemException("this CUDA driver has no " + refused);
                     }
@@ -98,10 +101,15 @@ class GraphedDeviceTest {
     void aRefusedGraphOrPageLockedCallTurnsGraphsOffAndEveryOpStillRuns() {
         for (String refused : new String[] {"beginCapture", "instantiate", "allocHost"}) {
             EmulatedDevice emu = EmulatedDevice.open();
-            GraphedDevice d = new GraphedDevice(refusing(emu, refused));
+            int[] waits = {0};
+            GraphedDevice d = new GraphedDevice(refusing(emu, refused, waits));
             long x = d.alloc(64), y = d.alloc(64);
             for (int i = 0; i < 3; i++) {
+                int before = waits[0];
                 assertArrayEquals(new float[] {11, 22, 33 + i}, add(d, x, y, new float[] {1, 2, 3}, new float[] {10, 20, 30 + i}, 32), refused);
+                if (i == 2) { // graphs off: the ops go straight to the device, and only the read-back waits (twice at most)
+                    assertTrue(waits[0] - before <= 2, refused + ": " + (waits[0] - before) + " waits for one segment");
+                }
             }
             GraphedDevice.Stats s = d.stats();
             assertEquals("this CUDA driver has no " + refused, s.fallback(), s.toString());
