@@ -1,6 +1,9 @@
 package dev.tandem.cuda;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Device memory for one op's small inputs (token ids, positions, tree parents, host activations): a bump
@@ -15,12 +18,13 @@ import java.lang.foreign.MemorySegment;
 final class Staging implements AutoCloseable {
     private static final long ALIGN = 256;
     private final CudaDevice device;
+    private final GraphedDevice graphed; // the device when it records graph segments, else null
     private long base;
     private long capacity;
     private long used;
     private long pending; // bytes the current op asked for beyond the capacity
     private long generation = -1; // the graphed device's segment these contents belong to
-    private final java.util.List<Shared> shared = new java.util.ArrayList<>();
+    private final List<Shared> shared = new ArrayList<>();
 
     /** A read-only input staged in this segment: its bytes, and where they are on the device. */
     private record Shared(MemorySegment bytes, long address) {}
@@ -30,10 +34,11 @@ final class Staging implements AutoCloseable {
 
     Staging(CudaDevice device) {
         this.device = device;
+        this.graphed = device instanceof GraphedDevice g ? g : null;
     }
 
     void reset() {
-        if (device instanceof GraphedDevice g && g.generation() == generation) {
+        if (graphed != null && graphed.generation() == generation) {
             return; // the same graph segment: its earlier ops' inputs stay where they are, to be shared
         }
         if (pending > 0) {
@@ -42,8 +47,8 @@ final class Staging implements AutoCloseable {
         used = 0;
         pending = 0;
         shared.clear();
-        if (device instanceof GraphedDevice g) {
-            generation = g.generation();
+        if (graphed != null) {
+            generation = graphed.generation();
         }
     }
 
@@ -52,7 +57,7 @@ final class Staging implements AutoCloseable {
      * segment if they were (nothing is copied), else a new copy; elsewhere always a new copy.
      */
     long uploadShared(MemorySegment src, long bytes) {
-        boolean share = device instanceof GraphedDevice && bytes <= SHARED_MAX;
+        boolean share = graphed != null && bytes <= SHARED_MAX;
         if (share) {
             for (Shared s : shared) {
                 if (s.bytes.byteSize() == bytes && MemorySegment.mismatch(s.bytes, 0, bytes, src, 0, bytes) == -1) {
@@ -62,7 +67,7 @@ final class Staging implements AutoCloseable {
         }
         long at = upload(src, bytes);
         if (share) {
-            shared.add(new Shared(MemorySegment.ofArray(src.asSlice(0, bytes).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)), at));
+            shared.add(new Shared(MemorySegment.ofArray(src.asSlice(0, bytes).toArray(ValueLayout.JAVA_BYTE)), at));
         }
         return at;
     }
@@ -73,7 +78,8 @@ final class Staging implements AutoCloseable {
             if (used == 0) {
                 grow(size); // nothing of this op lives here yet: replace the buffer now
             } else {
-                // earlier operands of this op live in the buffer; give this one its own and grow at the next reset
+                // earlier operands of this op (of this segment, on a graphed device) live in the buffer; give this
+                // one its own and grow at the next reset
                 pending += size;
                 long own = device.alloc(size);
                 extra = append(extra, own);
