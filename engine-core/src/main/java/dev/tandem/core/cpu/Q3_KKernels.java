@@ -30,6 +30,22 @@ final class Q3_KKernels extends UnpackedInt8Kernels {
             long o = row + 110L * blk;
             float d = BlockLoads.scale(w, o + 108);
             scales(w, o + 96, d, scales, sAt + 16 * blk);
+            if (VectorMath.L == 16) { // runs 2i and 2i + 1 at once (UnpackedInt8Kernels.WIDE)
+                int y = at + 256 * blk;
+                IntVector qs = IntVector.fromMemorySegment(WIDE, w, o + 32, BlockLoads.LE);
+                IntVector cl = IntVector.fromMemorySegment(WIDE, w, o, BlockLoads.LE).not().rearrange(FIRST_TWICE);
+                IntVector h = qs.rearrange(FIRST_TWICE);
+                h.lanewise(VectorOperators.LSHR, SHIFT_01).and(0x03030303).reinterpretAsBytes()
+                        .sub(cl.lanewise(VectorOperators.ROL, ROT_01).and(0x04040404).reinterpretAsBytes()).intoArray(q3, y);
+                h.lanewise(VectorOperators.LSHR, SHIFT_23).and(0x03030303).reinterpretAsBytes()
+                        .sub(cl.lanewise(VectorOperators.ROL, ROT_23).and(0x04040404).reinterpretAsBytes()).intoArray(q3, y + 64);
+                h = qs.rearrange(SECOND_TWICE);
+                h.lanewise(VectorOperators.LSHR, SHIFT_01).and(0x03030303).reinterpretAsBytes()
+                        .sub(cl.lanewise(VectorOperators.ROL, ROT_45).and(0x04040404).reinterpretAsBytes()).intoArray(q3, y + 128);
+                h.lanewise(VectorOperators.LSHR, SHIFT_23).and(0x03030303).reinterpretAsBytes()
+                        .sub(cl.lanewise(VectorOperators.ROL, ROT_67).and(0x04040404).reinterpretAsBytes()).intoArray(q3, y + 192);
+                continue;
+            }
             IntVector clear = IntVector.fromMemorySegment(RUN, w, o, BlockLoads.LE).not();
             for (int t = 0; t < 8; t++) {
                 IntVector low = IntVector.fromMemorySegment(RUN, w, o + 32 + 32L * (t >> 2), BlockLoads.LE)
@@ -39,6 +55,10 @@ final class Q3_KKernels extends UnpackedInt8Kernels {
             }
         }
     }
+
+    /** Per 256-bit half, run t's shift of the bit pairs (2·(t % 4)) and rotation of the hmask ((34 - t) % 32). */
+    private static final IntVector SHIFT_01 = halves(0, 2), SHIFT_23 = halves(4, 6);
+    private static final IntVector ROT_01 = halves(2, 1), ROT_23 = halves(0, 31), ROT_45 = halves(30, 29), ROT_67 = halves(28, 27);
 
     /**
      * {@code d·(s - 32)} for the super-block's 16 six-bit scales at {@code sc}: with 16-lane vectors, the two packed

@@ -33,6 +33,23 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
             for (int s = 0; s < 16; s += VectorMath.L) {
                 BlockLoads.int8s(w, o + 192 + s).mul(d).intoArray(scales, sAt + 16 * blk + s);
             }
+            if (VectorMath.L == 16) { // 64 values at a time (UnpackedInt8Kernels.WIDE): a half's nibbles, then its high nibbles
+                int y = at + 256 * blk;
+                IntVector qh = IntVector.fromMemorySegment(WIDE, w, o + 128, BlockLoads.LE);
+                IntVector ql = IntVector.fromMemorySegment(WIDE, w, o, BlockLoads.LE);
+                IntVector h = qh.rearrange(FIRST_TWICE);
+                ql.and(0x0F0F0F0F).or(h.lanewise(VectorOperators.ROL, ROT_01).and(0x30303030))
+                        .reinterpretAsBytes().sub((byte) 32).intoArray(q6, y);
+                ql.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(h.lanewise(VectorOperators.ROL, ROT_23).and(0x30303030))
+                        .reinterpretAsBytes().sub((byte) 32).intoArray(q6, y + 64);
+                ql = IntVector.fromMemorySegment(WIDE, w, o + 64, BlockLoads.LE);
+                h = qh.rearrange(SECOND_TWICE);
+                ql.and(0x0F0F0F0F).or(h.lanewise(VectorOperators.ROL, ROT_01).and(0x30303030))
+                        .reinterpretAsBytes().sub((byte) 32).intoArray(q6, y + 128);
+                ql.lanewise(VectorOperators.LSHR, 4).and(0x0F0F0F0F).or(h.lanewise(VectorOperators.ROL, ROT_23).and(0x30303030))
+                        .reinterpretAsBytes().sub((byte) 32).intoArray(q6, y + 192);
+                continue;
+            }
             for (int t = 0; t < 8; t++) { // run t: half t / 4, quarter k = t % 4
                 int half = t >> 2, k = t & 3;
                 IntVector lo = IntVector.fromMemorySegment(RUN, w, o + 64L * half + 32 * (k & 1), BlockLoads.LE)
@@ -43,4 +60,7 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
             }
         }
     }
+
+    /** Rotations that bring bits 2k, 2k + 1 to bits 4, 5: quarters 0 and 1 (values 0..63), then 2 and 3 (64..127). */
+    private static final IntVector ROT_01 = halves(4, 2), ROT_23 = halves(0, 30);
 }
