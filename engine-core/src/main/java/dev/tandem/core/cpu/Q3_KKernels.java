@@ -1,5 +1,10 @@
 package dev.tandem.core.cpu;
 
+import static dev.tandem.core.cpu.WideRuns.FIRST_TWICE;
+import static dev.tandem.core.cpu.WideRuns.SECOND_TWICE;
+import static dev.tandem.core.cpu.WideRuns.WIDE;
+import static dev.tandem.core.cpu.WideRuns.halves;
+
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.Q3_KCodec;
 import java.lang.foreign.MemorySegment;
@@ -30,7 +35,7 @@ final class Q3_KKernels extends UnpackedInt8Kernels {
             long o = row + 110L * blk;
             float d = BlockLoads.scale(w, o + 108);
             scales(w, o + 96, d, scales, sAt + 16 * blk);
-            if (VectorMath.L == 16) { // runs 2i and 2i + 1 at once (UnpackedInt8Kernels.WIDE)
+            if (VectorMath.L == 16) { // runs 2i and 2i + 1 at once (WideRuns)
                 int y = at + 256 * blk;
                 IntVector qs = IntVector.fromMemorySegment(WIDE, w, o + 32, BlockLoads.LE);
                 IntVector cl = IntVector.fromMemorySegment(WIDE, w, o, BlockLoads.LE).not().rearrange(FIRST_TWICE);

@@ -1,5 +1,10 @@
 package dev.tandem.core.cpu;
 
+import static dev.tandem.core.cpu.WideRuns.FIRST_TWICE;
+import static dev.tandem.core.cpu.WideRuns.SECOND_TWICE;
+import static dev.tandem.core.cpu.WideRuns.WIDE;
+import static dev.tandem.core.cpu.WideRuns.halves;
+
 import dev.tandem.core.DType;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.IntVector;
@@ -33,7 +38,7 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
             for (int s = 0; s < 16; s += VectorMath.L) {
                 BlockLoads.int8s(w, o + 192 + s).mul(d).intoArray(scales, sAt + 16 * blk + s);
             }
-            if (VectorMath.L == 16) { // 64 values at a time (UnpackedInt8Kernels.WIDE): a half's nibbles, then its high nibbles
+            if (VectorMath.L == 16) { // 64 values at a time (WideRuns): a half's nibbles, then its high nibbles
                 int y = at + 256 * blk;
                 IntVector qh = IntVector.fromMemorySegment(WIDE, w, o + 128, BlockLoads.LE);
                 IntVector ql = IntVector.fromMemorySegment(WIDE, w, o, BlockLoads.LE);
