@@ -12,7 +12,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="$("$root/bench/fixtures/llama-cpp-build.sh")"
 dir=${TANDEM_CACHE:-$HOME/.cache/tandem}/dtype-table
 mkdir -p "$dir"
-types=${TYPES:-"F16 BF16 Q8_0 Q6_K Q5_K Q5_1 Q5_0 Q4_K Q4_1 Q4_0 IQ4_NL Q3_K Q2_K"}
+types=${TYPES:-"F16 BF16 Q8_0 Q6_K Q5_K Q5_1 Q5_0 Q4_K_M Q4_K Q4_1 Q4_0 IQ4_NL Q3_K Q2_K"}
 f16="$dir/inflated-f16.gguf"
 [ -f "$f16" ] || "$root/tandem" synth --shape tinyllama-1.1b --from "$root/../shared/models/stories260k/stories260K.bin" \
   --dtype f16 --out "$f16" >&2
