@@ -4,7 +4,8 @@
 # --pure (every tensor that type; a mix such as Q4_K_M with llama-quantize's per-tensor rules), then per round and per type `./tandem bench ar` and `llama-bench`
 # alternated; the memory's triad bandwidth measured by `./tandem bench matmul` in the same run.
 # Usage: [TYPES="F16 Q8_0"] bench/dtype-table.sh [ROUNDS] [THREADS]  (defaults: every type, 2, 2); files cached in ~/.cache/tandem/dtype-table.
-# About 2 minutes per type and round on 2 cores, plus the quantization the first time. Prints a markdown table.
+# About half a minute per type and round on 2 cores (10 minutes for every type, 2 rounds, AMD EPYC), plus the
+# quantization the first time. Prints a markdown table.
 set -euo pipefail
 rounds=${1:-2}
 threads=${2:-2}
