@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -37,7 +38,7 @@ record ServeProcess(Process process, int port, BufferedReader out, StringBuilder
 
     /** SIGTERM, as a service manager sends it (Process.destroy would also close our end of its output). */
     void terminate() throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor();
+        assertEquals(0, new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor(), "kill -TERM");
     }
 
     /** The rest of its output, once it has exited. */
