@@ -110,8 +110,7 @@ public final class EmulatedDevice implements CudaDevice {
 
     @Override
     public synchronized void memset(long address, int value, long bytes) {
-        if (capture != null) {
-            capture.add(new StreamOp.Memset(address, value, bytes));
+        if (captured(new StreamOp.Memset(address, value, bytes))) {
             return;
         }
         at(address, bytes).fill((byte) value);
@@ -140,8 +139,7 @@ public final class EmulatedDevice implements CudaDevice {
         if (!isPinned(dst, bytes)) {
             throw new IllegalArgumentException("an asynchronous download into pageable host memory");
         }
-        if (capture != null) {
-            capture.add(new StreamOp.Download(dst, src, bytes));
+        if (captured(new StreamOp.Download(dst, src, bytes))) {
             return;
         }
         MemorySegment.copy(at(src, bytes), 0, dst, 0, bytes);
@@ -149,8 +147,7 @@ public final class EmulatedDevice implements CudaDevice {
 
     @Override
     public synchronized void copy(long dst, long src, long bytes) {
-        if (capture != null) {
-            capture.add(new StreamOp.Copy(dst, src, bytes));
+        if (captured(new StreamOp.Copy(dst, src, bytes))) {
             return;
         }
         MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
@@ -181,6 +178,15 @@ public final class EmulatedDevice implements CudaDevice {
             }
         }
         return false;
+    }
+
+    /** While capturing, records {@code op} for the graph (true); else false, and the caller runs it now. */
+    private boolean captured(StreamOp op) {
+        if (capture == null) {
+            return false;
+        }
+        capture.add(op);
+        return true;
     }
 
     private void notCapturing(String what) {
@@ -215,14 +221,9 @@ public final class EmulatedDevice implements CudaDevice {
 
     @Override
     public boolean update(long exec, long graph) {
-        List<StreamOp> old = graph(exec), now = graph(graph);
-        if (old.size() != now.size()) {
+        List<StreamOp> now = graph(graph);
+        if (!StreamOp.shapes(graph(exec)).equals(StreamOp.shapes(now))) {
             return false;
-        }
-        for (int i = 0; i < old.size(); i++) {
-            if (!old.get(i).shape().equals(now.get(i).shape())) {
-                return false;
-            }
         }
         graphs.put(exec, now);
         return true;
@@ -261,8 +262,7 @@ public final class EmulatedDevice implements CudaDevice {
 
     @Override
     public synchronized void launch(String kernel, Dim3 grid, Dim3 block, int sharedBytes, KernelArgs args) {
-        if (capture != null) {
-            capture.add(new StreamOp.Launch(kernel, grid, block, sharedBytes, args));
+        if (captured(new StreamOp.Launch(kernel, grid, block, sharedBytes, args))) {
             return;
         }
         try (Arena arena = Arena.ofConfined()) {

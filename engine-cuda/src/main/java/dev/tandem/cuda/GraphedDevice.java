@@ -217,10 +217,7 @@ public final class GraphedDevice implements CudaDevice {
     }
 
     private Exec graphOfShape(List<StreamOp> ops) {
-        List<Object> shape = new ArrayList<>(ops.size());
-        for (StreamOp op : ops) {
-            shape.add(op.shape());
-        }
+        List<Object> shape = StreamOp.shapes(ops);
         Exec exec = execs.get(shape);
         if (exec != null && exec.last.equals(ops)) {
             relaunched++;

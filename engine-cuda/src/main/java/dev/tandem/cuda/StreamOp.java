@@ -3,6 +3,7 @@ package dev.tandem.cuda;
 import dev.tandem.cuda.CudaDevice.Dim3;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -32,6 +33,15 @@ sealed interface StreamOp {
             case Upload u -> device.upload(u.dst, u.src, u.bytes);
             case Download d -> device.downloadAsync(d.dst, d.src, d.bytes);
         }
+    }
+
+    /** What a graph update cannot change in a run of ops: each op's {@link #shape}, in order. */
+    static List<Object> shapes(List<StreamOp> ops) {
+        List<Object> shape = new ArrayList<>(ops.size());
+        for (StreamOp op : ops) {
+            shape.add(op.shape());
+        }
+        return shape;
     }
 
     default Object shape() {
