@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 @Command(name = "tandem bench", mixinStandardHelpOptions = true, synopsisSubcommandLabel = "NAME",
         description = "End-to-end benchmarks: each runs in this JVM and prints Markdown tables with the machine named.",
         subcommands = {Compare.class, ArThroughput.class, MethodTable.class, VerifyCost.class, LoadBench.class, Soak.class, MatmulBandwidth.class,
-            TokenizerThroughput.class, DecodeForks.class, PrefillStall.class, dev.tandem.bench.fuzz.Fuzz.class, SyntheticModel.class, Report.class, CudaCheck.class, TokenizerConformanceSpeed.class})
+            TokenizerThroughput.class, DecodeForks.class, PrefillStall.class, dev.tandem.bench.fuzz.Fuzz.class, Report.class, CudaCheck.class, TokenizerConformanceSpeed.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

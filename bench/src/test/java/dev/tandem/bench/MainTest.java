@@ -44,7 +44,7 @@ class MainTest {
     @Test
     void everyBenchmarkIsACommandThatRefusesOptionsItDoesNotRead() {
         assertEquals(Set.of("compare", "ar", "methods", "verify-cost", "load", "soak", "matmul", "tokenize", "decode-forks", "prefill-stall", "fuzz",
-                "synthetic-model", "report", "cuda-check", "tokenize-vs-reference"), Main.commandLine().getSubcommands().keySet());
+                "report", "cuda-check", "tokenize-vs-reference"), Main.commandLine().getSubcommands().keySet());
         Run typo = run("ar", "--tokns", "24");
         assertEquals(2, typo.code());
         assertTrue(typo.err().contains("Unknown option") && typo.err().contains("'--tokns'"), typo.err());

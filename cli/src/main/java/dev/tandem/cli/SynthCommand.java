@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 final class SynthCommand extends TandemCommand {
     @Option(names = "--shape", required = true, paramLabel = "NAME",
             description = "tinyllama-1.1b, llama2-7b, llama3-8b, qwen2.5-0.5b, llama3.2-1b, mistral-7b (each in its family's file layout), "
-                    + "tiny (a test-sized model) or mini (a test-sized target for --from).")
+                    + "wide (394 MB in F32: weight-bound, for batching), tiny (a test-sized model) or mini (a test-sized target for --from).")
     String shape;
 
     @Option(names = "--dtype", defaultValue = "q8_0", paramLabel = "TYPE", completionCandidates = DTypeNames.class,

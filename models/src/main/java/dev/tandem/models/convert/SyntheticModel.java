@@ -39,6 +39,9 @@ public final class SyntheticModel {
                     new Rope(500000f, false, Rope.llama3Factors(64, 500000f, 32f, 1f, 4f, 8192)), true, "llama"),
             // Mistral 7B v0.3
             "mistral-7b", new LlamaConfig(4096, 14336, 32, 32, 8, 32768, 32768, 1e-5f, 1000000f, false),
+            // bigger than the caches yet quick to write (394 MB in F32), so a pass is bound by reading its weights: the
+            // case batching is built for; vocabulary 512, so stories260K's prompts fit
+            "wide", new LlamaConfig(1024, 2816, 8, 16, 16, 512, 512, 1e-5f, 10000f, true),
             "tiny", new LlamaConfig(64, 128, 2, 4, 2, 512, 256, 1e-5f, 10000f, false),
             // test-sized target of synth --from stories260K: twice its head size, more layers, wider GQA groups
             "mini", new LlamaConfig(256, 384, 7, 16, 4, 512, 256, 1e-5f, 10000f, false));

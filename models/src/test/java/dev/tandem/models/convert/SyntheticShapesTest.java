@@ -43,6 +43,21 @@ class SyntheticShapesTest {
         assertTrue(!m.sharedClassifier() && m.rope().freqFactors() == null);
     }
 
+    /**
+     * wide, the weight-bound model of the batching measurements (docs/SERVER.md): 394 MiB of F32 matrices, far beyond
+     * the caches (and the 32 MB over which the engine batches by default), with stories260K's vocabulary size.
+     */
+    @Test
+    void wideIsBeyondTheCachesWithStoriesVocabulary() {
+        LlamaConfig w = SyntheticModel.shape("wide");
+        assertEquals(List.of(1024, 2816, 8, 16, 16, 512), List.of(w.dim(), w.hiddenDim(), w.layers(), w.heads(), w.kvHeads(),
+                w.vocabSize()));
+        assertTrue(w.sharedClassifier());
+        long matrices = (long) w.layers() * (2L * w.dim() * w.dim() + 2L * w.dim() * w.kvDim() + 3L * w.dim() * w.hiddenDim())
+                + (long) w.vocabSize() * w.dim();
+        assertEquals(394, matrices * Float.BYTES >> 20, "MiB of F32 weights");
+    }
+
     /** Each family's layout at a test size (same architecture, RoPE, GQA ratio and classifier): written, loaded, decoded. */
     @Test
     void eachFamilyLayoutLoadsAndDecodes(@TempDir Path dir) {
