@@ -195,7 +195,16 @@ final class BlockLoads {
      * store and a load of every value.
      */
     static FloatVector finiteHalves(MemorySegment w, long off) {
+        return halvesDownScaled(w, off).mul(0x1p112f);
+    }
+
+    /**
+     * {@link #finiteHalves} before its product: each half times 2^-112, exactly (a float with the half's exponent
+     * bits and mantissa). A dot product against activations scaled by 2^112 gives every FMA the same exact product,
+     * so the same floats, one operation in 16 values fewer ({@link F16Kernels}).
+     */
+    static FloatVector halvesDownScaled(MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);
-        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats().mul(0x1p112f);
+        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFFFFF).reinterpretAsFloats();
     }
 }

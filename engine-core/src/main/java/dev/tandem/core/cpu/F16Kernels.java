@@ -15,7 +15,8 @@ import jdk.incubator.vector.FloatVector;
  * vector integer operations of a general conversion (see PERFORMANCE.md). Weights whose halves are all finite,
  * on a CPU that multiplies subnormals at full speed ({@link FiniteHalves}), are widened in registers by a shift,
  * a mask and a product ({@link BlockLoads#finiteHalves}), with no buffer: 1.4-1.7x the buffer's speed on the
- * AMD EPYC.
+ * AMD EPYC. One to three batch rows move that product to x ({@link #pairScaled}): x·2^112 once per call instead of
+ * a product per 16 weights, 1.33x the one-row speed in the cache, the same floats.
  */
 final class F16Kernels extends WeightKernels {
     /** Values widened at a time in the one-row kernel: two rows' chunks (4 KB of floats) stay in L1 beside x. */
@@ -83,10 +84,13 @@ final class F16Kernels extends WeightKernels {
         }
         long rowBytes = DType.F16.byteSize(n);
         float[] buf = multiply ? null : new float[2 * CHUNK];
+        float[] xUp = multiply ? scaledUp(x, rows * n) : null;
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
             for (int r = 0; r < rows; r++) {
-                if (multiply) {
+                if (xUp != null) {
+                    pairScaled(out, xUp, r, w, rowBytes, n, d, j, q);
+                } else if (multiply) {
                     pairInRegisters(out, x, r, w, rowBytes, n, d, j, q);
                 } else {
                     pair(out, x, r, w, rowBytes, n, d, j, q, buf);
@@ -112,6 +116,37 @@ final class F16Kernels extends WeightKernels {
                 a0 = FloatVector.fromArray(F, buf, i).fma(v, a0);
                 a1 = FloatVector.fromArray(F, buf, CHUNK + i).fma(v, a1);
             }
+        }
+        out[r * d + j] = VectorMath.sum(a0);
+        out[r * d + j + q] = VectorMath.sum(a1);
+    }
+
+    /**
+     * x times 2^112, for {@link #pairScaled}; null where a value would not stay finite (|x| >= 2^16, or not finite
+     * itself), which {@link #pairInRegisters} then takes. Scaling by a power of two is exact short of overflow.
+     */
+    static float[] scaledUp(float[] x, int len) {
+        float[] up = new float[len];
+        float most = 0;
+        for (int i = 0; i < len; i++) {
+            most = Math.max(most, Math.abs(x[i]));
+            up[i] = x[i] * 0x1p112f;
+        }
+        return most < 0x1p16f ? up : null; // a NaN fails the test as well
+    }
+
+    /**
+     * {@link #pairInRegisters} with the 2^112 moved from the weights to x ({@link BlockLoads#halvesDownScaled}): each
+     * FMA's exact product w_i 2^-112 · x_i 2^112 is w_i x_i, so the chains give the same floats, one product fewer a vector.
+     */
+    private static void pairScaled(float[] out, float[] xUp, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+        int xo = r * n;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int i = 0; i < n; i += L) {
+            FloatVector v = FloatVector.fromArray(F, xUp, xo + i);
+            a0 = BlockLoads.halvesDownScaled(w, w0 + 2L * i).fma(v, a0);
+            a1 = BlockLoads.halvesDownScaled(w, w1 + 2L * i).fma(v, a1);
         }
         out[r * d + j] = VectorMath.sum(a0);
         out[r * d + j + q] = VectorMath.sum(a1);

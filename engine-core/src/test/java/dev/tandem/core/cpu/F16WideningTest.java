@@ -80,18 +80,30 @@ class F16WideningTest {
                 w.setAtIndex(HALF, i, Float.floatToFloat16(i % 97 == 0 ? v * 1e-3f : v)); // some subnormals
             }
             WeightKernels convert = WeightKernels.of(DType.F16), multiply = F16Kernels.multiplying();
-            for (int rows : new int[] {1, 2, 3, 4, 5, 9}) {
-                float[] x = new float[rows * n];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = (float) rnd.nextGaussian();
-                }
-                float[] a = new float[rows * d], b = new float[rows * d];
-                convert.range(a, x, rows, w, n, d, 0, d);
-                multiply.range(b, x, rows, w, n, d, 0, d);
-                for (int i = 0; i < a.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]), rows + " rows, output " + i);
+            // x as it comes; with subnormals and values just under 2^16 (x scaled by 2^112 stays exact and finite);
+            // with one value of 2^16 (the scaling would overflow: the product per weight instead)
+            for (float extreme : new float[] {0f, 0x1.fffffep15f, 0x1p16f}) {
+                for (int rows : new int[] {1, 2, 3, 4, 5, 9}) {
+                    float[] x = new float[rows * n];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) rnd.nextGaussian();
+                    }
+                    if (extreme != 0) {
+                        x[x.length / 2] = -extreme;
+                        x[1] = 1e-42f;
+                        x[x.length - 1] = 0x1p-126f;
+                    }
+                    assertEquals(extreme < 0x1p16f, F16Kernels.scaledUp(x, x.length) != null, "which path " + extreme + " takes");
+                    float[] a = new float[rows * d], b = new float[rows * d];
+                    convert.range(a, x, rows, w, n, d, 0, d);
+                    multiply.range(b, x, rows, w, n, d, 0, d);
+                    for (int i = 0; i < a.length; i++) {
+                        assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(b[i]),
+                                rows + " rows, largest |x| " + extreme + ", output " + i);
+                    }
                 }
             }
+            assertEquals(null, F16Kernels.scaledUp(new float[] {1f, Float.NaN}, 2), "a NaN in x keeps the product per weight");
         }
     }
 
