@@ -15,7 +15,7 @@ import jdk.incubator.vector.FloatVector;
  * vector integer operations of a general conversion (see PERFORMANCE.md). Weights whose halves are all finite,
  * on a CPU that multiplies subnormals at full speed ({@link FiniteHalves}), are widened in registers by a shift,
  * a mask and a product ({@link BlockLoads#finiteHalves}), with no buffer: 1.4-1.7x the buffer's speed on the
- * AMD EPYC. One to three batch rows move that product to x ({@link #pairScaled}): x·2^112 once per call instead of
+ * AMD EPYC. One to three batch rows move that product to x ({@link #quadScaled}): x·2^112 once per call instead of
  * a product per 16 weights, 1.33x the one-row speed in the cache, the same floats.
  */
 final class F16Kernels extends WeightKernels {
@@ -85,11 +85,12 @@ final class F16Kernels extends WeightKernels {
         long rowBytes = DType.F16.byteSize(n);
         float[] buf = multiply ? null : new float[2 * CHUNK];
         float[] xUp = multiply ? scaledUp(x, rows * n) : null;
-        int q = (j1 - j0) / 2;
+        int width = xUp != null ? 4 : 2;
+        int q = (j1 - j0) / width;
         for (int j = j0; j < j0 + q; j++) {
             for (int r = 0; r < rows; r++) {
                 if (xUp != null) {
-                    pairScaled(out, xUp, r, w, rowBytes, n, d, j, q);
+                    quadScaled(out, xUp, r, w, rowBytes, n, d, j, q);
                 } else if (multiply) {
                     pairInRegisters(out, x, r, w, rowBytes, n, d, j, q);
                 } else {
@@ -97,8 +98,8 @@ final class F16Kernels extends WeightKernels {
                 }
             }
         }
-        if (j0 + 2 * q < j1) {
-            tail(out, x, rows, w, rowBytes, n, d, j0 + 2 * q, j1, new float[DecodedMatmul.stride(n)]);
+        if (j0 + width * q < j1) {
+            tail(out, x, rows, w, rowBytes, n, d, j0 + width * q, j1, new float[DecodedMatmul.stride(n)]);
         }
     }
 
@@ -122,7 +123,7 @@ final class F16Kernels extends WeightKernels {
     }
 
     /**
-     * x times 2^112, for {@link #pairScaled}; null where a value would not stay finite (|x| >= 2^16, or not finite
+     * x times 2^112, for {@link #quadScaled}; null where a value would not stay finite (|x| >= 2^16, or not finite
      * itself), which {@link #pairInRegisters} then takes. Scaling by a power of two is exact short of overflow.
      */
     static float[] scaledUp(float[] x, int len) {
@@ -136,20 +137,23 @@ final class F16Kernels extends WeightKernels {
     }
 
     /**
-     * {@link #pairInRegisters} with the 2^112 moved from the weights to x ({@link BlockLoads#halvesDownScaled}): each
-     * FMA's exact product w_i 2^-112 · x_i 2^112 is w_i x_i, so the chains give the same floats, one product fewer a vector.
+     * Weight rows j, j + q, j + 2q and j + 3q against batch row r, with the 2^112 of {@link BlockLoads#finiteHalves}
+     * moved from the weights to x ({@link BlockLoads#halvesDownScaled}): each FMA's exact product w_i 2^-112 · x_i 2^112
+     * is w_i x_i, so every row's chain {@code a = fma(w_i, x_i, a)} gives the same floats as {@link #pair}'s, with one
+     * operation fewer a vector, and four chains where {@link #pair} has two (as BF16's kernel).
      */
-    private static void pairScaled(float[] out, float[] xUp, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
+    private static void quadScaled(float[] out, float[] xUp, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
+        long w0 = j * rowBytes, w1 = w0 + q * rowBytes, w2 = w1 + q * rowBytes, w3 = w2 + q * rowBytes;
         int xo = r * n;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         for (int i = 0; i < n; i += L) {
             FloatVector v = FloatVector.fromArray(F, xUp, xo + i);
             a0 = BlockLoads.halvesDownScaled(w, w0 + 2L * i).fma(v, a0);
             a1 = BlockLoads.halvesDownScaled(w, w1 + 2L * i).fma(v, a1);
+            a2 = BlockLoads.halvesDownScaled(w, w2 + 2L * i).fma(v, a2);
+            a3 = BlockLoads.halvesDownScaled(w, w3 + 2L * i).fma(v, a3);
         }
-        out[r * d + j] = VectorMath.sum(a0);
-        out[r * d + j + q] = VectorMath.sum(a1);
+        VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
     }
 
     /** {@link #pair} with the halves widened in registers ({@link BlockLoads#finiteHalves}): the same chains. */
