@@ -2,21 +2,68 @@ package dev.tandem.core.cpu;
 
 import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
+import static dev.tandem.core.cpu.WideRuns.FIRST_TWICE;
+import static dev.tandem.core.cpu.WideRuns.SECOND_TWICE;
+import static dev.tandem.core.cpu.WideRuns.WIDE;
 
 import dev.tandem.core.DType;
 import dev.tandem.core.codec.KQuantScales;
 import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
 
 /**
  * Q5_K weights (most of a Q5_K_M file): 176-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins,
  * 32 bytes of fifth bits (bit g of byte l for value l of group g) and 128 bytes of nibbles (group 2c in the low
  * nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones). The arithmetic every path shares is
- * {@link GroupScaledKernels}'; the 5-bit integers are cut out on byte lanes ({@link BlockLoads#q5KBytes}).
+ * {@link GroupScaledKernels}'. The one-row tile cuts a weight row pair's 5-bit integers out first, into bytes
+ * ({@link #unpack}: 64 at a time with 512-bit vectors), and reads them back L at a time for both rows' chains;
+ * cutting them out beside the products took two loads, a shift, a rotation, two masks and an or for every L values.
+ * The tiles of two to four batch rows cut them out beside the products, once for all their rows
+ * ({@link BlockLoads#q5KBytes}): read back from bytes they ran slower there.
  */
 final class Q5_KKernels extends SuperBlockScales {
+    /**
+     * Scratch for {@link #x1}'s integers, per thread: row j's n bytes, then row j + q's. The tiles' signatures are every
+     * group-scaled type's, so the one tile that takes bytes keeps its array beside them.
+     */
+    private static final ThreadLocal<byte[]> UNPACKED = ThreadLocal.withInitial(() -> new byte[0]);
+    /** Shifts that bring a quarter's low nibbles (first half) and high nibbles (second half) down. */
+    private static final IntVector NIBBLE_SHIFTS = WideRuns.halves(0, 4);
+    /** Rotations by 4 - g (mod 32) that bring bit g of every byte to bit 4, for groups 0 and 1, 2 and 3, 4 and 5, 6 and 7. */
+    private static final IntVector ROT_01 = WideRuns.halves(4, 3), ROT_23 = WideRuns.halves(2, 1), ROT_45 = WideRuns.halves(0, 31),
+            ROT_67 = WideRuns.halves(30, 29);
+
     Q5_KKernels() {
         super(DType.Q5_K);
+    }
+
+    /** The integers (0..31) of {@code blocks} super-blocks from byte {@code row}, in value order, into {@code q8[at..]}. */
+    static void unpack(MemorySegment w, long row, int blocks, byte[] q8, int at) {
+        for (int blk = 0; blk < blocks; blk++) {
+            long o = row + 176L * blk;
+            int y = at + 256 * blk;
+            if (L == 16) { // quarter c's bytes in both halves: its low nibbles are group 2c, its high ones group 2c + 1
+                IntVector qh = IntVector.fromMemorySegment(WIDE, w, o + 16, BlockLoads.LE).rearrange(FIRST_TWICE);
+                IntVector ql = IntVector.fromMemorySegment(WIDE, w, o + 48, BlockLoads.LE);
+                ql.rearrange(FIRST_TWICE).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0x0F0F0F0F)
+                        .or(qh.lanewise(VectorOperators.ROL, ROT_01).and(0x10101010)).reinterpretAsBytes().intoArray(q8, y);
+                ql.rearrange(SECOND_TWICE).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0x0F0F0F0F)
+                        .or(qh.lanewise(VectorOperators.ROL, ROT_23).and(0x10101010)).reinterpretAsBytes().intoArray(q8, y + 64);
+                ql = IntVector.fromMemorySegment(WIDE, w, o + 112, BlockLoads.LE);
+                ql.rearrange(FIRST_TWICE).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0x0F0F0F0F)
+                        .or(qh.lanewise(VectorOperators.ROL, ROT_45).and(0x10101010)).reinterpretAsBytes().intoArray(q8, y + 128);
+                ql.rearrange(SECOND_TWICE).lanewise(VectorOperators.LSHR, NIBBLE_SHIFTS).and(0x0F0F0F0F)
+                        .or(qh.lanewise(VectorOperators.ROL, ROT_67).and(0x10101010)).reinterpretAsBytes().intoArray(q8, y + 192);
+                continue;
+            }
+            for (int g = 0; g < 8; g++) {
+                for (int l = 0; l < 32; l += 16) {
+                    BlockLoads.q5KBytes(w, o + 48 + 32L * (g >> 1) + l, o + 16 + l, g).intoArray(q8, y + 32 * g + l);
+                }
+            }
+        }
     }
 
     @Override
@@ -36,39 +83,42 @@ final class Q5_KKernels extends SuperBlockScales {
     }
 
     /**
-     * Weight rows j and j + q (q = 0: row j alone) against batch row r, one at a time: a kernel over both rows
-     * passed C2's node cut-off and boxed its vectors (440 MB allocated per 64 MiB matmul). The row's loop is
-     * written out here rather than in a helper: a method this long (over C2's 325 bytecodes for a hot callee) is
-     * compiled on its own, never inside {@code range} beside the scales' decode and the other tiles, where it
-     * passed the cut-off and boxed at random (3 batch rows 10x slower than 2 in some JVMs).
+     * Weight rows j and j + q (q = 0: row j alone) against batch row r: both rows' integers cut out first
+     * ({@link #unpack}), then read back for both chains at once. (Cutting them out in this loop, a kernel over both
+     * rows passed C2's node cut-off and boxed its vectors, so it ran one weight row at a time.)
      */
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
-        int k0 = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k0 += STRIDE * blocks) { // one weight row at a time
-            long w0 = f * rowBytes;
-            int k = k0;
-            FloatVector a = FloatVector.zero(F);
-            for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
-                long o = w0 + 176L * blk;
-                for (int g = 0; g < 8; g++) {
-                    long at = o + 48 + 32L * (g >> 1);
-                    int i = xo + 256 * blk + 32 * g;
-                    FloatVector p = FloatVector.zero(F);
-                    for (int l = 0; l < 32; l += L) {
-                        p = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g))
-                                .fma(FloatVector.fromArray(F, x, i + l), p);
-                    }
-                    a = p.fma(FloatVector.broadcast(F, lanes[k + g]), a);
-                }
-                a = FloatVector.fromArray(F, lanes, k + MINS_AT)
-                        .fma(FloatVector.fromArray(F, xs, mo + STRIDE * blk), a);
-            }
-            a.intoArray(lanes, 0);
-            out[r * d + f] = VectorMath.sumStored(lanes, 0);
+        byte[] q8 = UNPACKED.get();
+        if (q8.length < 2 * n) {
+            q8 = new byte[2 * n];
+            UNPACKED.set(q8);
         }
+        unpack(w, j * rowBytes, blocks, q8, 0);
+        unpack(w, (j + q) * rowBytes, blocks, q8, n);
+        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
+            for (int g = 0; g < 8; g++) {
+                int c = 256 * blk + 32 * g, i = xo + c;
+                FloatVector p0 = FloatVector.zero(F), p1 = p0;
+                for (int l = 0; l < 32; l += L) {
+                    FloatVector v = FloatVector.fromArray(F, x, i + l);
+                    p0 = BlockLoads.int8s(q8, c + l).fma(v, p0);
+                    p1 = BlockLoads.int8s(q8, n + c + l).fma(v, p1);
+                }
+                a0 = p0.fma(FloatVector.broadcast(F, lanes[k0 + g]), a0);
+                a1 = p1.fma(FloatVector.broadcast(F, lanes[k1 + g]), a1);
+            }
+            FloatVector m = FloatVector.fromArray(F, xs, mo + STRIDE * blk);
+            a0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT).fma(m, a0);
+            a1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT).fma(m, a1);
+        }
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        storeTile(out, lanes, 2, r * d + j, d, q);
     }
 
     /** Weight rows j and j + q against batch rows r and r + 1, each row's bits cut out once for the two. */
