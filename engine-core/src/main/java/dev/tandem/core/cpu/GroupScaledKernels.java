@@ -78,8 +78,9 @@ abstract class GroupScaledKernels extends WeightKernels {
     /**
      * Called once per weight row pair (j, j + q) before its kernels, to decode what they share across batch rows
      * into {@code lanes} from {@code 8·L}; a method of its own so that C2 compiles it apart from the kernels.
+     * {@code oneRow}: {@link #x1} runs on the pair (for what only it reads).
      */
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {}
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {}
 
     /** Whether this machine's vectors can run the kernels; else {@link WeightKernels}' decoded-buffer path. */
     boolean kernelsApply() {
@@ -98,7 +99,7 @@ abstract class GroupScaledKernels extends WeightKernels {
         float[] lanes = new float[8 * L + scratchFloats(n)];
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
-            prepare(w, rowBytes, n, j, q, lanes);
+            prepare(w, rowBytes, n, j, q, lanes, rows % 4 == 1);
             int r = 0;
             for (; r + 4 <= rows; r += 4) {
                 x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
@@ -115,7 +116,7 @@ abstract class GroupScaledKernels extends WeightKernels {
             }
         }
         if ((j1 - j0) % 2 != 0) { // the last feature alone: both "rows" of the pair are it
-            prepare(w, rowBytes, n, j1 - 1, 0, lanes);
+            prepare(w, rowBytes, n, j1 - 1, 0, lanes, true);
             for (int r = 0; r < rows; r++) {
                 x1(out, x, xs, r, w, rowBytes, n, d, j1 - 1, 0, lanes);
             }

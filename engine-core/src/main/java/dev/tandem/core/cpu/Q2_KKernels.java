@@ -58,7 +58,7 @@ final class Q2_KKernels extends GroupScaledKernels {
 
     /** Rows j and j + q's scales and mins as floats into {@code lanes[8 L ..]}: a vector each per 16 scale bytes' nibbles. */
     @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {
         int blocks = n / 256;
         for (int t = 0; t < 2; t++) {
             long row = (j + t * q) * rowBytes;

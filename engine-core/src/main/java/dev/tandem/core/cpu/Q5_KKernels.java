@@ -17,11 +17,11 @@ import jdk.incubator.vector.VectorOperators;
  * Q5_K weights (most of a Q5_K_M file): 176-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins,
  * 32 bytes of fifth bits (bit g of byte l for value l of group g) and 128 bytes of nibbles (group 2c in the low
  * nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones). The arithmetic every path shares is
- * {@link GroupScaledKernels}'. The one-row tile cuts a weight row pair's 5-bit integers out first, into bytes
- * ({@link #unpack}: 64 at a time with 512-bit vectors), and reads them back L at a time for both rows' chains;
- * cutting them out beside the products took two loads, a shift, a rotation, two masks and an or for every L values.
- * The tiles of two to four batch rows cut them out beside the products, once for all their rows
- * ({@link BlockLoads#q5KBytes}): read back from bytes they ran slower there.
+ * {@link GroupScaledKernels}'. The one-row tile ({@link #x1}) takes a weight row pair's integers cut out first
+ * ({@link #unpack}: 64 at a time with 512-bit vectors); cutting them out beside the products took two
+ * loads, a shift, a rotation, two masks and an or for every L values. The tiles of two to four batch rows cut them
+ * out beside the products, once for all their rows ({@link BlockLoads#q5KBytes}): read back from bytes they ran
+ * slower there.
  */
 final class Q5_KKernels extends SuperBlockScales {
     /**
@@ -37,6 +37,21 @@ final class Q5_KKernels extends SuperBlockScales {
 
     Q5_KKernels() {
         super(DType.Q5_K);
+    }
+
+    /** The scales and mins ({@link SuperBlockScales}); for {@link #x1}, both rows' integers into this thread's {@link #UNPACKED}. */
+    @Override
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {
+        super.prepare(w, rowBytes, n, j, q, lanes, oneRow);
+        if (oneRow) {
+            byte[] q8 = UNPACKED.get();
+            if (q8.length < 2 * n) {
+                q8 = new byte[2 * n];
+                UNPACKED.set(q8);
+            }
+            unpack(w, j * rowBytes, n / 256, q8, 0);
+            unpack(w, (j + q) * rowBytes, n / 256, q8, n);
+        }
     }
 
     /** The integers (0..31) of {@code blocks} super-blocks from byte {@code row}, in value order, into {@code q8[at..]}. */
@@ -83,21 +98,17 @@ final class Q5_KKernels extends SuperBlockScales {
     }
 
     /**
-     * Weight rows j and j + q (q = 0: row j alone) against batch row r: both rows' integers cut out first
-     * ({@link #unpack}), then read back for both chains at once. (Cutting them out in this loop, a kernel over both
-     * rows passed C2's node cut-off and boxed its vectors, so it ran one weight row at a time.)
+     * Weight rows j and j + q (q = 0: row j alone) against batch row r: their integers, cut out by {@link #prepare},
+     * read back for both chains at once; per group the integers' partial times the group's scale, per super-block one
+     * FMA of its mins against the negated group sums ({@code xs}, {@link #negatedGroupSums}). The unpacking stays out
+     * of this method: inlined here (a shorter one, Q4_K's, was) it took the tile past C2's node cut-off, which boxed
+     * its vectors (87 MB allocated per 8 MiB matmul); and cutting bits out in this loop did the same with both rows.
      */
     @Override
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         int blocks = n / 256, xo = r * n, mo = r * blocks * STRIDE + MINS_AT;
         byte[] q8 = UNPACKED.get();
-        if (q8.length < 2 * n) {
-            q8 = new byte[2 * n];
-            UNPACKED.set(q8);
-        }
-        unpack(w, j * rowBytes, blocks, q8, 0);
-        unpack(w, (j + q) * rowBytes, blocks, q8, n);
         int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
