@@ -75,7 +75,10 @@ final class F16Kernels extends WeightKernels {
         }
     }
 
-    /** Decoding (1-3 rows): two weight rows at a time (features j, j + q), widened chunk by chunk. */
+    /**
+     * Decoding (1-3 rows): four weight rows at a time widened in registers ({@link #quadScaled}) where the weights
+     * allow it and x scales exactly; else two at a time (features j, j + q), widened chunk by chunk.
+     */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         if (rows >= 4 || n % L != 0) {
@@ -83,16 +86,14 @@ final class F16Kernels extends WeightKernels {
             return;
         }
         long rowBytes = DType.F16.byteSize(n);
-        float[] buf = multiply ? null : new float[2 * CHUNK];
         float[] xUp = multiply ? scaledUp(x, rows * n) : null;
+        float[] buf = xUp != null ? null : new float[2 * CHUNK];
         int width = xUp != null ? 4 : 2;
         int q = (j1 - j0) / width;
         for (int j = j0; j < j0 + q; j++) {
             for (int r = 0; r < rows; r++) {
                 if (xUp != null) {
                     quadScaled(out, xUp, r, w, rowBytes, n, d, j, q);
-                } else if (multiply) {
-                    pairInRegisters(out, x, r, w, rowBytes, n, d, j, q);
                 } else {
                     pair(out, x, r, w, rowBytes, n, d, j, q, buf);
                 }
@@ -124,7 +125,7 @@ final class F16Kernels extends WeightKernels {
 
     /**
      * x times 2^112, for {@link #quadScaled}; null where a value would not stay finite (|x| >= 2^16, or not finite
-     * itself), which {@link #pairInRegisters} then takes. Scaling by a power of two is exact short of overflow.
+     * itself), which then takes {@link #pair}'s widening through the buffer. Scaling by a power of two is exact short of overflow.
      */
     static float[] scaledUp(float[] x, int len) {
         float[] up = new float[len];
@@ -154,19 +155,5 @@ final class F16Kernels extends WeightKernels {
             a3 = BlockLoads.halvesDownScaled(w, w3 + 2L * i).fma(v, a3);
         }
         VectorMath.sum4(out, r * d + j, q, a0, a1, a2, a3);
-    }
-
-    /** {@link #pair} with the halves widened in registers ({@link BlockLoads#finiteHalves}): the same chains. */
-    private static void pairInRegisters(float[] out, float[] x, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int xo = r * n;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int i = 0; i < n; i += L) {
-            FloatVector v = FloatVector.fromArray(F, x, xo + i);
-            a0 = BlockLoads.finiteHalves(w, w0 + 2L * i).fma(v, a0);
-            a1 = BlockLoads.finiteHalves(w, w1 + 2L * i).fma(v, a1);
-        }
-        out[r * d + j] = VectorMath.sum(a0);
-        out[r * d + j + q] = VectorMath.sum(a1);
     }
 }
