@@ -73,8 +73,8 @@ final class Q5_KKernels extends SuperBlockScales {
                         .or(qh.lanewise(VectorOperators.ROL, ROT_67).and(0x10101010)).reinterpretAsBytes().intoArray(q8, y + 192);
                 continue;
             }
-            for (int g = 0; g < 8; g++) {
-                for (int l = 0; l < 32; l += 16) {
+            for (int g = 0; g < 8; g++) { // L values at a time (q5KBytes' width)
+                for (int l = 0; l < 32; l += L) {
                     BlockLoads.q5KBytes(w, o + 48 + 32L * (g >> 1) + l, o + 16 + l, g).intoArray(q8, y + 32 * g + l);
                 }
             }
