@@ -81,7 +81,9 @@ public final class CudaCheck implements Callable<Integer> {
         System.out.println("machine: " + MachineInfo.describe());
         // kernels are timed launch by launch; models run on CUDA graphs, and op by op for comparison
         try (CudaBackend opByOp = new CudaBackend(openDevice(), false); CudaBackend cuda = new CudaBackend(openDevice(), true);
-             CpuBackend cpu = new CpuBackend(); Arena arena = Arena.ofShared()) {
+             // the reference takes x as floats, as the CUDA kernels do (the CPU's Q4_0 default rounds it to int8)
+             CpuBackend cpu = new CpuBackend(Runtime.getRuntime().availableProcessors(), CpuBackend.Activations.FLOAT);
+             Arena arena = Arena.ofShared()) {
             System.out.println("device: " + opByOp.name());
             kernels(opByOp, cpu, arena, large);
             for (Path m : models) {

@@ -56,7 +56,7 @@ class CudaBackendModelTest {
         EmulationAvailable.assume();
         model = ModelLoader.load(SHARED.resolve("models/stories260k/stories260K.bin"));
         tokenizer = Llama2cTokenizer.load(SHARED.resolve("models/stories260k/tok512.bin"), 512);
-        cpu = new CpuBackend(1);
+        cpu = new CpuBackend(1, CpuBackend.Activations.FLOAT); // x as floats, as the CUDA kernels take it
         cuda = CudaBackend.emulated();
         greedy = new AutoregressiveGenerator(new Transformer(model, cpu), tokenizer).generate(request(), TokenStream.NONE).tokens();
     }

@@ -39,7 +39,7 @@ class CudaKernelsTest {
     static void open() {
         EmulationAvailable.assume();
         cuda = CudaBackend.emulated();
-        cpu = new CpuBackend(1);
+        cpu = new CpuBackend(1, CpuBackend.Activations.FLOAT); // x as floats, as the CUDA kernels take it
         arena = Arena.ofShared();
     }
 

@@ -155,7 +155,7 @@ class GraphedDeviceTest {
     void decodingOnGraphsGivesTheTokensOfDecodingOpByOp() {
         Path shared = Path.of(System.getProperty("tandem.shared", "../shared"));
         try (Model model = ModelLoader.load(shared.resolve("models/stories260k/stories260K.bin"));
-             CpuBackend cpu = new CpuBackend(1);
+             CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.FLOAT);
              CudaBackend graphs = new CudaBackend(EmulatedDevice.open(), true);
              CudaBackend plain = new CudaBackend(EmulatedDevice.open(), false)) {
             Tokenizer tok = Llama2cTokenizer.load(shared.resolve("models/stories260k/tok512.bin"), 512);

@@ -38,9 +38,27 @@ public final class CpuBackend implements Backend {
     private static final long PARALLEL_ATTENTION_MACS = Long.getLong("tandem.parallelAttentionMacs", 1L << 16);
 
     private final WorkerPool pool;
+    private final Activations activations;
+
+    /**
+     * How matmuls over Q4_0 and Q4_K weights take x: rounded to int8 as llama.cpp does (per 32 values for Q4_0, per 256
+     * for Q4_K), for integer products ({@link Q8LaneKernels}: Q4_0 decodes 1.5-1.8x faster, Q4_K 2.2-2.9x), or as
+     * floats (the CUDA backend's arithmetic, and every other type's). The default is INT8, or FLOAT with
+     * {@code -Dtandem.activations=float}.
+     */
+    public enum Activations {
+        INT8, FLOAT;
+
+        static final Activations DEFAULT = "float".equalsIgnoreCase(System.getProperty("tandem.activations")) ? FLOAT : INT8;
+    }
 
     public CpuBackend(int threads) {
+        this(threads, Activations.DEFAULT);
+    }
+
+    public CpuBackend(int threads, Activations activations) {
         this.pool = new WorkerPool(threads);
+        this.activations = activations;
     }
 
     /** A backend using every available processor. */
@@ -125,7 +143,7 @@ public final class CpuBackend implements Backend {
         }
         float[] o = heap(out);
         float[] xa = heap(x);
-        WeightKernels kernels = WeightKernels.of(w);
+        WeightKernels kernels = WeightKernels.of(w, activations == Activations.INT8);
         MemorySegment ws = w.segment();
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {

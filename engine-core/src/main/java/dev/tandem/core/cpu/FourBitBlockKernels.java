@@ -49,6 +49,12 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         this.table = !levelTable ? null : mins ? NibbleLevelKernels.q4_1() : NibbleLevelKernels.q4_0();
     }
 
+    /** Q4_0 weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
+        return type == DType.Q4_0 && int8Activations ? Q8LaneKernels.of(w, this) : this;
+    }
+
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
         for (int blk = 0; blk < n / 32; blk++) {

@@ -20,6 +20,12 @@ final class Q4_KKernels extends SuperBlockScales {
         super(DType.Q4_K);
     }
 
+    /** Q4_K weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
+        return int8Activations ? Q8LaneKernels.of(w, this) : this;
+    }
+
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {

@@ -28,13 +28,19 @@ abstract class WeightKernels {
         return BY_TYPE[type.ordinal()];
     }
 
-    /** The kernels for the weights {@code w}: its type's, or a faster variant its values allow ({@link #forWeights}). */
-    static WeightKernels of(dev.tandem.core.Tensor w) {
-        return of(w.dtype()).forWeights(w);
+    /**
+     * The kernels for the weights {@code w}: its type's, or a faster variant its values allow ({@link #forWeights});
+     * {@code int8Activations}: variants that round x to int8 may be chosen.
+     */
+    static WeightKernels of(dev.tandem.core.Tensor w, boolean int8Activations) {
+        return of(w.dtype()).forWeights(w, int8Activations);
     }
 
-    /** These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves}). */
-    WeightKernels forWeights(dev.tandem.core.Tensor w) {
+    /**
+     * These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves};
+     * with {@code int8Activations}, Q4_0 and Q4_K over a repacked copy: {@link Q8LaneKernels}).
+     */
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
         return this;
     }
 

@@ -101,20 +101,37 @@ class MatmulQuantizedTest {
                 float[] x = random(rnd, rows * n, 1);
                 Tensor out = cpu.allocate(rows, d);
                 cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
-                for (int j = 0; j < d; j++) {
-                    float[] wj = w.row(j);
-                    for (int r = 0; r < rows; r++) {
-                        double ref = 0, magnitude = 0;
-                        for (int i = 0; i < n; i++) {
-                            ref += (double) wj[i] * x[r * n + i];
-                            magnitude += Math.abs((double) wj[i] * x[r * n + i]);
-                        }
-                        // float sums: error grows with the terms' size (random K-quant blocks reach |w| ~ 60)
-                        assertEquals(ref, out.get(r, j), 1e-4 + 1e-5 * magnitude, type + " row " + r + " col " + j + " of " + rows + "x" + n + "x" + d);
-                    }
-                }
+                // Q4_0 and Q4_K multiply x rounded to int8 per block (Q8LaneKernels): the reference takes x rounded the same way
+                boolean int8 = CpuBackend.Activations.DEFAULT == CpuBackend.Activations.INT8;
+                double[] xr = !int8 ? toDoubles(x) : type == DType.Q4_0 ? Q8LaneKernelsTest.q8RoundTrip(x)
+                        : type == DType.Q4_K ? Q8LaneKernelsTest.q8KRoundTrip(x) : toDoubles(x);
+                assertMatchesReference(w, xr, out, rows, type + " " + rows + "x" + n + "x" + d);
             }
         }
+    }
+
+    /** out against w times x in double precision: float sums' error grows with the terms' size (random K-quant blocks reach |w| ~ 60). */
+    static void assertMatchesReference(Tensor w, double[] x, Tensor out, int rows, String what) {
+        int n = w.cols();
+        for (int j = 0; j < w.rows(); j++) {
+            float[] wj = w.row(j);
+            for (int r = 0; r < rows; r++) {
+                double ref = 0, magnitude = 0;
+                for (int i = 0; i < n; i++) {
+                    ref += wj[i] * x[r * n + i];
+                    magnitude += Math.abs(wj[i] * x[r * n + i]);
+                }
+                assertEquals(ref, out.get(r, j), 1e-4 + 1e-5 * magnitude, what + ": row " + r + " col " + j);
+            }
+        }
+    }
+
+    private static double[] toDoubles(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
     }
 
     /**

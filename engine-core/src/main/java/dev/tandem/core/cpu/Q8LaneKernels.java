@@ -1,0 +1,191 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.Q4_0Lanes.GROUP_BLOCKS;
+import static dev.tandem.core.cpu.Q4_0Lanes.GROUP_VALUES;
+import static dev.tandem.core.cpu.Q8Activations.LS;
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q4_0 and Q4_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q4_0_q8_0}: x quantized to int8 per
+ * 32-value block ({@link Q8Activations}), the weights repacked with one block (Q4_K: one 32-value sub-block) per
+ * 16-bit lane ({@link Q4_0Lanes}, {@link Q4_KLanes}). Per group of 32 blocks, each lane adds its block's 32 products
+ * nibble times int8 in 16-bit arithmetic, which wraps: the sum {@code Σ (nibble - 8)·q} lies in [-32512, 32512], so
+ * {@code Σ nibble·q - 8·Σq} taken modulo 2^16 is exact. The lane sums become floats and go into a float accumulator
+ * per lane with the scale {@code d_w·d_x} (Q4_K: {@code d·sc·d_x}, plus its offset {@code 8·d·sc - dmin·m} times the
+ * block's {@code d_x·Σq}); an output is the fixed-order lane sum ({@link VectorMath#laneSums}) of its accumulators.
+ * The Vector API has no widening byte dot product (llama.cpp's {@code vpdpbusd}), but with blocks in lanes no product
+ * crosses a lane, and 16-bit multiplies and adds take 64 values in three operations plus the nibble's shift and
+ * mask: Q4_0's one-row matmuls cache-resident 2.4x faster than the float kernels (docs/PERFORMANCE.md).
+ *
+ * <p>Every (batch row, feature) runs this same arithmetic whatever the batch, so a row's result does not depend on
+ * the batch. The results differ from the float-activation kernels' by x's rounding to int8, at most
+ * {@code Σ_b d_x,b / 2 · Σ |w|} of block b; a backend made with {@link CpuBackend.Activations#FLOAT} keeps float
+ * activations.
+ */
+final class Q8LaneKernels extends WeightKernels {
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Long> LL = VectorSpecies.of(long.class, F.vectorShape());
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final float P112 = 0x1p112f;
+    /**
+     * Q4_K: per part of a group, the shifts that bring each long lane's super-block's F16 to the bottom of the
+     * group's four (long lane m holds float lanes 2m and 2m + 1, blocks {@code LS·part + 4m .. + 3}: super-block
+     * {@code LS·part / 8 + m / 2}).
+     */
+    private static final long[] SHIFTS = new long[GROUP_BLOCKS / LS * (L / 2)];
+    private static final Map<Tensor, Q8LaneKernels> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    static {
+        for (int part = 0; part < GROUP_BLOCKS / LS; part++) {
+            for (int m = 0; m < L / 2; m++) {
+                SHIFTS[part * (L / 2) + m] = 16L * (LS * part / 8 + m / 2);
+            }
+        }
+    }
+
+    private final MemorySegment repacked;
+    private final WeightKernels file;
+    private final boolean superBlocks;
+    private final int groupBytes;
+
+    private Q8LaneKernels(DType type, MemorySegment repacked, WeightKernels file) {
+        super(type);
+        this.repacked = repacked;
+        this.file = file;
+        this.superBlocks = type == DType.Q4_K;
+        this.groupBytes = superBlocks ? Q4_KLanes.GROUP_BYTES : Q4_0Lanes.GROUP_BYTES;
+    }
+
+    /**
+     * The kernels of the Q4_0 or Q4_K tensor {@code w}, repacked on first use (once per tensor, on the thread that
+     * asks: the results must not change while the tensor is in use, so there is no float phase before it).
+     * {@code file}: the kernels of the file's layout, for decoding rows.
+     */
+    static Q8LaneKernels of(Tensor w, WeightKernels file) {
+        synchronized (REPACKED) {
+            return REPACKED.computeIfAbsent(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
+                    ? Q4_KLanes.repack(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
+        }
+    }
+
+    @Override
+    void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        file.decodeVector(w, row, n, buf, b);
+    }
+
+    /** Features {@code [j0, j1)} in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; {@code w} is the file's layout, unused. */
+    @Override
+    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        Q8Activations a = new Q8Activations(x, rows, n, superBlocks);
+        long rowBytes = (long) a.groups * groupBytes;
+        float[] lanes = new float[2 * L];
+        int q = (j1 - j0) / 2;
+        for (int j = j0; j < j0 + q; j++) {
+            for (int r = 0; r < rows; r++) {
+                pair(out, a, r, j * rowBytes, (j + q) * rowBytes, d, j, q, lanes);
+            }
+        }
+        if ((j1 - j0) % 2 != 0) { // the last feature alone: both rows of the pair are it
+            for (int r = 0; r < rows; r++) {
+                pair(out, a, r, (j1 - 1) * rowBytes, (j1 - 1) * rowBytes, d, j1 - 1, 0, lanes);
+            }
+        }
+    }
+
+    /**
+     * Weight rows at {@code wa} and {@code wb} (features j and j + q) against batch row r, sharing each load of x. The
+     * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
+     * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
+     * Q4_0 1.4x slower).
+     */
+    private void pair(float[] out, Q8Activations a, int r, long wa, long wb, int d, int j, int q, float[] lanes) {
+        MemorySegment w = repacked;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int g = 0; g < a.groups; g++) {
+            int rg = r * a.groups + g;
+            for (int part = 0; part < GROUP_BLOCKS / LS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = rg * GROUP_VALUES + LS * part;
+                ShortVector sa = ShortVector.zero(S), ta = sa, sb = sa, tb = sa; // two chains per row
+                for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) { // the shorts of position t - 1: four values
+                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, LE);
+                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, LE);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xi);
+                    sa = sa.add(va.and((short) 0xF).mul(u));
+                    sb = sb.add(vb.and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS);
+                    ta = ta.add(va.lanewise(LSHR, 4).and((short) 0xF).mul(u));
+                    tb = tb.add(vb.lanewise(LSHR, 4).and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS);
+                    sa = sa.add(va.lanewise(LSHR, 8).and((short) 0xF).mul(u));
+                    sb = sb.add(vb.lanewise(LSHR, 8).and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS);
+                    ta = ta.add(va.lanewise(LSHR, 12).mul(u));
+                    tb = tb.add(vb.lanewise(LSHR, 12).mul(u));
+                }
+                int blocks = rg * GROUP_BLOCKS + LS * part;
+                ShortVector offset = ShortVector.fromArray(S, a.offsets, blocks);
+                FloatVector even = FloatVector.fromArray(F, a.scales, blocks), odd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
+                for (int side = 0; side < 2; side++) {
+                    long o = side == 0 ? oa : ob, group = o - 2L * LS * part;
+                    // an int lane holds two blocks' sums (the even block's in its low half) and two blocks' scale shorts
+                    IntVector s = (IntVector) (side == 0 ? sa.add(ta) : sb.add(tb)).sub(offset).reinterpretAsInts(); // Σ (q_w - 8)·q_x, exact
+                    IntVector h = IntVector.fromMemorySegment(I, w, o, LE);
+                    FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                    FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                    FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
+                    if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
+                        LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
+                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + Q4_KLanes.D)).lanewise(LSHR, shift).and(0xFFFF);
+                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + Q4_KLanes.DMIN)).lanewise(LSHR, shift).and(0xFFFF);
+                        IntVector dh = (IntVector) dv.or(dv.lanewise(LSHL, 32)).reinterpretAsInts(), mh = (IntVector) mv.or(mv.lanewise(LSHL, 32)).reinterpretAsInts();
+                        FloatVector dF = dh.and(0x7FFF).lanewise(LSHL, 13).or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
+                        FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
+                        accEven = lo.fma(scEven.mul(even), accEven).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
+                                .mul(FloatVector.fromArray(F, a.sums, blocks)));
+                        accOdd = hi.fma(scOdd.mul(odd), accOdd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
+                                .mul(FloatVector.fromArray(F, a.sums, blocks + LS / 2)));
+                    } else { // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
+                        accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
+                        accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
+                    }
+                    if (side == 0) {
+                        a0 = accEven;
+                        a1 = accOdd;
+                    } else {
+                        b0 = accEven;
+                        b1 = accOdd;
+                    }
+                }
+            }
+        }
+        a0.add(a1).intoArray(lanes, 0); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        b0.add(b1).intoArray(lanes, L);
+        VectorMath.laneSums(lanes, 2);
+        out[r * d + j + q] = lanes[1];
+        out[r * d + j] = lanes[0];
+    }
+}
