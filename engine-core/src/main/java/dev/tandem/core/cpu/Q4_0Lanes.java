@@ -1,10 +1,6 @@
 package dev.tandem.core.cpu;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Q4_0 weights repacked so that one vector lane holds one block: a weight row is cut into groups of 32 blocks
@@ -20,7 +16,6 @@ final class Q4_0Lanes {
     static final int GROUP_VALUES = 32 * GROUP_BLOCKS;
     static final int GROUP_BYTES = 2 * GROUP_BLOCKS + 8 * 2 * GROUP_BLOCKS;
     private static final int BLOCK_BYTES = 18;
-    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private Q4_0Lanes() {}
 
@@ -31,24 +26,12 @@ final class Q4_0Lanes {
 
     /** The repacked copy of {@code rows} Q4_0 rows of n values; freed by the GC once unreachable. */
     static MemorySegment repack(MemorySegment q, int rows, int n) {
-        int blocks = n / 32, groups = groups(n);
-        MemorySegment out = Arena.ofAuto().allocate((long) rows * groups * GROUP_BYTES, 64);
-        short[] from = new short[GROUP_BYTES / 2], to = new short[GROUP_BYTES / 2]; // a group's blocks are contiguous in the file
-        for (int row = 0; row < rows; row++) {
-            for (int g = 0; g < groups; g++) {
-                int count = Math.min(GROUP_BLOCKS, blocks - g * GROUP_BLOCKS); // a row's last group may be short
-                MemorySegment.copy(q, SHORT, ((long) row * blocks + (long) g * GROUP_BLOCKS) * BLOCK_BYTES, from, 0, count * 9);
-                if (count < GROUP_BLOCKS) {
-                    Arrays.fill(to, (short) 0);
+        return LaneRepack.repack(q, rows, n / 32, BLOCK_BYTES, GROUP_BLOCKS, GROUP_BYTES, (from, view, count, to) -> {
+            for (int t = 0; t < 9; t++) { // position 0: the scales; position t: bytes 2t - 2 and 2t - 1 of the nibbles
+                for (int k = 0; k < count; k++) {
+                    to[GROUP_BLOCKS * t + k] = view.get(LaneRepack.SHORT, BLOCK_BYTES * k + 2 * t);
                 }
-                for (int t = 0; t < 9; t++) { // position 0: the scales; position t: bytes 2t - 2 and 2t - 1 of the nibbles
-                    for (int k = 0; k < count; k++) {
-                        to[GROUP_BLOCKS * t + k] = from[9 * k + t];
-                    }
-                }
-                MemorySegment.copy(to, 0, out, SHORT, ((long) row * groups + g) * GROUP_BYTES, GROUP_BYTES / 2);
             }
-        }
-        return out;
+        });
     }
 }

@@ -25,9 +25,9 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Q4_0 and Q4_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q4_0_q8_0}: x quantized to int8 per
- * 32-value block ({@link Q8Activations}), the weights repacked with one block (Q4_K: one 32-value sub-block) per
- * 16-bit lane ({@link Q4_0Lanes}, {@link Q4_KLanes}). Per group of 32 blocks, each lane adds its block's 32 products
+ * Q4_0 and Q4_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q4_0_q8_0}: x quantized to int8
+ * ({@link Q8Activations}), the weights repacked with one block (Q4_K: one 32-value sub-block) per 16-bit lane
+ * ({@link Q4_0Lanes}, {@link KQuantLanes}). Per group of 32 blocks, each lane adds its block's 32 products
  * nibble times int8 in 16-bit arithmetic, which wraps: the sum {@code Σ (nibble - 8)·q} lies in [-32512, 32512], so
  * {@code Σ nibble·q - 8·Σq} taken modulo 2^16 is exact. The lane sums become floats and go into a float accumulator
  * per lane with the scale {@code d_w·d_x} (Q4_K: {@code d·sc·d_x}, plus its offset {@code 8·d·sc - dmin·m} times the
@@ -74,7 +74,7 @@ final class Q8LaneKernels extends WeightKernels {
         this.repacked = repacked;
         this.file = file;
         this.superBlocks = type == DType.Q4_K;
-        this.groupBytes = superBlocks ? Q4_KLanes.GROUP_BYTES : Q4_0Lanes.GROUP_BYTES;
+        this.groupBytes = superBlocks ? KQuantLanes.Q4_K_GROUP_BYTES : Q4_0Lanes.GROUP_BYTES;
     }
 
     /**
@@ -85,7 +85,7 @@ final class Q8LaneKernels extends WeightKernels {
     static Q8LaneKernels of(Tensor w, WeightKernels file) {
         synchronized (REPACKED) {
             return REPACKED.computeIfAbsent(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
-                    ? Q4_KLanes.repack(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
+                    ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
         }
     }
 
@@ -101,25 +101,25 @@ final class Q8LaneKernels extends WeightKernels {
         long rowBytes = (long) a.groups * groupBytes;
         float[] lanes = new float[2 * L];
         int q = (j1 - j0) / 2;
-        for (int j = j0; j < j0 + q; j++) {
+        for (int p = 0; p < j1 - j0 - q; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
+            int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
             for (int r = 0; r < rows; r++) {
-                pair(out, a, r, j * rowBytes, (j + q) * rowBytes, d, j, q, lanes);
-            }
-        }
-        if ((j1 - j0) % 2 != 0) { // the last feature alone: both rows of the pair are it
-            for (int r = 0; r < rows; r++) {
-                pair(out, a, r, (j1 - 1) * rowBytes, (j1 - 1) * rowBytes, d, j1 - 1, 0, lanes);
+                pair(a, r, j * rowBytes, jq * rowBytes, lanes);
+                VectorMath.laneSums(lanes, 2);
+                out[r * d + jq] = lanes[1];
+                out[r * d + j] = lanes[0];
             }
         }
     }
 
     /**
-     * Weight rows at {@code wa} and {@code wb} (features j and j + q) against batch row r, sharing each load of x. The
+     * Weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
+     * {@code lanes[0, L)} and {@code lanes[L, 2L)}. The
      * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
      * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
      * Q4_0 1.4x slower).
      */
-    private void pair(float[] out, Q8Activations a, int r, long wa, long wb, int d, int j, int q, float[] lanes) {
+    private void pair(Q8Activations a, int r, long wa, long wb, float[] lanes) {
         MemorySegment w = repacked;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < a.groups; g++) {
@@ -157,8 +157,8 @@ final class Q8LaneKernels extends WeightKernels {
                     FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
                     if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
                         LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
-                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + Q4_KLanes.D)).lanewise(LSHR, shift).and(0xFFFF);
-                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + Q4_KLanes.DMIN)).lanewise(LSHR, shift).and(0xFFFF);
+                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_D)).lanewise(LSHR, shift).and(0xFFFF);
+                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_DMIN)).lanewise(LSHR, shift).and(0xFFFF);
                         IntVector dh = (IntVector) dv.or(dv.lanewise(LSHL, 32)).reinterpretAsInts(), mh = (IntVector) mv.or(mv.lanewise(LSHL, 32)).reinterpretAsInts();
                         FloatVector dF = dh.and(0x7FFF).lanewise(LSHL, 13).or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
                         FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
@@ -172,20 +172,14 @@ final class Q8LaneKernels extends WeightKernels {
                         accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
                         accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
                     }
-                    if (side == 0) {
-                        a0 = accEven;
-                        a1 = accOdd;
-                    } else {
-                        b0 = accEven;
-                        b1 = accOdd;
-                    }
+                    a0 = side == 0 ? accEven : a0; // C2 unrolls the two sides and folds these
+                    a1 = side == 0 ? accOdd : a1;
+                    b0 = side == 0 ? b0 : accEven;
+                    b1 = side == 0 ? b1 : accOdd;
                 }
             }
         }
         a0.add(a1).intoArray(lanes, 0); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
         b0.add(b1).intoArray(lanes, L);
-        VectorMath.laneSums(lanes, 2);
-        out[r * d + j + q] = lanes[1];
-        out[r * d + j] = lanes[0];
     }
 }
