@@ -27,16 +27,20 @@ final class KQuantLanes {
         return LaneRepack.repack(q, rows, n / 256, Q4_K_BLOCK, 4, Q4_K_GROUP_BYTES, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q4_K_BLOCK * sb;
-                to[Q4_K_D / 2 + sb] = view.get(LaneRepack.SHORT, o);
-                to[Q4_K_DMIN / 2 + sb] = view.get(LaneRepack.SHORT, o + 2);
+                to[Q4_K_D / 2 + sb] = view.get(BlockLoads.I16, o);
+                to[Q4_K_DMIN / 2 + sb] = view.get(BlockLoads.I16, o + 2);
                 for (int s = 0; s < 8; s++) {
                     int k = 8 * sb + s; // the lane
                     to[k] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
                     for (int l = 0; l < 32; l++) { // sub-block s: the low (even s) or high nibbles of 32 bytes
                         v[l] = (from[o + 16 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF;
                     }
-                    for (int t = 0; t < 8; t++) { // as a Q4_0 block's bytes 2t and 2t + 1: values 2t, 2t + 16, 2t + 1, 2t + 17
-                        to[32 * (t + 1) + k] = (short) (v[2 * t] | v[2 * t + 16] << 4 | v[2 * t + 1] << 8 | v[2 * t + 17] << 12);
+                    for (int t = 0; t < 8; t++) { // as a Q4_0 block's bytes 2t and 2t + 1 hold them: nibble i is value VALUE[4t + i]
+                        int packed = 0;
+                        for (int i = 0; i < 4; i++) {
+                            packed |= v[Q8Activations.VALUE[4 * t + i]] << 4 * i;
+                        }
+                        to[32 * (t + 1) + k] = (short) packed;
                     }
                 }
             }

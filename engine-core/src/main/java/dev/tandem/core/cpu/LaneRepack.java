@@ -3,7 +3,6 @@ package dev.tandem.core.cpu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
@@ -13,8 +12,6 @@ import java.util.Arrays;
  * of it zeros.
  */
 final class LaneRepack {
-    static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
     /** Writes a group's shorts ({@code to}, zeroed) from its first {@code count} file blocks ({@code from}). */
     interface Group {
         void write(byte[] from, MemorySegment fromView, int count, short[] to);
@@ -35,7 +32,7 @@ final class LaneRepack {
                 MemorySegment.copy(q, ValueLayout.JAVA_BYTE, ((long) row * blocks + (long) g * perGroup) * blockBytes, from, 0, count * blockBytes);
                 Arrays.fill(to, (short) 0);
                 layout.write(from, fromView, count, to);
-                MemorySegment.copy(to, 0, out, SHORT, ((long) row * groups + g) * groupBytes, groupBytes / 2);
+                MemorySegment.copy(to, 0, out, BlockLoads.I16, ((long) row * groups + g) * groupBytes, groupBytes / 2);
             }
         }
         return out;

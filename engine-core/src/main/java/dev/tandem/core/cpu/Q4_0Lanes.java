@@ -29,7 +29,7 @@ final class Q4_0Lanes {
         return LaneRepack.repack(q, rows, n / 32, BLOCK_BYTES, GROUP_BLOCKS, GROUP_BYTES, (from, view, count, to) -> {
             for (int t = 0; t < 9; t++) { // position 0: the scales; position t: bytes 2t - 2 and 2t - 1 of the nibbles
                 for (int k = 0; k < count; k++) {
-                    to[GROUP_BLOCKS * t + k] = view.get(LaneRepack.SHORT, BLOCK_BYTES * k + 2 * t);
+                    to[GROUP_BLOCKS * t + k] = view.get(BlockLoads.I16, BLOCK_BYTES * k + 2 * t);
                 }
             }
         });

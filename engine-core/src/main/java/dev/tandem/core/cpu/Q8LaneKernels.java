@@ -14,7 +14,6 @@ import dev.tandem.core.DType;
 import dev.tandem.core.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.ByteOrder;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -45,8 +44,7 @@ final class Q8LaneKernels extends WeightKernels {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Long> LL = VectorSpecies.of(long.class, F.vectorShape());
-    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(LE);
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(BlockLoads.LE);
     private static final float P112 = 0x1p112f;
     /**
      * Q4_K: per part of a group, the shifts that bring each long lane's super-block's F16 to the bottom of the
@@ -83,10 +81,8 @@ final class Q8LaneKernels extends WeightKernels {
      * {@code file}: the kernels of the file's layout, for decoding rows.
      */
     static Q8LaneKernels of(Tensor w, WeightKernels file) {
-        synchronized (REPACKED) {
-            return REPACKED.computeIfAbsent(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
-                    ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
-        }
+        return REPACKED.computeIfAbsent(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K // atomic: a synchronized map
+                ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
     }
 
     @Override
@@ -129,8 +125,8 @@ final class Q8LaneKernels extends WeightKernels {
                 int xi = rg * GROUP_VALUES + LS * part;
                 ShortVector sa = ShortVector.zero(S), ta = sa, sb = sa, tb = sa; // two chains per row
                 for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) { // the shorts of position t - 1: four values
-                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, LE);
-                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, LE);
+                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
                     ShortVector u = ShortVector.fromArray(S, a.q, xi);
                     sa = sa.add(va.and((short) 0xF).mul(u));
                     sb = sb.add(vb.and((short) 0xF).mul(u));
@@ -151,7 +147,7 @@ final class Q8LaneKernels extends WeightKernels {
                     long o = side == 0 ? oa : ob, group = o - 2L * LS * part;
                     // an int lane holds two blocks' sums (the even block's in its low half) and two blocks' scale shorts
                     IntVector s = (IntVector) (side == 0 ? sa.add(ta) : sb.add(tb)).sub(offset).reinterpretAsInts(); // Σ (q_w - 8)·q_x, exact
-                    IntVector h = IntVector.fromMemorySegment(I, w, o, LE);
+                    IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE);
                     FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
