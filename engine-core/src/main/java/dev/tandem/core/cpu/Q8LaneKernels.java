@@ -52,10 +52,12 @@ final class Q8LaneKernels extends WeightKernels {
      * {@code LS·part / 8 + m / 2}).
      */
     private static final long[] SHIFTS = new long[GROUP_BLOCKS / LS * (L / 2)];
+    /** Parts of a group: LS blocks each, one vector of shorts. */
+    private static final int PARTS = GROUP_BLOCKS / LS;
     private static final Map<Tensor, Q8LaneKernels> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
 
     static {
-        for (int part = 0; part < GROUP_BLOCKS / LS; part++) {
+        for (int part = 0; part < PARTS; part++) {
             for (int m = 0; m < L / 2; m++) {
                 SHIFTS[part * (L / 2) + m] = 16L * (LS * part / 8 + m / 2);
             }
@@ -90,18 +92,35 @@ final class Q8LaneKernels extends WeightKernels {
         file.decodeVector(w, row, n, buf, b);
     }
 
-    /** Features {@code [j0, j1)} in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; {@code w} is the file's layout, unused. */
+    /**
+     * Features {@code [j0, j1)} in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}, batch rows
+     * two at a time ({@link #ints2}, which cuts each weight short's nibbles once for both) and an odd last one alone;
+     * {@code w} is the file's layout, unused. A tile's integer sums go through a small array to {@link #floats}: each
+     * is one method that C2 compiles with its own budget (inlining into one stops at a node count, and a vector
+     * passed to a method not inlined is boxed).
+     */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         Q8Activations a = new Q8Activations(x, rows, n, superBlocks);
         long rowBytes = (long) a.groups * groupBytes;
-        float[] lanes = new float[2 * L];
+        float[] lanes = new float[4 * L];
+        short[] sums = new short[a.groups * PARTS * 4 * LS];
         int q = (j1 - j0) / 2;
         for (int p = 0; p < j1 - j0 - q; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
             int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
-            for (int r = 0; r < rows; r++) {
-                pair(a, r, j * rowBytes, jq * rowBytes, lanes);
-                VectorMath.laneSums(lanes, 2);
+            for (int r = 0; r < rows; r += 2) {
+                if (r + 1 < rows) {
+                    ints2(a, r, j * rowBytes, jq * rowBytes, sums);
+                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes);
+                    floats(a, r + 1, j * rowBytes, jq * rowBytes, sums, 2, lanes);
+                    VectorMath.laneSums(lanes, 4);
+                    out[(r + 1) * d + jq] = lanes[3];
+                    out[(r + 1) * d + j] = lanes[2];
+                } else {
+                    ints1(a, r, j * rowBytes, jq * rowBytes, sums);
+                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes);
+                    VectorMath.laneSums(lanes, 2);
+                }
                 out[r * d + jq] = lanes[1];
                 out[r * d + j] = lanes[0];
             }
@@ -109,20 +128,15 @@ final class Q8LaneKernels extends WeightKernels {
     }
 
     /**
-     * Weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
-     * {@code lanes[0, L)} and {@code lanes[L, 2L)}. The
-     * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
-     * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
-     * Q4_0 1.4x slower).
+     * The 16-bit sums {@code Σ nibble·q_x} of weight rows at {@code wa} and {@code wb} against batch row r, per group
+     * part into {@code sums} slots 0 and 1 (4 slots of LS shorts per part), sharing each load of x.
      */
-    private void pair(Q8Activations a, int r, long wa, long wb, float[] lanes) {
+    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < a.groups; g++) {
-            int rg = r * a.groups + g;
-            for (int part = 0; part < GROUP_BLOCKS / LS; part++) {
+            for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
-                int xi = rg * GROUP_VALUES + LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
                 ShortVector sa = ShortVector.zero(S), ta = sa, sb = sa, tb = sa; // two chains per row
                 for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) { // the shorts of position t - 1: four values
                     ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
@@ -140,18 +154,93 @@ final class Q8LaneKernels extends WeightKernels {
                     ta = ta.add(va.lanewise(LSHR, 12).mul(u));
                     tb = tb.add(vb.lanewise(LSHR, 12).mul(u));
                 }
-                int blocks = rg * GROUP_BLOCKS + LS * part;
-                ShortVector offset = ShortVector.fromArray(S, a.offsets, blocks);
-                FloatVector even = FloatVector.fromArray(F, a.scales, blocks), odd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
-                for (int side = 0; side < 2; side++) {
-                    long o = side == 0 ? oa : ob, group = o - 2L * LS * part;
-                    // an int lane holds two blocks' sums (the even block's in its low half) and two blocks' scale shorts
-                    IntVector s = (IntVector) (side == 0 ? sa.add(ta) : sb.add(tb)).sub(offset).reinterpretAsInts(); // Σ (q_w - 8)·q_x, exact
-                    IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE);
+                int at = (g * PARTS + part) * 4 * LS;
+                sa.add(ta).intoArray(sums, at);
+                sb.add(tb).intoArray(sums, at + LS);
+            }
+        }
+    }
+
+    /**
+     * {@link #ints1} for batch rows r and r + 1 at once: each weight short is loaded and its nibbles cut out once for
+     * both (slots 2 and 3 for row r + 1). The sums are exact whatever their order, so each batch row's are
+     * {@link #ints1}'s.
+     */
+    private void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        MemorySegment w = repacked;
+        int next = a.groups * GROUP_VALUES; // batch row r + 1's values, after r's
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
+                ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, se = sa; // (a, r), (b, r), (a, r + 1), (b, r + 1)
+                for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) {
+                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xi), v = ShortVector.fromArray(S, a.q, xi + next);
+                    ShortVector na = va.and((short) 0xF), nb = vb.and((short) 0xF);
+                    sa = sa.add(na.mul(u));
+                    sb = sb.add(nb.mul(u));
+                    sc = sc.add(na.mul(v));
+                    se = se.add(nb.mul(v));
+                    u = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS);
+                    v = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS + next);
+                    na = va.lanewise(LSHR, 4).and((short) 0xF);
+                    nb = vb.lanewise(LSHR, 4).and((short) 0xF);
+                    sa = sa.add(na.mul(u));
+                    sb = sb.add(nb.mul(u));
+                    sc = sc.add(na.mul(v));
+                    se = se.add(nb.mul(v));
+                    u = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS);
+                    v = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS + next);
+                    na = va.lanewise(LSHR, 8).and((short) 0xF);
+                    nb = vb.lanewise(LSHR, 8).and((short) 0xF);
+                    sa = sa.add(na.mul(u));
+                    sb = sb.add(nb.mul(u));
+                    sc = sc.add(na.mul(v));
+                    se = se.add(nb.mul(v));
+                    u = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS);
+                    v = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS + next);
+                    na = va.lanewise(LSHR, 12);
+                    nb = vb.lanewise(LSHR, 12);
+                    sa = sa.add(na.mul(u));
+                    sb = sb.add(nb.mul(u));
+                    sc = sc.add(na.mul(v));
+                    se = se.add(nb.mul(v));
+                }
+                int at = (g * PARTS + part) * 4 * LS;
+                sa.intoArray(sums, at);
+                sb.intoArray(sums, at + LS);
+                sc.intoArray(sums, at + 2 * LS);
+                se.intoArray(sums, at + 3 * LS);
+            }
+        }
+    }
+
+    /**
+     * Batch row r's floats for weight rows at {@code wa} and {@code wb} from their integer sums in {@code sums} slots
+     * {@code slot} and {@code slot + 1}; their accumulators' lane sums into {@code lanes[slot·L, (slot + 1)·L)} and
+     * the next L. The same steps for every batch row whatever the tile. Written out: the same steps through small
+     * helper methods (scales, sums) took C2 past its inlining cut-off, and vectors passed to a method it did not
+     * inline were boxed (Q4_K 3x slower).
+     */
+    private void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int slot, float[] lanes) {
+        MemorySegment w = repacked;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int blocks = (r * a.groups + g) * GROUP_BLOCKS + LS * part, at = ((g * PARTS + part) * 4 + slot) * LS;
+                for (int side = 0; side < 2; side++) { // a loop, not two copies: C2 parses it once and unrolls it after
+                    IntVector s = exact(ShortVector.fromArray(S, sums, at + side * LS), a, blocks);
+                    long o = side == 0 ? oa : ob;
+                    IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE); // two blocks' scale shorts per int lane
                     FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
-                    FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
+                    FloatVector even = side == 0 ? a0 : b0, odd = side == 0 ? a1 : b1;
+                    FloatVector xEven = FloatVector.fromArray(F, a.scales, blocks), xOdd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
                     if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
+                        long group = o - 2L * LS * part;
                         LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
                         LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_D)).lanewise(LSHR, shift).and(0xFFFF);
                         LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_DMIN)).lanewise(LSHR, shift).and(0xFFFF);
@@ -160,22 +249,30 @@ final class Q8LaneKernels extends WeightKernels {
                         FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
                         FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                         FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
-                        accEven = lo.fma(scEven.mul(even), accEven).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
+                        even = lo.fma(scEven.mul(xEven), even).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
                                 .mul(FloatVector.fromArray(F, a.sums, blocks)));
-                        accOdd = hi.fma(scOdd.mul(odd), accOdd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
+                        odd = hi.fma(scOdd.mul(xOdd), odd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
                                 .mul(FloatVector.fromArray(F, a.sums, blocks + LS / 2)));
                     } else { // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
-                        accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
-                        accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
+                        even = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(xEven), even);
+                        odd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(xOdd), odd);
                     }
-                    a0 = side == 0 ? accEven : a0; // C2 unrolls the two sides and folds these
-                    a1 = side == 0 ? accOdd : a1;
-                    b0 = side == 0 ? b0 : accEven;
-                    b1 = side == 0 ? b1 : accOdd;
+                    a0 = side == 0 ? even : a0; // C2 unrolls the two sides and folds these
+                    a1 = side == 0 ? odd : a1;
+                    b0 = side == 0 ? b0 : even;
+                    b1 = side == 0 ? b1 : odd;
                 }
             }
         }
-        a0.add(a1).intoArray(lanes, 0); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
-        b0.add(b1).intoArray(lanes, L);
+        a0.add(a1).intoArray(lanes, slot * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        b0.add(b1).intoArray(lanes, (slot + 1) * L);
+    }
+
+    /**
+     * A part's 16-bit sums less x's offsets, {@code Σ (q_w - 8)·q_x} exact; an int lane holds two blocks' (the even
+     * block's in its low half).
+     */
+    private static IntVector exact(ShortVector sums, Q8Activations a, int blocks) {
+        return (IntVector) sums.sub(ShortVector.fromArray(S, a.offsets, blocks)).reinterpretAsInts();
     }
 }
