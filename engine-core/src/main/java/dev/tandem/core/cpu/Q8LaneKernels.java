@@ -94,10 +94,11 @@ final class Q8LaneKernels extends WeightKernels {
 
     /**
      * Features {@code [j0, j1)} in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}, batch rows
-     * two at a time ({@link #ints2}, which cuts each weight short's nibbles once for both) and an odd last one alone;
-     * {@code w} is the file's layout, unused. A tile's integer sums go through a small array to {@link #floats}: each
-     * is one method that C2 compiles with its own budget (inlining into one stops at a node count, and a vector
-     * passed to a method not inlined is boxed).
+     * two at a time ({@link #ints2}, which cuts each weight short's nibbles once for both) and an odd last one (one
+     * row: every one) alone ({@link #pair}); {@code w} is the file's layout, unused. A two-row tile's integer sums go
+     * through a small array to {@link #floats}: each is one method that C2 compiles with its own budget (inlining
+     * into one stops at a node count, and a vector passed to a method not inlined is boxed). {@link #pair} and
+     * {@link #floats} write the same float steps, so a row's result is the same in either.
      */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
@@ -116,9 +117,8 @@ final class Q8LaneKernels extends WeightKernels {
                     VectorMath.laneSums(lanes, 4);
                     out[(r + 1) * d + jq] = lanes[3];
                     out[(r + 1) * d + j] = lanes[2];
-                } else {
-                    ints1(a, r, j * rowBytes, jq * rowBytes, sums);
-                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes);
+                } else { // one batch row: fused, its sums never leave registers (through the array, bench ar on Q4_K was 0.84-0.98x)
+                    pair(a, r, j * rowBytes, jq * rowBytes, lanes);
                     VectorMath.laneSums(lanes, 2);
                 }
                 out[r * d + jq] = lanes[1];
@@ -128,15 +128,20 @@ final class Q8LaneKernels extends WeightKernels {
     }
 
     /**
-     * The 16-bit sums {@code Σ nibble·q_x} of weight rows at {@code wa} and {@code wb} against batch row r, per group
-     * part into {@code sums} slots 0 and 1 (4 slots of LS shorts per part), sharing each load of x.
+     * Weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
+     * {@code lanes[0, L)} and {@code lanes[L, 2L)}. The
+     * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
+     * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
+     * Q4_0 1.4x slower).
      */
-    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    private void pair(Q8Activations a, int r, long wa, long wb, float[] lanes) {
         MemorySegment w = repacked;
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < a.groups; g++) {
+            int rg = r * a.groups + g;
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
-                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
+                int xi = rg * GROUP_VALUES + LS * part;
                 ShortVector sa = ShortVector.zero(S), ta = sa, sb = sa, tb = sa; // two chains per row
                 for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) { // the shorts of position t - 1: four values
                     ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
@@ -154,17 +159,50 @@ final class Q8LaneKernels extends WeightKernels {
                     ta = ta.add(va.lanewise(LSHR, 12).mul(u));
                     tb = tb.add(vb.lanewise(LSHR, 12).mul(u));
                 }
-                int at = (g * PARTS + part) * 4 * LS;
-                sa.add(ta).intoArray(sums, at);
-                sb.add(tb).intoArray(sums, at + LS);
+                int blocks = rg * GROUP_BLOCKS + LS * part;
+                ShortVector offset = ShortVector.fromArray(S, a.offsets, blocks);
+                FloatVector even = FloatVector.fromArray(F, a.scales, blocks), odd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
+                for (int side = 0; side < 2; side++) {
+                    long o = side == 0 ? oa : ob, group = o - 2L * LS * part;
+                    // an int lane holds two blocks' sums (the even block's in its low half) and two blocks' scale shorts
+                    IntVector s = (IntVector) (side == 0 ? sa.add(ta) : sb.add(tb)).sub(offset).reinterpretAsInts(); // Σ (q_w - 8)·q_x, exact
+                    IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE);
+                    FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                    FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                    FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
+                    if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
+                        LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
+                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_D)).lanewise(LSHR, shift).and(0xFFFF);
+                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_DMIN)).lanewise(LSHR, shift).and(0xFFFF);
+                        IntVector dh = (IntVector) dv.or(dv.lanewise(LSHL, 32)).reinterpretAsInts(), mh = (IntVector) mv.or(mv.lanewise(LSHL, 32)).reinterpretAsInts();
+                        FloatVector dF = dh.and(0x7FFF).lanewise(LSHL, 13).or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
+                        FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
+                        accEven = lo.fma(scEven.mul(even), accEven).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
+                                .mul(FloatVector.fromArray(F, a.sums, blocks)));
+                        accOdd = hi.fma(scOdd.mul(odd), accOdd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
+                                .mul(FloatVector.fromArray(F, a.sums, blocks + LS / 2)));
+                    } else { // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
+                        accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
+                        accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
+                    }
+                    a0 = side == 0 ? accEven : a0; // C2 unrolls the two sides and folds these
+                    a1 = side == 0 ? accOdd : a1;
+                    b0 = side == 0 ? b0 : accEven;
+                    b1 = side == 0 ? b1 : accOdd;
+                }
             }
         }
+        a0.add(a1).intoArray(lanes, 0); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        b0.add(b1).intoArray(lanes, L);
     }
 
     /**
-     * {@link #ints1} for batch rows r and r + 1 at once: each weight short is loaded and its nibbles cut out once for
-     * both (slots 2 and 3 for row r + 1). The sums are exact whatever their order, so each batch row's are
-     * {@link #ints1}'s.
+     * The 16-bit sums {@code Σ nibble·q_x} of weight rows at {@code wa} and {@code wb} against batch rows r and r + 1,
+     * per group part into {@code sums} slots 0-3 ((a, r), (b, r), (a, r + 1), (b, r + 1), LS shorts each): each weight
+     * short is loaded and its nibbles cut out once for both batch rows. The sums are exact whatever their order, so
+     * each row's are {@link #pair}'s.
      */
     private void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
@@ -220,7 +258,7 @@ final class Q8LaneKernels extends WeightKernels {
     /**
      * Batch row r's floats for weight rows at {@code wa} and {@code wb} from their integer sums in {@code sums} slots
      * {@code slot} and {@code slot + 1}; their accumulators' lane sums into {@code lanes[slot·L, (slot + 1)·L)} and
-     * the next L. The same steps for every batch row whatever the tile. Written out: the same steps through small
+     * the next L: {@link #pair}'s float steps, written again. Written out: the same steps through small
      * helper methods (scales, sums) took C2 past its inlining cut-off, and vectors passed to a method it did not
      * inline were boxed (Q4_K 3x slower).
      */
