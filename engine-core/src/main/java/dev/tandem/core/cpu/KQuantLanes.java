@@ -12,12 +12,20 @@ import java.lang.foreign.MemorySegment;
  * ({@code sc | m << 8}, 64 bytes, where Q4_0 has its scales), then their nibbles in Q4_0's positions (512 bytes; a
  * sub-block's 32 nibbles reordered as a Q4_0 block holds them), then the 4 super-blocks' F16 d (8 bytes) and dmin
  * (8 bytes): 592 bytes where the file has 576.
+ *
+ * <p>Q6_K ({@link #q6K}), one 16-value sub-block (value {@code d·sc·(q - 32)}, q of 6 bits) per lane: per 32
+ * sub-blocks (2 super-blocks), per pair of sub-blocks (2m, 2m + 1), which share a super-block, an int of their two
+ * int8 scales (bytes 0 and 1) and their super-block's F16 d (bytes 2-3) (64 bytes); then 6 positions of 32 shorts:
+ * positions 0-3 the low 4 bits of values 4p..4p+3 (value 4p + j in bits 4j..4j+3), positions 4 and 5 the high 2
+ * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
  */
 final class KQuantLanes {
     static final int Q4_K_GROUP_BYTES = 512 + 64 + 16;
     /** Where a group's F16 d and dmin start; the scale shorts are at 0 and the values at 64, as Q4_0's. */
     static final int Q4_K_D = 576, Q4_K_DMIN = 584;
-    private static final int Q4_K_BLOCK = 144;
+    /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
+    static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
+    private static final int Q4_K_BLOCK = 144, Q6_K_BLOCK = 210;
 
     private KQuantLanes() {}
 
@@ -41,6 +49,36 @@ final class KQuantLanes {
                             packed |= v[Q8Activations.VALUE[4 * t + i]] << 4 * i;
                         }
                         to[32 * (t + 1) + k] = (short) packed;
+                    }
+                }
+            }
+        });
+    }
+
+    /** The repacked copy of {@code rows} Q6_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q6K(MemorySegment q, int rows, int n) {
+        int[] v = new int[16];
+        return LaneRepack.repack(q, rows, n / 256, Q6_K_BLOCK, 2, Q6_K_GROUP_BYTES, (from, view, count, to) -> {
+            for (int sb = 0; sb < count; sb++) {
+                int o = Q6_K_BLOCK * sb;
+                for (int s = 0; s < 16; s++) {
+                    int k = 16 * sb + s; // the lane
+                    to[k & ~1] |= (short) ((from[o + 192 + s] & 0xFF) << 8 * (k & 1)); // the int8 scale
+                    to[k | 1] = view.get(BlockLoads.I16, o + 208); // d
+                    for (int i = 0; i < 16; i++) { // value e of the super-block: half e / 128, then quarter k4 and l of 32 (ggml's order)
+                        int e = 16 * s + i, half = e / 128, k4 = e % 128 / 32, l = e % 32;
+                        int low = (from[o + 64 * half + 32 * (k4 % 2) + l] >> (k4 < 2 ? 0 : 4)) & 0xF;
+                        v[i] = low | ((from[o + 128 + 32 * half + l] >> 2 * k4) & 3) << 4;
+                    }
+                    for (int p = 0; p < 4; p++) {
+                        to[32 * (p + 1) + k] = (short) (v[4 * p] & 0xF | (v[4 * p + 1] & 0xF) << 4 | (v[4 * p + 2] & 0xF) << 8 | (v[4 * p + 3] & 0xF) << 12);
+                    }
+                    for (int c = 0; c < 2; c++) {
+                        int high = 0;
+                        for (int i = 0; i < 8; i++) {
+                            high |= (v[8 * c + i] >> 4) << 2 * i;
+                        }
+                        to[32 * (c + 5) + k] = (short) high;
                     }
                 }
             }

@@ -10,13 +10,15 @@ import jdk.incubator.vector.VectorOperators;
 /**
  * Batch rows of x quantized to int8 as llama.cpp quantizes them for its dot products on x86 (per 32-value block for
  * Q4_0, {@code quantize_row_q8_0}: {@code d = amax / 127}, {@code q = round(x / d)} rounding half to even, d then kept
- * as an F16; per 256 values for Q4_K, {@code quantize_row_q8_K}), laid out for {@link Q4_0Lanes}:
- * per group of 32 blocks, 32 runs of 32 shorts, run {@code 4t + nibble} holding value {@link #VALUE}[4t + nibble]
- * of every block. Beside them, per block: {@code 8·Σq} (Q4_0's offset, taken off once per block) and d. The scales
- * d are stored in the order the kernel's int lanes see the blocks (even blocks of a vector's span, then odd ones).
+ * as an F16; per 256 values for the K-quants, {@code quantize_row_q8_K}), laid out for the lane kernels
+ * ({@link LaneTiles}): per group of 32 lanes (blocks of 32 values, or Q6_K's sub-blocks of 16), one run of 32 shorts
+ * per value of a lane, run i holding that value of every lane of the group. Q4's runs follow the nibble order of
+ * {@link Q4_0Lanes} ({@link #VALUE}); Q6_K's are in value order. Beside them, per lane: the offset the weights' zero
+ * point takes off ({@code 8·Σq}; Q6_K: {@code 32·Σq} over each half of a sub-block, two per lane), d and {@code d·Σq}.
+ * The d are stored in the order the kernels' int lanes see the lanes (even lanes of a vector's span, then odd ones).
  */
 final class Q8Activations {
-    /** Short lanes per vector: blocks per part of a group. */
+    /** Short lanes per vector: lanes per part of a group. */
     static final int LS = 2 * L;
     /** Which of a block's values is nibble run {@code i} (i = 4t + nibble): the order of a repacked short's nibbles. */
     static final int[] VALUE = new int[32];
@@ -34,43 +36,58 @@ final class Q8Activations {
         }
     }
 
+    /** How x is cut and laid out, per weight type: values sharing one d, values per lane, and the weights' zero point. */
+    enum Layout {
+        Q4_0(32, 32, 8), Q4_K(256, 32, 8), Q6_K(256, 16, 32);
+
+        final int span, laneValues, zero;
+
+        Layout(int span, int laneValues, int zero) {
+            this.span = span;
+            this.laneValues = laneValues;
+            this.zero = zero;
+        }
+    }
+
     final int groups;
-    /** Per row and group: 1024 quantized values in nibble-run order. */
+    /** Per row and group: 32 runs (Q6_K: 16) of 32 quantized values. */
     final short[] q;
-    /** Per row and block: 8·Σq, wrapped to 16 bits as the kernel's sums are. */
+    /**
+     * Per row and group, per lane: {@code zero·Σq}, wrapped to 16 bits as the kernels' sums are; Q6_K: the 32 first
+     * halves' then the 32 second halves'.
+     */
     final short[] offsets;
-    /** Per row and block, in lane order: d. */
+    /** Per row and lane, in lane order: d. */
     final float[] scales;
-    /** Per row and block, in lane order: {@code d·Σq}, the block's sum as the kernels see x (for types with offsets). */
+    /** Per row and lane, in lane order: {@code d·Σq}, the lane's sum as the kernels see x (for types with offsets). */
     final float[] sums;
 
     /**
-     * {@code superBlocks}: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants'
-     * dot products ({@code 1/d = -127 / m}, m the first value of the largest magnitude, d kept as a float), each
-     * 32-value block then taking that d; else per 32-value block as its {@code quantize_row_q8_0}.
+     * Q4_K and Q6_K: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants' dot
+     * products ({@code 1/d = -127 / m}, m the first value of the largest magnitude, d kept as a float), each lane then
+     * taking that d; Q4_0: per 32-value block as its {@code quantize_row_q8_0}.
      */
-    Q8Activations(float[] x, int rows, int n, boolean superBlocks) {
-        groups = Q4_0Lanes.groups(n);
-        int blocks = n / 32;
-        q = new short[rows * groups * Q4_0Lanes.GROUP_VALUES];
-        offsets = new short[rows * groups * Q4_0Lanes.GROUP_BLOCKS];
-        scales = new float[rows * groups * Q4_0Lanes.GROUP_BLOCKS];
-        sums = new float[rows * groups * Q4_0Lanes.GROUP_BLOCKS];
-        int[] ints = new int[32];
-        int span = superBlocks ? 256 : 32;
+    Q8Activations(float[] x, int rows, int n, Layout layout) {
+        int lanesPerRow = n / layout.laneValues, per = layout.laneValues, halves = layout == Layout.Q6_K ? 2 : 1;
+        groups = (lanesPerRow + 31) / 32;
+        q = new short[rows * groups * 32 * per];
+        offsets = new short[rows * groups * 32 * halves];
+        scales = new float[rows * groups * 32];
+        sums = new float[rows * groups * 32];
+        int[] ints = new int[per];
         for (int r = 0; r < rows; r++) {
             float d = 0, id = 0;
-            for (int b = 0; b < blocks; b++) {
-                int xo = r * n + 32 * b;
-                if (32 * b % span == 0) { // the scale of this block and the next span / 32 - 1
+            for (int b = 0; b < lanesPerRow; b++) {
+                int xo = r * n + per * b;
+                if (per * b % layout.span == 0) { // the scale of this lane and the next span / per - 1
                     FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
-                    for (int e = L; e < span; e += L) {
+                    for (int e = L; e < layout.span; e += L) {
                         amax = amax.max(FloatVector.fromArray(F, x, xo + e).abs());
                     }
                     float largest = amax.reduceLanes(VectorOperators.MAX); // max: the same whatever the order
-                    if (superBlocks) {
+                    if (layout != Layout.Q4_0) {
                         int e = 0;
-                        while (e < span - 1 && Math.abs(x[xo + e]) != largest) { // the first of that magnitude, with its sign
+                        while (e < layout.span - 1 && Math.abs(x[xo + e]) != largest) { // the first of that magnitude, with its sign
                             e++;
                         }
                         id = largest != 0 ? -127f / x[xo + e] : 0;
@@ -81,21 +98,24 @@ final class Q8Activations {
                         d = Float.float16ToFloat(Float.floatToFloat16(exact)); // kept as F16, as llama.cpp's block_q8_0 keeps it
                     }
                 }
-                for (int e = 0; e < 32; e += L) {
+                for (int e = 0; e < per; e += L) {
                     FloatVector v = FloatVector.fromArray(F, x, xo + e).mul(id).add(ROUND).sub(ROUND).min(127f);
                     ((IntVector) v.convert(VectorOperators.F2I, 0)).intoArray(ints, e);
                 }
-                int g = b / Q4_0Lanes.GROUP_BLOCKS, k = b % Q4_0Lanes.GROUP_BLOCKS, sum = 0;
-                int base = (r * groups + g) * Q4_0Lanes.GROUP_VALUES + k;
-                for (int e = 0; e < 32; e++) {
-                    q[base + 32 * RUN[e]] = (short) ints[e];
-                    sum += ints[e];
+                int g = b / 32, k = b % 32, rg = r * groups + g, base = rg * 32 * per + k;
+                int first = 0, second = 0; // Q6_K: the sums of the lane's two halves; else all in first
+                for (int e = 0; e < per; e++) {
+                    q[base + 32 * (per == 32 ? RUN[e] : e)] = (short) ints[e];
+                    first += halves == 1 || e < per / 2 ? ints[e] : 0;
+                    second += halves == 2 && e >= per / 2 ? ints[e] : 0;
                 }
-                int blockIndex = (r * groups + g) * Q4_0Lanes.GROUP_BLOCKS;
-                offsets[blockIndex + k] = (short) (8 * sum);
-                int part = k / LS, lane = k % LS;
-                scales[blockIndex + part * LS + (lane % 2) * (LS / 2) + lane / 2] = d;
-                sums[blockIndex + part * LS + (lane % 2) * (LS / 2) + lane / 2] = d * sum;
+                offsets[rg * 32 * halves + k] = (short) (layout.zero * first);
+                if (halves == 2) {
+                    offsets[rg * 64 + 32 + k] = (short) (layout.zero * second);
+                }
+                int part = k / LS, lane = k % LS, at = rg * 32 + part * LS + (lane % 2) * (LS / 2) + lane / 2;
+                scales[at] = d;
+                sums[at] = d * (first + second);
             }
         }
     }

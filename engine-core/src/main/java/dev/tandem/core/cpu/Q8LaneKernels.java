@@ -14,9 +14,6 @@ import dev.tandem.core.DType;
 import dev.tandem.core.Tensor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Collections;
-import java.util.Map;
-import java.util.WeakHashMap;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -40,7 +37,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code Σ_b d_x,b / 2 · Σ |w|} of block b; a backend made with {@link CpuBackend.Activations#FLOAT} keeps float
  * activations.
  */
-final class Q8LaneKernels extends WeightKernels {
+final class Q8LaneKernels extends LaneTiles {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     private static final VectorSpecies<Long> LL = VectorSpecies.of(long.class, F.vectorShape());
@@ -51,10 +48,7 @@ final class Q8LaneKernels extends WeightKernels {
      * group's four (long lane m holds float lanes 2m and 2m + 1, blocks {@code LS·part + 4m .. + 3}: super-block
      * {@code LS·part / 8 + m / 2}).
      */
-    private static final long[] SHIFTS = new long[GROUP_BLOCKS / LS * (L / 2)];
-    /** Parts of a group: LS blocks each, one vector of shorts. */
-    private static final int PARTS = GROUP_BLOCKS / LS;
-    private static final Map<Tensor, Q8LaneKernels> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final long[] SHIFTS = new long[PARTS * (L / 2)];
 
     static {
         for (int part = 0; part < PARTS; part++) {
@@ -64,67 +58,31 @@ final class Q8LaneKernels extends WeightKernels {
         }
     }
 
-    private final MemorySegment repacked;
-    private final WeightKernels file;
     private final boolean superBlocks;
-    private final int groupBytes;
 
     private Q8LaneKernels(DType type, MemorySegment repacked, WeightKernels file) {
-        super(type);
-        this.repacked = repacked;
-        this.file = file;
+        super(type, repacked, file, type == DType.Q4_K ? KQuantLanes.Q4_K_GROUP_BYTES : Q4_0Lanes.GROUP_BYTES, 4);
         this.superBlocks = type == DType.Q4_K;
-        this.groupBytes = superBlocks ? KQuantLanes.Q4_K_GROUP_BYTES : Q4_0Lanes.GROUP_BYTES;
     }
 
-    /**
-     * The kernels of the Q4_0 or Q4_K tensor {@code w}, repacked on first use (once per tensor, on the thread that
-     * asks: the results must not change while the tensor is in use, so there is no float phase before it).
-     * {@code file}: the kernels of the file's layout, for decoding rows.
-     */
-    static Q8LaneKernels of(Tensor w, WeightKernels file) {
-        return REPACKED.computeIfAbsent(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K // atomic: a synchronized map
+    /** The kernels of the Q4_0 or Q4_K tensor {@code w}, repacked on first use; {@code file}: the kernels of the file's layout, for decoding rows. */
+    static LaneTiles of(Tensor w, WeightKernels file) {
+        return LaneTiles.of(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
                 ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
     }
 
     @Override
-    void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
-        file.decodeVector(w, row, n, buf, b);
+    Q8Activations activations(float[] x, int rows, int n) {
+        return new Q8Activations(x, rows, n, superBlocks ? Q8Activations.Layout.Q4_K : Q8Activations.Layout.Q4_0);
     }
 
     /**
-     * Features {@code [j0, j1)} in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}, batch rows
-     * two at a time ({@link #ints2}, which cuts each weight short's nibbles once for both) and an odd last one (one
-     * row: every one) alone ({@link #pair}); {@code w} is the file's layout, unused. A two-row tile's integer sums go
-     * through a small array to {@link #floats}: each is one method that C2 compiles with its own budget (inlining
-     * into one stops at a node count, and a vector passed to a method not inlined is boxed). {@link #pair} and
-     * {@link #floats} write the same float steps, so a row's result is the same in either.
+     * Fused: the sums never leave registers (through {@code sums}, {@code bench ar} on the Q4_K file was 0.84-0.98x).
+     * {@link #floats} writes its float steps again, so a row's result is the same in either.
      */
     @Override
-    void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
-        Q8Activations a = new Q8Activations(x, rows, n, superBlocks);
-        long rowBytes = (long) a.groups * groupBytes;
-        float[] lanes = new float[4 * L];
-        short[] sums = new short[a.groups * PARTS * 4 * LS];
-        int q = (j1 - j0) / 2;
-        for (int p = 0; p < j1 - j0 - q; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
-            int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
-            for (int r = 0; r < rows; r += 2) {
-                if (r + 1 < rows) {
-                    ints2(a, r, j * rowBytes, jq * rowBytes, sums);
-                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes);
-                    floats(a, r + 1, j * rowBytes, jq * rowBytes, sums, 2, lanes);
-                    VectorMath.laneSums(lanes, 4);
-                    out[(r + 1) * d + jq] = lanes[3];
-                    out[(r + 1) * d + j] = lanes[2];
-                } else { // one batch row: fused, its sums never leave registers (through the array, bench ar on Q4_K was 0.84-0.98x)
-                    pair(a, r, j * rowBytes, jq * rowBytes, lanes);
-                    VectorMath.laneSums(lanes, 2);
-                }
-                out[r * d + jq] = lanes[1];
-                out[r * d + j] = lanes[0];
-            }
-        }
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
+        pair(a, r, wa, wb, lanes);
     }
 
     /**
@@ -204,7 +162,8 @@ final class Q8LaneKernels extends WeightKernels {
      * short is loaded and its nibbles cut out once for both batch rows. The sums are exact whatever their order, so
      * each row's are {@link #pair}'s.
      */
-    private void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    @Override
+    void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
         int next = a.groups * GROUP_VALUES; // batch row r + 1's values, after r's
         for (int g = 0; g < a.groups; g++) {
@@ -262,7 +221,9 @@ final class Q8LaneKernels extends WeightKernels {
      * helper methods (scales, sums) took C2 past its inlining cut-off, and vectors passed to a method it did not
      * inline were boxed (Q4_K 3x slower).
      */
-    private void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int slot, float[] lanes) {
+    @Override
+    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes) {
+        int slot = 2 * unit;
         MemorySegment w = repacked;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < a.groups; g++) {

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Q4_0 and Q4_K against int8 activations: the arithmetic {@link Q8LaneKernels} declares, its edges, and its distance from float activations. */
+/** Q4_0, Q4_K and Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels} and {@link Q6_KLaneKernels} declare, their edges, and their distance from float activations. */
 class Q8LaneKernelsTest {
     /** x as the Q4_K kernels multiply it: per 256 values, {@code q = min(127, rint(x·s))} with {@code s = -127 / m}, m the first value of the largest magnitude, times {@code 1 / s}. */
     static double[] q8KRoundTrip(float[] x) {
@@ -70,16 +70,17 @@ class Q8LaneKernelsTest {
 
     /** Rows of several groups of 32 blocks, the last one partial, on two threads: the declared arithmetic, to float precision. */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void equalsTheDequantizedProductWithXRoundedToInt8(DType type) {
         SplittableRandom rnd = new SplittableRandom(5);
-        int rows = 3, n = type == DType.Q4_K ? 2304 : 2080, d = 37; // 72 or 65 blocks: two whole groups and a part of one
+        // 72 or 65 blocks of 32: two whole groups and a part of one; Q6_K: 144 sub-blocks of 16, four groups and a half
+        int rows = 3, n = type == DType.Q4_0 ? 2080 : 2304, d = 37;
         try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(2, CpuBackend.Activations.INT8)) {
             Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
             float[] x = random(rnd, rows * n, 2);
             Tensor out = cpu.allocate(rows, d);
             cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
-            MatmulQuantizedTest.assertMatchesReference(w, type == DType.Q4_K ? q8KRoundTrip(x) : q8RoundTrip(x), out, rows, type + " against x rounded to int8");
+            MatmulQuantizedTest.assertMatchesReference(w, type == DType.Q4_0 ? q8RoundTrip(x) : q8KRoundTrip(x), out, rows, type + " against x rounded to int8");
         }
     }
 
@@ -114,7 +115,7 @@ class Q8LaneKernelsTest {
      * activations: half a step, and d's rounding to an F16 (relative 2^-11) on values up to 127 steps.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void staysWithinTheRoundingBoundOfFloatActivations(DType type) {
         SplittableRandom rnd = new SplittableRandom(9);
         int rows = 2, n = 1024, d = 16;
@@ -131,7 +132,7 @@ class Q8LaneKernelsTest {
                 float[] wj = w.row(j);
                 for (int r = 0; r < rows; r++) {
                     double bound = 0;
-                    int span = type == DType.Q4_K ? 256 : 32; // the values that share a scale d
+                    int span = type == DType.Q4_0 ? 32 : 256; // the values that share a scale d
                     for (int b = 0; b < n / span; b++) {
                         float amax = 0;
                         double wsum = 0;
@@ -140,7 +141,7 @@ class Q8LaneKernelsTest {
                             wsum += Math.abs(wj[span * b + e]);
                         }
                         // half a step, and d's rounding (to an F16 for Q4_0's blocks, to a float for Q4_K's) times |q| <= 127
-                        bound += amax / 127.0 * (0.5 + 127 * (type == DType.Q4_K ? 0x1p-22 : 0x1p-11)) * wsum;
+                        bound += amax / 127.0 * (0.5 + 127 * (type == DType.Q4_0 ? 0x1p-11 : 0x1p-22)) * wsum;
                     }
                     double diff = Math.abs(out.get(r, j) - floats[r * d + j]);
                     assertTrue(diff <= bound * 1.001 + 1e-5, "row " + r + " feature " + j + ": " + diff + " > " + bound);
@@ -149,14 +150,44 @@ class Q8LaneKernelsTest {
         }
     }
 
+    /**
+     * Q6_K sub-blocks whose chains wrap on the way (q = 63 against q_x = -127: 8 products of -8001) or end at the
+     * bound (q = 0, value -32, against -127: 32512 a chain), with scale 1 and -128 (the int8 extremes): still the exact sums.
+     */
     @Test
-    void eachTensorIsRepackedOnce() {
+    void q6KSubBlockSumsAtTheEdgesOfSixteenBitsAreExact() {
+        int n = 256, d = 2;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(DType.Q6_K.byteSize((long) d * n), 64);
+            for (int row = 0; row < d; row++) { // row 0: every q 63 (all bits set), scales 1; row 1: every q 0, scales -128
+                long o = 210L * row;
+                for (int i = 0; i < 192; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + i, (byte) (row == 0 ? 0xFF : 0x00));
+                }
+                for (int s = 0; s < 16; s++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + 192 + s, (byte) (row == 0 ? 1 : -128));
+                }
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 208, Float.floatToFloat16(1f));
+            }
+            Tensor w = Tensor.of(seg, DType.Q6_K, d, n);
+            float[] x = new float[n];
+            java.util.Arrays.fill(x, -3f); // m = -3: 1/d = -127/m, every q_x = -127, which x's rounding keeps exact
+            Tensor out = cpu.allocate(1, d);
+            cpu.matmul(out, Tensor.wrap(x, 1, n), w, 1);
+            assertEquals(31 * -3.0 * 256, out.get(0, 0), 1e-5 * 23808, "q 63: value 31, scale 1");
+            assertEquals(-128 * -32 * -3.0 * 256, out.get(0, 1), 1e-5 * 3145728, "q 0: value -32, scale -128");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    void eachTensorIsRepackedOnce(DType type) {
         try (Arena arena = Arena.ofShared()) {
-            Tensor w = encode(arena, DType.Q4_0, random(new SplittableRandom(3), 4 * 64, 0.1), 4, 64);
+            Tensor w = encode(arena, type, random(new SplittableRandom(3), 4 * 256, 0.1), 4, 256);
             WeightKernels first = WeightKernels.of(w, true);
-            assertTrue(first instanceof Q8LaneKernels, first.getClass().getName());
+            assertTrue((type == DType.Q6_K ? Q6_KLaneKernels.class : Q8LaneKernels.class).isInstance(first), first.getClass().getName());
             assertSame(first, WeightKernels.of(w, true));
-            assertTrue(WeightKernels.of(w, false) instanceof FourBitBlockKernels, "float activations: the file's layout");
+            assertSame(WeightKernels.of(type), WeightKernels.of(w, false), "float activations: the file's layout");
         }
     }
 

@@ -1,0 +1,110 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.Q8Activations.LS;
+import static dev.tandem.core.cpu.VectorMath.L;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Tensor;
+import java.lang.foreign.MemorySegment;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.function.Function;
+
+/**
+ * The matmul loop of the integer kernels over lane layouts ({@link Q8LaneKernels}: Q4_0 and Q4_K; {@link Q6_KLaneKernels}):
+ * features in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; batch rows two at a time
+ * ({@link #ints2}, which cuts each weight short's values out once for both) and an odd last one (in a one-row pass,
+ * every one) alone ({@link #single}).
+ * A tile's 16-bit sums go through a small array to {@link #floats}: each is one method that C2 compiles with its own
+ * budget (inlining into one stops at a node count, and a vector passed to a method not inlined is boxed). Each batch
+ * row's integer sums are exact whatever the tile, and its float steps are the same calls, so a row's result does not
+ * depend on the batch. A group holds {@link #GROUP_LANES} lanes (blocks or sub-blocks), cut into {@link #PARTS} parts
+ * of one vector of shorts each.
+ */
+abstract class LaneTiles extends WeightKernels {
+    /** Lanes (blocks, or sub-blocks) per group of a repacked row. */
+    static final int GROUP_LANES = 32;
+    /** Parts of a group: LS lanes each, one vector of shorts. */
+    static final int PARTS = GROUP_LANES / LS;
+    private static final Map<Tensor, LaneTiles> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** The weights, repacked. */
+    final MemorySegment repacked;
+    private final WeightKernels file;
+    final int groupBytes;
+    /** Vectors of 16-bit sums per part of a tile of two batch rows. */
+    private final int slots;
+
+    LaneTiles(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, int slots) {
+        super(type);
+        this.repacked = repacked;
+        this.file = file;
+        this.groupBytes = groupBytes;
+        this.slots = slots;
+    }
+
+    /**
+     * The kernels of {@code w}, repacked by {@code make} on first use (once per tensor, on the thread that asks: the
+     * results must not change while the tensor is in use, so there is no float phase before it).
+     */
+    static LaneTiles of(Tensor w, Function<Tensor, LaneTiles> make) {
+        return REPACKED.computeIfAbsent(w, make); // atomic: a synchronized map
+    }
+
+    @Override
+    final void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
+        file.decodeVector(w, row, n, buf, b);
+    }
+
+    /** {@code w} is the file's layout, unused. */
+    @Override
+    final void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
+        Q8Activations a = activations(x, rows, n);
+        long rowBytes = (long) a.groups * groupBytes;
+        float[] lanes = new float[4 * L];
+        short[] sums = new short[a.groups * PARTS * slots * LS];
+        int q = (j1 - j0) / 2;
+        for (int p = 0; p < j1 - j0 - q; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
+            int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
+            for (int r = 0; r < rows; r += 2) {
+                if (r + 1 < rows) {
+                    ints2(a, r, j * rowBytes, jq * rowBytes, sums);
+                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes);
+                    floats(a, r + 1, j * rowBytes, jq * rowBytes, sums, 1, lanes);
+                    VectorMath.laneSums(lanes, 4);
+                    out[(r + 1) * d + jq] = lanes[3];
+                    out[(r + 1) * d + j] = lanes[2];
+                } else {
+                    single(a, r, j * rowBytes, jq * rowBytes, sums, lanes);
+                    VectorMath.laneSums(lanes, 2);
+                }
+                out[r * d + jq] = lanes[1];
+                out[r * d + j] = lanes[0];
+            }
+        }
+    }
+
+    /** x quantized for these kernels. */
+    abstract Q8Activations activations(float[] x, int rows, int n);
+
+    /**
+     * Batch row r alone against weight rows at {@code wa} and {@code wb}, their accumulators' lane sums into
+     * {@code lanes[0, L)} and {@code lanes[L, 2L)}: the arithmetic of {@link #ints2} then {@link #floats}, fused or
+     * through {@code sums}.
+     */
+    abstract void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes);
+
+    /**
+     * The 16-bit sums of weight rows at {@code wa} and {@code wb} against batch rows r (unit 0) and r + 1 (unit 1) into
+     * each part of {@code sums} ({@code slots} vectors of LS shorts per part, unit 1's after unit 0's), each weight
+     * vector loaded and cut once for both.
+     */
+    abstract void ints2(Q8Activations a, int r, long wa, long wb, short[] sums);
+
+    /**
+     * Batch row r's floats for weight rows at {@code wa} and {@code wb} from unit {@code unit}'s sums; their
+     * accumulators' lane sums into {@code lanes[2·unit·L, (2·unit + 1)·L)} and the next L.
+     */
+    abstract void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes);
+}

@@ -1,0 +1,194 @@
+package dev.tandem.core.cpu;
+
+import static dev.tandem.core.cpu.Q8Activations.LS;
+import static dev.tandem.core.cpu.VectorMath.F;
+import static dev.tandem.core.cpu.VectorMath.L;
+import static jdk.incubator.vector.VectorOperators.ASHR;
+import static jdk.incubator.vector.VectorOperators.I2F;
+import static jdk.incubator.vector.VectorOperators.LSHL;
+import static jdk.incubator.vector.VectorOperators.LSHR;
+
+import dev.tandem.core.DType;
+import dev.tandem.core.Tensor;
+import java.lang.foreign.MemorySegment;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Q6_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q6_K_q8_K}: x quantized to int8 per 256
+ * values ({@link Q8Activations}), the weights repacked with one 16-value sub-block per 16-bit lane
+ * ({@link KQuantLanes#q6K}). A lane's 6-bit q (0..63) is its low nibble or'ed with its two high bits moved to bits 4
+ * and 5; the 16 products of a sub-block, up to 63·127 each, would pass 16 bits even with q - 32 in [-32, 31]
+ * (65024), so each lane runs two chains of 8: {@code Σ q·q_x - 32·Σq_x} over 8 values lies within ±32512 and comes
+ * out exact through the wrap-around. The two chains become ints, their sum a float, times {@code d·sc·d_x}.
+ */
+final class Q6_KLaneKernels extends LaneTiles {
+    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final float P112 = 0x1p112f;
+    /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain). */
+    private static final int SLOTS = 8;
+    /** Values per group: 32 sub-blocks of 16. */
+    private static final int GROUP_VALUES = 16 * GROUP_LANES;
+    /**
+     * Positions of low nibbles per chain: 2, in a field rather than a constant. Knowing the loop has two trips, C2
+     * unrolled it and hoisted all 16 loads of x of a two-row tile, past the 32 vector registers: the tile spilled to
+     * the stack and rebuilt its constants, and ran at half Q4_0's operations per cycle.
+     */
+    private final int positions;
+
+    private Q6_KLaneKernels(MemorySegment repacked, WeightKernels file) {
+        super(DType.Q6_K, repacked, file, KQuantLanes.Q6_K_GROUP_BYTES, SLOTS);
+        positions = 2;
+    }
+
+    /** The kernels of the Q6_K tensor {@code w}, repacked on first use; {@code file}: the kernels of the file's layout, for decoding rows. */
+    static LaneTiles of(Tensor w, WeightKernels file) {
+        return LaneTiles.of(w, t -> new Q6_KLaneKernels(KQuantLanes.q6K(t.segment(), t.rows(), t.cols()), file));
+    }
+
+    @Override
+    Q8Activations activations(float[] x, int rows, int n) {
+        return new Q8Activations(x, rows, n, Q8Activations.Layout.Q6_K);
+    }
+
+    /** The integer sums through {@code sums} (unit 0), then {@link #floats}. */
+    @Override
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
+        ints1(a, r, wa, wb, sums);
+        floats(a, r, wa, wb, sums, 0, lanes);
+    }
+
+    /** {@link #ints2} for batch row r alone: slots per part, unit 0's chains 0 and 1 of row a, then of row b. */
+    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        MemorySegment w = repacked;
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
+                for (int c = 0; c < 2; c++) { // chain c: values 8c .. 8c + 7 of every sub-block
+                    ShortVector sa = ShortVector.zero(S), sb = sa;
+                    for (int p = 0; p < positions; p++) { // position 2c + p: values 8c + 4p + j, their high bits in bits 8p + 2j of position 4 + c
+                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 64L * (2 * c + p + 1), BlockLoads.LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 64L * (2 * c + p + 1), BlockLoads.LE);
+                        ShortVector ha = ShortVector.fromMemorySegment(S, w, oa + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
+                        ShortVector hb = ShortVector.fromMemorySegment(S, w, ob + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
+                        int xv = xi + 32 * (8 * c + 4 * p);
+                        ShortVector u = ShortVector.fromArray(S, a.q, xv);
+                        sa = sa.add(va.and((short) 0xF).or(ha.lanewise(LSHL, 4).and((short) 0x30)).mul(u));
+                        sb = sb.add(vb.and((short) 0xF).or(hb.lanewise(LSHL, 4).and((short) 0x30)).mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 32);
+                        sa = sa.add(va.lanewise(LSHR, 4).and((short) 0xF).or(ha.lanewise(LSHL, 2).and((short) 0x30)).mul(u));
+                        sb = sb.add(vb.lanewise(LSHR, 4).and((short) 0xF).or(hb.lanewise(LSHL, 2).and((short) 0x30)).mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 64);
+                        sa = sa.add(va.lanewise(LSHR, 8).and((short) 0xF).or(ha.and((short) 0x30)).mul(u));
+                        sb = sb.add(vb.lanewise(LSHR, 8).and((short) 0xF).or(hb.and((short) 0x30)).mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 96);
+                        sa = sa.add(va.lanewise(LSHR, 12).or(ha.lanewise(LSHR, 2).and((short) 0x30)).mul(u));
+                        sb = sb.add(vb.lanewise(LSHR, 12).or(hb.lanewise(LSHR, 2).and((short) 0x30)).mul(u));
+                    }
+                    sa.intoArray(sums, at + c * LS);
+                    sb.intoArray(sums, at + (2 + c) * LS);
+                }
+            }
+        }
+    }
+
+    @Override
+    void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        MemorySegment w = repacked;
+        int next = a.groups * GROUP_VALUES; // batch row r + 1's values, after r's
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
+                for (int c = 0; c < 2; c++) { // chain c: values 8c .. 8c + 7 (positions 2c and 2c + 1), their high bits in position 4 + c
+                    ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, se = sa; // (a, r), (b, r), (a, r + 1), (b, r + 1)
+                    for (int p = 0; p < positions; p++) { // values 8c + 4p + j: not unrolled (see positions)
+                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 64L * (2 * c + p + 1), BlockLoads.LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 64L * (2 * c + p + 1), BlockLoads.LE);
+                        ShortVector ha = ShortVector.fromMemorySegment(S, w, oa + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
+                        ShortVector hb = ShortVector.fromMemorySegment(S, w, ob + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
+                        int xv = xi + 32 * (8 * c + 4 * p);
+                        ShortVector qa = va.and((short) 0xF).or(ha.lanewise(LSHL, 4).and((short) 0x30));
+                        ShortVector qb = vb.and((short) 0xF).or(hb.lanewise(LSHL, 4).and((short) 0x30));
+                        ShortVector u = ShortVector.fromArray(S, a.q, xv), v = ShortVector.fromArray(S, a.q, xv + next);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        sc = sc.add(qa.mul(v));
+                        se = se.add(qb.mul(v));
+                        qa = va.lanewise(LSHR, 4).and((short) 0xF).or(ha.lanewise(LSHL, 2).and((short) 0x30));
+                        qb = vb.lanewise(LSHR, 4).and((short) 0xF).or(hb.lanewise(LSHL, 2).and((short) 0x30));
+                        u = ShortVector.fromArray(S, a.q, xv + 32);
+                        v = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        sc = sc.add(qa.mul(v));
+                        se = se.add(qb.mul(v));
+                        qa = va.lanewise(LSHR, 8).and((short) 0xF).or(ha.and((short) 0x30));
+                        qb = vb.lanewise(LSHR, 8).and((short) 0xF).or(hb.and((short) 0x30));
+                        u = ShortVector.fromArray(S, a.q, xv + 64);
+                        v = ShortVector.fromArray(S, a.q, xv + 64 + next);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        sc = sc.add(qa.mul(v));
+                        se = se.add(qb.mul(v));
+                        qa = va.lanewise(LSHR, 12).or(ha.lanewise(LSHR, 2).and((short) 0x30));
+                        qb = vb.lanewise(LSHR, 12).or(hb.lanewise(LSHR, 2).and((short) 0x30));
+                        u = ShortVector.fromArray(S, a.q, xv + 96);
+                        v = ShortVector.fromArray(S, a.q, xv + 96 + next);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        sc = sc.add(qa.mul(v));
+                        se = se.add(qb.mul(v));
+                    }
+                    sa.intoArray(sums, at + c * LS);
+                    sb.intoArray(sums, at + (2 + c) * LS);
+                    sc.intoArray(sums, at + (4 + c) * LS);
+                    se.intoArray(sums, at + (6 + c) * LS);
+                }
+            }
+        }
+    }
+
+    /**
+     * Per side, the two chains less x's offsets ({@code 32·Σq_x} of each half), each exact in 16 bits, widened to ints
+     * (an int lane holds two sub-blocks of one super-block, the even one in its low half), each times its int8 scale
+     * and added, still exact ({@code |Σ| ≤ 2·65024·128 < 2^24}, so the float is too): times {@code d·d_x}, shared by
+     * the lane's two sub-blocks, as llama.cpp sums a super-block's scaled integers before its one float product.
+     */
+    @Override
+    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes) {
+        MemorySegment w = repacked;
+        FloatVector acc = FloatVector.zero(F), bcc = acc;
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int rg = r * a.groups + g, offsets = 2 * rg * GROUP_LANES + LS * part;
+                int at = ((g * PARTS + part) * SLOTS + 4 * unit) * LS;
+                FloatVector dx = FloatVector.fromArray(F, a.scales, rg * GROUP_LANES + LS * part); // even lanes' d_x: the odd lane's is the same
+                ShortVector off0 = ShortVector.fromArray(S, a.offsets, offsets), off1 = ShortVector.fromArray(S, a.offsets, offsets + GROUP_LANES);
+                FloatVector ddx = dx; // per side: d·d_x
+                acc = side(w, oa, sums, at, off0, off1, ddx, acc);
+                bcc = side(w, ob, sums, at + 2 * LS, off0, off1, ddx, bcc);
+            }
+        }
+        acc.intoArray(lanes, 2 * unit * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        bcc.intoArray(lanes, (2 * unit + 1) * L);
+    }
+
+    /** One weight row's part: its two chains at {@code at} less x's offsets, widened, scaled by the int8 scales, times {@code d·d_x}, added to acc. */
+    private static FloatVector side(MemorySegment w, long o, short[] sums, int at, ShortVector off0, ShortVector off1, FloatVector dx, FloatVector acc) {
+        IntVector c0 = (IntVector) ShortVector.fromArray(S, sums, at).sub(off0).reinterpretAsInts();
+        IntVector c1 = (IntVector) ShortVector.fromArray(S, sums, at + LS).sub(off1).reinterpretAsInts();
+        IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE); // the two sub-blocks' int8 scales, then their d
+        IntVector even = c0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(c1.lanewise(LSHL, 16).lanewise(ASHR, 16));
+        IntVector odd = c0.lanewise(ASHR, 16).add(c1.lanewise(ASHR, 16));
+        IntVector scaled = even.mul(h.lanewise(LSHL, 24).lanewise(ASHR, 24)).add(odd.mul(h.lanewise(LSHL, 16).lanewise(ASHR, 24)));
+        // the F16 in the high half to a float exactly: its bits moved into a float's, times 2^112
+        FloatVector d = h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112);
+        return scaled.convert(I2F, 0).reinterpretAsFloats().fma(d.mul(dx), acc);
+    }
+}
