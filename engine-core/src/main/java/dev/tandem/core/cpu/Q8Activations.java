@@ -5,7 +5,11 @@ import static dev.tandem.core.cpu.VectorMath.L;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Batch rows of x quantized to int8 as llama.cpp quantizes them for its dot products on x86 (per 32-value block for
@@ -25,8 +29,17 @@ final class Q8Activations {
     /** The run of value e. */
     private static final int[] RUN = new int[32];
     private static final float ROUND = 0x1.8p23f; // adding and taking it off rounds to an integer, half to even
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** Shorts, as many as F has lanes: an int vector narrowed. */
+    private static final VectorSpecies<Short> HALF = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    /** Where lane k of a group starts in x: {@code 32·k} or {@code 16·k}. */
+    private static final int[] STARTS32 = new int[32], STARTS16 = new int[32];
 
     static {
+        for (int k = 0; k < 32; k++) {
+            STARTS32[k] = 32 * k;
+            STARTS16[k] = 16 * k;
+        }
         for (int t = 0; t < 8; t++) {
             int[] values = {2 * t, 2 * t + 16, 2 * t + 1, 2 * t + 17};
             for (int nib = 0; nib < 4; nib++) {
@@ -74,48 +87,103 @@ final class Q8Activations {
         offsets = new short[rows * groups * 32 * halves];
         scales = new float[rows * groups * 32];
         sums = new float[rows * groups * 32];
-        int[] ints = new int[per];
+        float[] dLane = new float[32], idLane = new float[32];
+        int[] first = new int[32], second = new int[32]; // per lane: Σq (Q6_K: of its first and second half)
         for (int r = 0; r < rows; r++) {
             float d = 0, id = 0;
-            for (int b = 0; b < lanesPerRow; b++) {
-                int xo = r * n + per * b;
-                if (per * b % layout.span == 0) { // the scale of this lane and the next span / per - 1
-                    FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
-                    for (int e = L; e < layout.span; e += L) {
-                        amax = amax.max(FloatVector.fromArray(F, x, xo + e).abs());
-                    }
-                    float largest = amax.reduceLanes(VectorOperators.MAX); // max: the same whatever the order
-                    if (layout != Layout.Q4_0) {
-                        int e = 0;
-                        while (e < layout.span - 1 && Math.abs(x[xo + e]) != largest) { // the first of that magnitude, with its sign
-                            e++;
+            for (int g = 0; g < groups; g++) {
+                int lanes = Math.min(32, lanesPerRow - 32 * g), rg = r * groups + g, xg = r * n + 32 * per * g;
+                for (int k = 0; k < lanes; k++) {
+                    int xo = xg + per * k;
+                    if (per * k % layout.span == 0) { // the scale of this lane and the next span / per - 1 (a group starts a span)
+                        float largest = largest(x, xo, layout.span);
+                        if (layout != Layout.Q4_0) {
+                            float m = x[xo + first(x, xo, largest)]; // the first value of that magnitude, with its sign
+                            id = largest != 0 ? -127f / m : 0;
+                            d = largest != 0 ? 1 / id : 0;
+                        } else {
+                            float exact = largest / 127;
+                            id = exact != 0 ? 1 / exact : 0;
+                            d = Float.float16ToFloat(Float.floatToFloat16(exact)); // kept as F16, as llama.cpp's block_q8_0 keeps it
                         }
-                        id = largest != 0 ? -127f / x[xo + e] : 0;
-                        d = largest != 0 ? 1 / id : 0;
-                    } else {
-                        float exact = largest / 127;
-                        id = exact != 0 ? 1 / exact : 0;
-                        d = Float.float16ToFloat(Float.floatToFloat16(exact)); // kept as F16, as llama.cpp's block_q8_0 keeps it
                     }
+                    dLane[k] = d;
+                    idLane[k] = id;
                 }
-                for (int e = 0; e < per; e += L) {
-                    FloatVector v = FloatVector.fromArray(F, x, xo + e).mul(id).add(ROUND).sub(ROUND).min(127f);
-                    ((IntVector) v.convert(VectorOperators.F2I, 0)).intoArray(ints, e);
+                if (lanes == 32) {
+                    transposed(x, xg, per, halves, idLane, rg * 32 * per, first, second);
+                } else {
+                    byLane(x, xg, per, halves, lanes, idLane, rg * 32 * per, first, second);
                 }
-                int g = b / 32, k = b % 32, rg = r * groups + g, base = rg * 32 * per + k;
-                int first = 0, second = 0; // Q6_K: the sums of the lane's two halves; else all in first
-                for (int e = 0; e < per; e++) {
-                    q[base + 32 * (per == 32 ? RUN[e] : e)] = (short) ints[e];
-                    first += halves == 1 || e < per / 2 ? ints[e] : 0;
-                    second += halves == 2 && e >= per / 2 ? ints[e] : 0;
+                for (int k = 0; k < lanes; k++) {
+                    offsets[rg * 32 * halves + k] = (short) (layout.zero * first[k]);
+                    if (halves == 2) {
+                        offsets[rg * 64 + 32 + k] = (short) (layout.zero * second[k]);
+                    }
+                    int part = k / LS, lane = k % LS, at = rg * 32 + part * LS + (lane % 2) * (LS / 2) + lane / 2;
+                    scales[at] = dLane[k];
+                    sums[at] = dLane[k] * (first[k] + second[k]);
                 }
-                offsets[rg * 32 * halves + k] = (short) (layout.zero * first);
-                if (halves == 2) {
-                    offsets[rg * 64 + 32 + k] = (short) (layout.zero * second);
-                }
-                int part = k / LS, lane = k % LS, at = rg * 32 + part * LS + (lane % 2) * (LS / 2) + lane / 2;
-                scales[at] = d;
-                sums[at] = d * (first + second);
+            }
+        }
+    }
+
+    /** The largest magnitude of {@code x[xo, xo + span)}. */
+    private static float largest(float[] x, int xo, int span) {
+        FloatVector amax = FloatVector.fromArray(F, x, xo).abs();
+        for (int e = L; e < span; e += L) {
+            amax = amax.max(FloatVector.fromArray(F, x, xo + e).abs());
+        }
+        return amax.reduceLanes(VectorOperators.MAX); // max: the same whatever the order
+    }
+
+    /** The first e with {@code |x[xo + e]| == largest} (there is one: largest is a magnitude of the span). */
+    private static int first(float[] x, int xo, float largest) {
+        for (int e = 0; ; e += L) {
+            VectorMask<Float> at = FloatVector.fromArray(F, x, xo + e).abs().compare(VectorOperators.EQ, largest);
+            if (at.anyTrue()) {
+                return e + at.firstTrue();
+            }
+        }
+    }
+
+    /**
+     * A whole group's runs, L lanes at a time: run i's values of L lanes gathered (value i of a lane is x's
+     * {@code per·k + i}, {@link #VALUE} for Q4), rounded with each lane's scale and stored together, the lanes' sums
+     * kept in vectors: where a lane at a time wrote its values 32 shorts apart.
+     */
+    private void transposed(float[] x, int xg, int per, int halves, float[] idLane, int at, int[] first, int[] second) {
+        int[] starts = per == 32 ? STARTS32 : STARTS16;
+        for (int k0 = 0; k0 < 32; k0 += L) {
+            FloatVector id = FloatVector.fromArray(F, idLane, k0);
+            IntVector s1 = IntVector.zero(I), s2 = s1;
+            for (int i = 0; i < per; i++) {
+                FloatVector v = FloatVector.fromArray(F, x, xg + (per == 32 ? VALUE[i] : i), starts, k0);
+                IntVector iv = (IntVector) v.mul(id).add(ROUND).sub(ROUND).min(127f).convert(VectorOperators.F2I, 0);
+                ((ShortVector) iv.convertShape(VectorOperators.I2S, HALF, 0)).intoArray(q, at + 32 * i + k0);
+                boolean inFirst = halves == 1 || i < per / 2;
+                s1 = inFirst ? s1.add(iv) : s1;
+                s2 = inFirst ? s2 : s2.add(iv);
+            }
+            s1.intoArray(first, k0);
+            s2.intoArray(second, k0);
+        }
+    }
+
+    /** {@link #transposed} for a row's last group of fewer lanes, a lane at a time. */
+    private void byLane(float[] x, int xg, int per, int halves, int lanes, float[] idLane, int at, int[] first, int[] second) {
+        int[] ints = new int[per];
+        for (int k = 0; k < lanes; k++) {
+            for (int e = 0; e < per; e += L) {
+                FloatVector v = FloatVector.fromArray(F, x, xg + per * k + e).mul(idLane[k]).add(ROUND).sub(ROUND).min(127f);
+                ((IntVector) v.convert(VectorOperators.F2I, 0)).intoArray(ints, e);
+            }
+            first[k] = 0;
+            second[k] = 0;
+            for (int e = 0; e < per; e++) {
+                q[at + k + 32 * (per == 32 ? RUN[e] : e)] = (short) ints[e];
+                first[k] += halves == 1 || e < per / 2 ? ints[e] : 0;
+                second[k] += halves == 2 && e >= per / 2 ? ints[e] : 0;
             }
         }
     }
