@@ -54,7 +54,10 @@ final class Q6_KLaneKernels extends LaneTiles {
         return new Q8Activations(x, rows, n, Q8Activations.Layout.Q6_K);
     }
 
-    /** The integer sums through {@code sums} (unit 0), then {@link #floats}. */
+    /**
+     * The integer sums through {@code sums} (unit 0), then {@link #floats}: fused as {@link Q8LaneKernels}'s one-row
+     * kernel, the method passed C2's inlining cut-off and boxed its vectors (3.5x slower).
+     */
     @Override
     void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
         ints1(a, r, wa, wb, sums);
@@ -170,9 +173,8 @@ final class Q6_KLaneKernels extends LaneTiles {
                 int at = ((g * PARTS + part) * SLOTS + 4 * unit) * LS;
                 FloatVector dx = FloatVector.fromArray(F, a.scales, rg * GROUP_LANES + LS * part); // even lanes' d_x: the odd lane's is the same
                 ShortVector off0 = ShortVector.fromArray(S, a.offsets, offsets), off1 = ShortVector.fromArray(S, a.offsets, offsets + GROUP_LANES);
-                FloatVector ddx = dx; // per side: d·d_x
-                acc = side(w, oa, sums, at, off0, off1, ddx, acc);
-                bcc = side(w, ob, sums, at + 2 * LS, off0, off1, ddx, bcc);
+                acc = side(w, oa, ShortVector.fromArray(S, sums, at), ShortVector.fromArray(S, sums, at + LS), off0, off1, dx, acc);
+                bcc = side(w, ob, ShortVector.fromArray(S, sums, at + 2 * LS), ShortVector.fromArray(S, sums, at + 3 * LS), off0, off1, dx, bcc);
             }
         }
         acc.intoArray(lanes, 2 * unit * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
@@ -180,9 +182,9 @@ final class Q6_KLaneKernels extends LaneTiles {
     }
 
     /** One weight row's part: its two chains at {@code at} less x's offsets, widened, scaled by the int8 scales, times {@code d·d_x}, added to acc. */
-    private static FloatVector side(MemorySegment w, long o, short[] sums, int at, ShortVector off0, ShortVector off1, FloatVector dx, FloatVector acc) {
-        IntVector c0 = (IntVector) ShortVector.fromArray(S, sums, at).sub(off0).reinterpretAsInts();
-        IntVector c1 = (IntVector) ShortVector.fromArray(S, sums, at + LS).sub(off1).reinterpretAsInts();
+    private static FloatVector side(MemorySegment w, long o, ShortVector s0, ShortVector s1, ShortVector off0, ShortVector off1, FloatVector dx, FloatVector acc) {
+        IntVector c0 = (IntVector) s0.sub(off0).reinterpretAsInts();
+        IntVector c1 = (IntVector) s1.sub(off1).reinterpretAsInts();
         IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE); // the two sub-blocks' int8 scales, then their d
         IntVector even = c0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(c1.lanewise(LSHL, 16).lanewise(ASHR, 16));
         IntVector odd = c0.lanewise(ASHR, 16).add(c1.lanewise(ASHR, 16));
