@@ -10,8 +10,9 @@ import java.lang.foreign.MemorySegment;
  * <p>Q4_K ({@link #q4K}), as {@link Q4_0Lanes} repacks Q4_0, one 32-value sub-block (value {@code d·sc·q - dmin·m})
  * per lane: per 32 sub-blocks (4 super-blocks), one short per sub-block of its 6-bit scale and min
  * ({@code sc | m << 8}, 64 bytes, where Q4_0 has its scales), then their nibbles in Q4_0's positions (512 bytes; a
- * sub-block's 32 nibbles reordered as a Q4_0 block holds them), then the 4 super-blocks' F16 d (8 bytes) and dmin
- * (8 bytes): 592 bytes where the file has 576.
+ * sub-block's 32 nibbles reordered as a Q4_0 block holds them), then the 4 super-blocks' d (16 bytes) and dmin
+ * (16 bytes) widened from F16 to floats, which a kernel's lane then picks with one permutation: 608 bytes where the
+ * file has 576.
  *
  * <p>Q6_K ({@link #q6K}), one 16-value sub-block (value {@code d·sc·(q - 32)}, q of 6 bits) per lane: per 32
  * sub-blocks (2 super-blocks), per pair of sub-blocks (2m, 2m + 1), which share a super-block, an int of their two
@@ -20,9 +21,9 @@ import java.lang.foreign.MemorySegment;
  * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
  */
 final class KQuantLanes {
-    static final int Q4_K_GROUP_BYTES = 512 + 64 + 16;
+    static final int Q4_K_GROUP_BYTES = 512 + 64 + 32;
     /** Where a group's F16 d and dmin start; the scale shorts are at 0 and the values at 64, as Q4_0's. */
-    static final int Q4_K_D = 576, Q4_K_DMIN = 584;
+    static final int Q4_K_D = 576, Q4_K_DMIN = 592;
     /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
     private static final int Q4_K_BLOCK = 144, Q6_K_BLOCK = 210;
@@ -35,8 +36,11 @@ final class KQuantLanes {
         return LaneRepack.repack(q, rows, n / 256, Q4_K_BLOCK, 4, Q4_K_GROUP_BYTES, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q4_K_BLOCK * sb;
-                to[Q4_K_D / 2 + sb] = view.get(BlockLoads.I16, o);
-                to[Q4_K_DMIN / 2 + sb] = view.get(BlockLoads.I16, o + 2);
+                for (int m = 0; m < 2; m++) { // d, then dmin: the float's bits as two shorts, low first
+                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
+                    to[(m == 0 ? Q4_K_D : Q4_K_DMIN) / 2 + 2 * sb] = (short) bits;
+                    to[(m == 0 ? Q4_K_D : Q4_K_DMIN) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
+                }
                 for (int s = 0; s < 8; s++) {
                     int k = 8 * sb + s; // the lane
                     to[k] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);

@@ -17,12 +17,15 @@ final class LaneRepack {
         void write(byte[] from, MemorySegment fromView, int count, short[] to);
     }
 
+    /** Bytes after the last group, zero: a kernel's vector load of a group's last few values may reach past it. */
+    static final int TAIL = 64;
+
     private LaneRepack() {}
 
     /** {@code rows} rows of {@code blocks} file blocks of {@code blockBytes}, {@code perGroup} to a group of {@code groupBytes}. */
     static MemorySegment repack(MemorySegment q, int rows, int blocks, int blockBytes, int perGroup, int groupBytes, Group layout) {
         int groups = (blocks + perGroup - 1) / perGroup;
-        MemorySegment out = Arena.ofAuto().allocate((long) rows * groups * groupBytes, 64);
+        MemorySegment out = Arena.ofAuto().allocate((long) rows * groups * groupBytes + TAIL, 64);
         byte[] from = new byte[perGroup * blockBytes];
         MemorySegment fromView = MemorySegment.ofArray(from);
         short[] to = new short[groupBytes / 2];

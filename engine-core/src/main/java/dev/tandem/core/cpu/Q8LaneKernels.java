@@ -13,11 +13,10 @@ import static jdk.incubator.vector.VectorOperators.LSHR;
 import dev.tandem.core.DType;
 import dev.tandem.core.Tensor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -40,23 +39,9 @@ import jdk.incubator.vector.VectorSpecies;
 final class Q8LaneKernels extends LaneTiles {
     private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
     private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final VectorSpecies<Long> LL = VectorSpecies.of(long.class, F.vectorShape());
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(BlockLoads.LE);
     private static final float P112 = 0x1p112f;
-    /**
-     * Q4_K: per part of a group, the shifts that bring each long lane's super-block's F16 to the bottom of the
-     * group's four (long lane m holds float lanes 2m and 2m + 1, blocks {@code LS·part + 4m .. + 3}: super-block
-     * {@code LS·part / 8 + m / 2}).
-     */
-    private static final long[] SHIFTS = new long[PARTS * (L / 2)];
-
-    static {
-        for (int part = 0; part < PARTS; part++) {
-            for (int m = 0; m < L / 2; m++) {
-                SHIFTS[part * (L / 2) + m] = 16L * (LS * part / 8 + m / 2);
-            }
-        }
-    }
+    /** Q4_K: float lane m of a part takes the d (and dmin) of the part's super-block m / 4 (blocks 2m, 2m + 1 of 8 a super-block). */
+    private static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
 
     private final boolean superBlocks;
 
@@ -129,12 +114,9 @@ final class Q8LaneKernels extends LaneTiles {
                     FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
                     if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
-                        LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
-                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_D)).lanewise(LSHR, shift).and(0xFFFF);
-                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_DMIN)).lanewise(LSHR, shift).and(0xFFFF);
-                        IntVector dh = (IntVector) dv.or(dv.lanewise(LSHL, 32)).reinterpretAsInts(), mh = (IntVector) mv.or(mv.lanewise(LSHL, 32)).reinterpretAsInts();
-                        FloatVector dF = dh.and(0x7FFF).lanewise(LSHL, 13).or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
-                        FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        long first = group + 4L * (LS * part / 8); // the part's first super-block's d (and, 16 bytes on, dmin)
+                        FloatVector dF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_D, BlockLoads.LE).rearrange(SUPER_BLOCK);
+                        FloatVector mF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_DMIN, BlockLoads.LE).rearrange(SUPER_BLOCK);
                         FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                         FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                         accEven = lo.fma(scEven.mul(even), accEven).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
@@ -240,12 +222,9 @@ final class Q8LaneKernels extends LaneTiles {
                     FloatVector xEven = FloatVector.fromArray(F, a.scales, blocks), xOdd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
                     if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
                         long group = o - 2L * LS * part;
-                        LongVector shift = LongVector.fromArray(LL, SHIFTS, part * LL.length());
-                        LongVector dv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_D)).lanewise(LSHR, shift).and(0xFFFF);
-                        LongVector mv = LongVector.broadcast(LL, w.get(LONG, group + KQuantLanes.Q4_K_DMIN)).lanewise(LSHR, shift).and(0xFFFF);
-                        IntVector dh = (IntVector) dv.or(dv.lanewise(LSHL, 32)).reinterpretAsInts(), mh = (IntVector) mv.or(mv.lanewise(LSHL, 32)).reinterpretAsInts();
-                        FloatVector dF = dh.and(0x7FFF).lanewise(LSHL, 13).or(dh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
-                        FloatVector mF = mh.and(0x7FFF).lanewise(LSHL, 13).or(mh.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112);
+                        long first = group + 4L * (LS * part / 8); // the part's first super-block's d (and, 16 bytes on, dmin)
+                        FloatVector dF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_D, BlockLoads.LE).rearrange(SUPER_BLOCK);
+                        FloatVector mF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_DMIN, BlockLoads.LE).rearrange(SUPER_BLOCK);
                         FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                         FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                         even = lo.fma(scEven.mul(xEven), even).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
