@@ -98,7 +98,7 @@ final class Q8Activations {
                     if (per * k % layout.span == 0) { // the scale of this lane and the next span / per - 1 (a group starts a span)
                         float largest = largest(x, xo, layout.span);
                         if (layout != Layout.Q4_0) {
-                            float m = x[xo + first(x, xo, largest)]; // the first value of that magnitude, with its sign
+                            float m = x[xo + first(x, xo, layout.span, largest)]; // the first value of that magnitude, with its sign
                             id = largest != 0 ? -127f / m : 0;
                             d = largest != 0 ? 1 / id : 0;
                         } else {
@@ -137,14 +137,18 @@ final class Q8Activations {
         return amax.reduceLanes(VectorOperators.MAX); // max: the same whatever the order
     }
 
-    /** The first e with {@code |x[xo + e]| == largest} (there is one: largest is a magnitude of the span). */
-    private static int first(float[] x, int xo, float largest) {
-        for (int e = 0; ; e += L) {
+    /**
+     * The first e of the span with {@code |x[xo + e]| == largest}, or its last e when none is (largest NaN: no value
+     * equals it).
+     */
+    private static int first(float[] x, int xo, int span, float largest) {
+        for (int e = 0; e < span; e += L) {
             VectorMask<Float> at = FloatVector.fromArray(F, x, xo + e).abs().compare(VectorOperators.EQ, largest);
             if (at.anyTrue()) {
                 return e + at.firstTrue();
             }
         }
+        return span - 1;
     }
 
     /**

@@ -179,6 +179,27 @@ class Q8LaneKernelsTest {
         }
     }
 
+    /**
+     * A batch row holding NaN (hostile or broken activations) is rounded like any other: the matmul ends, and the
+     * other batch rows are bitwise what they are alone. (Finding a span's largest magnitude must not run past the
+     * span when no value equals a NaN maximum.)
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    void aRowWithNaNLeavesTheOtherRowsAlone(DType type) {
+        SplittableRandom rnd = new SplittableRandom(11);
+        int n = 512, d = 8;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
+            float[] x = random(rnd, 2 * n, 1);
+            x[n + 3] = Float.NaN;
+            Tensor both = cpu.allocate(2, d), alone = cpu.allocate(1, d);
+            cpu.matmul(both, Tensor.wrap(x, 2, n), w, 2);
+            cpu.matmul(alone, Tensor.wrap(java.util.Arrays.copyOf(x, n), 1, n), w, 1);
+            org.junit.jupiter.api.Assertions.assertArrayEquals(alone.row(0), both.row(0), 0f, type + ": the row without NaN");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
     void eachTensorIsRepackedOnce(DType type) {
