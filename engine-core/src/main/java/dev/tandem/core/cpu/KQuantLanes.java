@@ -22,7 +22,7 @@ import java.lang.foreign.MemorySegment;
  */
 final class KQuantLanes {
     static final int Q4_K_GROUP_BYTES = 512 + 64 + 32;
-    /** Where a group's F16 d and dmin start; the scale shorts are at 0 and the values at 64, as Q4_0's. */
+    /** Where a group's d and dmin (floats) start; the scale shorts are at 0 and the values at 64, as Q4_0's. */
     static final int Q4_K_D = 576, Q4_K_DMIN = 592;
     /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;

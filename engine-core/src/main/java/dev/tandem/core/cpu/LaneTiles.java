@@ -1,6 +1,7 @@
 package dev.tandem.core.cpu;
 
 import static dev.tandem.core.cpu.Q8Activations.LS;
+import static dev.tandem.core.cpu.VectorMath.F;
 import static dev.tandem.core.cpu.VectorMath.L;
 
 import dev.tandem.core.DType;
@@ -10,6 +11,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Function;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The matmul loop of the integer kernels over lane layouts ({@link Q8LaneKernels}: Q4_0 and Q4_K; {@link Q6_KLaneKernels}):
@@ -27,6 +29,11 @@ abstract class LaneTiles extends WeightKernels {
     static final int GROUP_LANES = 32;
     /** Parts of a group: LS lanes each, one vector of shorts. */
     static final int PARTS = GROUP_LANES / LS;
+    /** Shorts and ints as wide as the float vectors: the kernels' lanes. */
+    static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
+    static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    /** An F16's bits moved into a float's give the value times 2^-112: this factor makes the widening exact. */
+    static final float P112 = 0x1p112f;
     private static final Map<Tensor, LaneTiles> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
 
     /** The weights, repacked. */

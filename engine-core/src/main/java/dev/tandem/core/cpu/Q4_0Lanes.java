@@ -12,7 +12,7 @@ import java.lang.foreign.MemorySegment;
  * the file. A row whose block count is not a multiple of 32 ends with zero blocks (scale 0).
  */
 final class Q4_0Lanes {
-    static final int GROUP_BLOCKS = 32;
+    static final int GROUP_BLOCKS = LaneTiles.GROUP_LANES;
     static final int GROUP_VALUES = 32 * GROUP_BLOCKS;
     static final int GROUP_BYTES = 2 * GROUP_BLOCKS + 8 * 2 * GROUP_BLOCKS;
     private static final int BLOCK_BYTES = 18;

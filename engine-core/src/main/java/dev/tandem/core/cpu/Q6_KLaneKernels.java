@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q6_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q6_K_q8_K}: x quantized to int8 per 256
@@ -22,12 +21,10 @@ import jdk.incubator.vector.VectorSpecies;
  * ({@link KQuantLanes#q6K}). A lane's 6-bit q (0..63) is its low nibble or'ed with its two high bits moved to bits 4
  * and 5; the 16 products of a sub-block, up to 63·127 each, would pass 16 bits even with q - 32 in [-32, 31]
  * (65024), so each lane runs two chains of 8: {@code Σ q·q_x - 32·Σq_x} over 8 values lies within ±32512 and comes
- * out exact through the wrap-around. The two chains become ints, their sum a float, times {@code d·sc·d_x}.
+ * out exact through the wrap-around. The two chains become ints, are added and scaled by the int8 scales as integers,
+ * then go to a float times {@code d·d_x}.
  */
 final class Q6_KLaneKernels extends LaneTiles {
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final float P112 = 0x1p112f;
     /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain). */
     private static final int SLOTS = 8;
     /** Values per group: 32 sub-blocks of 16. */

@@ -17,7 +17,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorShuffle;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Q4_0 and Q4_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q4_0_q8_0}: x quantized to int8
@@ -37,9 +36,6 @@ import jdk.incubator.vector.VectorSpecies;
  * activations.
  */
 final class Q8LaneKernels extends LaneTiles {
-    private static final VectorSpecies<Short> S = VectorSpecies.of(short.class, F.vectorShape());
-    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
-    private static final float P112 = 0x1p112f;
     /** Q4_K: float lane m of a part takes the d (and dmin) of the part's super-block m / 4 (blocks 2m, 2m + 1 of 8 a super-block). */
     private static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
 
