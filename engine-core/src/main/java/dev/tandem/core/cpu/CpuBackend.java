@@ -144,7 +144,7 @@ public final class CpuBackend implements Backend {
         }
         float[] o = heap(out);
         float[] xa = heap(x);
-        WeightKernels kernels = WeightKernels.of(w, activations == Activations.INT8);
+        WeightKernels kernels = WeightKernels.of(w, activations == Activations.INT8, pool);
         MemorySegment ws = w.segment();
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {

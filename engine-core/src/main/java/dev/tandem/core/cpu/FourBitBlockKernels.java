@@ -51,8 +51,8 @@ final class FourBitBlockKernels extends GroupScaledKernels {
 
     /** Q4_0 weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}). */
     @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
-        return type == DType.Q4_0 && int8Activations ? Q8LaneKernels.of(w, this) : this;
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return type == DType.Q4_0 && int8Activations ? Q8LaneKernels.of(w, this, pool) : this;
     }
 
     @Override

@@ -14,6 +14,12 @@ import java.lang.foreign.MemorySegment;
  * (16 bytes) widened from F16 to floats, which a kernel's lane then picks with one permutation: 608 bytes where the
  * file has 576.
  *
+ * <p>Q5_K ({@link #q5K}), one 32-value sub-block per lane as Q4_K, signed: per 32 sub-blocks, the scale and min
+ * shorts (64 bytes), then 11 positions of 32 shorts, position t holding the lane's values 3t, 3t + 1 and 3t + 2 as
+ * {@code q - 16} (q of 5 bits, -16..15) in 5-bit two's complement at bits 0-4, 5-9 and 11-15 (bit 10 zero, so the
+ * third comes down with one arithmetic shift; value 32, past the sub-block, is 0), then the d and dmin floats as Q4_K's:
+ * 800 bytes where the file has 704.
+ *
  * <p>Q6_K ({@link #q6K}), one 16-value sub-block (value {@code d·sc·(q - 32)}, q of 6 bits) per lane: per 32
  * sub-blocks (2 super-blocks), per pair of sub-blocks (2m, 2m + 1), which share a super-block, an int of their two
  * int8 scales (bytes 0 and 1) and their super-block's F16 d (bytes 2-3) (64 bytes); then 6 positions of 32 shorts:
@@ -24,16 +30,21 @@ final class KQuantLanes {
     static final int Q4_K_GROUP_BYTES = 512 + 64 + 32;
     /** Where a group's d and dmin (floats) start; the scale shorts are at 0 and the values at 64, as Q4_0's. */
     static final int Q4_K_D = 576, Q4_K_DMIN = 592;
+    static final int Q5_K_GROUP_BYTES = 64 + 11 * 64 + 32;
+    /** Where a Q5_K group's d and dmin (floats) start; position t at {@code 64·(t + 1)}. */
+    static final int Q5_K_D = 768, Q5_K_DMIN = 784;
     /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
-    private static final int Q4_K_BLOCK = 144, Q6_K_BLOCK = 210;
+    private static final int Q4_K_BLOCK = 144, Q5_K_BLOCK = 176, Q6_K_BLOCK = 210;
+    /** A Q5_K value's 5-bit field in its position's short: bits 0-4, 5-9 and 11-15. */
+    private static final int[] Q5_K_FIELD = {0, 5, 11};
 
     private KQuantLanes() {}
 
-    /** The repacked copy of {@code rows} Q4_K rows of n values; freed by the GC once unreachable. */
-    static MemorySegment q4K(MemorySegment q, int rows, int n) {
-        int[] v = new int[32];
-        return LaneRepack.repack(q, rows, n / 256, Q4_K_BLOCK, 4, Q4_K_GROUP_BYTES, (from, view, count, to) -> {
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q4_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q4K(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 256, Q4_K_BLOCK, 4, Q4_K_GROUP_BYTES, pool, (from, view, count, to) -> {
+            int[] v = new int[32]; // per call: groups are repacked on several threads
             for (int sb = 0; sb < count; sb++) {
                 int o = Q4_K_BLOCK * sb;
                 for (int m = 0; m < 2; m++) { // d, then dmin: the float's bits as two shorts, low first
@@ -59,10 +70,32 @@ final class KQuantLanes {
         });
     }
 
-    /** The repacked copy of {@code rows} Q6_K rows of n values; freed by the GC once unreachable. */
-    static MemorySegment q6K(MemorySegment q, int rows, int n) {
-        int[] v = new int[16];
-        return LaneRepack.repack(q, rows, n / 256, Q6_K_BLOCK, 2, Q6_K_GROUP_BYTES, (from, view, count, to) -> {
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q5_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q5K(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 256, Q5_K_BLOCK, 4, Q5_K_GROUP_BYTES, pool, (from, view, count, to) -> {
+            for (int sb = 0; sb < count; sb++) {
+                int o = Q5_K_BLOCK * sb;
+                for (int m = 0; m < 2; m++) { // d, then dmin, as Q4_K's
+                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
+                    to[(m == 0 ? Q5_K_D : Q5_K_DMIN) / 2 + 2 * sb] = (short) bits;
+                    to[(m == 0 ? Q5_K_D : Q5_K_DMIN) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
+                }
+                for (int s = 0; s < 8; s++) {
+                    int k = 8 * sb + s; // the lane
+                    to[k] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
+                    for (int l = 0; l < 32; l++) { // value l of sub-block s: its nibble (low for even s) and bit s of qh[l]
+                        int value = (from[o + 48 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF | ((from[o + 16 + l] >> s) & 1) << 4;
+                        to[32 * (l / 3 + 1) + k] |= (short) (((value - 16) & 0x1F) << Q5_K_FIELD[l % 3]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q6_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q6K(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 256, Q6_K_BLOCK, 2, Q6_K_GROUP_BYTES, pool, (from, view, count, to) -> {
+            int[] v = new int[16]; // per call: groups are repacked on several threads
             for (int sb = 0; sb < count; sb++) {
                 int o = Q6_K_BLOCK * sb;
                 for (int s = 0; s < 16; s++) {

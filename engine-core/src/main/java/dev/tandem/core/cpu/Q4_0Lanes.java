@@ -24,9 +24,9 @@ final class Q4_0Lanes {
         return (n / 32 + GROUP_BLOCKS - 1) / GROUP_BLOCKS;
     }
 
-    /** The repacked copy of {@code rows} Q4_0 rows of n values; freed by the GC once unreachable. */
-    static MemorySegment repack(MemorySegment q, int rows, int n) {
-        return LaneRepack.repack(q, rows, n / 32, BLOCK_BYTES, GROUP_BLOCKS, GROUP_BYTES, (from, view, count, to) -> {
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q4_0 rows of n values; freed by the GC once unreachable. */
+    static MemorySegment repack(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 32, BLOCK_BYTES, GROUP_BLOCKS, GROUP_BYTES, pool, (from, view, count, to) -> {
             for (int t = 0; t < 9; t++) { // position 0: the scales; position t: bytes 2t - 2 and 2t - 1 of the nibbles
                 for (int k = 0; k < count; k++) {
                     to[GROUP_BLOCKS * t + k] = view.get(BlockLoads.I16, BLOCK_BYTES * k + 2 * t);

@@ -22,8 +22,8 @@ final class Q4_KKernels extends SuperBlockScales {
 
     /** Q4_K weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}). */
     @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
-        return int8Activations ? Q8LaneKernels.of(w, this) : this;
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations ? Q8LaneKernels.of(w, this, pool) : this;
     }
 
     /** Q4_K: 144-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins, 128 bytes of nibbles. */

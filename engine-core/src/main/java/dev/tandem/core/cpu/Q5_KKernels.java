@@ -39,6 +39,12 @@ final class Q5_KKernels extends SuperBlockScales {
         super(DType.Q5_K);
     }
 
+    /** With int8 activations, a repacked copy's integer kernels ({@link Q5_KLaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations ? Q5_KLaneKernels.of(w, this, pool) : this;
+    }
+
     /** The scales and mins ({@link SuperBlockScales}); for {@link #x1}, both rows' integers into this thread's {@link #UNPACKED}. */
     @Override
     void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {

@@ -71,7 +71,7 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
 
     /** Q6_K weights multiply int8 activations where the backend allows them ({@link Q6_KLaneKernels}). */
     @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
-        return int8Activations ? Q6_KLaneKernels.of(w, this) : this;
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations ? Q6_KLaneKernels.of(w, this, pool) : this;
     }
 }

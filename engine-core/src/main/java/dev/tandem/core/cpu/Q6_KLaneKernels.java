@@ -41,9 +41,9 @@ final class Q6_KLaneKernels extends LaneTiles {
         positions = 2;
     }
 
-    /** The kernels of the Q6_K tensor {@code w}, repacked on first use; {@code file}: the kernels of the file's layout, for decoding rows. */
-    static LaneTiles of(Tensor w, WeightKernels file) {
-        return LaneTiles.of(w, t -> new Q6_KLaneKernels(KQuantLanes.q6K(t.segment(), t.rows(), t.cols()), file));
+    /** The kernels of the Q6_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
+    static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
+        return LaneTiles.of(w, t -> new Q6_KLaneKernels(KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file));
     }
 
     @Override

@@ -17,8 +17,10 @@ import jdk.incubator.vector.VectorSpecies;
  * as an F16; per 256 values for the K-quants, {@code quantize_row_q8_K}), laid out for the lane kernels
  * ({@link LaneTiles}): per group of 32 lanes (blocks of 32 values, or Q6_K's sub-blocks of 16), one run of 32 shorts
  * per value of a lane, run i holding that value of every lane of the group. Q4's runs follow the nibble order of
- * {@link Q4_0Lanes} ({@link #VALUE}); Q6_K's are in value order. Beside them, per lane: the offset the weights' zero
- * point takes off ({@code 8·Σq}; Q6_K: {@code 32·Σq} over each half of a sub-block, two per lane), d and {@code d·Σq}.
+ * {@link Q4_0Lanes} ({@link #VALUE}); Q5_K's and Q6_K's are in value order, Q5_K's with a 33rd run of zeros (its
+ * weights come three to a short). Beside them, per lane: the offset the weights' zero point takes off ({@code 8·Σq};
+ * Q6_K: {@code 32·Σq} over each half of a sub-block, two per lane; Q5_K's weights are signed, without one), d and
+ * {@code d·Σq}.
  * The d are stored in the order the kernels' int lanes see the lanes (even lanes of a vector's span, then odd ones).
  */
 final class Q8Activations {
@@ -49,21 +51,27 @@ final class Q8Activations {
         }
     }
 
-    /** How x is cut and laid out, per weight type: values sharing one d, values per lane, and the weights' zero point. */
+    /**
+     * How x is cut and laid out, per weight type: values sharing one d, values per lane, runs per lane (a run past the
+     * values holds zeros), the weights' zero point, and whether runs follow the nibble order ({@link #VALUE}).
+     */
     enum Layout {
-        Q4_0(32, 32, 8), Q4_K(256, 32, 8), Q6_K(256, 16, 32);
+        Q4_0(32, 32, 32, 8, true), Q4_K(256, 32, 32, 8, true), Q5_K(256, 32, 33, 0, false), Q6_K(256, 16, 16, 32, false);
 
-        final int span, laneValues, zero;
+        final int span, laneValues, runs, zero;
+        final boolean nibbleOrder;
 
-        Layout(int span, int laneValues, int zero) {
+        Layout(int span, int laneValues, int runs, int zero, boolean nibbleOrder) {
             this.span = span;
             this.laneValues = laneValues;
+            this.runs = runs;
             this.zero = zero;
+            this.nibbleOrder = nibbleOrder;
         }
     }
 
     final int groups;
-    /** Per row and group: 32 runs (Q6_K: 16) of 32 quantized values. */
+    /** Per row and group: 32 runs (Q5_K: 33, Q6_K: 16) of 32 quantized values. */
     final short[] q;
     /**
      * Per row and group, per lane: {@code zero·Σq}, wrapped to 16 bits as the kernels' sums are; Q6_K: the 32 first
@@ -83,7 +91,7 @@ final class Q8Activations {
     Q8Activations(float[] x, int rows, int n, Layout layout) {
         int lanesPerRow = n / layout.laneValues, per = layout.laneValues, halves = layout == Layout.Q6_K ? 2 : 1;
         groups = (lanesPerRow + 31) / 32;
-        q = new short[rows * groups * 32 * per];
+        q = new short[rows * groups * 32 * layout.runs];
         offsets = new short[rows * groups * 32 * halves];
         scales = new float[rows * groups * 32];
         sums = new float[rows * groups * 32];
@@ -111,9 +119,9 @@ final class Q8Activations {
                     idLane[k] = id;
                 }
                 if (lanes == 32) {
-                    transposed(x, xg, per, halves, idLane, rg * 32 * per, first, second);
+                    transposed(x, xg, per, layout.nibbleOrder, halves, idLane, rg * 32 * layout.runs, first, second);
                 } else {
-                    byLane(x, xg, per, halves, lanes, idLane, rg * 32 * per, first, second);
+                    byLane(x, xg, per, layout.nibbleOrder, halves, lanes, idLane, rg * 32 * layout.runs, first, second);
                 }
                 for (int k = 0; k < lanes; k++) {
                     offsets[rg * 32 * halves + k] = (short) (layout.zero * first[k]);
@@ -153,16 +161,16 @@ final class Q8Activations {
 
     /**
      * A whole group's runs, L lanes at a time: run i's values of L lanes gathered (value i of a lane is x's
-     * {@code per·k + i}, {@link #VALUE} for Q4), rounded with each lane's scale and stored together, the lanes' sums
-     * kept in vectors: where a lane at a time wrote its values 32 shorts apart.
+     * {@code per·k + i}, {@link #VALUE} in nibble order), rounded with each lane's scale and stored together, the lanes'
+     * sums kept in vectors: where a lane at a time wrote its values 32 shorts apart.
      */
-    private void transposed(float[] x, int xg, int per, int halves, float[] idLane, int at, int[] first, int[] second) {
+    private void transposed(float[] x, int xg, int per, boolean nibbleOrder, int halves, float[] idLane, int at, int[] first, int[] second) {
         int[] starts = per == 32 ? STARTS32 : STARTS16;
         for (int k0 = 0; k0 < 32; k0 += L) {
             FloatVector id = FloatVector.fromArray(F, idLane, k0);
             IntVector s1 = IntVector.zero(I), s2 = s1;
             for (int i = 0; i < per; i++) {
-                FloatVector v = FloatVector.fromArray(F, x, xg + (per == 32 ? VALUE[i] : i), starts, k0);
+                FloatVector v = FloatVector.fromArray(F, x, xg + (nibbleOrder ? VALUE[i] : i), starts, k0);
                 IntVector iv = (IntVector) v.mul(id).add(ROUND).sub(ROUND).min(127f).convert(VectorOperators.F2I, 0);
                 ((ShortVector) iv.convertShape(VectorOperators.I2S, HALF, 0)).intoArray(q, at + 32 * i + k0);
                 boolean inFirst = halves == 1 || i < per / 2;
@@ -175,7 +183,8 @@ final class Q8Activations {
     }
 
     /** {@link #transposed} for a row's last group of fewer lanes, a lane at a time. */
-    private void byLane(float[] x, int xg, int per, int halves, int lanes, float[] idLane, int at, int[] first, int[] second) {
+    private void byLane(float[] x, int xg, int per, boolean nibbleOrder, int halves, int lanes, float[] idLane, int at, int[] first,
+                        int[] second) {
         int[] ints = new int[per];
         for (int k = 0; k < lanes; k++) {
             for (int e = 0; e < per; e += L) {
@@ -185,7 +194,7 @@ final class Q8Activations {
             first[k] = 0;
             second[k] = 0;
             for (int e = 0; e < per; e++) {
-                q[at + k + 32 * (per == 32 ? RUN[e] : e)] = (short) ints[e];
+                q[at + k + 32 * (nibbleOrder ? RUN[e] : e)] = (short) ints[e];
                 first[k] += halves == 1 || e < per / 2 ? ints[e] : 0;
                 second[k] += halves == 2 && e >= per / 2 ? ints[e] : 0;
             }

@@ -46,10 +46,13 @@ final class Q8LaneKernels extends LaneTiles {
         this.superBlocks = type == DType.Q4_K;
     }
 
-    /** The kernels of the Q4_0 or Q4_K tensor {@code w}, repacked on first use; {@code file}: the kernels of the file's layout, for decoding rows. */
-    static LaneTiles of(Tensor w, WeightKernels file) {
+    /**
+     * The kernels of the Q4_0 or Q4_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}:
+     * the kernels of the file's layout, for decoding rows.
+     */
+    static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
         return LaneTiles.of(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
-                ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols()) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols()), file));
+                ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols(), pool) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file));
     }
 
     @Override

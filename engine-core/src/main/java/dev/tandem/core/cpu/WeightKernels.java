@@ -30,17 +30,18 @@ abstract class WeightKernels {
 
     /**
      * The kernels for the weights {@code w}: its type's, or a faster variant its values allow ({@link #forWeights});
-     * {@code int8Activations}: variants that round x to int8 may be chosen.
+     * {@code int8Activations}: variants that round x to int8 may be chosen; {@code pool} runs the one-time work a
+     * variant does first (a repacked copy's rows split over its threads).
      */
-    static WeightKernels of(dev.tandem.core.Tensor w, boolean int8Activations) {
-        return of(w.dtype()).forWeights(w, int8Activations);
+    static WeightKernels of(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return of(w.dtype()).forWeights(w, int8Activations, pool);
     }
 
     /**
      * These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves};
      * with {@code int8Activations}, Q4_0, Q4_K and Q6_K over a repacked copy: {@link LaneTiles}).
      */
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations) {
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
         return this;
     }
 

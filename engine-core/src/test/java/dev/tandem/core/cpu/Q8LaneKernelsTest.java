@@ -15,7 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Q4_0, Q4_K and Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels} and {@link Q6_KLaneKernels} declare, their edges, and their distance from float activations. */
+/**
+ * Q4_0, Q4_K, Q5_K and Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q5_KLaneKernels} and
+ * {@link Q6_KLaneKernels} declare, their edges, and their distance from float activations.
+ */
 class Q8LaneKernelsTest {
     /** x as the Q4_K kernels multiply it: per 256 values, {@code q = min(127, rint(x·s))} with {@code s = -127 / m}, m the first value of the largest magnitude, times {@code 1 / s}. */
     static double[] q8KRoundTrip(float[] x) {
@@ -70,7 +73,7 @@ class Q8LaneKernelsTest {
 
     /** Rows of several groups of 32 blocks, the last one partial, on two threads: the declared arithmetic, to float precision. */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void equalsTheDequantizedProductWithXRoundedToInt8(DType type) {
         SplittableRandom rnd = new SplittableRandom(5);
         // 72 or 65 blocks of 32: two whole groups and a part of one; Q6_K: 144 sub-blocks of 16, four groups and a half
@@ -115,7 +118,7 @@ class Q8LaneKernelsTest {
      * activations: half a step, and d's rounding to an F16 (relative 2^-11) on values up to 127 steps.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void staysWithinTheRoundingBoundOfFloatActivations(DType type) {
         SplittableRandom rnd = new SplittableRandom(9);
         int rows = 2, n = 1024, d = 16;
@@ -180,12 +183,51 @@ class Q8LaneKernelsTest {
     }
 
     /**
+     * Q5_K sub-blocks at the ends of its values (q = 31, value 15, and q = 0, value -16: its three chains hold 11, 11
+     * and 10 products, up to 16·127·11 = 22352) with the largest scale and min (63): still the exact sums, one and
+     * two batch rows.
+     */
+    @Test
+    void q5KChainsAtTheirBoundsAreExact() {
+        int n = 256, d = 2;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(DType.Q5_K.byteSize((long) d * n), 64);
+            for (int row = 0; row < d; row++) { // row 0: every q 31 (nibbles and fifth bits set); row 1: every q 0; d 1, dmin 0.5
+                long o = 176L * row;
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(1f));
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(0.5f));
+                for (int i = 4; i < 16; i++) { // every 6-bit scale and min 63
+                    seg.set(ValueLayout.JAVA_BYTE, o + i, (byte) 0xFF);
+                }
+                for (int i = 16; i < 176; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + i, (byte) (row == 0 ? 0xFF : 0x00));
+                }
+            }
+            Tensor w = Tensor.of(seg, DType.Q5_K, d, n);
+            float[] x = new float[2 * n];
+            java.util.Arrays.fill(x, 0, n, -3f); // m = -3: every q_x = -127, which x's rounding keeps exact
+            java.util.Arrays.fill(x, n, 2 * n, 3f); // m = 3: every q_x = -127 too (1/d = -127/m), x's d = -3/127
+            Tensor out = cpu.allocate(2, d);
+            cpu.matmul(out, Tensor.wrap(x, 2, n), w, 2);
+            Tensor alone = cpu.allocate(1, d);
+            cpu.matmul(alone, Tensor.wrap(java.util.Arrays.copyOf(x, n), 1, n), w, 1);
+            // value d·63·q - 0.5·63 against x; to the float rounding of terms up to 63·16·3·256 (7.7e5) a sub-block's
+            for (int r = 0; r < 2; r++) {
+                double xv = r == 0 ? -3 : 3;
+                assertEquals((63 * 31 - 31.5) * xv * 256, out.get(r, 0), 4.0, "row " + r + ", q 31");
+                assertEquals(-31.5 * xv * 256, out.get(r, 1), 4.0, "row " + r + ", q 0");
+            }
+            org.junit.jupiter.api.Assertions.assertArrayEquals(alone.row(0), out.row(0), 0f, "one batch row alone");
+        }
+    }
+
+    /**
      * A batch row holding NaN (hostile or broken activations) is rounded like any other: the matmul ends, and the
      * other batch rows are bitwise what they are alone. (Finding a span's largest magnitude must not run past the
      * span when no value equals a NaN maximum.)
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void aRowWithNaNLeavesTheOtherRowsAlone(DType type) {
         SplittableRandom rnd = new SplittableRandom(11);
         int n = 512, d = 8;
@@ -201,14 +243,15 @@ class Q8LaneKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
     void eachTensorIsRepackedOnce(DType type) {
-        try (Arena arena = Arena.ofShared()) {
+        try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             Tensor w = encode(arena, type, random(new SplittableRandom(3), 4 * 256, 0.1), 4, 256);
-            WeightKernels first = WeightKernels.of(w, true);
-            assertTrue((type == DType.Q6_K ? Q6_KLaneKernels.class : Q8LaneKernels.class).isInstance(first), first.getClass().getName());
-            assertSame(first, WeightKernels.of(w, true));
-            assertSame(WeightKernels.of(type), WeightKernels.of(w, false), "float activations: the file's layout");
+            WeightKernels first = WeightKernels.of(w, true, pool);
+            Class<?> lanes = type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
+            assertTrue(lanes.isInstance(first), first.getClass().getName());
+            assertSame(first, WeightKernels.of(w, true, pool));
+            assertSame(WeightKernels.of(type), WeightKernels.of(w, false, pool), "float activations: the file's layout");
         }
     }
 
