@@ -84,7 +84,7 @@ final class Q8Activations {
     final float[] sums;
 
     /**
-     * Q4_K and Q6_K: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants' dot
+     * Q4_K, Q5_K and Q6_K: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants' dot
      * products ({@code 1/d = -127 / m}, m the first value of the largest magnitude, d kept as a float), each lane then
      * taking that d; Q4_0: per 32-value block as its {@code quantize_row_q8_0}.
      */
