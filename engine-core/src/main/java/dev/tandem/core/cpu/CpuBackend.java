@@ -39,6 +39,8 @@ public final class CpuBackend implements Backend {
 
     private final WorkerPool pool;
     private final Activations activations;
+    /** x rounded to int8, per calling thread (sequences may decode on threads of their own). */
+    private final ThreadLocal<RoundedActivations> rounded = ThreadLocal.withInitial(RoundedActivations::new);
 
     /**
      * How matmuls over Q4_0, Q4_K, Q5_K and Q6_K weights take x: rounded to int8 as llama.cpp does (per 32 values for
@@ -146,11 +148,17 @@ public final class CpuBackend implements Backend {
         float[] xa = heap(x);
         WeightKernels kernels = WeightKernels.of(w, activations == Activations.INT8, pool);
         MemorySegment ws = w.segment();
+        WorkerPool.RangeBody body;
+        if (kernels instanceof LaneTiles lanes) { // x rounded to int8 once, here, for every thread (and kept for the next matmul of the same x)
+            Q8Activations a = rounded.get().of(lanes.layout(), xa, rows, n);
+            body = (j0, j1) -> lanes.range(a, o, rows, d, j0, j1);
+        } else {
+            body = (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1);
+        }
         long macs = (long) rows * n * d;
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
-            kernels.range(o, xa, rows, ws, n, d, 0, d);
+            body.run(0, d);
         } else {
-            WorkerPool.RangeBody body = (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1);
             if (rows == 1) {
                 pool.parallelFor(d, 4, DECODE_SPLIT, body);
             } else {

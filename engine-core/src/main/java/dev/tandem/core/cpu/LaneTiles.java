@@ -68,7 +68,11 @@ abstract class LaneTiles extends WeightKernels {
     /** {@code w} is the file's layout, unused. */
     @Override
     final void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
-        Q8Activations a = activations(x, rows, n);
+        range(new Q8Activations(x, rows, n, layout()), out, rows, d, j0, j1);
+    }
+
+    /** Output features {@code [j0, j1)} for all rows of x rounded for {@link #layout} ({@code a}). */
+    final void range(Q8Activations a, float[] out, int rows, int d, int j0, int j1) {
         long rowBytes = (long) a.groups * groupBytes;
         float[] lanes = new float[4 * L];
         short[] sums = new short[a.groups * PARTS * slots * LS];
@@ -93,8 +97,8 @@ abstract class LaneTiles extends WeightKernels {
         }
     }
 
-    /** x quantized for these kernels. */
-    abstract Q8Activations activations(float[] x, int rows, int n);
+    /** How these kernels take x rounded. */
+    abstract Q8Activations.Layout layout();
 
     /**
      * Batch row r alone against weight rows at {@code wa} and {@code wb}, their accumulators' lane sums into

@@ -47,8 +47,8 @@ final class Q5_KLaneKernels extends LaneTiles {
     }
 
     @Override
-    Q8Activations activations(float[] x, int rows, int n) {
-        return new Q8Activations(x, rows, n, Q8Activations.Layout.Q5_K);
+    Q8Activations.Layout layout() {
+        return Q8Activations.Layout.Q5_K;
     }
 
     /** The integer sums through {@code sums} (unit 0), then {@link #floats}, as {@link Q6_KLaneKernels}. */

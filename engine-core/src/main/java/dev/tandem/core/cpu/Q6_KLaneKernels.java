@@ -47,8 +47,8 @@ final class Q6_KLaneKernels extends LaneTiles {
     }
 
     @Override
-    Q8Activations activations(float[] x, int rows, int n) {
-        return new Q8Activations(x, rows, n, Q8Activations.Layout.Q6_K);
+    Q8Activations.Layout layout() {
+        return Q8Activations.Layout.Q6_K;
     }
 
     /**

@@ -56,8 +56,8 @@ final class Q8LaneKernels extends LaneTiles {
     }
 
     @Override
-    Q8Activations activations(float[] x, int rows, int n) {
-        return new Q8Activations(x, rows, n, superBlocks ? Q8Activations.Layout.Q4_K : Q8Activations.Layout.Q4_0);
+    Q8Activations.Layout layout() {
+        return superBlocks ? Q8Activations.Layout.Q4_K : Q8Activations.Layout.Q4_0;
     }
 
     /**
