@@ -61,16 +61,56 @@ final class Q8LaneKernels extends LaneTiles {
     }
 
     /**
-     * Fused: the sums never leave registers (through {@code sums}, {@code bench ar} on the Q4_K file was 0.84-0.98x).
-     * {@link #floats} writes its float steps again, so a row's result is the same in either.
+     * Q4_0: fused ({@link #pair}), the sums never leaving registers (through {@code sums}, {@code bench ar} on the Q4_K
+     * file was 0.84-0.98x when the one-row sums came from {@link #ints2}'s loop). Q4_K: its own integer loop
+     * ({@link #ints1}) then {@link #floats}, 1.02-1.07x the fused kernel on the Q4_K file and 1.01-1.17x on Q4_K_M
+     * (alternated, 4 rounds each; Q4_0 0.96-1.01x, so it stays fused): Q4_K's float steps are the heavier, and apart
+     * from them the integer loop runs alone. {@link #floats} writes {@link #pair}'s float steps again, so a row's
+     * result is the same in either.
      */
     @Override
     void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
-        pair(a, r, wa, wb, lanes);
+        if (superBlocks) {
+            ints1(a, r, wa, wb, sums);
+            floats(a, r, wa, wb, sums, 0, lanes);
+        } else {
+            pair(a, r, wa, wb, lanes);
+        }
+    }
+
+    /** {@link #ints2} for batch row r alone: slots 0 and 1 of each part, two chains per weight row added at the end. */
+    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        MemorySegment w = repacked;
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
+                ShortVector sa = ShortVector.zero(S), ta = sa, sb = sa, tb = sa;
+                for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) {
+                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xi);
+                    sa = sa.add(va.and((short) 0xF).mul(u));
+                    sb = sb.add(vb.and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS);
+                    ta = ta.add(va.lanewise(LSHR, 4).and((short) 0xF).mul(u));
+                    tb = tb.add(vb.lanewise(LSHR, 4).and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS);
+                    sa = sa.add(va.lanewise(LSHR, 8).and((short) 0xF).mul(u));
+                    sb = sb.add(vb.lanewise(LSHR, 8).and((short) 0xF).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS);
+                    ta = ta.add(va.lanewise(LSHR, 12).mul(u));
+                    tb = tb.add(vb.lanewise(LSHR, 12).mul(u));
+                }
+                int at = (g * PARTS + part) * 4 * LS;
+                sa.add(ta).intoArray(sums, at);
+                sb.add(tb).intoArray(sums, at + LS);
+            }
+        }
     }
 
     /**
-     * Weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
+     * Q4_0's weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
      * {@code lanes[0, L)} and {@code lanes[L, 2L)}. The
      * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
      * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
@@ -105,27 +145,16 @@ final class Q8LaneKernels extends LaneTiles {
                 ShortVector offset = ShortVector.fromArray(S, a.offsets, blocks);
                 FloatVector even = FloatVector.fromArray(F, a.scales, blocks), odd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
                 for (int side = 0; side < 2; side++) {
-                    long o = side == 0 ? oa : ob, group = o - 2L * LS * part;
+                    long o = side == 0 ? oa : ob;
                     // an int lane holds two blocks' sums (the even block's in its low half) and two blocks' scale shorts
                     IntVector s = (IntVector) (side == 0 ? sa.add(ta) : sb.add(tb)).sub(offset).reinterpretAsInts(); // Σ (q_w - 8)·q_x, exact
                     IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE);
                     FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector accEven = side == 0 ? a0 : b0, accOdd = side == 0 ? a1 : b1;
-                    if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
-                        long first = group + 4L * (LS * part / 8); // the part's first super-block's d (and, 16 bytes on, dmin)
-                        FloatVector dF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_D, BlockLoads.LE).rearrange(SUPER_BLOCK);
-                        FloatVector mF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_DMIN, BlockLoads.LE).rearrange(SUPER_BLOCK);
-                        FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
-                        FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
-                        accEven = lo.fma(scEven.mul(even), accEven).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
-                                .mul(FloatVector.fromArray(F, a.sums, blocks)));
-                        accOdd = hi.fma(scOdd.mul(odd), accOdd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
-                                .mul(FloatVector.fromArray(F, a.sums, blocks + LS / 2)));
-                    } else { // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
-                        accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
-                        accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
-                    }
+                    // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
+                    accEven = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(even), accEven);
+                    accOdd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(odd), accOdd);
                     a0 = side == 0 ? accEven : a0; // C2 unrolls the two sides and folds these
                     a1 = side == 0 ? accOdd : a1;
                     b0 = side == 0 ? b0 : accEven;
