@@ -1,6 +1,5 @@
 package dev.tandem.core.cpu;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
@@ -30,7 +29,7 @@ final class LaneRepack {
     static MemorySegment repack(MemorySegment q, int rows, int blocks, int blockBytes, int perGroup, int groupBytes, WorkerPool pool,
                                 Group layout) {
         int groups = (blocks + perGroup - 1) / perGroup;
-        MemorySegment out = Arena.ofAuto().allocate((long) rows * groups * groupBytes + TAIL, 64);
+        MemorySegment out = LargePages.allocate((long) rows * groups * groupBytes + TAIL);
         pool.parallelFor(rows, 1, (r0, r1) -> {
             byte[] from = new byte[perGroup * blockBytes];
             MemorySegment fromView = MemorySegment.ofArray(from);
