@@ -53,9 +53,9 @@ final class Q5_KLaneKernels extends LaneTiles {
 
     /** The integer sums through {@code sums} (unit 0), then {@link #floats}, as {@link Q6_KLaneKernels}. */
     @Override
-    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
         ints1(a, r, wa, wb, sums);
-        floats(a, r, wa, wb, sums, 0, lanes);
+        floats(a, r, wa, wb, sums, 0, lanes, acc);
     }
 
     /** {@link #ints2} for batch row r alone: per part, unit 0's chains 0-2 of row a, then of row b. */
@@ -151,9 +151,9 @@ final class Q5_KLaneKernels extends LaneTiles {
      * was past C2's inlining size, and its vectors were boxed (Q5_K 8x slower).
      */
     @Override
-    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes) {
+    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes, int acc) {
         MemorySegment w = repacked;
-        FloatVector acc = FloatVector.zero(F), bcc = acc;
+        FloatVector aSum = FloatVector.zero(F), bSum = aSum;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {
                 int blocks = (r * a.groups + g) * GROUP_LANES + LS * part;
@@ -176,16 +176,16 @@ final class Q5_KLaneKernels extends LaneTiles {
                     FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
                     FloatVector offEven = scEven.mul(16f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()));
                     FloatVector offOdd = scOdd.mul(16f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()));
-                    FloatVector sum = side == 0 ? acc : bcc;
+                    FloatVector sum = side == 0 ? aSum : bSum;
                     sum = even.convert(I2F, 0).reinterpretAsFloats().fma(scEven.mul(xEven), sum);
                     sum = odd.convert(I2F, 0).reinterpretAsFloats().fma(scOdd.mul(xOdd), sum);
                     sum = offEven.fma(sEven, offOdd.fma(sOdd, sum));
-                    acc = side == 0 ? sum : acc;
-                    bcc = side == 0 ? bcc : sum;
+                    aSum = side == 0 ? sum : aSum;
+                    bSum = side == 0 ? bSum : sum;
                 }
             }
         }
-        acc.intoArray(lanes, 2 * unit * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
-        bcc.intoArray(lanes, (2 * unit + 1) * L);
+        aSum.intoArray(lanes, acc * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        bSum.intoArray(lanes, (acc + 1) * L);
     }
 }

@@ -56,9 +56,9 @@ final class Q6_KLaneKernels extends LaneTiles {
      * kernel, the method passed C2's inlining cut-off and boxed its vectors (3.5x slower).
      */
     @Override
-    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
         ints1(a, r, wa, wb, sums);
-        floats(a, r, wa, wb, sums, 0, lanes);
+        floats(a, r, wa, wb, sums, 0, lanes, acc);
     }
 
     /** {@link #ints2} for batch row r alone: slots per part, unit 0's chains 0 and 1 of row a, then of row b. */
@@ -160,9 +160,9 @@ final class Q6_KLaneKernels extends LaneTiles {
      * the lane's two sub-blocks, as llama.cpp sums a super-block's scaled integers before its one float product.
      */
     @Override
-    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes) {
+    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes, int acc) {
         MemorySegment w = repacked;
-        FloatVector acc = FloatVector.zero(F), bcc = acc;
+        FloatVector aSum = FloatVector.zero(F), bSum = aSum;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
@@ -170,12 +170,12 @@ final class Q6_KLaneKernels extends LaneTiles {
                 int at = ((g * PARTS + part) * SLOTS + 4 * unit) * LS;
                 FloatVector dx = FloatVector.fromArray(F, a.scales, rg * GROUP_LANES + LS * part); // even lanes' d_x: the odd lane's is the same
                 ShortVector off0 = ShortVector.fromArray(S, a.offsets, offsets), off1 = ShortVector.fromArray(S, a.offsets, offsets + GROUP_LANES);
-                acc = side(w, oa, ShortVector.fromArray(S, sums, at), ShortVector.fromArray(S, sums, at + LS), off0, off1, dx, acc);
-                bcc = side(w, ob, ShortVector.fromArray(S, sums, at + 2 * LS), ShortVector.fromArray(S, sums, at + 3 * LS), off0, off1, dx, bcc);
+                aSum = side(w, oa, ShortVector.fromArray(S, sums, at), ShortVector.fromArray(S, sums, at + LS), off0, off1, dx, aSum);
+                bSum = side(w, ob, ShortVector.fromArray(S, sums, at + 2 * LS), ShortVector.fromArray(S, sums, at + 3 * LS), off0, off1, dx, bSum);
             }
         }
-        acc.intoArray(lanes, 2 * unit * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
-        bcc.intoArray(lanes, (2 * unit + 1) * L);
+        aSum.intoArray(lanes, acc * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        bSum.intoArray(lanes, (acc + 1) * L);
     }
 
     /** One weight row's part: its two chains at {@code at} less x's offsets, widened, scaled by the int8 scales, times {@code d·d_x}, added to acc. */

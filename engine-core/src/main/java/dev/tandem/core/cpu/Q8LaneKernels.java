@@ -69,12 +69,12 @@ final class Q8LaneKernels extends LaneTiles {
      * result is the same in either.
      */
     @Override
-    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes) {
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
         if (superBlocks) {
             ints1(a, r, wa, wb, sums);
-            floats(a, r, wa, wb, sums, 0, lanes);
+            floats(a, r, wa, wb, sums, 0, lanes, acc);
         } else {
-            pair(a, r, wa, wb, lanes);
+            pair(a, r, wa, wb, lanes, acc);
         }
     }
 
@@ -116,7 +116,7 @@ final class Q8LaneKernels extends LaneTiles {
      * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
      * Q4_0 1.4x slower).
      */
-    private void pair(Q8Activations a, int r, long wa, long wb, float[] lanes) {
+    private void pair(Q8Activations a, int r, long wa, long wb, float[] lanes, int acc) {
         MemorySegment w = repacked;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int g = 0; g < a.groups; g++) {
@@ -162,8 +162,8 @@ final class Q8LaneKernels extends LaneTiles {
                 }
             }
         }
-        a0.add(a1).intoArray(lanes, 0); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
-        b0.add(b1).intoArray(lanes, L);
+        a0.add(a1).intoArray(lanes, acc * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        b0.add(b1).intoArray(lanes, (acc + 1) * L);
     }
 
     /**
@@ -232,7 +232,7 @@ final class Q8LaneKernels extends LaneTiles {
      * inline were boxed (Q4_K 3x slower).
      */
     @Override
-    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes) {
+    void floats(Q8Activations a, int r, long wa, long wb, short[] sums, int unit, float[] lanes, int acc) {
         int slot = 2 * unit;
         MemorySegment w = repacked;
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
@@ -270,8 +270,8 @@ final class Q8LaneKernels extends LaneTiles {
                 }
             }
         }
-        a0.add(a1).intoArray(lanes, slot * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
-        b0.add(b1).intoArray(lanes, (slot + 1) * L);
+        a0.add(a1).intoArray(lanes, acc * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
+        b0.add(b1).intoArray(lanes, (acc + 1) * L);
     }
 
     /**
