@@ -47,14 +47,9 @@ final class KQuantLanes {
             int[] v = new int[32]; // per call: groups are repacked on several threads
             for (int sb = 0; sb < count; sb++) {
                 int o = Q4_K_BLOCK * sb;
-                for (int m = 0; m < 2; m++) { // d, then dmin: the float's bits as two shorts, low first
-                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
-                    to[(m == 0 ? Q4_K_D : Q4_K_DMIN) / 2 + 2 * sb] = (short) bits;
-                    to[(m == 0 ? Q4_K_D : Q4_K_DMIN) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
-                }
+                scalesAndMins(view, o, sb, Q4_K_D, to);
                 for (int s = 0; s < 8; s++) {
                     int k = 8 * sb + s; // the lane
-                    to[k] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
                     for (int l = 0; l < 32; l++) { // sub-block s: the low (even s) or high nibbles of 32 bytes
                         v[l] = (from[o + 16 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF;
                     }
@@ -75,14 +70,9 @@ final class KQuantLanes {
         return LaneRepack.repack(q, rows, n / 256, Q5_K_BLOCK, 4, Q5_K_GROUP_BYTES, pool, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q5_K_BLOCK * sb;
-                for (int m = 0; m < 2; m++) { // d, then dmin, as Q4_K's
-                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
-                    to[(m == 0 ? Q5_K_D : Q5_K_DMIN) / 2 + 2 * sb] = (short) bits;
-                    to[(m == 0 ? Q5_K_D : Q5_K_DMIN) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
-                }
+                scalesAndMins(view, o, sb, Q5_K_D, to);
                 for (int s = 0; s < 8; s++) {
                     int k = 8 * sb + s; // the lane
-                    to[k] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
                     for (int l = 0; l < 32; l++) { // value l of sub-block s: its nibble (low for even s) and bit s of qh[l]
                         int value = (from[o + 48 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF | ((from[o + 16 + l] >> s) & 1) << 4;
                         to[32 * (l / 3 + 1) + k] |= (short) (((value - 16) & 0x1F) << Q5_K_FIELD[l % 3]);
@@ -90,6 +80,21 @@ final class KQuantLanes {
                 }
             }
         });
+    }
+
+    /**
+     * Q4_K's and Q5_K's shared part of super-block sb (file bytes at o): its 8 lanes' {@code sc | m << 8} shorts, and its
+     * d and dmin widened to floats (each float's bits as two shorts, low first) at byte {@code dAt} and 16 bytes on.
+     */
+    private static void scalesAndMins(MemorySegment view, int o, int sb, int dAt, short[] to) {
+        for (int m = 0; m < 2; m++) { // d, then dmin
+            int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
+            to[(dAt + 16 * m) / 2 + 2 * sb] = (short) bits;
+            to[(dAt + 16 * m) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
+        }
+        for (int s = 0; s < 8; s++) {
+            to[8 * sb + s] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
+        }
     }
 
     /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q6_K rows of n values; freed by the GC once unreachable. */
