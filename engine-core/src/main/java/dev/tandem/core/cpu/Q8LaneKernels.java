@@ -110,8 +110,8 @@ final class Q8LaneKernels extends LaneTiles {
     }
 
     /**
-     * Q4_0's weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators' sums into
-     * {@code lanes[0, L)} and {@code lanes[L, 2L)}. The
+     * Q4_0's weight rows at {@code wa} and {@code wb} against batch row r, sharing each load of x, their accumulators into
+     * {@code lanes[acc·L, (acc + 1)·L)} and the next L. The
      * per-row arithmetic after a group's integer sums is written once, in a loop over the two rows whose choices C2
      * folds away (no allocation per call; the same loop with the sums and accumulators passed through memory made
      * Q4_0 1.4x slower).
@@ -226,8 +226,8 @@ final class Q8LaneKernels extends LaneTiles {
 
     /**
      * Batch row r's floats for weight rows at {@code wa} and {@code wb} from their integer sums in {@code sums} slots
-     * {@code slot} and {@code slot + 1}; their accumulators' lane sums into {@code lanes[slot·L, (slot + 1)·L)} and
-     * the next L: {@link #pair}'s float steps, written again. Written out: the same steps through small
+     * {@code slot = 2·unit} and {@code slot + 1}; their accumulators into {@code lanes[acc·L, (acc + 1)·L)} and the
+     * next L: {@link #pair}'s float steps, written again. Written out: the same steps through small
      * helper methods (scales, sums) took C2 past its inlining cut-off, and vectors passed to a method it did not
      * inline were boxed (Q4_K 3x slower).
      */
