@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.function.Function;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -35,6 +36,11 @@ abstract class LaneTiles extends WeightKernels {
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
     /** An F16's bits moved into a float's give the value times 2^-112: this factor makes the widening exact. */
     static final float P112 = 0x1p112f;
+    /**
+     * Q4_K's and Q5_K's 32-value sub-blocks: float lane m of a part takes the d (and dmin) of the part's super-block
+     * m / 4 (sub-blocks 2m, 2m + 1 of 8 a super-block).
+     */
+    static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
     /** Feature pairs of a one-row pass whose lanes are summed together: 16 sums, one transposed butterfly. */
     static final int BATCHED = 8;
     private static final Map<Tensor, LaneTiles> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
@@ -125,10 +131,17 @@ abstract class LaneTiles extends WeightKernels {
 
     /**
      * Batch row r alone against weight rows at {@code wa} and {@code wb}, their accumulators into
-     * {@code lanes[acc·L, (acc + 1)·L)} and the next L: the arithmetic of {@link #ints2} then {@link #floats}, fused or
-     * through {@code sums}.
+     * {@code lanes[acc·L, (acc + 1)·L)} and the next L: {@link #ints1}'s sums through {@code sums}, then {@link #floats}
+     * (Q4_0 overrides it with a fused kernel). Two methods, not one: fused, Q6_K's passed C2's inlining cut-off and boxed
+     * its vectors (3.5x slower).
      */
-    abstract void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc);
+    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
+        ints1(a, r, wa, wb, sums);
+        floats(a, r, wa, wb, sums, 0, lanes, acc);
+    }
+
+    /** {@link #ints2} for batch row r alone: unit 0's sums, in the slots {@link #floats} reads for unit 0. */
+    abstract void ints1(Q8Activations a, int r, long wa, long wb, short[] sums);
 
     /**
      * The 16-bit sums of weight rows at {@code wa} and {@code wb} against batch rows r (unit 0) and r + 1 (unit 1) into

@@ -14,7 +14,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q5_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q5_K_q8_K}: x quantized to int8 per 256
@@ -31,8 +30,6 @@ final class Q5_KLaneKernels extends LaneTiles {
     private static final int SLOTS = 12;
     /** Shorts of x per group: 33 runs (the last zeros) of 32 lanes. */
     private static final int GROUP_VALUES = 33 * GROUP_LANES;
-    /** Float lane m of a part takes the d (and dmin) of the part's super-block m / 4 (sub-blocks 2m, 2m + 1 of 8 a super-block). */
-    private static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
     /** Positions per lane: 11, in a field rather than a constant, so that C2 does not unroll the loop whole (see {@link Q6_KLaneKernels}). */
     private final int positions;
 
@@ -51,15 +48,9 @@ final class Q5_KLaneKernels extends LaneTiles {
         return Q8Activations.Layout.Q5_K;
     }
 
-    /** The integer sums through {@code sums} (unit 0), then {@link #floats}, as {@link Q6_KLaneKernels}. */
+    /** Per part, unit 0's chains 0-2 of row a, then of row b. */
     @Override
-    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
-        ints1(a, r, wa, wb, sums);
-        floats(a, r, wa, wb, sums, 0, lanes, acc);
-    }
-
-    /** {@link #ints2} for batch row r alone: per part, unit 0's chains 0-2 of row a, then of row b. */
-    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {

@@ -51,18 +51,9 @@ final class Q6_KLaneKernels extends LaneTiles {
         return Q8Activations.Layout.Q6_K;
     }
 
-    /**
-     * The integer sums through {@code sums} (unit 0), then {@link #floats}: fused as {@link Q8LaneKernels}'s one-row
-     * kernel, the method passed C2's inlining cut-off and boxed its vectors (3.5x slower).
-     */
+    /** Slots per part: unit 0's chains 0 and 1 of row a, then of row b. */
     @Override
-    void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
-        ints1(a, r, wa, wb, sums);
-        floats(a, r, wa, wb, sums, 0, lanes, acc);
-    }
-
-    /** {@link #ints2} for batch row r alone: slots per part, unit 0's chains 0 and 1 of row a, then of row b. */
-    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {

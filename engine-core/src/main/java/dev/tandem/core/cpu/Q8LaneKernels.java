@@ -16,7 +16,6 @@ import java.lang.foreign.MemorySegment;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * Q4_0 and Q4_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q4_0_q8_0}: x quantized to int8
@@ -36,8 +35,6 @@ import jdk.incubator.vector.VectorShuffle;
  * activations.
  */
 final class Q8LaneKernels extends LaneTiles {
-    /** Q4_K: float lane m of a part takes the d (and dmin) of the part's super-block m / 4 (blocks 2m, 2m + 1 of 8 a super-block). */
-    private static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
 
     private final boolean superBlocks;
 
@@ -71,15 +68,15 @@ final class Q8LaneKernels extends LaneTiles {
     @Override
     void single(Q8Activations a, int r, long wa, long wb, short[] sums, float[] lanes, int acc) {
         if (superBlocks) {
-            ints1(a, r, wa, wb, sums);
-            floats(a, r, wa, wb, sums, 0, lanes, acc);
+            super.single(a, r, wa, wb, sums, lanes, acc);
         } else {
             pair(a, r, wa, wb, lanes, acc);
         }
     }
 
-    /** {@link #ints2} for batch row r alone: slots 0 and 1 of each part, two chains per weight row added at the end. */
-    private void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    /** Slots 0 and 1 of each part, two chains per weight row added at the end. */
+    @Override
+    void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {
