@@ -1,10 +1,11 @@
 package dev.tandem.core.cpu;
 
 import dev.tandem.core.codec.KQuantScales;
+import dev.tandem.core.codec.Q3_KCodec;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The K-quants' lane layouts for {@link Q8LaneKernels}, repacked by {@link LaneRepack}; a row whose sub-block count is
+ * The K-quants' lane layouts for the lane kernels ({@link LaneTiles}), repacked by {@link LaneRepack}; a row whose sub-block count is
  * not a multiple of 32 ends with zeros.
  *
  * <p>Q4_K ({@link #q4K}), as {@link Q4_0Lanes} repacks Q4_0, one 32-value sub-block (value {@code d·sc·q - dmin·m})
@@ -25,6 +26,15 @@ import java.lang.foreign.MemorySegment;
  * int8 scales (bytes 0 and 1) and their super-block's F16 d (bytes 2-3) (64 bytes); then 6 positions of 32 shorts:
  * positions 0-3 the low 4 bits of values 4p..4p+3 (value 4p + j in bits 4j..4j+3), positions 4 and 5 the high 2
  * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
+ *
+ * <p>Q3_K ({@link #q3K}), as Q6_K's first 320 bytes: the int8 scale {@code sc - 32} and the F16 d, then q (value
+ * {@code q - 4}, its two low bits and its hmask bit as bit 2) in the low-nibble positions; 320 bytes where the file
+ * has 220, a nibble where the file has 3 bits, for a value cut out with a shift and a mask.
+ *
+ * <p>Q2_K ({@link #q2K}), one 16-value sub-block (value {@code d·sc·q - dmin·m}, q of 2 bits) per lane: per 32
+ * sub-blocks (2 super-blocks), one short per sub-block of its 4-bit scale and min ({@code sc | m << 8}, as Q4_K's),
+ * then 2 positions of 32 shorts, position c holding values 8c + i in bits 2i, 2i + 1, then the 2 super-blocks' d and
+ * dmin widened to floats: 208 bytes where the file has 168.
  */
 final class KQuantLanes {
     static final int Q4_K_GROUP_BYTES = 512 + 64 + 32;
@@ -35,7 +45,12 @@ final class KQuantLanes {
     static final int Q5_K_D = 768, Q5_K_DMIN = 784;
     /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
-    private static final int Q4_K_BLOCK = 144, Q5_K_BLOCK = 176, Q6_K_BLOCK = 210;
+    /** A Q3_K group: Q6_K's without the high bits. */
+    static final int Q3_K_GROUP_BYTES = 64 + 4 * 64;
+    /** A Q2_K group: its scale and min shorts at 0, position c at {@code 64·(c + 1)}, the d and dmin floats at 192 and 200. */
+    static final int Q2_K_GROUP_BYTES = 64 + 2 * 64 + 16;
+    static final int Q2_K_D = 192, Q2_K_DMIN = 200;
+    private static final int Q2_K_BLOCK = 84, Q3_K_BLOCK = 110, Q4_K_BLOCK = 144, Q5_K_BLOCK = 176, Q6_K_BLOCK = 210;
     /** A Q5_K value's 5-bit field in its position's short: bits 0-4, 5-9 and 11-15. */
     private static final int[] Q5_K_FIELD = {0, 5, 11};
 
@@ -76,6 +91,57 @@ final class KQuantLanes {
                     for (int l = 0; l < 32; l++) { // value l of sub-block s: its nibble (low for even s) and bit s of qh[l]
                         int value = (from[o + 48 + 32 * (s / 2) + l] >> (4 * (s % 2))) & 0xF | ((from[o + 16 + l] >> s) & 1) << 4;
                         to[32 * (l / 3 + 1) + k] |= (short) (((value - 16) & 0x1F) << Q5_K_FIELD[l % 3]);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q2_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q2K(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 256, Q2_K_BLOCK, 2, Q2_K_GROUP_BYTES, pool, (from, view, count, to) -> {
+            for (int sb = 0; sb < count; sb++) {
+                int o = Q2_K_BLOCK * sb;
+                for (int m = 0; m < 2; m++) { // d, then dmin, each float's bits as two shorts, low first
+                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 80 + 2 * m)));
+                    to[(Q2_K_D + 8 * m) / 2 + 2 * sb] = (short) bits;
+                    to[(Q2_K_D + 8 * m) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
+                }
+                for (int s = 0; s < 16; s++) { // the file's byte: scale in the low nibble, min in the high one
+                    to[16 * sb + s] = (short) (from[o + s] & 0xF | (from[o + s] & 0xF0) << 4);
+                }
+                for (int half = 0; half < 2; half++) {
+                    for (int j = 0; j < 4; j++) {
+                        for (int l = 0; l < 32; l++) { // ggml's order: value e = 128·half + 32·j + l, bit pair j of qs byte l
+                            int q2 = (from[o + 16 + 32 * half + l] >> 2 * j) & 3;
+                            int e = 128 * half + 32 * j + l, lane = 16 * sb + (e >> 4), i = e & 15;
+                            to[32 * ((i >> 3) + 1) + lane] |= (short) (q2 << 2 * (i & 7)); // position i / 8
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q3_K rows of n values; freed by the GC once unreachable. */
+    static MemorySegment q3K(MemorySegment q, int rows, int n, WorkerPool pool) {
+        return LaneRepack.repack(q, rows, n / 256, Q3_K_BLOCK, 2, Q3_K_GROUP_BYTES, pool, (from, view, count, to) -> {
+            int[] scales = new int[16]; // per call: groups are repacked on several threads
+            for (int sb = 0; sb < count; sb++) {
+                int o = Q3_K_BLOCK * sb;
+                Q3_KCodec.scales(view, o + 96, scales);
+                for (int s = 0; s < 16; s++) {
+                    int k = 16 * sb + s; // the lane
+                    to[k & ~1] |= (short) (((scales[s] - 32) & 0xFF) << 8 * (k & 1)); // the int8 scale
+                    to[k | 1] = view.get(BlockLoads.I16, o + 108); // d
+                }
+                for (int half = 0; half < 2; half++) {
+                    for (int j = 0; j < 4; j++) {
+                        for (int l = 0; l < 32; l++) { // ggml's order: value e = 128·half + 32·j + l, bit pair j of qs byte l, hmask bit 4·half + j
+                            int q3 = (from[o + 32 + 32 * half + l] >> 2 * j) & 3 | ((from[o + l] >> (4 * half + j)) & 1) << 2;
+                            int e = 128 * half + 32 * j + l, lane = 16 * sb + (e >> 4), i = e & 15;
+                            to[32 * ((i >> 2) + 1) + lane] |= (short) (q3 << 4 * (i & 3)); // position i / 4
+                        }
                     }
                 }
             }

@@ -196,4 +196,10 @@ final class Q2_KKernels extends GroupScaledKernels {
     private static FloatVector values(MemorySegment w, long o, int g, int l) {
         return (FloatVector) BlockLoads.twoBits(w, o + 16, g, l).convert(VectorOperators.I2F, 0);
     }
+
+    /** Q2_K weights multiply int8 activations where the backend allows them ({@link Q2_KLaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations ? Q2_KLaneKernels.of(w, this, pool) : this;
+    }
 }

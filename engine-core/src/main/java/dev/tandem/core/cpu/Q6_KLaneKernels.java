@@ -24,26 +24,26 @@ import jdk.incubator.vector.ShortVector;
  * out exact through the wrap-around. The two chains become ints, are added and scaled by the int8 scales as integers,
  * then go to a float times {@code d·d_x}.
  */
-final class Q6_KLaneKernels extends LaneTiles {
+class Q6_KLaneKernels extends LaneTiles {
     /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain). */
-    private static final int SLOTS = 8;
+    static final int SLOTS = 8;
     /** Values per group: 32 sub-blocks of 16. */
-    private static final int GROUP_VALUES = 16 * GROUP_LANES;
+    static final int GROUP_VALUES = 16 * GROUP_LANES;
     /**
      * Positions of low nibbles per chain: 2, in a field rather than a constant. Knowing the loop has two trips, C2
      * unrolled it and hoisted all 16 loads of x of a two-row tile, past the 32 vector registers: the tile spilled to
      * the stack and rebuilt its constants, and ran at half Q4_0's operations per cycle.
      */
-    private final int positions;
+    final int positions;
 
-    private Q6_KLaneKernels(MemorySegment repacked, WeightKernels file) {
-        super(DType.Q6_K, repacked, file, KQuantLanes.Q6_K_GROUP_BYTES, SLOTS);
+    Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
+        super(type, repacked, file, groupBytes, SLOTS);
         positions = 2;
     }
 
     /** The kernels of the Q6_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q6_KLaneKernels(KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file));
+        return LaneTiles.of(w, t -> new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q6_K_GROUP_BYTES));
     }
 
     @Override

@@ -15,11 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * Batch rows of x quantized to int8 as llama.cpp quantizes them for its dot products on x86 (per 32-value block for
  * Q4_0, {@code quantize_row_q8_0}: {@code d = amax / 127}, {@code q = round(x / d)} rounding half to even, d then kept
  * as an F16; per 256 values for the K-quants, {@code quantize_row_q8_K}), laid out for the lane kernels
- * ({@link LaneTiles}): per group of 32 lanes (blocks of 32 values, or Q6_K's sub-blocks of 16), one run of 32 shorts
+ * ({@link LaneTiles}): per group of 32 lanes (blocks of 32 values, or Q6_K's and Q3_K's sub-blocks of 16), one run of 32 shorts
  * per value of a lane, run i holding that value of every lane of the group. Q4's runs follow the nibble order of
- * {@link Q4_0Lanes} ({@link #VALUE}); Q5_K's and Q6_K's are in value order, Q5_K's with a 33rd run of zeros (its
+ * {@link Q4_0Lanes} ({@link #VALUE}); Q5_K's, Q6_K's and Q3_K's are in value order, Q5_K's with a 33rd run of zeros (its
  * weights come three to a short). Beside them, per lane: the offset the weights' zero point takes off ({@code 8·Σq};
- * Q6_K: {@code 32·Σq} over each half of a sub-block, two per lane; Q5_K's weights are signed, without one), d and
+ * Q6_K: {@code 32·Σq} over each half of a sub-block, two per lane, Q3_K {@code 4·Σq} as well; Q5_K's weights are signed, without one), d and
  * {@code d·Σq}.
  * The d are stored in the order the kernels' int lanes see the lanes (even lanes of a vector's span, then odd ones).
  */
@@ -56,10 +56,13 @@ final class Q8Activations {
      * values holds zeros), the weights' zero point, and whether runs follow the nibble order ({@link #VALUE}).
      */
     enum Layout {
-        Q4_0(32, 32, 32, 8, true), Q4_K(256, 32, 32, 8, true), Q5_K(256, 32, 33, 0, false), Q6_K(256, 16, 16, 32, false);
+        Q4_0(32, 32, 32, 8, true), Q4_K(256, 32, 32, 8, true), Q5_K(256, 32, 33, 0, false), Q6_K(256, 16, 16, 32, false),
+        Q3_K(256, 16, 16, 4, false);
 
         final int span, laneValues, runs, zero;
         final boolean nibbleOrder;
+        /** Offsets per lane: one, or (16-value lanes, whose kernels run a chain per half) one per half. */
+        final int halves;
 
         Layout(int span, int laneValues, int runs, int zero, boolean nibbleOrder) {
             this.span = span;
@@ -67,14 +70,15 @@ final class Q8Activations {
             this.runs = runs;
             this.zero = zero;
             this.nibbleOrder = nibbleOrder;
+            this.halves = laneValues == 16 ? 2 : 1;
         }
     }
 
     final int groups;
-    /** Per row and group: 32 runs (Q5_K: 33, Q6_K: 16) of 32 quantized values. */
+    /** Per row and group: 32 runs (Q5_K: 33, Q6_K and Q3_K: 16) of 32 quantized values. */
     final short[] q;
     /**
-     * Per row and group, per lane: {@code zero·Σq}, wrapped to 16 bits as the kernels' sums are; Q6_K: the 32 first
+     * Per row and group, per lane: {@code zero·Σq}, wrapped to 16 bits as the kernels' sums are; 16-value lanes: the 32 first
      * halves' then the 32 second halves'.
      */
     final short[] offsets;
@@ -84,19 +88,19 @@ final class Q8Activations {
     final float[] sums;
 
     /**
-     * Q4_K, Q5_K and Q6_K: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants' dot
+     * The K-quants: x quantized per 256 values as llama.cpp's {@code quantize_row_q8_K} does for the K-quants' dot
      * products ({@code 1/d = -127 / m}, m the first value of the largest magnitude, d kept as a float), each lane then
      * taking that d; Q4_0: per 32-value block as its {@code quantize_row_q8_0}.
      */
     Q8Activations(float[] x, int rows, int n, Layout layout) {
-        int lanesPerRow = n / layout.laneValues, per = layout.laneValues, halves = layout == Layout.Q6_K ? 2 : 1;
+        int lanesPerRow = n / layout.laneValues, per = layout.laneValues, halves = layout.halves;
         groups = (lanesPerRow + 31) / 32;
         q = new short[rows * groups * 32 * layout.runs];
         offsets = new short[rows * groups * 32 * halves];
         scales = new float[rows * groups * 32];
         sums = new float[rows * groups * 32];
         float[] dLane = new float[32], idLane = new float[32];
-        int[] first = new int[32], second = new int[32]; // per lane: Σq (Q6_K: of its first and second half)
+        int[] first = new int[32], second = new int[32]; // per lane: Σq (16-value lanes: of its first and second half)
         for (int r = 0; r < rows; r++) {
             float d = 0, id = 0;
             for (int g = 0; g < groups; g++) {

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q4_0, Q4_K, Q5_K and Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q5_KLaneKernels} and
- * {@link Q6_KLaneKernels} declare, their edges, and their distance from float activations.
+ * Q4_0 and Q2_K..Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q5_KLaneKernels},
+ * {@link Q6_KLaneKernels}, {@link Q3_KLaneKernels} and {@link Q2_KLaneKernels} declare, their edges, and their distance from float activations.
  */
 class Q8LaneKernelsTest {
     /** x as the Q4_K kernels multiply it: per 256 values, {@code q = min(127, rint(x·s))} with {@code s = -127 / m}, m the first value of the largest magnitude, times {@code 1 / s}. */
@@ -73,7 +73,7 @@ class Q8LaneKernelsTest {
 
     /** Rows of several groups of 32 blocks, the last one partial, on two threads: the declared arithmetic, to float precision. */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void equalsTheDequantizedProductWithXRoundedToInt8(DType type) {
         SplittableRandom rnd = new SplittableRandom(5);
         // 72 or 65 blocks of 32: two whole groups and a part of one; Q6_K: 144 sub-blocks of 16, four groups and a half
@@ -118,7 +118,7 @@ class Q8LaneKernelsTest {
      * activations: half a step, and d's rounding to an F16 (relative 2^-11) on values up to 127 steps.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void staysWithinTheRoundingBoundOfFloatActivations(DType type) {
         SplittableRandom rnd = new SplittableRandom(9);
         int rows = 2, n = 1024, d = 16;
@@ -183,6 +183,67 @@ class Q8LaneKernelsTest {
     }
 
     /**
+     * Q3_K sub-blocks at the ends of its values and scales (q = 7, value 3, scale 31; q = 0, value -4, scale -32),
+     * against q_x = -127, through the one-row and the two-row kernels: the exact sums, scaled.
+     */
+    @Test
+    void q3KSubBlocksAtTheirExtremesAreExact() {
+        int n = 256, d = 2;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(DType.Q3_K.byteSize((long) d * n), 64);
+            for (int row = 0; row < d; row++) { // row 0: hmask and qs all ones (q 7), 6-bit scales 63; row 1: all zeros (q 0), scales 0
+                long o = 110L * row;
+                for (int i = 0; i < 108; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + i, (byte) (row == 0 ? 0xFF : 0x00));
+                }
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 108, Float.floatToFloat16(1f));
+            }
+            Tensor w = Tensor.of(seg, DType.Q3_K, d, n);
+            float[] x = new float[2 * n];
+            java.util.Arrays.fill(x, -3f); // every q_x = -127, kept exact by x's rounding
+            for (int rows = 1; rows <= 2; rows++) {
+                Tensor out = cpu.allocate(rows, d);
+                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(31 * 3 * -3.0 * 256, out.get(r, 0), 1e-5 * 71424, rows + " rows: q 7, value 3, scale 31");
+                    assertEquals(-32 * -4 * -3.0 * 256, out.get(r, 1), 1e-5 * 98304, rows + " rows: q 0, value -4, scale -32");
+                }
+            }
+        }
+    }
+
+    /**
+     * Q2_K sub-blocks at the ends of its values, scales and mins (q = 3, scale 15, min 15; q = 0, min 15; d and dmin 1),
+     * against q_x = -127, through the one-row and the two-row kernels: the exact sums, scaled, less the mins' term.
+     */
+    @Test
+    void q2KSubBlocksAtTheirExtremesAreExact() {
+        int n = 256, d = 2;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(DType.Q2_K.byteSize((long) d * n), 64);
+            for (int row = 0; row < d; row++) { // scales and mins 15 (bytes 0xFF); row 0: every q 3, row 1: every q 0
+                long o = 84L * row;
+                for (int i = 0; i < 80; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + i, (byte) (i < 16 || row == 0 ? 0xFF : 0x00));
+                }
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 80, Float.floatToFloat16(1f));
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 82, Float.floatToFloat16(1f));
+            }
+            Tensor w = Tensor.of(seg, DType.Q2_K, d, n);
+            float[] x = new float[2 * n];
+            java.util.Arrays.fill(x, -3f); // every q_x = -127, kept exact by x's rounding
+            for (int rows = 1; rows <= 2; rows++) {
+                Tensor out = cpu.allocate(rows, d);
+                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals((15 * 3 - 15) * -3.0 * 256, out.get(r, 0), 1e-5 * 23040, rows + " rows: q 3, value 30");
+                    assertEquals(-15 * -3.0 * 256, out.get(r, 1), 1e-5 * 11520, rows + " rows: q 0, value -15");
+                }
+            }
+        }
+    }
+
+    /**
      * Q5_K sub-blocks at the ends of its values (q = 31, value 15, and q = 0, value -16: its three chains hold 11, 11
      * and 10 products, up to 16·127·11 = 22352) with the largest scale and min (63): still the exact sums, one and
      * two batch rows.
@@ -227,7 +288,7 @@ class Q8LaneKernelsTest {
      * span when no value equals a NaN maximum.)
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void aRowWithNaNLeavesTheOtherRowsAlone(DType type) {
         SplittableRandom rnd = new SplittableRandom(11);
         int n = 512, d = 8;
@@ -243,12 +304,12 @@ class Q8LaneKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void eachTensorIsRepackedOnce(DType type) {
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             Tensor w = encode(arena, type, random(new SplittableRandom(3), 4 * 256, 0.1), 4, 256);
             WeightKernels first = WeightKernels.of(w, true, pool);
-            Class<?> lanes = type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
+            Class<?> lanes = type == DType.Q2_K ? Q2_KLaneKernels.class : type == DType.Q3_K ? Q3_KLaneKernels.class : type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
             assertTrue(lanes.isInstance(first), first.getClass().getName());
             assertSame(first, WeightKernels.of(w, true, pool));
             assertSame(WeightKernels.of(type), WeightKernels.of(w, false, pool), "float activations: the file's layout");
