@@ -49,10 +49,10 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         this.table = !levelTable ? null : mins ? NibbleLevelKernels.q4_1() : NibbleLevelKernels.q4_0();
     }
 
-    /** Q4_0 weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}). */
+    /** Q4_0 and Q4_1 weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}, {@link Q4_1LaneKernels}). */
     @Override
     WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return type == DType.Q4_0 && int8Activations ? Q8LaneKernels.of(w, this, pool) : this;
+        return !int8Activations ? this : type == DType.Q4_0 ? Q8LaneKernels.of(w, this, pool) : Q4_1LaneKernels.of(w, this, pool);
     }
 
     @Override

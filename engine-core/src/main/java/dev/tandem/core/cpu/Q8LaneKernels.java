@@ -34,12 +34,12 @@ import jdk.incubator.vector.ShortVector;
  * {@code Σ_b d_x,b / 2 · Σ |w|} of block b; a backend made with {@link CpuBackend.Activations#FLOAT} keeps float
  * activations.
  */
-final class Q8LaneKernels extends LaneTiles {
+class Q8LaneKernels extends LaneTiles {
 
     private final boolean superBlocks;
 
-    private Q8LaneKernels(DType type, MemorySegment repacked, WeightKernels file) {
-        super(type, repacked, file, type == DType.Q4_K ? KQuantLanes.Q4_K_GROUP_BYTES : Q4_0Lanes.GROUP_BYTES, 4);
+    Q8LaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
+        super(type, repacked, file, groupBytes, 4);
         this.superBlocks = type == DType.Q4_K;
     }
 
@@ -48,8 +48,9 @@ final class Q8LaneKernels extends LaneTiles {
      * the kernels of the file's layout, for decoding rows.
      */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q8LaneKernels(t.dtype(), t.dtype() == DType.Q4_K
-                ? KQuantLanes.q4K(t.segment(), t.rows(), t.cols(), pool) : Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file));
+        return LaneTiles.of(w, t -> t.dtype() == DType.Q4_K
+                ? new Q8LaneKernels(DType.Q4_K, KQuantLanes.q4K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q4_K_GROUP_BYTES)
+                : new Q8LaneKernels(DType.Q4_0, Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file, Q4_0Lanes.GROUP_BYTES));
     }
 
     @Override
@@ -275,7 +276,7 @@ final class Q8LaneKernels extends LaneTiles {
      * A part's 16-bit sums less x's offsets, {@code Σ (q_w - 8)·q_x} exact; an int lane holds two blocks' (the even
      * block's in its low half).
      */
-    private static IntVector exact(ShortVector sums, Q8Activations a, int blocks) {
+    static IntVector exact(ShortVector sums, Q8Activations a, int blocks) {
         return (IntVector) sums.sub(ShortVector.fromArray(S, a.offsets, blocks)).reinterpretAsInts();
     }
 }
