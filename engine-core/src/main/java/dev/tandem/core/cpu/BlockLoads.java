@@ -22,6 +22,7 @@ import jdk.incubator.vector.VectorSpecies;
 final class BlockLoads {
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
+    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(LE);
     /**
      * Whether the block types decode with vectors: a byte vector of L lanes must exist (L >= 8, i.e. 256-bit
      * float vectors or wider). 128-bit machines decode block types with the scalar decoder instead.

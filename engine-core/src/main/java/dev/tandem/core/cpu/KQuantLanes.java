@@ -27,6 +27,10 @@ import java.lang.foreign.MemorySegment;
  * positions 0-3 the low 4 bits of values 4p..4p+3 (value 4p + j in bits 4j..4j+3), positions 4 and 5 the high 2
  * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
  *
+ * <p>Q5_0 and Q5_1 ({@link #q5Legacy}), one 32-value block per lane in Q5_K's positions ({@code q - 16}, three to a
+ * short), after the blocks' F16 d where Q5_K has its scale shorts; Q5_1's F16 mins after the positions: 768 and 832
+ * bytes where the file has 704 and 768.
+ *
  * <p>Q3_K ({@link #q3K}), as Q6_K's first 320 bytes: the int8 scale {@code sc - 32} and the F16 d, then q (value
  * {@code q - 4}, its two low bits and its hmask bit as bit 2) in the low-nibble positions; 320 bytes where the file
  * has 220, a nibble where the file has 3 bits, for a value cut out with a shift and a mask.
@@ -45,6 +49,8 @@ final class KQuantLanes {
     static final int Q5_K_D = 768, Q5_K_DMIN = 784;
     /** A Q6_K group: its scales and d at 0, position p at {@code 64·(p + 1)}. */
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
+    /** A Q5_0 group: 32 blocks' F16 d (64 bytes), then Q5_K's 11 positions; Q5_1's adds its 32 F16 mins at byte 768. */
+    static final int Q5_0_GROUP_BYTES = 64 + 11 * 64, Q5_1_GROUP_BYTES = Q5_0_GROUP_BYTES + 64, Q5_1_MINS = Q5_0_GROUP_BYTES;
     /** A Q3_K group: Q6_K's without the high bits. */
     static final int Q3_K_GROUP_BYTES = 64 + 4 * 64;
     /** A Q2_K group: its scale and min shorts at 0, position c at {@code 64·(c + 1)}, the d and dmin floats at 192 and 200. */
@@ -143,6 +149,27 @@ final class KQuantLanes {
                             to[32 * ((i >> 2) + 1) + lane] |= (short) (q3 << 4 * (i & 3)); // position i / 4
                         }
                     }
+                }
+            }
+        });
+    }
+
+    /**
+     * The repacked copy, made over {@code pool}'s threads, of {@code rows} Q5_0 rows (or, {@code mins}, Q5_1 rows) of n
+     * values; freed by the GC once unreachable.
+     */
+    static MemorySegment q5Legacy(MemorySegment q, int rows, int n, WorkerPool pool, boolean mins) {
+        int blockBytes = mins ? 24 : 22, qh = mins ? 4 : 2;
+        return LaneRepack.repack(q, rows, n / 32, blockBytes, 32, mins ? Q5_1_GROUP_BYTES : Q5_0_GROUP_BYTES, pool, (from, view, count, to) -> {
+            for (int k = 0; k < count; k++) { // block k: lane k
+                int o = blockBytes * k, high = view.get(BlockLoads.I32, o + qh);
+                to[k] = view.get(BlockLoads.I16, o); // d
+                if (mins) {
+                    to[Q5_1_MINS / 2 + k] = view.get(BlockLoads.I16, o + 2); // m
+                }
+                for (int l = 0; l < 32; l++) { // value l: the low (l < 16) or high nibble of byte l % 16, and bit l of qh
+                    int value = (from[o + qh + 4 + (l & 15)] >> (l < 16 ? 0 : 4)) & 0xF | ((high >>> l) & 1) << 4;
+                    to[32 * (l / 3 + 1) + k] |= (short) (((value - 16) & 0x1F) << Q5_K_FIELD[l % 3]);
                 }
             }
         });

@@ -204,4 +204,10 @@ final class LegacyBlockKernels extends GroupScaledKernels {
         mn[o + 4] = m2;
         mn[o + 6] = m3;
     }
+
+    /** Q5_0 and Q5_1 weights multiply int8 activations where the backend allows them ({@link LegacyQ5LaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations ? LegacyQ5LaneKernels.of(w, this, pool) : this;
+    }
 }

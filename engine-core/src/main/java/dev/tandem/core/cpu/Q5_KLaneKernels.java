@@ -25,22 +25,22 @@ import jdk.incubator.vector.ShortVector;
  * sub-block's {@code d_x·Σq_x}. A one-row pass and a tile of two batch rows run the same float steps ({@link #floats}),
  * so a row's result does not depend on the batch.
  */
-final class Q5_KLaneKernels extends LaneTiles {
+class Q5_KLaneKernels extends LaneTiles {
     /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain). */
-    private static final int SLOTS = 12;
+    static final int SLOTS = 12;
     /** Shorts of x per group: 33 runs (the last zeros) of 32 lanes. */
     private static final int GROUP_VALUES = 33 * GROUP_LANES;
     /** Positions per lane: 11, in a field rather than a constant, so that C2 does not unroll the loop whole (see {@link Q6_KLaneKernels}). */
     private final int positions;
 
-    private Q5_KLaneKernels(MemorySegment repacked, WeightKernels file) {
-        super(DType.Q5_K, repacked, file, KQuantLanes.Q5_K_GROUP_BYTES, SLOTS);
+    Q5_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
+        super(type, repacked, file, groupBytes, SLOTS);
         positions = 11;
     }
 
     /** The kernels of the Q5_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q5_KLaneKernels(KQuantLanes.q5K(t.segment(), t.rows(), t.cols(), pool), file));
+        return LaneTiles.of(w, t -> new Q5_KLaneKernels(DType.Q5_K, KQuantLanes.q5K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q5_K_GROUP_BYTES));
     }
 
     @Override

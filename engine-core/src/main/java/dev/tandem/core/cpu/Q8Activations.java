@@ -57,7 +57,7 @@ final class Q8Activations {
      */
     enum Layout {
         Q4_0(32, 32, 32, 8, true), Q4_K(256, 32, 32, 8, true), Q5_K(256, 32, 33, 0, false), Q6_K(256, 16, 16, 32, false),
-        Q3_K(256, 16, 16, 4, false);
+        Q3_K(256, 16, 16, 4, false), Q5_0(32, 32, 33, 0, false);
 
         final int span, laneValues, runs, zero;
         final boolean nibbleOrder;
@@ -109,7 +109,7 @@ final class Q8Activations {
                     int xo = xg + per * k;
                     if (per * k % layout.span == 0) { // the scale of this lane and the next span / per - 1 (a group starts a span)
                         float largest = largest(x, xo, layout.span);
-                        if (layout != Layout.Q4_0) {
+                        if (layout.span == 256) {
                             float m = x[xo + first(x, xo, layout.span, largest)]; // the first value of that magnitude, with its sign
                             id = largest != 0 ? -127f / m : 0;
                             d = largest != 0 ? 1 / id : 0;

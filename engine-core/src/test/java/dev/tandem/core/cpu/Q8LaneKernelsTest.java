@@ -16,7 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q4_0, Q4_1 and Q2_K..Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q4_1LaneKernels}, {@link Q5_KLaneKernels},
+ * Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q4_1LaneKernels},
+ * {@link LegacyQ5LaneKernels}, {@link Q5_KLaneKernels},
  * {@link Q6_KLaneKernels}, {@link Q3_KLaneKernels} and {@link Q2_KLaneKernels} declare, their edges, and their distance from float activations.
  */
 class Q8LaneKernelsTest {
@@ -73,17 +74,17 @@ class Q8LaneKernelsTest {
 
     /** Rows of several groups of 32 blocks, the last one partial, on two threads: the declared arithmetic, to float precision. */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void equalsTheDequantizedProductWithXRoundedToInt8(DType type) {
         SplittableRandom rnd = new SplittableRandom(5);
         // 72 or 65 blocks of 32: two whole groups and a part of one; Q6_K: 144 sub-blocks of 16, four groups and a half
-        int rows = 3, n = type == DType.Q4_0 || type == DType.Q4_1 ? 2080 : 2304, d = 37;
+        int rows = 3, n = type.blockSize() == 32 ? 2080 : 2304, d = 37;
         try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(2, CpuBackend.Activations.INT8)) {
             Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
             float[] x = random(rnd, rows * n, 2);
             Tensor out = cpu.allocate(rows, d);
             cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
-            MatmulQuantizedTest.assertMatchesReference(w, type == DType.Q4_0 || type == DType.Q4_1 ? q8RoundTrip(x) : q8KRoundTrip(x), out, rows, type + " against x rounded to int8");
+            MatmulQuantizedTest.assertMatchesReference(w, type.blockSize() == 32 ? q8RoundTrip(x) : q8KRoundTrip(x), out, rows, type + " against x rounded to int8");
         }
     }
 
@@ -118,7 +119,7 @@ class Q8LaneKernelsTest {
      * activations: half a step, and d's rounding to an F16 (relative 2^-11) on values up to 127 steps.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void staysWithinTheRoundingBoundOfFloatActivations(DType type) {
         SplittableRandom rnd = new SplittableRandom(9);
         int rows = 2, n = 1024, d = 16;
@@ -135,7 +136,7 @@ class Q8LaneKernelsTest {
                 float[] wj = w.row(j);
                 for (int r = 0; r < rows; r++) {
                     double bound = 0;
-                    int span = type == DType.Q4_0 || type == DType.Q4_1 ? 32 : 256; // the values that share a scale d
+                    int span = type.blockSize() == 32 ? 32 : 256; // the values that share a scale d
                     for (int b = 0; b < n / span; b++) {
                         float amax = 0;
                         double wsum = 0;
@@ -179,6 +180,42 @@ class Q8LaneKernelsTest {
                 for (int r = 0; r < rows; r++) {
                     assertEquals(2 * (double) dx * (17 * 127 * 32), out.get(r, 0), 1e-3, rows + " rows: nibbles 15, m 2: value 17");
                     assertEquals(2 * (double) dx * (-3 * 127 * 32), out.get(r, 1), 1e-3, rows + " rows: nibbles 0, m -3: value -3");
+                }
+            }
+        }
+    }
+
+    /**
+     * Q5_0 and Q5_1 blocks at the ends of their values (q = 31 and q = 0, whose chains of 11 products reach 16·127·11),
+     * Q5_1's mins of either sign, against q = 127: the exact sums, scaled (and the mins' term); one and two batch rows.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q5_0", "Q5_1"})
+    void fiveBitBlocksAtTheirExtremesAreExact(DType type) {
+        int n = 64, d = 2, bytes = (int) type.byteSize(32), qh = type == DType.Q5_1 ? 4 : 2;
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(type.byteSize((long) d * n), 64);
+            for (int blk = 0; blk < 4; blk++) { // rows 0 and 1, two blocks each; d 1; row 0: every q 31 (m 2), row 1: every q 0 (m -3)
+                long o = (long) bytes * blk;
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o, Float.floatToFloat16(1f));
+                if (type == DType.Q5_1) {
+                    seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 2, Float.floatToFloat16(blk < 2 ? 2f : -3f));
+                }
+                for (int i = 0; i < 20; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, o + qh + i, (byte) (blk < 2 ? 0xFF : 0x00));
+                }
+            }
+            Tensor w = Tensor.of(seg, type, d, n);
+            float[] x = new float[2 * n];
+            java.util.Arrays.fill(x, 3f); // amax 3: d = 3/127, every q = 127
+            float dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x's scale, kept as an F16
+            int top = type == DType.Q5_1 ? 33 : 15, bottom = type == DType.Q5_1 ? -3 : -16;
+            for (int rows = 1; rows <= 2; rows++) {
+                Tensor out = cpu.allocate(rows, d);
+                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(2 * (double) dx * (top * 127 * 32), out.get(r, 0), 1e-3, type + ", " + rows + " rows: q 31, value " + top);
+                    assertEquals(2 * (double) dx * (bottom * 127 * 32), out.get(r, 1), 1e-3, type + ", " + rows + " rows: q 0, value " + bottom);
                 }
             }
         }
@@ -319,7 +356,7 @@ class Q8LaneKernelsTest {
      * span when no value equals a NaN maximum.)
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void aRowWithNaNLeavesTheOtherRowsAlone(DType type) {
         SplittableRandom rnd = new SplittableRandom(11);
         int n = 512, d = 8;
@@ -335,12 +372,12 @@ class Q8LaneKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void eachTensorIsRepackedOnce(DType type) {
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             Tensor w = encode(arena, type, random(new SplittableRandom(3), 4 * 256, 0.1), 4, 256);
             WeightKernels first = WeightKernels.of(w, true, pool);
-            Class<?> lanes = type == DType.Q4_1 ? Q4_1LaneKernels.class : type == DType.Q2_K ? Q2_KLaneKernels.class : type == DType.Q3_K ? Q3_KLaneKernels.class : type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
+            Class<?> lanes = type == DType.Q5_0 || type == DType.Q5_1 ? LegacyQ5LaneKernels.class : type == DType.Q4_1 ? Q4_1LaneKernels.class : type == DType.Q2_K ? Q2_KLaneKernels.class : type == DType.Q3_K ? Q3_KLaneKernels.class : type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
             assertTrue(lanes.isInstance(first), first.getClass().getName());
             assertSame(first, WeightKernels.of(w, true, pool));
             assertSame(WeightKernels.of(type), WeightKernels.of(w, false, pool), "float activations: the file's layout");
