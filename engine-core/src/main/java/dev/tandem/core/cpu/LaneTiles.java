@@ -15,8 +15,9 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The matmul loop of the integer kernels over lane layouts ({@link Q8LaneKernels}: Q4_0 and Q4_K; {@link Q5_KLaneKernels};
- * {@link Q6_KLaneKernels}):
+ * The matmul loop of the integer kernels over lane layouts ({@link Q8LaneKernels}: Q4_0 and Q4_K; {@link Q4_1LaneKernels};
+ * {@link Q5_KLaneKernels} and {@link LegacyQ5LaneKernels}: Q5_K, Q5_0 and Q5_1; {@link Q6_KLaneKernels} and
+ * {@link Q3_KLaneKernels}; {@link Q2_KLaneKernels}):
  * features in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; batch rows two at a time
  * ({@link #ints2}, which cuts each weight short's values out once for both) and an odd last one (in a one-row pass,
  * every one) alone ({@link #single}).
