@@ -242,22 +242,24 @@ class Q8LaneKernels extends LaneTiles {
                     IntVector s = exact(ShortVector.fromArray(S, sums, at + side * LS), a, blocks);
                     long o = side == 0 ? oa : ob;
                     IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE); // two blocks' scale shorts per int lane
-                    FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
-                    FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
                     FloatVector even = side == 0 ? a0 : b0, odd = side == 0 ? a1 : b1;
-                    FloatVector xEven = FloatVector.fromArray(F, a.scales, blocks), xOdd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
-                    if (superBlocks) { // Q4_K: d·sc·(q - 8) + (8·d·sc - dmin·m), d and dmin those of the lane's super-block
-                        long group = o - 2L * LS * part;
-                        long first = group + 4L * (LS * part / 8); // the part's first super-block's d (and, 16 bytes on, dmin)
+                    FloatVector xEven = FloatVector.fromArray(F, a.scales, blocks);
+                    if (superBlocks) { // Q4_K: d·sc·q - dmin·m, d and dmin those of the lane's super-block
+                        // per int lane, as exact integers (below 2^24): sc·Σ q·q_x (the sums with x's offsets 8·Σq_x back) and 8·m·Σq_x
+                        IntVector off = (IntVector) ShortVector.fromArray(S, a.offsets, blocks).reinterpretAsInts();
+                        IntVector offEven = off.lanewise(LSHL, 16).lanewise(ASHR, 16), offOdd = off.lanewise(ASHR, 16);
+                        IntVector scaled = s.lanewise(LSHL, 16).lanewise(ASHR, 16).add(offEven).mul(h.and(0xFF))
+                                .add(s.lanewise(ASHR, 16).add(offOdd).mul(h.lanewise(LSHR, 16).and(0xFF)));
+                        IntVector mins = offEven.mul(h.lanewise(LSHR, 8).and(0xFF)).add(offOdd.mul(h.lanewise(LSHR, 24)));
+                        long first = o - 2L * LS * part + 4L * (LS * part / 8); // the part's first super-block's d (and, 16 bytes on, dmin)
                         FloatVector dF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_D, BlockLoads.LE).rearrange(SUPER_BLOCK);
                         FloatVector mF = FloatVector.fromMemorySegment(F, w, first + KQuantLanes.Q4_K_DMIN, BlockLoads.LE).rearrange(SUPER_BLOCK);
-                        FloatVector scEven = dF.mul(h.and(0xFF).convert(I2F, 0).reinterpretAsFloats());
-                        FloatVector scOdd = dF.mul(h.lanewise(LSHR, 16).and(0xFF).convert(I2F, 0).reinterpretAsFloats());
-                        even = lo.fma(scEven.mul(xEven), even).add(scEven.mul(8f).sub(mF.mul(h.lanewise(LSHR, 8).and(0xFF).convert(I2F, 0).reinterpretAsFloats()))
-                                .mul(FloatVector.fromArray(F, a.sums, blocks)));
-                        odd = hi.fma(scOdd.mul(xOdd), odd).add(scOdd.mul(8f).sub(mF.mul(h.lanewise(LSHR, 24).convert(I2F, 0).reinterpretAsFloats()))
-                                .mul(FloatVector.fromArray(F, a.sums, blocks + LS / 2)));
+                        even = scaled.convert(I2F, 0).reinterpretAsFloats().fma(dF.mul(xEven), even);
+                        odd = mins.convert(I2F, 0).reinterpretAsFloats().fma(mF.mul(xEven).mul(-1f / 8), odd);
                     } else { // Q4_0: d·(q - 8); two F16 scales per int, each to a float exactly (bits moved into a float's, times 2^112)
+                        FloatVector lo = s.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                        FloatVector hi = s.lanewise(ASHR, 16).convert(I2F, 0).reinterpretAsFloats();
+                        FloatVector xOdd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
                         even = lo.fma(h.and(0x7FFF).lanewise(LSHL, 13).or(h.and(0x8000).lanewise(LSHL, 16)).reinterpretAsFloats().mul(P112).mul(xEven), even);
                         odd = hi.fma(h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112).mul(xOdd), odd);
                     }
