@@ -52,13 +52,15 @@ abstract class LaneTiles extends WeightKernels {
     final int groupBytes;
     /** Vectors of 16-bit sums per part of a tile of two batch rows. */
     private final int slots;
+    private final Q8Activations.Layout layout;
 
-    LaneTiles(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, int slots) {
+    LaneTiles(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, int slots, Q8Activations.Layout layout) {
         super(type);
         this.repacked = repacked;
         this.file = file;
         this.groupBytes = groupBytes;
         this.slots = slots;
+        this.layout = layout;
     }
 
     /**
@@ -128,7 +130,9 @@ abstract class LaneTiles extends WeightKernels {
     }
 
     /** How these kernels take x rounded. */
-    abstract Q8Activations.Layout layout();
+    final Q8Activations.Layout layout() {
+        return layout;
+    }
 
     /**
      * Batch row r alone against weight rows at {@code wa} and {@code wb}, their accumulators into

@@ -26,7 +26,7 @@ final class LegacyQ5LaneKernels extends Q5_KLaneKernels {
     private final boolean mins;
 
     private LegacyQ5LaneKernels(DType type, MemorySegment repacked, WeightKernels file) {
-        super(type, repacked, file, type == DType.Q5_1 ? KQuantLanes.Q5_1_GROUP_BYTES : KQuantLanes.Q5_0_GROUP_BYTES);
+        super(type, repacked, file, type == DType.Q5_1 ? KQuantLanes.Q5_1_GROUP_BYTES : KQuantLanes.Q5_0_GROUP_BYTES, Q8Activations.Layout.Q5_0);
         this.mins = type == DType.Q5_1;
     }
 
@@ -36,10 +36,6 @@ final class LegacyQ5LaneKernels extends Q5_KLaneKernels {
                 KQuantLanes.q5Legacy(t.segment(), t.rows(), t.cols(), pool, t.dtype() == DType.Q5_1), file));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return Q8Activations.Layout.Q5_0;
-    }
 
     /**
      * Per weight row of the pair, its three chains widened to ints and added (an int lane holds two blocks, the even one

@@ -32,7 +32,7 @@ final class Q2_KLaneKernels extends LaneTiles {
     private static final VectorShuffle<Float> SUPER_BLOCK16 = VectorShuffle.fromOp(F, m -> m / 8);
 
     private Q2_KLaneKernels(MemorySegment repacked, WeightKernels file) {
-        super(DType.Q2_K, repacked, file, KQuantLanes.Q2_K_GROUP_BYTES, SLOTS);
+        super(DType.Q2_K, repacked, file, KQuantLanes.Q2_K_GROUP_BYTES, SLOTS, Q8Activations.Layout.Q6_K);
     }
 
     /** The kernels of the Q2_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
@@ -40,10 +40,6 @@ final class Q2_KLaneKernels extends LaneTiles {
         return LaneTiles.of(w, t -> new Q2_KLaneKernels(KQuantLanes.q2K(t.segment(), t.rows(), t.cols(), pool), file));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return Q8Activations.Layout.Q6_K;
-    }
 
     /** Slots per part: unit 0's chains 0 and 1 of row a, then of row b; chain c is position c's eight values. */
     @Override

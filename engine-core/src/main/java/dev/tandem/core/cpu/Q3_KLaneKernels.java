@@ -19,7 +19,7 @@ import jdk.incubator.vector.ShortVector;
 final class Q3_KLaneKernels extends Q6_KLaneKernels {
 
     private Q3_KLaneKernels(MemorySegment repacked, WeightKernels file) {
-        super(DType.Q3_K, repacked, file, KQuantLanes.Q3_K_GROUP_BYTES);
+        super(DType.Q3_K, repacked, file, KQuantLanes.Q3_K_GROUP_BYTES, Q8Activations.Layout.Q3_K);
     }
 
     /** The kernels of the Q3_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
@@ -27,10 +27,6 @@ final class Q3_KLaneKernels extends Q6_KLaneKernels {
         return LaneTiles.of(w, t -> new Q3_KLaneKernels(KQuantLanes.q3K(t.segment(), t.rows(), t.cols(), pool), file));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return Q8Activations.Layout.Q3_K;
-    }
 
     /** Slots per part: unit 0's chains 0 and 1 of row a, then of row b. */
     @Override

@@ -33,20 +33,16 @@ class Q5_KLaneKernels extends LaneTiles {
     /** Positions per lane: 11, in a field rather than a constant, so that C2 does not unroll the loop whole (see {@link Q6_KLaneKernels}). */
     private final int positions;
 
-    Q5_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
-        super(type, repacked, file, groupBytes, SLOTS);
+    Q5_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, Q8Activations.Layout layout) {
+        super(type, repacked, file, groupBytes, SLOTS, layout);
         positions = 11;
     }
 
     /** The kernels of the Q5_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q5_KLaneKernels(DType.Q5_K, KQuantLanes.q5K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q5_K_GROUP_BYTES));
+        return LaneTiles.of(w, t -> new Q5_KLaneKernels(DType.Q5_K, KQuantLanes.q5K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q5_K_GROUP_BYTES, Q8Activations.Layout.Q5_K));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return Q8Activations.Layout.Q5_K;
-    }
 
     /** Per part, unit 0's chains 0-2 of row a, then of row b. */
     @Override

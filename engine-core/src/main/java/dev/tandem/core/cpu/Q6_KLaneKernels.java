@@ -36,20 +36,16 @@ class Q6_KLaneKernels extends LaneTiles {
      */
     final int positions;
 
-    Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
-        super(type, repacked, file, groupBytes, SLOTS);
+    Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, Q8Activations.Layout layout) {
+        super(type, repacked, file, groupBytes, SLOTS, layout);
         positions = 2;
     }
 
     /** The kernels of the Q6_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q6_K_GROUP_BYTES));
+        return LaneTiles.of(w, t -> new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q6_K_GROUP_BYTES, Q8Activations.Layout.Q6_K));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return Q8Activations.Layout.Q6_K;
-    }
 
     /** Slots per part: unit 0's chains 0 and 1 of row a, then of row b. */
     @Override

@@ -39,7 +39,7 @@ class Q8LaneKernels extends LaneTiles {
     private final boolean superBlocks;
 
     Q8LaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes) {
-        super(type, repacked, file, groupBytes, 4);
+        super(type, repacked, file, groupBytes, 4, type == DType.Q4_K ? Q8Activations.Layout.Q4_K : Q8Activations.Layout.Q4_0);
         this.superBlocks = type == DType.Q4_K;
     }
 
@@ -53,10 +53,6 @@ class Q8LaneKernels extends LaneTiles {
                 : new Q8LaneKernels(DType.Q4_0, Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file, Q4_0Lanes.GROUP_BYTES));
     }
 
-    @Override
-    Q8Activations.Layout layout() {
-        return superBlocks ? Q8Activations.Layout.Q4_K : Q8Activations.Layout.Q4_0;
-    }
 
     /**
      * Q4_0: fused ({@link #pair}), the sums never leaving registers (through {@code sums}, {@code bench ar} on the Q4_K

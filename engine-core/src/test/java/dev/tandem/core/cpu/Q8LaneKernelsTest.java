@@ -171,17 +171,9 @@ class Q8LaneKernelsTest {
                 }
             }
             Tensor w = Tensor.of(seg, DType.Q4_1, d, n);
-            float[] x = new float[2 * n];
-            java.util.Arrays.fill(x, 3f); // amax 3: d = 3/127, every q = 127
-            float dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x's scale, kept as an F16
-            for (int rows = 1; rows <= 2; rows++) {
-                Tensor out = cpu.allocate(rows, d);
-                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals(2 * (double) dx * (17 * 127 * 32), out.get(r, 0), 1e-3, rows + " rows: nibbles 15, m 2: value 17");
-                    assertEquals(2 * (double) dx * (-3 * 127 * 32), out.get(r, 1), 1e-3, rows + " rows: nibbles 0, m -3: value -3");
-                }
-            }
+            float dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x = 3: d = 3/127 kept as an F16, every q = 127
+            assertOneAndTwoRows(cpu, w, 3f, 1e-3, "Q4_1, nibbles 15, m 2: value 17", 2 * (double) dx * (17 * 127 * 32),
+                    "nibbles 0, m -3: value -3", 2 * (double) dx * (-3 * 127 * 32));
         }
     }
 
@@ -206,18 +198,10 @@ class Q8LaneKernelsTest {
                 }
             }
             Tensor w = Tensor.of(seg, type, d, n);
-            float[] x = new float[2 * n];
-            java.util.Arrays.fill(x, 3f); // amax 3: d = 3/127, every q = 127
-            float dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x's scale, kept as an F16
+            float dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x = 3: d = 3/127 kept as an F16, every q = 127
             int top = type == DType.Q5_1 ? 33 : 15, bottom = type == DType.Q5_1 ? -3 : -16;
-            for (int rows = 1; rows <= 2; rows++) {
-                Tensor out = cpu.allocate(rows, d);
-                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals(2 * (double) dx * (top * 127 * 32), out.get(r, 0), 1e-3, type + ", " + rows + " rows: q 31, value " + top);
-                    assertEquals(2 * (double) dx * (bottom * 127 * 32), out.get(r, 1), 1e-3, type + ", " + rows + " rows: q 0, value " + bottom);
-                }
-            }
+            assertOneAndTwoRows(cpu, w, 3f, 1e-3, type + ", q 31: value " + top, 2 * (double) dx * (top * 127 * 32),
+                    "q 0: value " + bottom, 2 * (double) dx * (bottom * 127 * 32));
         }
     }
 
@@ -267,16 +251,9 @@ class Q8LaneKernelsTest {
                 seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 108, Float.floatToFloat16(1f));
             }
             Tensor w = Tensor.of(seg, DType.Q3_K, d, n);
-            float[] x = new float[2 * n];
-            java.util.Arrays.fill(x, -3f); // every q_x = -127, kept exact by x's rounding
-            for (int rows = 1; rows <= 2; rows++) {
-                Tensor out = cpu.allocate(rows, d);
-                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals(31 * 3 * -3.0 * 256, out.get(r, 0), 1e-5 * 71424, rows + " rows: q 7, value 3, scale 31");
-                    assertEquals(-32 * -4 * -3.0 * 256, out.get(r, 1), 1e-5 * 98304, rows + " rows: q 0, value -4, scale -32");
-                }
-            }
+            // x = -3: every q_x = -127, kept exact by x's rounding
+            assertOneAndTwoRows(cpu, w, -3f, 1e-5 * 98304, "Q3_K, q 7, value 3, scale 31", 31 * 3 * -3.0 * 256,
+                    "q 0, value -4, scale -32", -32 * -4 * -3.0 * 256);
         }
     }
 
@@ -298,16 +275,8 @@ class Q8LaneKernelsTest {
                 seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, o + 82, Float.floatToFloat16(1f));
             }
             Tensor w = Tensor.of(seg, DType.Q2_K, d, n);
-            float[] x = new float[2 * n];
-            java.util.Arrays.fill(x, -3f); // every q_x = -127, kept exact by x's rounding
-            for (int rows = 1; rows <= 2; rows++) {
-                Tensor out = cpu.allocate(rows, d);
-                cpu.matmul(out, Tensor.wrap(java.util.Arrays.copyOf(x, rows * n), rows, n), w, rows);
-                for (int r = 0; r < rows; r++) {
-                    assertEquals((15 * 3 - 15) * -3.0 * 256, out.get(r, 0), 1e-5 * 23040, rows + " rows: q 3, value 30");
-                    assertEquals(-15 * -3.0 * 256, out.get(r, 1), 1e-5 * 11520, rows + " rows: q 0, value -15");
-                }
-            }
+            assertOneAndTwoRows(cpu, w, -3f, 1e-5 * 23040, "Q2_K, q 3: value 30", (15 * 3 - 15) * -3.0 * 256,
+                    "q 0: value -15", -15 * -3.0 * 256);
         }
     }
 
@@ -381,6 +350,25 @@ class Q8LaneKernelsTest {
             assertTrue(lanes.isInstance(first), first.getClass().getName());
             assertSame(first, WeightKernels.of(w, true, pool));
             assertSame(WeightKernels.of(type), WeightKernels.of(w, false, pool), "float activations: the file's layout");
+        }
+    }
+
+    /**
+     * The two-feature matmul of {@code w} against one and then two batch rows of x all {@code value}, through the
+     * one-row and the two-row kernels: feature 0 is {@code first}, feature 1 {@code second}, within {@code tolerance}.
+     */
+    private static void assertOneAndTwoRows(CpuBackend cpu, Tensor w, float value, double tolerance, String firstWhat, double first,
+                                            String secondWhat, double second) {
+        int n = w.cols();
+        for (int rows = 1; rows <= 2; rows++) {
+            float[] x = new float[rows * n];
+            java.util.Arrays.fill(x, value);
+            Tensor out = cpu.allocate(rows, 2);
+            cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
+            for (int r = 0; r < rows; r++) {
+                assertEquals(first, out.get(r, 0), tolerance, rows + " rows: " + firstWhat);
+                assertEquals(second, out.get(r, 1), tolerance, rows + " rows: " + secondWhat);
+            }
         }
     }
 
