@@ -114,13 +114,14 @@ final class KQuantLanes {
                 for (int s = 0; s < 16; s++) { // the file's byte: scale in the low nibble, min in the high one
                     to[16 * sb + s] = (short) (from[o + s] & 0xF | (from[o + s] & 0xF0) << 4);
                 }
-                for (int half = 0; half < 2; half++) {
-                    for (int j = 0; j < 4; j++) {
-                        for (int l = 0; l < 32; l++) { // ggml's order: value e = 128·half + 32·j + l, bit pair j of qs byte l
-                            int q2 = (from[o + 16 + 32 * half + l] >> 2 * j) & 3;
-                            int e = 128 * half + 32 * j + l, lane = 16 * sb + (e >> 4), i = e & 15;
-                            to[32 * ((i >> 3) + 1) + lane] |= (short) (q2 << 2 * (i & 7)); // position i / 8
+                for (int s = 0; s < 16; s++) { // lane s: values e = 16s + i, ggml's 128·half + 32·j + l (bit pair j of qs byte l)
+                    int half = s >> 3, j = (s >> 1) & 3, l0 = 16 * (s & 1);
+                    for (int c = 0; c < 2; c++) { // position c: values 8c + i in bits 2i, 2i + 1, the short written once
+                        int packed = 0;
+                        for (int i = 0; i < 8; i++) {
+                            packed |= ((from[o + 16 + 32 * half + l0 + 8 * c + i] >> 2 * j) & 3) << 2 * i;
                         }
+                        to[32 * (c + 1) + 16 * sb + s] = (short) packed;
                     }
                 }
             }
@@ -139,13 +140,15 @@ final class KQuantLanes {
                     to[k & ~1] |= (short) (((scales[s] - 32) & 0xFF) << 8 * (k & 1)); // the int8 scale
                     to[k | 1] = view.get(BlockLoads.I16, o + 108); // d
                 }
-                for (int half = 0; half < 2; half++) {
-                    for (int j = 0; j < 4; j++) {
-                        for (int l = 0; l < 32; l++) { // ggml's order: value e = 128·half + 32·j + l, bit pair j of qs byte l, hmask bit 4·half + j
-                            int q3 = (from[o + 32 + 32 * half + l] >> 2 * j) & 3 | ((from[o + l] >> (4 * half + j)) & 1) << 2;
-                            int e = 128 * half + 32 * j + l, lane = 16 * sb + (e >> 4), i = e & 15;
-                            to[32 * ((i >> 2) + 1) + lane] |= (short) (q3 << 4 * (i & 3)); // position i / 4
+                for (int s = 0; s < 16; s++) { // lane s: values e = 16s + i, ggml's 128·half + 32·j + l (bit pair j of qs byte l, hmask bit 4·half + j)
+                    int half = s >> 3, j = (s >> 1) & 3, l0 = 16 * (s & 1);
+                    for (int p = 0; p < 4; p++) { // position p: values 4p + i in bits 4i .. 4i + 2, the short written once
+                        int packed = 0;
+                        for (int i = 0; i < 4; i++) {
+                            int l = l0 + 4 * p + i;
+                            packed |= ((from[o + 32 + 32 * half + l] >> 2 * j) & 3 | ((from[o + l] >> (4 * half + j)) & 1) << 2) << 4 * i;
                         }
+                        to[32 * (p + 1) + 16 * sb + s] = (short) packed;
                     }
                 }
             }
