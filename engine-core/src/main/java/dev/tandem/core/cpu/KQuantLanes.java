@@ -106,11 +106,8 @@ final class KQuantLanes {
         return LaneRepack.repack(q, rows, n / 256, Q2_K_BLOCK, 2, Q2_K_GROUP_BYTES, pool, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q2_K_BLOCK * sb;
-                for (int m = 0; m < 2; m++) { // d, then dmin, each float's bits as two shorts, low first
-                    int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 80 + 2 * m)));
-                    to[(Q2_K_D + 8 * m) / 2 + 2 * sb] = (short) bits;
-                    to[(Q2_K_D + 8 * m) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
-                }
+                widened(view, o + 80, to, Q2_K_D / 2 + 2 * sb); // d
+                widened(view, o + 82, to, Q2_K_DMIN / 2 + 2 * sb); // dmin
                 for (int s = 0; s < 16; s++) { // the file's byte: scale in the low nibble, min in the high one
                     to[16 * sb + s] = (short) (from[o + s] & 0xF | (from[o + s] & 0xF0) << 4);
                 }
@@ -136,9 +133,7 @@ final class KQuantLanes {
                 int o = Q3_K_BLOCK * sb;
                 Q3_KCodec.scales(view, o + 96, scales);
                 for (int s = 0; s < 16; s++) {
-                    int k = 16 * sb + s; // the lane
-                    to[k & ~1] |= (short) (((scales[s] - 32) & 0xFF) << 8 * (k & 1)); // the int8 scale
-                    to[k | 1] = view.get(BlockLoads.I16, o + 108); // d
+                    int8ScaleAndD(to, 16 * sb + s, scales[s] - 32, view.get(BlockLoads.I16, o + 108));
                 }
                 for (int s = 0; s < 16; s++) { // lane s: values e = 16s + i, ggml's 128·half + 32·j + l (bit pair j of qs byte l, hmask bit 4·half + j)
                     int half = s >> 3, j = (s >> 1) & 3, l0 = 16 * (s & 1);
@@ -196,16 +191,29 @@ final class KQuantLanes {
         }
     }
 
+    /** The F16 at byte {@code at} of view widened to a float, its bits as two shorts (low first) at {@code to[short]}. */
+    private static void widened(MemorySegment view, int at, short[] to, int shortAt) {
+        int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, at)));
+        to[shortAt] = (short) bits;
+        to[shortAt + 1] = (short) (bits >>> 16);
+    }
+
+    /**
+     * Q6_K's and Q3_K's header of lane k: per pair of lanes an int of their two int8 scales (bytes 0 and 1) and their
+     * super-block's F16 d (bytes 2-3).
+     */
+    private static void int8ScaleAndD(short[] to, int k, int scale, short d) {
+        to[k & ~1] |= (short) ((scale & 0xFF) << 8 * (k & 1));
+        to[k | 1] = d;
+    }
+
     /**
      * Q4_K's and Q5_K's shared part of super-block sb (file bytes at o): its 8 lanes' {@code sc | m << 8} shorts, and its
      * d and dmin widened to floats (each float's bits as two shorts, low first) at byte {@code dAt} and 16 bytes on.
      */
     private static void scalesAndMins(MemorySegment view, int o, int sb, int dAt, short[] to) {
-        for (int m = 0; m < 2; m++) { // d, then dmin
-            int bits = Float.floatToRawIntBits(Float.float16ToFloat(view.get(BlockLoads.I16, o + 2 * m)));
-            to[(dAt + 16 * m) / 2 + 2 * sb] = (short) bits;
-            to[(dAt + 16 * m) / 2 + 2 * sb + 1] = (short) (bits >>> 16);
-        }
+        widened(view, o, to, dAt / 2 + 2 * sb); // d
+        widened(view, o + 2, to, (dAt + 16) / 2 + 2 * sb); // dmin
         for (int s = 0; s < 8; s++) {
             to[8 * sb + s] = (short) (KQuantScales.scale(view, o + 4, s) | KQuantScales.min(view, o + 4, s) << 8);
         }
@@ -222,9 +230,7 @@ final class KQuantLanes {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q6_K_BLOCK * sb;
                 for (int s = 0; s < 16; s++) {
-                    int k = 16 * sb + s; // the lane
-                    to[k & ~1] |= (short) ((from[o + 192 + s] & 0xFF) << 8 * (k & 1)); // the int8 scale
-                    to[k | 1] = view.get(BlockLoads.I16, o + 208); // d
+                    int8ScaleAndD(to, 16 * sb + s, from[o + 192 + s], view.get(BlockLoads.I16, o + 208));
                 }
                 for (int half = 0; half < 2; half++) {
                     for (int l = 0; l < 32; l++) {

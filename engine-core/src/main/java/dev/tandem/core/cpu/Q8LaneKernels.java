@@ -22,9 +22,10 @@ import jdk.incubator.vector.ShortVector;
  * ({@link Q8Activations}), the weights repacked with one block (Q4_K: one 32-value sub-block) per 16-bit lane
  * ({@link Q4_0Lanes}, {@link KQuantLanes}). Per group of 32 blocks, each lane adds its block's 32 products
  * nibble times int8 in 16-bit arithmetic, which wraps: the sum {@code Σ (nibble - 8)·q} lies in [-32512, 32512], so
- * {@code Σ nibble·q - 8·Σq} taken modulo 2^16 is exact. The lane sums become floats and go into a float accumulator
- * per lane with the scale {@code d_w·d_x} (Q4_K: {@code d·sc·d_x}, plus its offset {@code 8·d·sc - dmin·m} times the
- * block's {@code d_x·Σq}); an output is the fixed-order lane sum ({@link VectorMath#laneSums}) of its accumulators.
+ * {@code Σ nibble·q - 8·Σq} taken modulo 2^16 is exact. Q4_0's lane sums become floats and go into a float accumulator
+ * per lane with the scale {@code d_w·d_x}; Q4_K's, with x's offsets added back, are scaled by {@code sc} as exact
+ * integers per pair of sub-blocks beside {@code m·Σq_x}, then become floats times {@code d·d_x} and {@code -dmin·d_x}
+ * ({@link #floats}); an output is the fixed-order lane sum ({@link VectorMath#laneSums}) of its accumulators.
  * The Vector API has no widening byte dot product (llama.cpp's {@code vpdpbusd}), but with blocks in lanes no product
  * crosses a lane, and 16-bit multiplies and adds take 64 values in three operations plus the nibble's shift and
  * mask: Q4_0's one-row matmuls cache-resident 2.4x faster than the float kernels (docs/PERFORMANCE.md).

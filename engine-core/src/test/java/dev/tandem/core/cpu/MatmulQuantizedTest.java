@@ -103,8 +103,7 @@ class MatmulQuantizedTest {
                 cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
                 // Q4_0, Q4_1, Q5_0, Q5_1 and the K-quants multiply x rounded to int8 per block (LaneTiles): the reference takes x rounded the same way
                 boolean int8 = CpuBackend.Activations.DEFAULT == CpuBackend.Activations.INT8;
-                double[] xr = !int8 ? toDoubles(x) : type == DType.Q4_0 || type == DType.Q4_1 || type == DType.Q5_0 || type == DType.Q5_1 ? Q8LaneKernelsTest.q8RoundTrip(x)
-                        : type == DType.Q2_K || type == DType.Q3_K || type == DType.Q4_K || type == DType.Q5_K || type == DType.Q6_K ? Q8LaneKernelsTest.q8KRoundTrip(x) : toDoubles(x);
+                double[] xr = int8 && Q8LaneKernelsTest.ROUNDING.contains(type) ? Q8LaneKernelsTest.rounded(type, x) : toDoubles(x);
                 assertMatchesReference(w, xr, out, rows, type + " " + rows + "x" + n + "x" + d);
             }
         }

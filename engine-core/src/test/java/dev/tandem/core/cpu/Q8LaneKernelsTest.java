@@ -56,6 +56,15 @@ class Q8LaneKernelsTest {
         return out;
     }
 
+    /** The types whose matmuls round x to int8 by default (their lane kernels). */
+    static final java.util.Set<DType> ROUNDING = java.util.EnumSet.of(DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q2_K,
+            DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K);
+
+    /** x as the lane kernels of {@code type} multiply it: per 32-value block for the 32-value types, per 256 values for the K-quants. */
+    static double[] rounded(DType type, float[] x) {
+        return type.blockSize() == 32 ? q8RoundTrip(x) : q8KRoundTrip(x);
+    }
+
     private static Tensor encode(Arena arena, DType type, float[] w, int d, int n) {
         MemorySegment seg = arena.allocate(type.byteSize((long) d * n), 64);
         for (int j = 0; j < d; j++) {
@@ -84,7 +93,7 @@ class Q8LaneKernelsTest {
             float[] x = random(rnd, rows * n, 2);
             Tensor out = cpu.allocate(rows, d);
             cpu.matmul(out, Tensor.wrap(x, rows, n), w, rows);
-            MatmulQuantizedTest.assertMatchesReference(w, type.blockSize() == 32 ? q8RoundTrip(x) : q8KRoundTrip(x), out, rows, type + " against x rounded to int8");
+            MatmulQuantizedTest.assertMatchesReference(w, rounded(type, x), out, rows, type + " against x rounded to int8");
         }
     }
 
