@@ -140,10 +140,24 @@ class MatmulQuantizedTest {
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "IQ4_NL", "Q5_0", "Q5_1", "Q4_1", "Q2_K", "Q3_K"})
     void rowIsBitwiseIndependentOfBatchSizeAndThreads(DType type) {
+        assertBatchInvariant(type, CpuBackend.Activations.INT8);
+    }
+
+    /**
+     * The same with float activations, for the types whose default multiplies int8 ones: their float kernels (tiles
+     * of one and four rows, two and three rows as one-row kernels) must agree with each other too.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_K", "Q6_K", "Q5_K", "Q5_0", "Q5_1", "Q4_1", "Q2_K", "Q3_K"})
+    void rowIsBitwiseIndependentOfBatchSizeWithFloatActivations(DType type) {
+        assertBatchInvariant(type, CpuBackend.Activations.FLOAT);
+    }
+
+    private static void assertBatchInvariant(DType type, CpuBackend.Activations activations) {
         SplittableRandom rnd = new SplittableRandom(12);
         int n = type.quantized() ? (type.blockSize() == 32 ? 320 : 512) : 300, d = 1031, rows = 64;
         float[] x = random(rnd, rows * n, 1);
-        try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+        try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1, activations); CpuBackend two = new CpuBackend(2, activations)) {
             Tensor w = encode(arena, type, random(rnd, d * n, 0.1), d, n);
             Tensor alone = one.allocate(1, d);
             for (int batch = 2; batch <= 64; batch++) {
