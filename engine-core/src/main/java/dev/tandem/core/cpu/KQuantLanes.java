@@ -126,14 +126,14 @@ final class KQuantLanes {
     }
 
     /** The repacked copy, made over {@code pool}'s threads, of {@code rows} Q3_K rows of n values; freed by the GC once unreachable. */
-    static MemorySegment q3K(MemorySegment q, int rows, int n, WorkerPool pool) {
+    static MemorySegment q3K(MemorySegment q, int rows, int n, boolean dShifted, WorkerPool pool) {
         return LaneRepack.repack(q, rows, n / 256, Q3_K_BLOCK, 2, Q3_K_GROUP_BYTES, pool, (from, view, count, to) -> {
             int[] scales = new int[16]; // per call: groups are repacked on several threads
             for (int sb = 0; sb < count; sb++) {
                 int o = Q3_K_BLOCK * sb;
                 Q3_KCodec.scales(view, o + 96, scales);
                 for (int s = 0; s < 16; s++) {
-                    int8ScaleAndD(to, 16 * sb + s, scales[s] - 32, view.get(BlockLoads.I16, o + 108));
+                    int8ScaleAndD(to, 16 * sb + s, scales[s] - 32, shiftedD(view.get(BlockLoads.I16, o + 108), dShifted));
                 }
                 for (int s = 0; s < 16; s++) { // lane s: values e = 16s + i, ggml's 128·half + 32·j + l (bit pair j of qs byte l, hmask bit 4·half + j)
                     int half = s >> 3, j = (s >> 1) & 3, l0 = 16 * (s & 1);
@@ -199,8 +199,33 @@ final class KQuantLanes {
     }
 
     /**
+     * Whether every super-block's F16 d of the Q6_K or Q3_K tensor q ({@code rows} rows of n values) survives
+     * {@link #shiftedD}: at most 63.97 in magnitude, so that 1024·d is still a finite F16.
+     */
+    static boolean dShiftable(MemorySegment q, int rows, int n, boolean q3K) {
+        int blockBytes = q3K ? Q3_K_BLOCK : Q6_K_BLOCK, dAt = blockBytes - 2;
+        for (long b = 0; b < (long) rows * (n / 256); b++) {
+            if ((q.get(BlockLoads.I16, b * blockBytes + dAt) & 0x7FFF) > 0x53FF) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The F16 d a Q6_K or Q3_K lane header holds: with {@code shifted}, 1024·d, exact (a power of two; below 2^-14 an
+     * F16 is subnormal, and 1024 times its 10-bit mantissa's 2^-24 is a normal F16). The float steps widen a header's
+     * F16 by moving its bits into a float's, which leaves a subnormal F16 (most Q6_K d: 2.5e-5 for weights of 0.1)
+     * a subnormal float; a multiplication with a subnormal operand is slow on x86 (Q6_K's one-row matmul 1.4x the
+     * time), and 1024·d is normal for every d the file can hold but the largest.
+     */
+    static short shiftedD(short d, boolean shifted) {
+        return shifted ? Float.floatToFloat16(Float.float16ToFloat(d) * 1024f) : d;
+    }
+
+    /**
      * Q6_K's and Q3_K's header of lane k: per pair of lanes an int of their two int8 scales (bytes 0 and 1) and their
-     * super-block's F16 d (bytes 2-3).
+     * super-block's F16 d, or 1024·d ({@link #shiftedD}) (bytes 2-3).
      */
     private static void int8ScaleAndD(short[] to, int k, int scale, short d) {
         to[k & ~1] |= (short) ((scale & 0xFF) << 8 * (k & 1));
@@ -225,12 +250,12 @@ final class KQuantLanes {
      * and of the high-bit run hold four values) and each value is or'ed into its lane's shorts, where a loop in the
      * layout's order took a division and three remainders per value (5.9 against 4.9 ns a value, page faults included).
      */
-    static MemorySegment q6K(MemorySegment q, int rows, int n, WorkerPool pool) {
+    static MemorySegment q6K(MemorySegment q, int rows, int n, boolean dShifted, WorkerPool pool) {
         return LaneRepack.repack(q, rows, n / 256, Q6_K_BLOCK, 2, Q6_K_GROUP_BYTES, pool, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q6_K_BLOCK * sb;
                 for (int s = 0; s < 16; s++) {
-                    int8ScaleAndD(to, 16 * sb + s, from[o + 192 + s], view.get(BlockLoads.I16, o + 208));
+                    int8ScaleAndD(to, 16 * sb + s, from[o + 192 + s], shiftedD(view.get(BlockLoads.I16, o + 208), dShifted));
                 }
                 for (int half = 0; half < 2; half++) {
                     for (int l = 0; l < 32; l++) {

@@ -18,13 +18,16 @@ import jdk.incubator.vector.ShortVector;
  */
 final class Q3_KLaneKernels extends Q6_KLaneKernels {
 
-    private Q3_KLaneKernels(MemorySegment repacked, WeightKernels file) {
-        super(DType.Q3_K, repacked, file, KQuantLanes.Q3_K_GROUP_BYTES, Q8Activations.Layout.Q3_K);
+    private Q3_KLaneKernels(MemorySegment repacked, WeightKernels file, boolean dShifted) {
+        super(DType.Q3_K, repacked, file, KQuantLanes.Q3_K_GROUP_BYTES, Q8Activations.Layout.Q3_K, dShifted);
     }
 
     /** The kernels of the Q3_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q3_KLaneKernels(KQuantLanes.q3K(t.segment(), t.rows(), t.cols(), pool), file));
+        return LaneTiles.of(w, t -> {
+            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), true);
+            return new Q3_KLaneKernels(KQuantLanes.q3K(t.segment(), t.rows(), t.cols(), shifted, pool), file, shifted);
+        });
     }
 
 

@@ -36,14 +36,25 @@ class Q6_KLaneKernels extends LaneTiles {
      */
     final int positions;
 
-    Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, Q8Activations.Layout layout) {
+    /**
+     * What a header's F16 d, its bits moved into a float's, is multiplied by: 2^112, or 2^102 where the repacking
+     * stored 1024·d ({@link KQuantLanes#shiftedD}), so that the product never takes a subnormal operand.
+     */
+    private final float dFactor;
+
+    Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, Q8Activations.Layout layout, boolean dShifted) {
         super(type, repacked, file, groupBytes, SLOTS, layout);
         positions = 2;
+        dFactor = dShifted ? 0x1p102f : P112;
     }
 
     /** The kernels of the Q6_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
-        return LaneTiles.of(w, t -> new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), pool), file, KQuantLanes.Q6_K_GROUP_BYTES, Q8Activations.Layout.Q6_K));
+        return LaneTiles.of(w, t -> {
+            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), false);
+            return new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), shifted, pool), file,
+                    KQuantLanes.Q6_K_GROUP_BYTES, Q8Activations.Layout.Q6_K, shifted);
+        });
     }
 
 
@@ -157,8 +168,8 @@ class Q6_KLaneKernels extends LaneTiles {
                 int at = ((g * PARTS + part) * SLOTS + 4 * unit) * LS;
                 FloatVector dx = FloatVector.fromArray(F, a.scales, rg * GROUP_LANES + LS * part); // even lanes' d_x: the odd lane's is the same
                 ShortVector off0 = ShortVector.fromArray(S, a.offsets, offsets), off1 = ShortVector.fromArray(S, a.offsets, offsets + GROUP_LANES);
-                aSum = side(w, oa, ShortVector.fromArray(S, sums, at), ShortVector.fromArray(S, sums, at + LS), off0, off1, dx, aSum);
-                bSum = side(w, ob, ShortVector.fromArray(S, sums, at + 2 * LS), ShortVector.fromArray(S, sums, at + 3 * LS), off0, off1, dx, bSum);
+                aSum = side(w, oa, ShortVector.fromArray(S, sums, at), ShortVector.fromArray(S, sums, at + LS), off0, off1, dx, dFactor, aSum);
+                bSum = side(w, ob, ShortVector.fromArray(S, sums, at + 2 * LS), ShortVector.fromArray(S, sums, at + 3 * LS), off0, off1, dx, dFactor, bSum);
             }
         }
         aSum.intoArray(lanes, acc * L); // lane sums through memory: an inlined butterfly pushes C2 past its node cut-off
@@ -166,15 +177,16 @@ class Q6_KLaneKernels extends LaneTiles {
     }
 
     /** One weight row's part: its two chains at {@code at} less x's offsets, widened, scaled by the int8 scales, times {@code d·d_x}, added to acc. */
-    private static FloatVector side(MemorySegment w, long o, ShortVector s0, ShortVector s1, ShortVector off0, ShortVector off1, FloatVector dx, FloatVector acc) {
+    private static FloatVector side(MemorySegment w, long o, ShortVector s0, ShortVector s1, ShortVector off0, ShortVector off1, FloatVector dx,
+                                    float dFactor, FloatVector acc) {
         IntVector c0 = (IntVector) s0.sub(off0).reinterpretAsInts();
         IntVector c1 = (IntVector) s1.sub(off1).reinterpretAsInts();
         IntVector h = IntVector.fromMemorySegment(I, w, o, BlockLoads.LE); // the two sub-blocks' int8 scales, then their d
         IntVector even = c0.lanewise(LSHL, 16).lanewise(ASHR, 16).add(c1.lanewise(LSHL, 16).lanewise(ASHR, 16));
         IntVector odd = c0.lanewise(ASHR, 16).add(c1.lanewise(ASHR, 16));
         IntVector scaled = even.mul(h.lanewise(LSHL, 24).lanewise(ASHR, 24)).add(odd.mul(h.lanewise(LSHL, 16).lanewise(ASHR, 24)));
-        // the F16 in the high half to a float exactly: its bits moved into a float's, times 2^112
-        FloatVector d = h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(P112);
+        // the F16 in the high half to a float exactly: its bits moved into a float's, times 2^112 (2^102 for 1024·d)
+        FloatVector d = h.lanewise(LSHR, 3).and(0x7FFF << 13).or(h.and(0x80000000)).reinterpretAsFloats().mul(dFactor);
         return scaled.convert(I2F, 0).reinterpretAsFloats().fma(d.mul(dx), acc);
     }
 }

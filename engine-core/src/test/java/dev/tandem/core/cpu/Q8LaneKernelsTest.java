@@ -267,6 +267,40 @@ class Q8LaneKernelsTest {
     }
 
     /**
+     * Q6_K's and Q3_K's d across the F16 range, each in a row of q all 63 (Q6_K, value 31, scales 1) or 7 (Q3_K,
+     * value 3, scales 31) against q_x = -127: the subnormal 2^-24 and the largest d the repacking stores as 1024·d
+     * (63.97), and in a second tensor 2^-24 beside 65504, which keeps every d of its tensor as it is
+     * ({@link KQuantLanes#shiftedD}). Each result is the exact sum times d, through the one-row and two-row kernels.
+     */
+    @ParameterizedTest
+    @EnumSource(value = DType.class, names = {"Q6_K", "Q3_K"})
+    void superBlockScalesAcrossTheF16RangeAreExact(DType type) {
+        boolean q6 = type == DType.Q6_K;
+        int n = 256, blockBytes = q6 ? 210 : 110, dAt = blockBytes - 2;
+        double sum = q6 ? 31 * -3.0 * 256 : 31 * 3 * -3.0 * 256;
+        for (float[] ds : new float[][] {{0x1p-24f, 63.96875f}, {0x1p-24f, 65504f}}) {
+            assertEquals(ds[1] < 64, KQuantLanes.dShiftable(scaleRows(type, ds, blockBytes, dAt, Arena.global()), 2, n, !q6),
+                    "d of " + ds[1] + " stored as 1024·d");
+            try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+                Tensor w = Tensor.of(scaleRows(type, ds, blockBytes, dAt, arena), type, 2, n);
+                assertOneAndTwoRows(cpu, w, -3f, 0, type + ", d 2^-24", sum * ds[0], "d " + ds[1], sum * ds[1]);
+            }
+        }
+    }
+
+    /** Two super-blocks of {@code type} with every bit of the values and the scales set, and d {@code ds[0]} and {@code ds[1]}. */
+    private static MemorySegment scaleRows(DType type, float[] ds, int blockBytes, int dAt, Arena arena) {
+        MemorySegment seg = arena.allocate((long) 2 * blockBytes, 64);
+        for (int row = 0; row < 2; row++) {
+            for (int i = 0; i < dAt; i++) {
+                seg.set(ValueLayout.JAVA_BYTE, (long) blockBytes * row + i, (byte) (type == DType.Q6_K && i >= 192 ? 1 : 0xFF));
+            }
+            seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, (long) blockBytes * row + dAt, Float.floatToFloat16(ds[row]));
+        }
+        return seg;
+    }
+
+    /**
      * Q2_K sub-blocks at the ends of its values, scales and mins (q = 3, scale 15, min 15; q = 0, min 15; d and dmin 1),
      * against q_x = -127, through the one-row and the two-row kernels: the exact sums, scaled, less the mins' term.
      */
