@@ -23,7 +23,8 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>Q6_K ({@link #q6K}), one 16-value sub-block (value {@code d·sc·(q - 32)}, q of 6 bits) per lane: per 32
  * sub-blocks (2 super-blocks), per pair of sub-blocks (2m, 2m + 1), which share a super-block, an int of their two
- * int8 scales (bytes 0 and 1) and their super-block's F16 d (bytes 2-3) (64 bytes); then 6 positions of 32 shorts:
+ * int8 scales (bytes 0 and 1) and their super-block's F16 d, or 1024·d ({@link #shiftedD}), (bytes 2-3) (64 bytes); then 6
+ * positions of 32 shorts:
  * positions 0-3 the low 4 bits of values 4p..4p+3 (value 4p + j in bits 4j..4j+3), positions 4 and 5 the high 2
  * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
  *
@@ -31,7 +32,7 @@ import java.lang.foreign.MemorySegment;
  * short), after the blocks' F16 d where Q5_K has its scale shorts; Q5_1's F16 mins after the positions: 768 and 832
  * bytes where the file has 704 and 768.
  *
- * <p>Q3_K ({@link #q3K}), as Q6_K's first 320 bytes: the int8 scale {@code sc - 32} and the F16 d, then q (value
+ * <p>Q3_K ({@link #q3K}), as Q6_K's first 320 bytes: the int8 scale {@code sc - 32} and the F16 d (or 1024·d), then q (value
  * {@code q - 4}, its two low bits and its hmask bit as bit 2) in the low-nibble positions; 320 bytes where the file
  * has 220, a nibble where the file has 3 bits, for a value cut out with a shift and a mask.
  *
