@@ -187,22 +187,13 @@ final class BlockLoads {
     }
 
     /**
-     * The IEEE halves at byte {@code off} as floats, equal to {@link Float#float16ToFloat} for every finite half
-     * (infinities and NaN come out finite: callers first check the weights hold none, {@link FiniteHalves}). The
-     * shift puts sign, exponent and mantissa in a float's places (it also carries copies of the sign into bits
-     * 28-30, which the mask clears); the product with 2^112 then moves the exponent from the half's bias to the
-     * float's, which also normalizes subnormal halves, exactly. Three operations for 16 values, where the Vector
-     * API has no half-to-float conversion and widening through a loop C2 turns into {@code vcvtph2ps} costs a
-     * store and a load of every value.
-     */
-    static FloatVector finiteHalves(MemorySegment w, long off) {
-        return halvesDownScaled(w, off).mul(0x1p112f);
-    }
-
-    /**
-     * {@link #finiteHalves} before its product: each half times 2^-112, exactly (a float with the half's exponent
-     * bits and mantissa). A dot product against activations scaled by 2^112 gives every FMA the same exact product,
-     * so the same floats, one operation in 16 values fewer ({@link F16Kernels}).
+     * The IEEE halves at byte {@code off} as floats times 2^-112, exactly, for every finite half (infinities and NaN
+     * come out finite: callers first check the weights hold none, {@link FiniteHalves}): the shift puts sign, exponent
+     * and mantissa in a float's places (it also carries copies of the sign into bits 28-30, which the mask clears), so
+     * the float has the half's exponent bits and mantissa, and times 2^112 it would be the half. A dot product against
+     * activations scaled by 2^112 gives every FMA the exact product w·x ({@link F16Kernels}), with two operations for
+     * 16 values, where the Vector API has no half-to-float conversion. A subnormal half gives a subnormal float,
+     * which costs an FMA nothing on the AMD EPYC but a multiplication much (the product with 2^112 is not done).
      */
     static FloatVector halvesDownScaled(MemorySegment w, long off) {
         IntVector h = (IntVector) ShortVector.fromMemorySegment(S, w, off, LE).convertShape(VectorOperators.S2I, I, 0);

@@ -12,21 +12,21 @@ import jdk.incubator.vector.FloatVector;
  * API has no half-to-float conversion, but C2 compiles a plain loop of {@link Float#float16ToFloat} into
  * {@code vcvtph2ps} vectors, so halves are widened by such a loop into a small float buffer that stays in L1, and
  * the multiply-adds read that buffer: on the Intel Xeon about 1.5x less work per value than widening with the
- * vector integer operations of a general conversion (see PERFORMANCE.md). Weights whose halves are all finite,
- * on a CPU that multiplies subnormals at full speed ({@link FiniteHalves}), are widened in registers by a shift,
- * a mask and a product ({@link BlockLoads#finiteHalves}), with no buffer: 1.4-1.7x the buffer's speed on the
- * AMD EPYC. One to three batch rows move that product to x ({@link #quadScaled}): x·2^112 once per call instead of
- * a product per 16 weights, and four weight rows a call: 1.5x the one-row speed in the cache, the same floats.
+ * vector integer operations of a general conversion (see PERFORMANCE.md). For one to three batch rows, weights whose
+ * halves are all finite, on a CPU whose FMA takes subnormal operands at full speed ({@link FiniteHalves}), are
+ * widened in registers instead, by a shift and a mask to each half times 2^-112 ({@link BlockLoads#halvesDownScaled}),
+ * against x·2^112 ({@link #quadScaled}), four weight rows a call, with no buffer: the same floats, 1.5x the one-row
+ * speed in the cache.
  */
 final class F16Kernels extends WeightKernels {
     /** Values widened at a time in the one-row kernel: two rows' chunks (4 KB of floats) stay in L1 beside x. */
     private static final int CHUNK = 512;
-    /** The kernels for weights that {@link FiniteHalves} allows to widen by multiplication. */
+    /** The kernels for weights that {@link FiniteHalves} allows to widen in registers (one to three rows). */
     private static final F16Kernels MULTIPLYING = new F16Kernels(true);
 
     private final boolean multiply;
 
-    /** The kernels that widen by multiplication, whatever this CPU: for tests. */
+    /** The kernels that widen in registers, whatever this CPU: for tests. */
     static F16Kernels multiplying() {
         return MULTIPLYING;
     }
@@ -45,26 +45,17 @@ final class F16Kernels extends WeightKernels {
         return FiniteHalves.widenByMultiplying(w) ? MULTIPLYING : this;
     }
 
+    /**
+     * The buffer's rows (4+ batch rows, and the features left over) through {@code vcvtph2ps} whatever the CPU: the
+     * in-register widening's product with 2^112 takes a subnormal operand for every subnormal half, and on the AMD EPYC
+     * a multiplication with one is slow (4 rows of gaussian-like weights, ±0.035, 2 threads: 0.30-0.34 against
+     * 0.41-0.44 ms; without subnormals 0.30-0.34 against 0.34-0.35; 16 rows the same; PERFORMANCE.md).
+     */
     @Override
     void decodeVector(MemorySegment w, long row, int n, float[] buf, int b) {
-        int full = multiply ? n / L * L : 0;
-        if (full > 0) {
-            widenByProduct(w, row, full, buf, b);
-        }
-        widen(w, row + 2L * full, n - full, buf, b + full);
+        widen(w, row, n, buf, b);
         for (int i = n; i < DecodedMatmul.stride(n); i++) {
             buf[b + i] = 0f;
-        }
-    }
-
-    /**
-     * The first {@code full} halves of a row by {@link BlockLoads#finiteHalves}: a method of its own, compiled once the
-     * tensor's check has ended, so that C2 does not compile the loop into {@link #decodeVector} while it has never
-     * run (its vector load then stayed a call through the segment's access checks in some JVMs: 1.5-2x the time).
-     */
-    private static void widenByProduct(MemorySegment w, long row, int full, float[] buf, int b) {
-        for (int i = 0; i < full; i += L) {
-            BlockLoads.finiteHalves(w, row + 2L * i).intoArray(buf, b + i);
         }
     }
 
@@ -138,8 +129,8 @@ final class F16Kernels extends WeightKernels {
     }
 
     /**
-     * Weight rows j, j + q, j + 2q and j + 3q against batch row r, with the 2^112 of {@link BlockLoads#finiteHalves}
-     * moved from the weights to x ({@link BlockLoads#halvesDownScaled}): each FMA's exact product w_i 2^-112 · x_i 2^112
+     * Weight rows j, j + q, j + 2q and j + 3q against batch row r, the weights widened to w_i·2^-112
+     * ({@link BlockLoads#halvesDownScaled}) and x scaled by 2^112: each FMA's exact product w_i 2^-112 · x_i 2^112
      * is w_i x_i, so every row's chain {@code a = fma(w_i, x_i, a)} gives the same floats as {@link #pair}'s, with one
      * operation fewer a vector, and four chains where {@link #pair} has two (as BF16's kernel).
      */

@@ -15,10 +15,11 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Whether an F16 weight tensor may use the widening by multiplication ({@link BlockLoads#finiteHalves}):
- * its halves are all finite, and this CPU multiplies subnormal floats at full speed. AMD's do; Intel's take a
- * microcode assist on every denormal operand, and about 4% of the 16-value vectors of real weights (gaussian,
- * std 0.02) hold a subnormal half, so there the widening through {@code vcvtph2ps} stays.
+ * Whether an F16 weight tensor may use the widening in registers of one to three batch rows
+ * ({@link BlockLoads#halvesDownScaled} against x·2^112, {@code F16Kernels}): its halves are all finite, and this CPU's
+ * FMA takes subnormal floats at full speed. AMD's does; Intel's takes a microcode assist on every denormal operand,
+ * and about 4% of the 16-value vectors of real weights (gaussian, std 0.02) hold a subnormal half, so there the
+ * widening through {@code vcvtph2ps} stays.
  * {@code -Dtandem.f16.widen=multiply} or {@code convert} overrides the choice.
  *
  * <p>Each tensor is checked once, by a background thread that reads it after its first matmul: meanwhile its
@@ -38,7 +39,7 @@ final class FiniteHalves {
 
     private FiniteHalves() {}
 
-    /** Whether {@code w} (F16) is to be widened by {@link BlockLoads#finiteHalves}: false until its check ends. */
+    /** Whether {@code w} (F16) is to be widened in registers ({@link BlockLoads#halvesDownScaled}): false until its check ends. */
     static boolean widenByMultiplying(Tensor w) {
         if (!MULTIPLY || w.dtype() != DType.F16) {
             return false;
