@@ -24,8 +24,9 @@ public final class CpuBackend implements Backend {
      * Chunks each thread's share of a one-row matmul is cut into, so that a thread on a faster core takes a slower
      * one's last chunks: decode is where the unequal speeds of a shared machine's cores cost (one-row decode on a
      * 2-core VM, alternated in one JVM: 0.97-1.15x, median 1.09x; 1 for the plain split where cores run evenly). A
-     * pass of several rows keeps the pool's default, one chunk a share: with four, the 4-row passes of verification
-     * were 7-13% slower (docs/PERFORMANCE.md, "Work stealing").
+     * pass of several rows keeps the pool's default, one chunk a share, except over the integer lane kernels: with
+     * four, Q8_0's 4-row passes of verification were 7-13% slower (docs/PERFORMANCE.md, "Work stealing"), while the
+     * lane kernels' were faster (Q4_K_M, k=4 over one row 2.52-2.66 against 2.69-2.84, k=16 the same).
      */
     private static final int DECODE_SPLIT = Integer.getInteger("tandem.pool.decodeSplit", 4);
 
@@ -159,7 +160,7 @@ public final class CpuBackend implements Backend {
         if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
             body.run(0, d);
         } else {
-            if (rows == 1) {
+            if (rows == 1 || kernels instanceof LaneTiles) {
                 pool.parallelFor(d, 4, DECODE_SPLIT, body);
             } else {
                 pool.parallelFor(d, 4, body);
