@@ -3,6 +3,7 @@ package dev.tandem.core.cpu;
 import dev.tandem.core.codec.KQuantScales;
 import dev.tandem.core.codec.Q3_KCodec;
 import java.lang.foreign.MemorySegment;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The K-quants' lane layouts for the lane kernels ({@link LaneTiles}), repacked by {@link LaneRepack}; a row whose sub-block count is
@@ -133,8 +134,9 @@ final class KQuantLanes {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q3_K_BLOCK * sb;
                 Q3_KCodec.scales(view, o + 96, scales);
+                short d = shiftedD(view.get(BlockLoads.I16, o + 108), dShifted);
                 for (int s = 0; s < 16; s++) {
-                    int8ScaleAndD(to, 16 * sb + s, scales[s] - 32, shiftedD(view.get(BlockLoads.I16, o + 108), dShifted));
+                    int8ScaleAndD(to, 16 * sb + s, scales[s] - 32, d);
                 }
                 for (int s = 0; s < 16; s++) { // lane s: values e = 16s + i, ggml's 128·half + 32·j + l (bit pair j of qs byte l, hmask bit 4·half + j)
                     int half = s >> 3, j = (s >> 1) & 3, l0 = 16 * (s & 1);
@@ -201,24 +203,32 @@ final class KQuantLanes {
 
     /**
      * Whether every super-block's F16 d of the Q6_K or Q3_K tensor q ({@code rows} rows of n values) survives
-     * {@link #shiftedD}: at most 63.97 in magnitude, so that 1024·d is still a finite F16.
+     * {@link #shiftedD}: at most 63.97 in magnitude, so that 1024·d is still a finite F16. Rows split over
+     * {@code pool}'s threads, as the repacking after it: this is the first read of a mapped tensor, so it takes the page
+     * faults the repacking would otherwise take on both threads (the whole Q6_K file's d, first read in a fresh JVM:
+     * 470-490 ms on two threads against 540-660 ms on one; 60-70 ms once mapped).
      */
-    static boolean dShiftable(MemorySegment q, int rows, int n, boolean q3K) {
-        int blockBytes = q3K ? Q3_K_BLOCK : Q6_K_BLOCK, dAt = blockBytes - 2;
-        for (long b = 0; b < (long) rows * (n / 256); b++) {
-            if ((q.get(BlockLoads.I16, b * blockBytes + dAt) & 0x7FFF) > 0x53FF) {
-                return false;
+    static boolean dShiftable(MemorySegment q, int rows, int n, boolean q3K, WorkerPool pool) {
+        int blockBytes = q3K ? Q3_K_BLOCK : Q6_K_BLOCK, dAt = blockBytes - 2, blocks = n / 256;
+        AtomicBoolean tooLarge = new AtomicBoolean();
+        pool.parallelFor(rows, 1, (r0, r1) -> {
+            for (int row = r0; row < r1 && !tooLarge.get(); row++) {
+                for (long b = (long) row * blocks; b < (long) (row + 1) * blocks; b++) {
+                    if ((q.get(BlockLoads.I16, b * blockBytes + dAt) & 0x7FFF) > 0x53FF) {
+                        tooLarge.set(true);
+                    }
+                }
             }
-        }
-        return true;
+        });
+        return !tooLarge.get();
     }
 
     /**
      * The F16 d a Q6_K or Q3_K lane header holds: with {@code shifted}, 1024·d, exact (a power of two; below 2^-14 an
      * F16 is subnormal, and 1024 times its 10-bit mantissa's 2^-24 is a normal F16). The float steps widen a header's
      * F16 by moving its bits into a float's, which leaves a subnormal F16 (most Q6_K d: 2.5e-5 for weights of 0.1)
-     * a subnormal float; a multiplication with a subnormal operand is slow on x86 (Q6_K's one-row matmul 1.4x the
-     * time), and 1024·d is normal for every d the file can hold but the largest.
+     * a subnormal float; a multiplication with a subnormal operand is slow on the AMD EPYC (Q6_K's one-row matmul
+     * 2.6-3x the time), and 1024·d is normal for every d the file can hold but the largest.
      */
     static short shiftedD(short d, boolean shifted) {
         return shifted ? Float.floatToFloat16(Float.float16ToFloat(d) * 1024f) : d;
@@ -255,8 +265,9 @@ final class KQuantLanes {
         return LaneRepack.repack(q, rows, n / 256, Q6_K_BLOCK, 2, Q6_K_GROUP_BYTES, pool, (from, view, count, to) -> {
             for (int sb = 0; sb < count; sb++) {
                 int o = Q6_K_BLOCK * sb;
+                short d = shiftedD(view.get(BlockLoads.I16, o + 208), dShifted);
                 for (int s = 0; s < 16; s++) {
-                    int8ScaleAndD(to, 16 * sb + s, from[o + 192 + s], shiftedD(view.get(BlockLoads.I16, o + 208), dShifted));
+                    int8ScaleAndD(to, 16 * sb + s, from[o + 192 + s], d);
                 }
                 for (int half = 0; half < 2; half++) {
                     for (int l = 0; l < 32; l++) {

@@ -25,7 +25,7 @@ final class Q3_KLaneKernels extends Q6_KLaneKernels {
     /** The kernels of the Q3_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
         return LaneTiles.of(w, t -> {
-            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), true);
+            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), true, pool);
             return new Q3_KLaneKernels(KQuantLanes.q3K(t.segment(), t.rows(), t.cols(), shifted, pool), file, shifted);
         });
     }

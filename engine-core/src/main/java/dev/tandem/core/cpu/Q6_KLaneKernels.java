@@ -51,7 +51,7 @@ class Q6_KLaneKernels extends LaneTiles {
     /** The kernels of the Q6_K tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
         return LaneTiles.of(w, t -> {
-            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), false);
+            boolean shifted = KQuantLanes.dShiftable(t.segment(), t.rows(), t.cols(), false, pool);
             return new Q6_KLaneKernels(DType.Q6_K, KQuantLanes.q6K(t.segment(), t.rows(), t.cols(), shifted, pool), file,
                     KQuantLanes.Q6_K_GROUP_BYTES, Q8Activations.Layout.Q6_K, shifted);
         });

@@ -84,7 +84,7 @@ final class Q8Activations {
     final short[] offsets;
     /** Per row and lane, in lane order: d. */
     final float[] scales;
-    /** Per row and lane, in lane order: {@code d·Σq}, the lane's sum as the kernels see x (for types with offsets). */
+    /** Per row and lane, in lane order: {@code d·Σq}, the lane's sum as the kernels see x (Q4_1's, Q5_K's, Q5_0's and Q5_1's float steps). */
     final float[] sums;
 
     /**

@@ -279,10 +279,11 @@ class Q8LaneKernelsTest {
         int n = 256, blockBytes = q6 ? 210 : 110, dAt = blockBytes - 2;
         double sum = q6 ? 31 * -3.0 * 256 : 31 * 3 * -3.0 * 256;
         for (float[] ds : new float[][] {{0x1p-24f, 63.96875f}, {0x1p-24f, 65504f}}) {
-            assertEquals(ds[1] < 64, KQuantLanes.dShiftable(scaleRows(type, ds, blockBytes, dAt, Arena.global()), 2, n, !q6),
-                    "d of " + ds[1] + " stored as 1024·d");
-            try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
-                Tensor w = Tensor.of(scaleRows(type, ds, blockBytes, dAt, arena), type, 2, n);
+            try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8);
+                 WorkerPool pool = new WorkerPool(2)) {
+                MemorySegment rows = scaleRows(type, ds, blockBytes, dAt, arena);
+                assertEquals(ds[1] < 64, KQuantLanes.dShiftable(rows, 2, n, !q6, pool), "d of " + ds[1] + " stored as 1024·d");
+                Tensor w = Tensor.of(rows, type, 2, n);
                 assertOneAndTwoRows(cpu, w, -3f, 0, type + ", d 2^-24", sum * ds[0], "d " + ds[1], sum * ds[1]);
             }
         }
