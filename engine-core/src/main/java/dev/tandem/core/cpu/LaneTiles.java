@@ -18,9 +18,9 @@ import jdk.incubator.vector.VectorSpecies;
  * The matmul loop of the integer kernels over lane layouts ({@link Q8LaneKernels}: Q4_0 and Q4_K; {@link Q4_1LaneKernels};
  * {@link Q5_KLaneKernels} and {@link LegacyQ5LaneKernels}: Q5_K, Q5_0 and Q5_1; {@link Q6_KLaneKernels} and
  * {@link Q3_KLaneKernels}; {@link Q2_KLaneKernels}):
- * features in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; batch rows two at a time
- * ({@link #ints2}, which cuts each weight short's values out once for both) and an odd last one (in a one-row pass,
- * every one) alone ({@link #single}).
+ * features in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; batch rows four at a time where a
+ * type has {@link #ints4} (Q4_0, Q4_1, Q4_K), else two ({@link #ints2}), each cutting a weight short's values out once
+ * for all its rows, and an odd last one (in a one-row pass, every one) alone ({@link #single}).
  * A tile's 16-bit sums go through a small array to {@link #floats}: each is one method that C2 compiles with its own
  * budget (inlining into one stops at a node count, and a vector passed to a method not inlined is boxed). Each batch
  * row's integer sums are exact whatever the tile, and its float steps are the same calls, so a row's result does not
@@ -42,6 +42,8 @@ abstract class LaneTiles extends WeightKernels {
      * m / 4 (sub-blocks 2m, 2m + 1 of 8 a super-block).
      */
     static final VectorShuffle<Float> SUPER_BLOCK = VectorShuffle.fromOp(F, m -> m / 4);
+    /** Weight bytes per block of feature pairs in a multi-row pass: held in L2 while every row tile passes over them. */
+    static final long PAIR_BLOCK_BYTES = 256 << 10;
     /** Feature pairs of a one-row pass whose lanes are summed together: 16 sums, one transposed butterfly. */
     static final int BATCHED = 8;
     private static final Map<Tensor, LaneTiles> REPACKED = Collections.synchronizedMap(new WeakHashMap<>());
@@ -50,7 +52,7 @@ abstract class LaneTiles extends WeightKernels {
     final MemorySegment repacked;
     private final WeightKernels file;
     final int groupBytes;
-    /** Vectors of 16-bit sums per part of a tile of two batch rows. */
+    /** Vectors of 16-bit sums per part of the kernels' largest tile of batch rows. */
     private final int slots;
     private final Q8Activations.Layout layout;
 
@@ -109,24 +111,57 @@ abstract class LaneTiles extends WeightKernels {
             }
             return;
         }
-        for (int p = 0; p < pairs; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
-            int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
-            for (int r = 0; r < rows; r += 2) {
-                if (r + 1 < rows) {
-                    ints2(a, r, j * rowBytes, jq * rowBytes, sums);
-                    floats(a, r, j * rowBytes, jq * rowBytes, sums, 0, lanes, 0);
-                    floats(a, r + 1, j * rowBytes, jq * rowBytes, sums, 1, lanes, 2);
-                    VectorMath.laneSums(lanes, 4);
-                    out[(r + 1) * d + jq] = lanes[3];
-                    out[(r + 1) * d + j] = lanes[2];
-                } else {
-                    single(a, r, j * rowBytes, jq * rowBytes, sums, lanes, 0);
-                    VectorMath.laneSums(lanes, 2);
+        // Rows outer within blocks of pairs: a tile's x rows stay in L1 while the block's weights (read from memory
+        // once, by the first tile) come from L2 for the rest. Pairs outer, 16 rows of x (64 KB at n = 2048) came from
+        // L2 for every pair: 1.3x slower from memory at 16 rows (docs/PERFORMANCE.md, "Multi-row passes").
+        int block = (int) Math.max(1, PAIR_BLOCK_BYTES / (2 * rowBytes));
+        for (int b0 = 0; b0 < pairs; b0 += block) {
+            int b1 = Math.min(pairs, b0 + block);
+            for (int r = 0, tile; r < rows; r += tile) {
+                tile = r + 3 < rows && quads() ? 4 : r + 1 < rows ? 2 : 1;
+                for (int p = b0; p < b1; p++) { // pairs (j, j + q), then the last feature of an odd count alone: both rows of its pair are it
+                    int j = p < q ? j0 + p : j1 - 1, jq = p < q ? j + q : j;
+                    tile(a, tile, r, j * rowBytes, jq * rowBytes, sums, lanes);
+                    for (int u = 0; u < tile; u++) {
+                        out[(r + u) * d + jq] = lanes[2 * u + 1];
+                        out[(r + u) * d + j] = lanes[2 * u];
+                    }
                 }
-                out[r * d + jq] = lanes[1];
-                out[r * d + j] = lanes[0];
             }
         }
+    }
+
+    /**
+     * Batch rows {@code r .. r + tile - 1} (a tile of 1, 2 or 4) against the weight rows at {@code wa} and {@code wb}:
+     * row r + u's two outputs into {@code lanes[2u]} and {@code lanes[2u + 1]}.
+     */
+    private void tile(Q8Activations a, int tile, int r, long wa, long wb, short[] sums, float[] lanes) {
+        if (tile == 4) {
+            ints4(a, r, wa, wb, sums);
+            for (int u = 0; u < 4; u++) {
+                floats(a, r + u, wa, wb, sums, u, lanes, 2 * u);
+            }
+        } else if (tile == 2) {
+            ints2(a, r, wa, wb, sums);
+            floats(a, r, wa, wb, sums, 0, lanes, 0);
+            floats(a, r + 1, wa, wb, sums, 1, lanes, 2);
+        } else {
+            single(a, r, wa, wb, sums, lanes, 0);
+        }
+        VectorMath.laneSums(lanes, 2 * tile);
+    }
+
+    /** Whether these kernels have {@link #ints4}: tiles of four batch rows. */
+    boolean quads() {
+        return false;
+    }
+
+    /**
+     * {@link #ints2} for batch rows r .. r + 3 (units 0-3), where {@link #quads}: each weight vector cut once for the
+     * four rows.
+     */
+    void ints4(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no four-row tiles");
     }
 
     /** How these kernels take x rounded. */

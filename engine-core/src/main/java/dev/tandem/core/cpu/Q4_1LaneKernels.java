@@ -49,7 +49,7 @@ final class Q4_1LaneKernels extends Q8LaneKernels {
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
-                int blocks = (r * a.groups + g) * GROUP_BLOCKS + LS * part, at = ((g * PARTS + part) * 4 + slot) * LS;
+                int blocks = (r * a.groups + g) * GROUP_BLOCKS + LS * part, at = ((g * PARTS + part) * SLOTS + slot) * LS;
                 FloatVector xEven = FloatVector.fromArray(F, a.scales, blocks), xOdd = FloatVector.fromArray(F, a.scales, blocks + LS / 2);
                 FloatVector sEven = FloatVector.fromArray(F, a.sums, blocks), sOdd = FloatVector.fromArray(F, a.sums, blocks + LS / 2);
                 for (int side = 0; side < 2; side++) { // a loop, not two copies: C2 parses it once and unrolls it after

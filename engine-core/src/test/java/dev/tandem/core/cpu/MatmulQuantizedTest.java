@@ -135,7 +135,9 @@ class MatmulQuantizedTest {
 
     /**
      * Batch invariance, which lossless verification needs: a row's output is bitwise the same alone or in a batch
-     * of any size k = 2..64 (every tiling: fused tiles of 2 to 5 rows, decoded-buffer tiles, leftover rows).
+     * of any size k = 2..64 (every tiling: fused tiles of 2 to 5 rows, decoded-buffer tiles, the lane kernels' tiles of
+     * 4 and 2 rows and leftover rows; on one thread the 1031 features span several of the lane kernels' pair blocks,
+     * {@link LaneTiles#PAIR_BLOCK_BYTES}, for all but Q2_K).
      */
     @ParameterizedTest
     @EnumSource(value = DType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_K", "Q6_K", "Q5_K", "IQ4_NL", "Q5_0", "Q5_1", "Q4_1", "Q2_K", "Q3_K"})
