@@ -21,6 +21,16 @@ public interface Backend extends AutoCloseable {
     /** {@code out[r][j] = dot(w[j], x[r])}: each weight row is read once for all {@code rows} rows. */
     void matmul(Tensor out, Tensor x, Tensor w, int rows);
 
+    /**
+     * {@code outs[i] = x · ws[i]} for each i: the matmuls of one x (wq, wk and wv; w1 and w3), which a backend may run
+     * as one parallel section. Each output is bitwise what {@link #matmul} gives.
+     */
+    default void matmuls(Tensor[] outs, Tensor x, Tensor[] ws, int rows) {
+        for (int i = 0; i < ws.length; i++) {
+            matmul(outs[i], x, ws[i], rows);
+        }
+    }
+
     /** Rotates the first {@code cols} columns of each row, head by head, at that row's position. */
     void rope(Tensor x, int rows, int cols, int[] positions, RopeTable table);
 

@@ -21,6 +21,8 @@ final class Activations {
     final Tensor hb;     // ffn gate (w1), then silu(gate) * up
     final Tensor hb2;    // ffn up (w3)
     final Tensor logits;
+    /** The outputs of the matmuls that take one x, as {@link Backend#matmuls} runs them: q, k, v; then gate, up. */
+    private final Tensor[] queryKeyValue, gateUp;
     private final Backend backend;
     private final LlamaConfig c;
 
@@ -37,14 +39,14 @@ final class Activations {
         this.hb = backend.allocate(rows, c.hiddenDim());
         this.hb2 = backend.allocate(rows, c.hiddenDim());
         this.logits = backend.allocate(rows, c.vocabSize());
+        this.queryKeyValue = new Tensor[] {q, k, v};
+        this.gateUp = new Tensor[] {hb, hb2};
     }
 
     /** Attention's inputs: q, k, v of the normed residual stream, biased (Qwen2) and rotated to their positions. */
     void queryKeyValue(LayerWeights lw, int rows, int[] positions, RopeTable rope) {
         backend.rmsNorm(xb, x, lw.attentionNorm(), rows, c.normEps());
-        backend.matmul(q, xb, lw.wq(), rows);
-        backend.matmul(k, xb, lw.wk(), rows);
-        backend.matmul(v, xb, lw.wv(), rows);
+        backend.matmuls(queryKeyValue, xb, new Tensor[] {lw.wq(), lw.wk(), lw.wv()}, rows);
         if (lw.bq() != null) {
             backend.addBias(q, lw.bq(), rows);
             backend.addBias(k, lw.bk(), rows);
@@ -59,8 +61,7 @@ final class Activations {
         backend.matmul(xb2, att, lw.wo(), rows);
         backend.add(x, xb2, rows);
         backend.rmsNorm(xb, x, lw.ffnNorm(), rows, c.normEps());
-        backend.matmul(hb, xb, lw.w1(), rows);
-        backend.matmul(hb2, xb, lw.w3(), rows);
+        backend.matmuls(gateUp, xb, new Tensor[] {lw.w1(), lw.w3()}, rows);
         backend.swiglu(hb, hb2, rows);
         backend.matmul(xb2, hb, lw.w2(), rows);
         backend.add(x, xb2, rows);

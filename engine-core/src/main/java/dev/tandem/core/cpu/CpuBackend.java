@@ -139,6 +139,60 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Tensor out, Tensor x, Tensor w, int rows) {
+        MatmulPart part = matmulPart(out, x, w, rows);
+        int d = w.rows();
+        long macs = (long) rows * w.cols() * d;
+        if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
+            part.body().run(0, d);
+        } else {
+            pool.parallelFor(d, 4, part.chunksAShare(), part.body());
+        }
+    }
+
+    /**
+     * One parallel section over the outputs' features end to end: wk and wv (256 x 2048 in TinyLlama) are a few
+     * microseconds of work each, and a section of its own costs a hand-off and a wait for the slower thread's
+     * last chunk.
+     */
+    @Override
+    public void matmuls(Tensor[] outs, Tensor x, Tensor[] ws, int rows) {
+        long macs = 0;
+        boolean quads = true; // every output's features in whole groups of four: no chunk ends inside one
+        for (Tensor w : ws) {
+            macs += (long) rows * w.cols() * w.rows();
+            quads &= w.rows() % 4 == 0;
+        }
+        if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1 || !quads) {
+            Backend.super.matmuls(outs, x, ws, rows);
+            return;
+        }
+        int count = ws.length, total = 0, split = 1;
+        int[] start = new int[count + 1];
+        WorkerPool.RangeBody[] bodies = new WorkerPool.RangeBody[count];
+        for (int i = 0; i < count; i++) {
+            MatmulPart part = matmulPart(outs[i], x, ws[i], rows);
+            bodies[i] = part.body();
+            split = Math.max(split, part.chunksAShare());
+            start[i + 1] = total += ws[i].rows();
+        }
+        pool.parallelFor(total, 4, split, (j0, j1) -> {
+            for (int i = 0; i < count; i++) {
+                int lo = Math.max(j0, start[i]), hi = Math.min(j1, start[i + 1]);
+                if (lo < hi) {
+                    bodies[i].run(lo - start[i], hi - start[i]);
+                }
+            }
+        });
+    }
+
+    /**
+     * A matmul's body over features {@code [j0, j1)} and the chunks a share of it is cut into: {@link #DECODE_SPLIT} for
+     * one-row passes and over the lane kernels, else the pool's default.
+     */
+    private record MatmulPart(WorkerPool.RangeBody body, int chunksAShare) {}
+
+    /** {@code out = x · w} as a {@link MatmulPart}, x rounded first (once, on this thread) where w's kernels take int8. */
+    private MatmulPart matmulPart(Tensor out, Tensor x, Tensor w, int rows) {
         int n = w.cols();
         int d = w.rows();
         if (x.cols() != n || out.cols() != d) {
@@ -149,23 +203,11 @@ public final class CpuBackend implements Backend {
         float[] xa = heap(x);
         WeightKernels kernels = WeightKernels.of(w, activations == Activations.INT8, pool);
         MemorySegment ws = w.segment();
-        WorkerPool.RangeBody body;
         if (kernels instanceof LaneTiles lanes) { // x rounded to int8 once, here, for every thread (and kept for the next matmul of the same x)
             Q8Activations a = rounded.get().of(lanes.layout(), xa, rows, n);
-            body = (j0, j1) -> lanes.range(a, o, rows, d, j0, j1);
-        } else {
-            body = (j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1);
+            return new MatmulPart((j0, j1) -> lanes.range(a, o, rows, d, j0, j1), DECODE_SPLIT);
         }
-        long macs = (long) rows * n * d;
-        if (macs < PARALLEL_MATMUL_MACS || pool.threads() == 1) {
-            body.run(0, d);
-        } else {
-            if (rows == 1 || kernels instanceof LaneTiles) {
-                pool.parallelFor(d, 4, DECODE_SPLIT, body);
-            } else {
-                pool.parallelFor(d, 4, body);
-            }
-        }
+        return new MatmulPart((j0, j1) -> kernels.range(o, xa, rows, ws, n, d, j0, j1), rows == 1 ? DECODE_SPLIT : pool.split());
     }
 
     @Override

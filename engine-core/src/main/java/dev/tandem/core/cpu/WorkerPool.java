@@ -75,6 +75,11 @@ public final class WorkerPool implements AutoCloseable {
         return threads;
     }
 
+    /** Chunks a participant's share is cut into where a section does not ask for a number. */
+    int split() {
+        return split;
+    }
+
     /**
      * Runs {@code body} over {@code [0, n)} split into at most {@link #threads()} shares of up to {@code split}
      * contiguous chunks, whose boundaries are multiples of {@code align}; returns when all chunks are done. Safe to call from

@@ -176,6 +176,45 @@ class MatmulQuantizedTest {
         }
     }
 
+    /**
+     * The matmuls of one x run as one parallel section ({@link CpuBackend#matmuls}: Q4_K_M's wq, wk and wv are Q4_K,
+     * Q4_K and Q6_K) give each output bitwise what its own matmul gives, on one and two threads, one row and several;
+     * with an output whose features are not whole fours (the section's chunks end on fours) they run one by one.
+     */
+    @Test
+    void matmulsOfOneXEqualEachMatmul() {
+        SplittableRandom rnd = new SplittableRandom(21);
+        int n = 512;
+        DType[] types = {DType.Q4_K, DType.Q4_K, DType.Q6_K, DType.F32, DType.Q8_0};
+        int[] features = {1028, 256, 260, 300, 30};
+        try (Arena arena = Arena.ofShared(); CpuBackend one = new CpuBackend(1); CpuBackend two = new CpuBackend(2)) {
+            for (int[] pick : new int[][] {{0, 1, 2}, {3, 0}, {2, 4, 1}}) {
+                Tensor[] ws = new Tensor[pick.length];
+                for (int i = 0; i < pick.length; i++) {
+                    ws[i] = encode(arena, types[pick[i]], random(rnd, features[pick[i]] * n, 0.1), features[pick[i]], n);
+                }
+                for (int rows : new int[] {1, 5}) {
+                    Tensor x = Tensor.wrap(random(rnd, rows * n, 1), rows, n);
+                    for (CpuBackend cpu : new CpuBackend[] {one, two}) {
+                        Tensor[] fused = new Tensor[ws.length];
+                        for (int i = 0; i < ws.length; i++) {
+                            fused[i] = cpu.allocate(rows, ws[i].rows());
+                        }
+                        cpu.matmuls(fused, x, ws, rows);
+                        for (int i = 0; i < ws.length; i++) {
+                            Tensor alone = cpu.allocate(rows, ws[i].rows());
+                            cpu.matmul(alone, x, ws[i], rows);
+                            for (int r = 0; r < rows; r++) {
+                                assertArrayEquals(alone.row(r), fused[i].row(r), 0f, ws[i].dtype() + " output " + i + " of "
+                                        + ws.length + ", row " + r + " of " + rows + ", " + cpu.threads() + " thread(s)");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void blockTypesRefuseRowsThatAreNotWholeBlocks() {
         try (Arena arena = Arena.ofConfined()) {
