@@ -25,17 +25,19 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Q6_K ({@link #q6K}), one 16-value sub-block (value {@code d·sc·(q - 32)}, q of 6 bits) per lane: per 32
  * sub-blocks (2 super-blocks), per pair of sub-blocks (2m, 2m + 1), which share a super-block, an int of their two
  * int8 scales (bytes 0 and 1) and their super-block's F16 d, or 1024·d ({@link #shiftedD}), (bytes 2-3) (64 bytes); then 6
- * positions of 32 shorts:
- * positions 0-3 the low 4 bits of values 4p..4p+3 (value 4p + j in bits 4j..4j+3), positions 4 and 5 the high 2
- * bits of values 0-7 and 8-15 (value 8c + i in bits 2i, 2i + 1): 448 bytes where the file has 420.
+ * positions of 32 shorts, three per run of 8 values (8c .. 8c + 7): position 3c + k holds the 6-bit q of values
+ * 8c + 2k and 8c + 2k + 1 in bits 0-5 and 8-13, and bits 2k, 2k + 1 of values 8c + 6 and 8c + 7 in bits 6-7 and 14-15:
+ * 448 bytes where the file has 420. Six of a run's values come out with one or two operations each, the last two
+ * with ten together ({@link Q6_KLaneKernels#ints1}).
  *
  * <p>Q5_0 and Q5_1 ({@link #q5Legacy}), one 32-value block per lane in Q5_K's positions ({@code q - 16}, three to a
  * short), after the blocks' F16 d where Q5_K has its scale shorts; Q5_1's F16 mins after the positions: 768 and 832
  * bytes where the file has 704 and 768.
  *
- * <p>Q3_K ({@link #q3K}), as Q6_K's first 320 bytes: the int8 scale {@code sc - 32} and the F16 d (or 1024·d), then q (value
- * {@code q - 4}, its two low bits and its hmask bit as bit 2) in the low-nibble positions; 320 bytes where the file
- * has 220, a nibble where the file has 3 bits, for a value cut out with a shift and a mask.
+ * <p>Q3_K ({@link #q3K}), Q6_K's header: the int8 scale {@code sc - 32} and the F16 d (or 1024·d), then 4 positions of
+ * nibbles, position p holding q of values 4p .. 4p + 3 (value {@code q - 4}, its two low bits and its hmask bit as bit
+ * 2) in bits 4j .. 4j + 3; 320 bytes where the file has 220, a nibble where the file has 3 bits, for a value cut out
+ * with a shift and a mask.
  *
  * <p>Q2_K ({@link #q2K}), one 16-value sub-block (value {@code d·sc·q - dmin·m}, q of 2 bits) per lane: per 32
  * sub-blocks (2 super-blocks), one short per sub-block of its 4-bit scale and min ({@code sc | m << 8}, as Q4_K's),
@@ -53,7 +55,7 @@ final class KQuantLanes {
     static final int Q6_K_GROUP_BYTES = 64 + 6 * 64;
     /** A Q5_0 group: 32 blocks' F16 d (64 bytes), then Q5_K's 11 positions; Q5_1's adds its 32 F16 mins at byte 768. */
     static final int Q5_0_GROUP_BYTES = 64 + 11 * 64, Q5_1_GROUP_BYTES = Q5_0_GROUP_BYTES + 64, Q5_1_MINS = Q5_0_GROUP_BYTES;
-    /** A Q3_K group: Q6_K's without the high bits. */
+    /** A Q3_K group: Q6_K's header, then 4 positions of nibbles. */
     static final int Q3_K_GROUP_BYTES = 64 + 4 * 64;
     /** A Q2_K group: its scale and min shorts at 0, position c at {@code 64·(c + 1)}, the d and dmin floats at 192 and 200. */
     static final int Q2_K_GROUP_BYTES = 64 + 2 * 64 + 16;
@@ -275,8 +277,14 @@ final class KQuantLanes {
                         for (int k4 = 0; k4 < 4; k4++) { // ggml's order: value e = 128·half + 32·k4 + l, in lane e / 16 at i = e % 16
                             int low = ((k4 % 2 == 0 ? ql0 : ql1) >> (k4 < 2 ? 0 : 4)) & 0xF, high = (qh >> 2 * k4) & 3;
                             int e = 128 * half + 32 * k4 + l, lane = 16 * sb + (e >> 4), i = e & 15;
-                            to[32 * ((i >> 2) + 1) + lane] |= (short) (low << 4 * (i & 3)); // position i / 4: low 4 bits
-                            to[32 * ((i >> 3) + 5) + lane] |= (short) (high << 2 * (i & 7)); // position 4 + i / 8: high 2 bits
+                            int q6 = low | high << 4, c = i >> 3, j = i & 7;
+                            if (j < 6) { // position 3c + j / 2: bits 0-5 or 8-13
+                                to[32 * (3 * c + (j >> 1) + 1) + lane] |= (short) (q6 << 8 * (j & 1));
+                            } else { // bits 2k, 2k + 1 of values 8c + 6 and 8c + 7 in bits 6-7 and 14-15 of position 3c + k
+                                for (int k = 0; k < 3; k++) {
+                                    to[32 * (3 * c + k + 1) + lane] |= (short) (((q6 >> 2 * k) & 3) << (j == 6 ? 6 : 14));
+                                }
+                            }
                         }
                     }
                 }

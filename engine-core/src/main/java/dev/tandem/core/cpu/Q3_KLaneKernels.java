@@ -10,10 +10,10 @@ import jdk.incubator.vector.ShortVector;
 
 /**
  * Q3_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q3_K_q8_K}: x quantized to int8 per 256
- * values, the weights repacked with one 16-value sub-block per 16-bit lane ({@link KQuantLanes#q3K}): Q6_K's lanes
- * with the 3-bit {@code q} (0..7, value {@code q - 4}) in its low nibbles and no high bits, the scale {@code sc - 32}
- * as its int8 scale. So the float steps are Q6_K's ({@link Q6_KLaneKernels#floats}, with x's offsets {@code 4·Σq_x}
- * per half of a sub-block), and a value costs a nibble's shift and mask where Q6_K's also or's in two high bits.
+ * values, the weights repacked with one 16-value sub-block per 16-bit lane ({@link KQuantLanes#q3K}): Q6_K's header
+ * (the scale {@code sc - 32} as its int8 scale beside the F16 d), then the 3-bit {@code q} (0..7, value {@code q - 4})
+ * in nibbles. So the float steps are Q6_K's ({@link Q6_KLaneKernels#floats}, with x's offsets {@code 4·Σq_x} per half
+ * of a sub-block), and a value costs a nibble's shift and mask.
  * A chain of 8 products lies within {@code 8·7·127}, no wrap-around.
  */
 final class Q3_KLaneKernels extends Q6_KLaneKernels {

@@ -18,8 +18,8 @@ import jdk.incubator.vector.ShortVector;
 /**
  * Q6_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q6_K_q8_K}: x quantized to int8 per 256
  * values ({@link Q8Activations}), the weights repacked with one 16-value sub-block per 16-bit lane
- * ({@link KQuantLanes#q6K}). A lane's 6-bit q (0..63) is its low nibble or'ed with its two high bits moved to bits 4
- * and 5; the 16 products of a sub-block, up to 63·127 each, would pass 16 bits even with q - 32 in [-32, 31]
+ * ({@link KQuantLanes#q6K}). A lane's 6-bit q (0..63) is a byte of a short cut out with a mask (and a shift), or for two
+ * values in eight, put together from three shorts' top bits; the 16 products of a sub-block, up to 63·127 each, would pass 16 bits even with q - 32 in [-32, 31]
  * (65024), so each lane runs two chains of 8: {@code Σ q·q_x - 32·Σq_x} over 8 values lies within ±32512 and comes
  * out exact through the wrap-around. The two chains become ints, are added and scaled by the int8 scales as integers,
  * then go to a float times {@code d·d_x}.
@@ -30,11 +30,13 @@ class Q6_KLaneKernels extends LaneTiles {
     /** Values per group: 32 sub-blocks of 16. */
     static final int GROUP_VALUES = 16 * GROUP_LANES;
     /**
-     * Positions of low nibbles per chain: 2, in a field rather than a constant. Knowing the loop has two trips, C2
+     * Q3_K's positions of nibbles per chain: 2, in a field rather than a constant. Knowing the loop has two trips, C2
      * unrolled it and hoisted all 16 loads of x of a two-row tile, past the 32 vector registers: the tile spilled to
      * the stack and rebuilt its constants, and ran at half Q4_0's operations per cycle.
      */
     final int positions;
+    /** Q6_K's runs of 8 values per sub-block: 2, a field for the same reason. */
+    final int chains;
 
     /**
      * What a header's F16 d, its bits moved into a float's, is multiplied by: 2^112, or 2^102 where the repacking
@@ -45,6 +47,7 @@ class Q6_KLaneKernels extends LaneTiles {
     Q6_KLaneKernels(DType type, MemorySegment repacked, WeightKernels file, int groupBytes, Q8Activations.Layout layout, boolean dShifted) {
         super(type, repacked, file, groupBytes, SLOTS, layout);
         positions = 2;
+        chains = 2;
         dFactor = dShifted ? 0x1p102f : P112;
     }
 
@@ -58,7 +61,11 @@ class Q6_KLaneKernels extends LaneTiles {
     }
 
 
-    /** Slots per part: unit 0's chains 0 and 1 of row a, then of row b. */
+    /**
+     * Slots per part: unit 0's chains 0 and 1 of row a, then of row b. A chain's three positions hold its 8 values: six
+     * in bytes (a mask, or a shift and a mask), the last two in the three shorts' top bits (put together in ten
+     * operations, then one or two each): 2.4 operations a value where nibbles and high-bit pairs took 4.4.
+     */
     @Override
     void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
@@ -66,27 +73,41 @@ class Q6_KLaneKernels extends LaneTiles {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
                 int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
-                for (int c = 0; c < 2; c++) { // chain c: values 8c .. 8c + 7 of every sub-block
-                    ShortVector sa = ShortVector.zero(S), sb = sa;
-                    for (int p = 0; p < positions; p++) { // position 2c + p: values 8c + 4p + j, their high bits in bits 8p + 2j of position 4 + c
-                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 64L * (2 * c + p + 1), BlockLoads.LE);
-                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 64L * (2 * c + p + 1), BlockLoads.LE);
-                        ShortVector ha = ShortVector.fromMemorySegment(S, w, oa + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
-                        ShortVector hb = ShortVector.fromMemorySegment(S, w, ob + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
-                        int xv = xi + 32 * (8 * c + 4 * p);
-                        ShortVector u = ShortVector.fromArray(S, a.q, xv);
-                        sa = sa.add(va.and((short) 0xF).or(ha.lanewise(LSHL, 4).and((short) 0x30)).mul(u));
-                        sb = sb.add(vb.and((short) 0xF).or(hb.lanewise(LSHL, 4).and((short) 0x30)).mul(u));
-                        u = ShortVector.fromArray(S, a.q, xv + 32);
-                        sa = sa.add(va.lanewise(LSHR, 4).and((short) 0xF).or(ha.lanewise(LSHL, 2).and((short) 0x30)).mul(u));
-                        sb = sb.add(vb.lanewise(LSHR, 4).and((short) 0xF).or(hb.lanewise(LSHL, 2).and((short) 0x30)).mul(u));
-                        u = ShortVector.fromArray(S, a.q, xv + 64);
-                        sa = sa.add(va.lanewise(LSHR, 8).and((short) 0xF).or(ha.and((short) 0x30)).mul(u));
-                        sb = sb.add(vb.lanewise(LSHR, 8).and((short) 0xF).or(hb.and((short) 0x30)).mul(u));
-                        u = ShortVector.fromArray(S, a.q, xv + 96);
-                        sa = sa.add(va.lanewise(LSHR, 12).or(ha.lanewise(LSHR, 2).and((short) 0x30)).mul(u));
-                        sb = sb.add(vb.lanewise(LSHR, 12).or(hb.lanewise(LSHR, 2).and((short) 0x30)).mul(u));
-                    }
+                for (int c = 0; c < chains; c++) { // chain c: values 8c .. 8c + 7 of every sub-block, positions 3c .. 3c + 2
+                    long p0 = 64L * (3 * c + 1);
+                    ShortVector a0 = ShortVector.fromMemorySegment(S, w, oa + p0, BlockLoads.LE);
+                    ShortVector a1 = ShortVector.fromMemorySegment(S, w, oa + p0 + 64, BlockLoads.LE);
+                    ShortVector a2 = ShortVector.fromMemorySegment(S, w, oa + p0 + 128, BlockLoads.LE);
+                    ShortVector b0 = ShortVector.fromMemorySegment(S, w, ob + p0, BlockLoads.LE);
+                    ShortVector b1 = ShortVector.fromMemorySegment(S, w, ob + p0 + 64, BlockLoads.LE);
+                    ShortVector b2 = ShortVector.fromMemorySegment(S, w, ob + p0 + 128, BlockLoads.LE);
+                    // values 8c + 6 and 8c + 7 into bits 0-5 and 8-13: bits 6-7 and 14-15 of position 3c + k are their bits 2k, 2k + 1
+                    ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
+                    ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
+                    int xv = xi + 32 * 8 * c;
+                    ShortVector u = ShortVector.fromArray(S, a.q, xv + 0);
+                    ShortVector sa = a0.and(LOW).mul(u), sb = b0.and(LOW).mul(u);
+                    u = ShortVector.fromArray(S, a.q, xv + 32);
+                    sa = sa.add(a0.lanewise(LSHR, 8).and(LOW).mul(u));
+                    sb = sb.add(b0.lanewise(LSHR, 8).and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 64);
+                    sa = sa.add(a1.and(LOW).mul(u));
+                    sb = sb.add(b1.and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 96);
+                    sa = sa.add(a1.lanewise(LSHR, 8).and(LOW).mul(u));
+                    sb = sb.add(b1.lanewise(LSHR, 8).and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 128);
+                    sa = sa.add(a2.and(LOW).mul(u));
+                    sb = sb.add(b2.and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 160);
+                    sa = sa.add(a2.lanewise(LSHR, 8).and(LOW).mul(u));
+                    sb = sb.add(b2.lanewise(LSHR, 8).and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 192);
+                    sa = sa.add(ea.and(LOW).mul(u));
+                    sb = sb.add(eb.and(LOW).mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 224);
+                    sa = sa.add(ea.lanewise(LSHR, 8).mul(u));
+                    sb = sb.add(eb.lanewise(LSHR, 8).mul(u));
                     sa.intoArray(sums, at + c * LS);
                     sb.intoArray(sums, at + (2 + c) * LS);
                 }
@@ -102,46 +123,83 @@ class Q6_KLaneKernels extends LaneTiles {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
                 int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
-                for (int c = 0; c < 2; c++) { // chain c: values 8c .. 8c + 7 (positions 2c and 2c + 1), their high bits in position 4 + c
+                for (int c = 0; c < chains; c++) { // chain c: values 8c .. 8c + 7, positions 3c .. 3c + 2
                     ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, se = sa; // (a, r), (b, r), (a, r + 1), (b, r + 1)
-                    for (int p = 0; p < positions; p++) { // values 8c + 4p + j: not unrolled (see positions)
-                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 64L * (2 * c + p + 1), BlockLoads.LE);
-                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 64L * (2 * c + p + 1), BlockLoads.LE);
-                        ShortVector ha = ShortVector.fromMemorySegment(S, w, oa + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
-                        ShortVector hb = ShortVector.fromMemorySegment(S, w, ob + 64L * (c + 5), BlockLoads.LE).lanewise(LSHR, 8 * p);
-                        int xv = xi + 32 * (8 * c + 4 * p);
-                        ShortVector qa = va.and((short) 0xF).or(ha.lanewise(LSHL, 4).and((short) 0x30));
-                        ShortVector qb = vb.and((short) 0xF).or(hb.lanewise(LSHL, 4).and((short) 0x30));
-                        ShortVector u = ShortVector.fromArray(S, a.q, xv), v = ShortVector.fromArray(S, a.q, xv + next);
-                        sa = sa.add(qa.mul(u));
-                        sb = sb.add(qb.mul(u));
-                        sc = sc.add(qa.mul(v));
-                        se = se.add(qb.mul(v));
-                        qa = va.lanewise(LSHR, 4).and((short) 0xF).or(ha.lanewise(LSHL, 2).and((short) 0x30));
-                        qb = vb.lanewise(LSHR, 4).and((short) 0xF).or(hb.lanewise(LSHL, 2).and((short) 0x30));
-                        u = ShortVector.fromArray(S, a.q, xv + 32);
-                        v = ShortVector.fromArray(S, a.q, xv + 32 + next);
-                        sa = sa.add(qa.mul(u));
-                        sb = sb.add(qb.mul(u));
-                        sc = sc.add(qa.mul(v));
-                        se = se.add(qb.mul(v));
-                        qa = va.lanewise(LSHR, 8).and((short) 0xF).or(ha.and((short) 0x30));
-                        qb = vb.lanewise(LSHR, 8).and((short) 0xF).or(hb.and((short) 0x30));
-                        u = ShortVector.fromArray(S, a.q, xv + 64);
-                        v = ShortVector.fromArray(S, a.q, xv + 64 + next);
-                        sa = sa.add(qa.mul(u));
-                        sb = sb.add(qb.mul(u));
-                        sc = sc.add(qa.mul(v));
-                        se = se.add(qb.mul(v));
-                        qa = va.lanewise(LSHR, 12).or(ha.lanewise(LSHR, 2).and((short) 0x30));
-                        qb = vb.lanewise(LSHR, 12).or(hb.lanewise(LSHR, 2).and((short) 0x30));
-                        u = ShortVector.fromArray(S, a.q, xv + 96);
-                        v = ShortVector.fromArray(S, a.q, xv + 96 + next);
-                        sa = sa.add(qa.mul(u));
-                        sb = sb.add(qb.mul(u));
-                        sc = sc.add(qa.mul(v));
-                        se = se.add(qb.mul(v));
-                    }
+                    long p0 = 64L * (3 * c + 1);
+                    ShortVector a0 = ShortVector.fromMemorySegment(S, w, oa + p0, BlockLoads.LE);
+                    ShortVector a1 = ShortVector.fromMemorySegment(S, w, oa + p0 + 64, BlockLoads.LE);
+                    ShortVector a2 = ShortVector.fromMemorySegment(S, w, oa + p0 + 128, BlockLoads.LE);
+                    ShortVector b0 = ShortVector.fromMemorySegment(S, w, ob + p0, BlockLoads.LE);
+                    ShortVector b1 = ShortVector.fromMemorySegment(S, w, ob + p0 + 64, BlockLoads.LE);
+                    ShortVector b2 = ShortVector.fromMemorySegment(S, w, ob + p0 + 128, BlockLoads.LE);
+                    // values 8c + 6 and 8c + 7 into bits 0-5 and 8-13: bits 6-7 and 14-15 of position 3c + k are their bits 2k, 2k + 1
+                    ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
+                    ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
+                    int xv = xi + 32 * 8 * c;
+                    ShortVector qa = a0.and(LOW);
+                    ShortVector qb = b0.and(LOW);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xv + 0);
+                    ShortVector x2 = ShortVector.fromArray(S, a.q, xv + 0 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = a0.lanewise(LSHR, 8).and(LOW);
+                    qb = b0.lanewise(LSHR, 8).and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 32);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = a1.and(LOW);
+                    qb = b1.and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 64);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 64 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = a1.lanewise(LSHR, 8).and(LOW);
+                    qb = b1.lanewise(LSHR, 8).and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 96);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 96 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = a2.and(LOW);
+                    qb = b2.and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 128);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 128 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = a2.lanewise(LSHR, 8).and(LOW);
+                    qb = b2.lanewise(LSHR, 8).and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 160);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 160 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = ea.and(LOW);
+                    qb = eb.and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv + 192);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 192 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
+                    qa = ea.lanewise(LSHR, 8);
+                    qb = eb.lanewise(LSHR, 8);
+                    u = ShortVector.fromArray(S, a.q, xv + 224);
+                    x2 = ShortVector.fromArray(S, a.q, xv + 224 + next);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    sc = sc.add(qa.mul(x2));
+                    se = se.add(qb.mul(x2));
                     sa.intoArray(sums, at + c * LS);
                     sb.intoArray(sums, at + (2 + c) * LS);
                     sc.intoArray(sums, at + (4 + c) * LS);
@@ -150,6 +208,9 @@ class Q6_KLaneKernels extends LaneTiles {
             }
         }
     }
+
+    /** A 6-bit value in the low byte of a short. */
+    private static final short LOW = 0x3F;
 
     /**
      * Per side, the two chains less x's offsets ({@code 32·Σq_x} of each half), each exact in 16 bits, widened to ints
