@@ -12,10 +12,11 @@ import java.util.List;
  * Two builds of Tandem decoding in one JVM, generation by generation: each build's jars in a class loader of its own,
  * one model and engine per build, greedy generations from BOS alternated ABBA. On a shared machine whose speed moves
  * by 1.4x between minutes, process-against-process pairs swing more than the changes measured; here both builds see
- * the same minutes. Run it with the builds in either order (bench/two-builds.sh does): the order moves the ratio by up
- * to ~9% (each loader's code compiled and its weights placed on their own), so the geometric mean of the two orders
- * is the figure, and a change under ~5% is not resolved by it. Reflection only, against the public API (ModelLoader, Tokenizers, CpuBackend, Transformer,
- * AutoregressiveGenerator), so it runs against any build that has it. See bench/two-builds.sh.
+ * the same minutes. Run it with the builds in either order (bench/two-builds.sh does): the order moves the ratio by a
+ * few percent (each loader's code compiled and its weights placed on their own), so the geometric mean of the two
+ * orders is the figure; a control of two builds running the same code gave 0.975. Reflection only, against the public
+ * API (ModelLoader, Tokenizers, CpuBackend, Transformer, AutoregressiveGenerator), so it runs against any build that
+ * has it.
  */
 public class TwoBuilds {
     /** One build's generator and request, and its generate method. */

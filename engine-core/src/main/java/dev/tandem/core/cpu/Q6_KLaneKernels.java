@@ -19,8 +19,8 @@ import jdk.incubator.vector.ShortVector;
  * Q6_K matmuls with integer products, as llama.cpp's {@code ggml_vec_dot_q6_K_q8_K}: x quantized to int8 per 256
  * values ({@link Q8Activations}), the weights repacked with one 16-value sub-block per 16-bit lane
  * ({@link KQuantLanes#q6K}). A lane's 6-bit q (0..63) is a byte of a short cut out with a mask (and a shift), or for two
- * values in eight, put together from three shorts' top bits; the 16 products of a sub-block, up to 63·127 each, would pass 16 bits even with q - 32 in [-32, 31]
- * (65024), so each lane runs two chains of 8: {@code Σ q·q_x - 32·Σq_x} over 8 values lies within ±32512 and comes
+ * values in eight, put together from three shorts' top bits; the 16 products of a sub-block, up to 63·127 each, would
+ * pass 16 bits even with q - 32 in [-32, 31] (65024), so each lane runs two chains of 8: {@code Σ q·q_x - 32·Σq_x} over 8 values lies within ±32512 and comes
  * out exact through the wrap-around. The two chains become ints, are added and scaled by the int8 scales as integers,
  * then go to a float times {@code d·d_x}.
  */
@@ -85,7 +85,7 @@ class Q6_KLaneKernels extends LaneTiles {
                     ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
                     ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
                     int xv = xi + 32 * 8 * c;
-                    ShortVector u = ShortVector.fromArray(S, a.q, xv + 0);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xv);
                     ShortVector sa = a0.and(LOW).mul(u), sb = b0.and(LOW).mul(u);
                     u = ShortVector.fromArray(S, a.q, xv + 32);
                     sa = sa.add(a0.lanewise(LSHR, 8).and(LOW).mul(u));
@@ -138,8 +138,8 @@ class Q6_KLaneKernels extends LaneTiles {
                     int xv = xi + 32 * 8 * c;
                     ShortVector qa = a0.and(LOW);
                     ShortVector qb = b0.and(LOW);
-                    ShortVector u = ShortVector.fromArray(S, a.q, xv + 0);
-                    ShortVector x2 = ShortVector.fromArray(S, a.q, xv + 0 + next);
+                    ShortVector u = ShortVector.fromArray(S, a.q, xv);
+                    ShortVector x2 = ShortVector.fromArray(S, a.q, xv + next);
                     sa = sa.add(qa.mul(u));
                     sb = sb.add(qb.mul(u));
                     sc = sc.add(qa.mul(x2));
