@@ -11,22 +11,15 @@ import java.util.regex.Pattern;
  * {@code <tool_call>{"name": ..., "arguments": {...}}</tool_call>} blocks, and DeepSeek-V3's
  * {@code <｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME ```json ARGS ```<｜tool▁call▁end｜>} inside its calls markers.
  * The text outside the blocks is the reply's content.
+ *
+ * @param marker the text that opens the calls
+ * @param block one call: its JSON (Hermes), or its name and its arguments apart ({@code nameApart}, DeepSeek)
  */
-final class MarkedToolCalls implements ToolCallSyntax {
+record MarkedToolCalls(String marker, Pattern block, boolean nameApart) implements ToolCallSyntax {
     static final MarkedToolCalls HERMES = new MarkedToolCalls("<tool_call>",
             Pattern.compile("<tool_call>(.*?)</tool_call>", Pattern.DOTALL), false);
     static final MarkedToolCalls DEEPSEEK = new MarkedToolCalls("<｜tool▁calls▁begin｜>",
             Pattern.compile("<｜tool▁call▁begin｜>\\w*<｜tool▁sep｜>(.*?)\\n```(?:json)?\\n(.*?)\\n```<｜tool▁call▁end｜>", Pattern.DOTALL), true);
-
-    private final String marker;
-    private final Pattern block;
-    private final boolean nameApart;
-
-    private MarkedToolCalls(String marker, Pattern block, boolean nameApart) {
-        this.marker = marker;
-        this.block = block;
-        this.nameApart = nameApart;
-    }
 
     @Override
     public int holdFrom(String text) {
