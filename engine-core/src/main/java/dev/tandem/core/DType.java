@@ -5,12 +5,11 @@ import dev.tandem.core.codec.BlockCodec;
 import dev.tandem.core.codec.F16Codec;
 import dev.tandem.core.codec.F32Codec;
 import dev.tandem.core.codec.IQ4_NLCodec;
+import dev.tandem.core.codec.LegacyQ5Codec;
 import dev.tandem.core.codec.Q2_KCodec;
 import dev.tandem.core.codec.Q3_KCodec;
 import dev.tandem.core.codec.Q4_0Codec;
 import dev.tandem.core.codec.Q4_1Codec;
-import dev.tandem.core.codec.Q5_0Codec;
-import dev.tandem.core.codec.Q5_1Codec;
 import dev.tandem.core.codec.Q6_KCodec;
 import dev.tandem.core.codec.Q8_0Codec;
 import dev.tandem.core.codec.ScaleMinCodec;
@@ -31,8 +30,8 @@ public enum DType {
     Q8_0(8, new Q8_0Codec()),
     BF16(30, new BF16Codec()),
     Q4_1(3, new Q4_1Codec()),
-    Q5_0(6, new Q5_0Codec()),
-    Q5_1(7, new Q5_1Codec()),
+    Q5_0(6, LegacyQ5Codec.q5_0()),
+    Q5_1(7, LegacyQ5Codec.q5_1()),
     Q2_K(10, new Q2_KCodec()),
     Q3_K(11, new Q3_KCodec()),
     Q4_K(12, ScaleMinCodec.q4K()),

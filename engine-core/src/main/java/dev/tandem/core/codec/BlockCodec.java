@@ -86,6 +86,17 @@ public abstract class BlockCodec {
         }
     }
 
+    /**
+     * Q4_1's and Q5_1's scale and min: the range from {@code min} to {@code max} in {@code steps} steps, written as
+     * F16 d then F16 min at byte {@code o}; returns 1 / d (0 for a flat block), what the values are rounded with.
+     */
+    protected static float scaleAndMin(float min, float max, int steps, MemorySegment dst, long o) {
+        float d = (max - min) / steps;
+        dst.set(I16, o, Float.floatToFloat16(d));
+        dst.set(I16, o + 2, Float.floatToFloat16(min));
+        return d != 0 ? 1f / d : 0f;
+    }
+
     /** The smallest of x[k..k+n) as GGML's {@code if (v < min) min = v;} finds it: a -0.0 after a 0.0 is not the min. */
     protected static float min(float[] x, int k, int n) {
         float min = Float.MAX_VALUE;

@@ -26,11 +26,8 @@ public final class Q4_1Codec extends BlockCodec {
     /** The block's range in 15 steps from its minimum; each value rounds half up to its step, at most 15. */
     @Override
     protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        float min = min(x, k, 32), max = max(x, k, 32);
-        float d = (max - min) / 15;
-        float id = d != 0 ? 1f / d : 0f;
-        dst.set(I16, o, Float.floatToFloat16(d));
-        dst.set(I16, o + 2, Float.floatToFloat16(min));
+        float min = min(x, k, 32);
+        float id = scaleAndMin(min, max(x, k, 32), 15, dst, o);
         for (int j = 0; j < 16; j++) {
             int lo = Math.min(15, (byte) (int) ((x[k + j] - min) * id + 0.5f)); // C's (int8_t) cast, then MIN(15, .)
             int hi = Math.min(15, (byte) (int) ((x[k + 16 + j] - min) * id + 0.5f));
