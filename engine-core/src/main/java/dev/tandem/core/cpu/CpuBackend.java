@@ -44,9 +44,9 @@ public final class CpuBackend implements Backend {
     private final ThreadLocal<RoundedActivations> rounded = ThreadLocal.withInitial(RoundedActivations::new);
 
     /**
-     * How matmuls over Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K weights take x: rounded to int8 as llama.cpp does (per 32
-     * values for the 32-value blocks, per 256 for the K-quants), for integer products ({@link LaneTiles}: Q4_0 decodes
-     * 1.5-1.8x faster, Q4_K 2.2-2.9x, Q5_K 2.3-3.0x, Q6_K 1.7-2.1x, Q3_K 2.3x, Q2_K 2.9-3.1x), or as
+     * How matmuls over Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and Q2_K..Q6_K weights take x: rounded to int8 as llama.cpp does
+     * (per 32 values for the 32-value blocks, per 256 for the K-quants), for integer products ({@link LaneTiles}: Q4_0
+     * decodes 1.5-1.8x faster, Q4_K 2.2-2.9x, Q5_K 2.3-3.0x, Q6_K 1.7-2.1x, Q3_K 2.3x, Q2_K 2.9-3.1x, IQ4_NL 1.26x), or as
      * floats (the CUDA backend's arithmetic, and every other type's). The default is INT8, or FLOAT with
      * {@code -Dtandem.activations=float}.
      */

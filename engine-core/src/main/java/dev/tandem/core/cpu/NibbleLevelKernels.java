@@ -62,6 +62,12 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         return new NibbleLevelKernels(DType.Q4_1, levels);
     }
 
+    /** IQ4_NL weights multiply int8 activations where the backend allows them ({@link IQ4_NLLaneKernels}). */
+    @Override
+    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+        return int8Activations && type == DType.IQ4_NL ? IQ4_NLLaneKernels.of(w, this, pool) : this;
+    }
+
     @Override
     boolean kernelsApply() {
         return TABLE_IN_VECTOR;

@@ -39,7 +39,7 @@ abstract class WeightKernels {
 
     /**
      * These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves};
-     * with {@code int8Activations}, Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K over a repacked copy: {@link LaneTiles}).
+     * with {@code int8Activations}, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and Q2_K..Q6_K over a repacked copy: {@link LaneTiles}).
      */
     WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
         return this;

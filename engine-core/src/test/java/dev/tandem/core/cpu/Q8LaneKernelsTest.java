@@ -16,8 +16,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Q4_0, Q4_1, Q5_0, Q5_1 and Q2_K..Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q4_1LaneKernels},
- * {@link LegacyQ5LaneKernels}, {@link Q5_KLaneKernels},
+ * Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and Q2_K..Q6_K against int8 activations: the arithmetic {@link Q8LaneKernels}, {@link Q4_1LaneKernels},
+ * {@link LegacyQ5LaneKernels}, {@link IQ4_NLLaneKernels}, {@link Q5_KLaneKernels},
  * {@link Q6_KLaneKernels}, {@link Q3_KLaneKernels} and {@link Q2_KLaneKernels} declare, their edges, and their distance from float activations.
  */
 class Q8LaneKernelsTest {
@@ -57,7 +57,7 @@ class Q8LaneKernelsTest {
     }
 
     /** The types whose matmuls round x to int8 by default (their lane kernels). */
-    static final java.util.Set<DType> ROUNDING = java.util.EnumSet.of(DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.Q2_K,
+    static final java.util.Set<DType> ROUNDING = java.util.EnumSet.of(DType.Q4_0, DType.Q4_1, DType.Q5_0, DType.Q5_1, DType.IQ4_NL, DType.Q2_K,
             DType.Q3_K, DType.Q4_K, DType.Q5_K, DType.Q6_K);
 
     /** x as the lane kernels of {@code type} multiply it: per 32-value block for the 32-value types, per 256 values for the K-quants. */
@@ -83,7 +83,7 @@ class Q8LaneKernelsTest {
 
     /** Rows of several groups of 32 blocks, the last one partial, on two threads: the declared arithmetic, to float precision. */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void equalsTheDequantizedProductWithXRoundedToInt8(DType type) {
         SplittableRandom rnd = new SplittableRandom(5);
         // 72 or 65 blocks of 32: two whole groups and a part of one; Q6_K: 144 sub-blocks of 16, four groups and a half
@@ -124,11 +124,47 @@ class Q8LaneKernelsTest {
     }
 
     /**
+     * IQ4_NL's levels at their extremes against q = ±127: 32 products of ±16129 per block, far past 16 bits, and the
+     * residue chains at their bounds (nibbles 3 and 4: residue 15, 16 products of 1905 a chain). Each row's blocks hold
+     * one nibble (row 0: 0, level -127; row 1: 15, 113; row 2: 3, -65; row 3: 4, -49); x alternates 3 and -3 in row 1
+     * of x. The results are the exact sums, scaled.
+     */
+    @Test
+    void iq4nlLevelsAndResiduesAtTheirExtremesAreExact() {
+        int n = 64, d = 4;
+        int[] nibble = {0, 15, 3, 4};
+        byte[] levels = dev.tandem.core.codec.IQ4_NLCodec.levels();
+        try (Arena arena = Arena.ofShared(); CpuBackend cpu = new CpuBackend(1, CpuBackend.Activations.INT8)) {
+            MemorySegment seg = arena.allocate(DType.IQ4_NL.byteSize((long) d * n), 64);
+            for (int blk = 0; blk < 2 * d; blk++) { // two blocks a row; scale 1.0
+                int v = nibble[blk / 2];
+                seg.set(ValueLayout.JAVA_SHORT_UNALIGNED, 18L * blk, Float.floatToFloat16(1f));
+                for (int i = 0; i < 16; i++) {
+                    seg.set(ValueLayout.JAVA_BYTE, 18L * blk + 2 + i, (byte) (v | v << 4));
+                }
+            }
+            Tensor w = Tensor.of(seg, DType.IQ4_NL, d, n);
+            float[] x = new float[2 * n];
+            for (int i = 0; i < n; i++) {
+                x[i] = 3f; // amax 3: d = 3/127, every q = 127
+                x[n + i] = i % 2 == 0 ? 3f : -3f; // q = ±127: each block's sum 0
+            }
+            Tensor out = cpu.allocate(2, d);
+            cpu.matmul(out, Tensor.wrap(x, 2, n), w, 2);
+            double dx = Float.float16ToFloat(Float.floatToFloat16(3f / 127)); // x's scale, kept as an F16
+            for (int j = 0; j < d; j++) {
+                assertEquals(2 * dx * (levels[nibble[j]] * 127 * 32), out.get(0, j), 1e-2, "nibble " + nibble[j] + ", q = 127");
+                assertEquals(0, out.get(1, j), 1e-6, "nibble " + nibble[j] + ", q = ±127");
+            }
+        }
+    }
+
+    /**
      * The rounding of x moves a result by at most {@code Σ_b d_b (1/2 + 127·2^-11) · Σ_{i in b} |w_i|} from float
      * activations: half a step, and d's rounding to an F16 (relative 2^-11) on values up to 127 steps.
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void staysWithinTheRoundingBoundOfFloatActivations(DType type) {
         SplittableRandom rnd = new SplittableRandom(9);
         int rows = 2, n = 1024, d = 16;
@@ -369,7 +405,7 @@ class Q8LaneKernelsTest {
      * span when no value equals a NaN maximum.)
      */
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void aRowWithNaNLeavesTheOtherRowsAlone(DType type) {
         SplittableRandom rnd = new SplittableRandom(11);
         int n = 512, d = 8;
@@ -385,12 +421,12 @@ class Q8LaneKernelsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(value = DType.class, names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "IQ4_NL", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void eachTensorIsRepackedOnce(DType type) {
         try (Arena arena = Arena.ofShared(); WorkerPool pool = new WorkerPool(2)) {
             Tensor w = encode(arena, type, random(new SplittableRandom(3), 4 * 256, 0.1), 4, 256);
             WeightKernels first = WeightKernels.of(w, true, pool);
-            Class<?> lanes = type == DType.Q5_0 || type == DType.Q5_1 ? LegacyQ5LaneKernels.class : type == DType.Q4_1 ? Q4_1LaneKernels.class : type == DType.Q2_K ? Q2_KLaneKernels.class : type == DType.Q3_K ? Q3_KLaneKernels.class : type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : Q8LaneKernels.class;
+            Class<?> lanes = type == DType.Q5_0 || type == DType.Q5_1 ? LegacyQ5LaneKernels.class : type == DType.Q4_1 ? Q4_1LaneKernels.class : type == DType.Q2_K ? Q2_KLaneKernels.class : type == DType.Q3_K ? Q3_KLaneKernels.class : type == DType.Q6_K ? Q6_KLaneKernels.class : type == DType.Q5_K ? Q5_KLaneKernels.class : type == DType.IQ4_NL ? IQ4_NLLaneKernels.class : Q8LaneKernels.class;
             assertTrue(lanes.isInstance(first), first.getClass().getName());
             assertSame(first, WeightKernels.of(w, true, pool));
             assertSame(WeightKernels.of(type), WeightKernels.of(w, false, pool), "float activations: the file's layout");
