@@ -41,7 +41,7 @@ final class F16Kernels extends WeightKernels {
     }
 
     @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
+    WeightKernels forWeights(dev.tandem.core.Tensor w) {
         return FiniteHalves.widenByMultiplying(w) ? MULTIPLYING : this;
     }
 

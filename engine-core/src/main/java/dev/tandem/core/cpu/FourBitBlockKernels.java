@@ -21,8 +21,6 @@ import jdk.incubator.vector.IntVector;
  * subtracting and converting made one-row decoding 1.5x faster, and 1.2x more since the lookup is in an int table
  * (docs/MEASUREMENTS.md#k-quants). Q4_1 does the same through a table of {@code q} (its mins added after, as
  * on the integer path): 1.13x faster one-row matmuls (bench matmul, 8 MiB, one thread pinned, 4 alternated pairs).
- * The two- and four-row tiles keep the integer decode: 3-9% faster there than the byte table's, and the int
- * table's two-row tile was no faster (within the noise).
  */
 final class FourBitBlockKernels extends GroupScaledKernels {
     private final int blockBytes;
@@ -47,12 +45,6 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         this.qs = mins ? 4 : 2;
         this.bias = mins ? 0 : 8;
         this.table = !levelTable ? null : mins ? NibbleLevelKernels.q4_1() : NibbleLevelKernels.q4_0();
-    }
-
-    /** Q4_0 and Q4_1 weights multiply int8 activations where the backend allows them ({@link Q8LaneKernels}, {@link Q4_1LaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return !int8Activations ? this : type == DType.Q4_0 ? Q8LaneKernels.of(w, this, pool) : Q4_1LaneKernels.of(w, this, pool);
     }
 
     @Override
@@ -106,102 +98,6 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
         store(out, lanes, 2, r, d, j, q, w, w0, w1, xs, n / 32);
-    }
-
-    /** Weight rows j and j + q against batch rows r and r + 1. */
-    @Override
-    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
-            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
-            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
-                for (int e = 0; e < 16; e += L) {
-                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
-                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
-                    int i = r * n + 32 * b + h + e;
-                    FloatVector v = FloatVector.fromArray(F, x, i);
-                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
-                    v = FloatVector.fromArray(F, x, i + n);
-                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
-                }
-            }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        store(out, lanes, 4, r, d, j, q, w, w0, w1, xs, n / 32);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+2: each nibble decoded once for three rows (3-row verification). */
-    @Override
-    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
-            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00, p20 = p00, p21 = p00;
-            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
-                for (int e = 0; e < 16; e += L) {
-                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
-                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
-                    int i = r * n + 32 * b + h + e;
-                    FloatVector v = FloatVector.fromArray(F, x, i);
-                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
-                    v = FloatVector.fromArray(F, x, i + n);
-                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
-                    v = FloatVector.fromArray(F, x, i + 2 * n);
-                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
-                }
-            }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
-        store(out, lanes, 6, r, d, j, q, w, w0, w1, xs, n / 32);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+3: each nibble decoded once for four rows. */
-    @Override
-    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
-            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
-            FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
-            for (int h = 0; h < 32; h += 16) { // low nibbles (values 0..15), then high nibbles (16..31)
-                for (int e = 0; e < 16; e += L) {
-                    FloatVector v0 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o0 + qs + e), h, bias);
-                    FloatVector v1 = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o1 + qs + e), h, bias);
-                    int i = r * n + 32 * b + h + e;
-                    FloatVector v = FloatVector.fromArray(F, x, i);
-                    p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
-                    v = FloatVector.fromArray(F, x, i + n);
-                    p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
-                    v = FloatVector.fromArray(F, x, i + 2 * n);
-                    p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
-                    v = FloatVector.fromArray(F, x, i + 3 * n);
-                    p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
-                }
-            }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
-            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        store(out, lanes, 8, r, d, j, q, w, w0, w1, xs, n / 32);
     }
 
     /**

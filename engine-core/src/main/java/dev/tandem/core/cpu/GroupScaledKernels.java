@@ -18,11 +18,15 @@ import jdk.incubator.vector.FloatVector;
  * subtracted, each value), and an output's accumulator advances once per group instead of once per vector, so
  * the partials no longer form one FMA latency chain (docs/MEASUREMENTS.md#k-quants).
  *
- * <p>Every path, one batch row ({@link #x1}) or two, three or four ({@link #x2}, {@link #x3}, {@link #x4}), runs exactly this per (row, feature): for
- * each group in order {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale,
- * acc)}, and the type's mins the same way in every path; the result is the butterfly's lane sum of acc ({@link VectorMath#laneSums}), less
- * any separate mins chain. So a row's result does not depend on the batch. The kernels stay one per type, not one with the
- * decode passed in: a vector helper C2 does not inline gets its vectors boxed (docs/PERFORMANCE.md).
+ * <p>Each batch row runs one kernel, {@link #x1}, per pair of weight rows: for each group in order {@code p = fma(q_c, x_c, p)}
+ * over its chunks c from zero, then {@code acc = fma(p, scale, acc)}, and the type's mins the same way; the result is
+ * the butterfly's lane sum of acc ({@link VectorMath#laneSums}), less any separate mins chain. So a row's result does
+ * not depend on the batch. These are the float-activation kernels (the CUDA backend's arithmetic, and
+ * {@code -Dtandem.activations=float}); by default every one of these types multiplies int8 activations over its lanes
+ * ({@link LaneTiles}), so their k-row passes are there, and here k rows run the one-row kernel k times, each pair's
+ * shared work ({@link #prepare}) done once (the tiles that decoded a block once for two to four rows were 800 lines
+ * of near-copies: docs/PERFORMANCE.md). The kernels stay one per type, not one with the decode passed in: a vector
+ * helper C2 does not inline gets its vectors boxed.
  */
 abstract class GroupScaledKernels extends WeightKernels {
     /** Whether the kernels take the group sums of x (types with mins). */
@@ -44,27 +48,6 @@ abstract class GroupScaledKernels extends WeightKernels {
     abstract void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
                      float[] lanes);
 
-    /**
-     * Weight rows j and j + q against batch rows r and r + 1, for types where such a tile stays within C2's node
-     * budget; by default the one-row kernel twice (Q4_K's two-row tile boxed its vectors).
-     */
-    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
-        x1(out, x, xs, r + 1, w, rowBytes, n, d, j, q, lanes);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+2; by default {@link #x2} and {@link #x1}. */
-    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
-        x1(out, x, xs, r + 2, w, rowBytes, n, d, j, q, lanes);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+3: each weight decoded once for four rows. */
-    abstract void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-                     float[] lanes);
-
     /** What the kernels take of x besides x itself ({@code xs}): the group sums of each batch row for types with mins, or null. */
     float[] xTerms(float[] x, int rows, int n) {
         return groupSums ? groupSums(x, rows, n, groupSize) : null;
@@ -78,16 +61,15 @@ abstract class GroupScaledKernels extends WeightKernels {
     /**
      * Called once per weight row pair (j, j + q) before its kernels, to decode what they share across batch rows
      * into {@code lanes} from {@code 8·L}; a method of its own so that C2 compiles it apart from the kernels.
-     * {@code oneRow}: {@link #x1} runs on the pair (for what only it reads).
      */
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {}
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {}
 
     /** Whether this machine's vectors can run the kernels; else {@link WeightKernels}' decoded-buffer path. */
     boolean kernelsApply() {
         return BlockLoads.VECTOR_BLOCKS;
     }
 
-    /** Pairs of weight rows (features j, j + q) against groups of four batch rows, then a tile of the three or two left over, or one. */
+    /** Pairs of weight rows (features j, j + q), each prepared once, then against every batch row. */
     @Override
     void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
         if (!kernelsApply()) { // e.g. 128-bit vectors: the scalar decoder and the decoded-buffer path
@@ -99,24 +81,13 @@ abstract class GroupScaledKernels extends WeightKernels {
         float[] lanes = new float[8 * L + scratchFloats(n)];
         int q = (j1 - j0) / 2;
         for (int j = j0; j < j0 + q; j++) {
-            prepare(w, rowBytes, n, j, q, lanes, rows % 4 == 1);
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                x4(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
-            }
-            if (rows - r == 3) {
-                x3(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
-                r += 3;
-            } else if (rows - r == 2) {
-                x2(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
-                r += 2;
-            }
-            for (; r < rows; r++) {
+            prepare(w, rowBytes, n, j, q, lanes);
+            for (int r = 0; r < rows; r++) {
                 x1(out, x, xs, r, w, rowBytes, n, d, j, q, lanes);
             }
         }
         if ((j1 - j0) % 2 != 0) { // the last feature alone: both "rows" of the pair are it
-            prepare(w, rowBytes, n, j1 - 1, 0, lanes, true);
+            prepare(w, rowBytes, n, j1 - 1, 0, lanes);
             for (int r = 0; r < rows; r++) {
                 x1(out, x, xs, r, w, rowBytes, n, d, j1 - 1, 0, lanes);
             }

@@ -62,12 +62,6 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         return new NibbleLevelKernels(DType.Q4_1, levels);
     }
 
-    /** IQ4_NL weights multiply int8 activations where the backend allows them ({@link IQ4_NLLaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return int8Activations && type == DType.IQ4_NL ? IQ4_NLLaneKernels.of(w, this, pool) : this;
-    }
-
     @Override
     boolean kernelsApply() {
         return TABLE_IN_VECTOR;
@@ -124,7 +118,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
             long o0 = w0 + (long) blockBytes * b, o1 = w1 + (long) blockBytes * b;
             IntVector q0 = BlockLoads.bytesAsInts(w, o0 + qs), q1 = BlockLoads.bytesAsInts(w, o1 + qs);
             FloatVector v = FloatVector.fromArray(F, x, xo + 32 * b);
-            FloatVector zero = FloatVector.zero(F); // fma from zero, as x4: the same chain, to the sign of a zero
+            FloatVector zero = FloatVector.zero(F); // fma from zero, as FourBitBlockKernels.x1 converts: the same chain, to the sign of a zero
             FloatVector p0 = low(q0).fma(v, zero), p1 = low(q1).fma(v, zero);
             v = FloatVector.fromArray(F, x, xo + 32 * b + 16);
             p0 = high(q0).fma(v, p0);
@@ -136,104 +130,4 @@ final class NibbleLevelKernels extends GroupScaledKernels {
         a1.intoArray(lanes, L);
     }
 
-    /** Weight rows j and j + q against batch rows r and r + 1, the levels decoded in registers once for both. */
-    @Override
-    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
-            IntVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
-            int i = r * n + 32 * b;
-            FloatVector zero = FloatVector.zero(F), l0 = low(q0), l1 = low(q1);
-            FloatVector v = FloatVector.fromArray(F, x, i), u = FloatVector.fromArray(F, x, i + n);
-            FloatVector p00 = l0.fma(v, zero), p01 = l1.fma(v, zero), p10 = l0.fma(u, zero), p11 = l1.fma(u, zero);
-            FloatVector h0 = high(q0), h1 = high(q1);
-            v = FloatVector.fromArray(F, x, i + 16);
-            u = FloatVector.fromArray(F, x, i + n + 16);
-            p00 = h0.fma(v, p00); p01 = h1.fma(v, p01); p10 = h0.fma(u, p10); p11 = h1.fma(u, p11);
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        storeTile(out, lanes, 4, r * d + j, d, q);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+2, {@link #x2}'s tile with a third row: the levels decoded once for three. */
-    @Override
-    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
-            IntVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
-            int i = r * n + 32 * b;
-            FloatVector zero = FloatVector.zero(F), l0 = low(q0), l1 = low(q1);
-            FloatVector v = FloatVector.fromArray(F, x, i);
-            FloatVector p00 = l0.fma(v, zero), p01 = l1.fma(v, zero);
-            v = FloatVector.fromArray(F, x, i + n);
-            FloatVector p10 = l0.fma(v, zero), p11 = l1.fma(v, zero);
-            v = FloatVector.fromArray(F, x, i + 2 * n);
-            FloatVector p20 = l0.fma(v, zero), p21 = l1.fma(v, zero);
-            FloatVector h0 = high(q0), h1 = high(q1);
-            v = FloatVector.fromArray(F, x, i + 16);
-            p00 = h0.fma(v, p00); p01 = h1.fma(v, p01);
-            v = FloatVector.fromArray(F, x, i + n + 16);
-            p10 = h0.fma(v, p10); p11 = h1.fma(v, p11);
-            v = FloatVector.fromArray(F, x, i + 2 * n + 16);
-            p20 = h0.fma(v, p20); p21 = h1.fma(v, p21);
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
-        storeTile(out, lanes, 6, r * d + j, d, q);
-    }
-
-    /**
-     * Weight rows j and j + q against batch rows r..r+3: each block's levels decoded once, into {@code lanes}
-     * (free until the results), and read back for the four rows. (Decoding into registers beside the 16 live
-     * accumulators ran 2-2.5x slower than the decoded-buffer path: the body passed C2's limits.)
-     */
-    @Override
-    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int b = 0; b < n / 32; b++) {
-            long o0 = w0 + 18L * b, o1 = w1 + 18L * b;
-            IntVector q0 = nibbles(w, o0), q1 = nibbles(w, o1);
-            low(q0).intoArray(lanes, 0);
-            high(q0).intoArray(lanes, 16);
-            low(q1).intoArray(lanes, 32);
-            high(q1).intoArray(lanes, 48);
-            FloatVector p00 = FloatVector.zero(F), p01 = p00, p10 = p00, p11 = p00;
-            FloatVector p20 = p00, p21 = p00, p30 = p00, p31 = p00;
-            for (int h = 0; h < 32; h += 16) { // low half (values 0..15), then high half (16..31), as x1
-                FloatVector v0 = FloatVector.fromArray(F, lanes, h), v1 = FloatVector.fromArray(F, lanes, 32 + h);
-                int i = r * n + 32 * b + h;
-                FloatVector v = FloatVector.fromArray(F, x, i);
-                p00 = v0.fma(v, p00); p01 = v1.fma(v, p01);
-                v = FloatVector.fromArray(F, x, i + n);
-                p10 = v0.fma(v, p10); p11 = v1.fma(v, p11);
-                v = FloatVector.fromArray(F, x, i + 2 * n);
-                p20 = v0.fma(v, p20); p21 = v1.fma(v, p21);
-                v = FloatVector.fromArray(F, x, i + 3 * n);
-                p30 = v0.fma(v, p30); p31 = v1.fma(v, p31);
-            }
-            FloatVector s0 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o0)), s1 = FloatVector.broadcast(F, BlockLoads.leadingScale(w, o1));
-            a00 = p00.fma(s0, a00); a01 = p01.fma(s1, a01);
-            a10 = p10.fma(s0, a10); a11 = p11.fma(s1, a11);
-            a20 = p20.fma(s0, a20); a21 = p21.fma(s1, a21);
-            a30 = p30.fma(s0, a30); a31 = p31.fma(s1, a31);
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q);
-    }
 }

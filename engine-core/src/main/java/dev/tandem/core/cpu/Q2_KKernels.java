@@ -58,7 +58,7 @@ final class Q2_KKernels extends GroupScaledKernels {
 
     /** Rows j and j + q's scales and mins as floats into {@code lanes[8 L ..]}: a vector each per 16 scale bytes' nibbles. */
     @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
         int blocks = n / 256;
         for (int t = 0; t < 2; t++) {
             long row = (j + t * q) * rowBytes;
@@ -110,83 +110,6 @@ final class Q2_KKernels extends GroupScaledKernels {
         out[r * d + j + q] = lanes[1];
     }
 
-    /** Weight rows j and j + q against batch rows r and r + 1: each two-bit value decoded once for both, {@link #x1}'s chains. */
-    @Override
-    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int blocks = n / 256, groups = n / 16, mo = r * groups;
-        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
-            long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
-            for (int g = 0; g < 16; g++) {
-                float c0 = lanes[k0 + g], c1 = lanes[k1 + g];
-                int i = r * n + 256 * blk + 16 * g;
-                for (int l = 0; l < 16; l += L) {
-                    FloatVector v0 = values(w, o0, g, l).mul(c0), v1 = values(w, o1, g, l).mul(c1);
-                    FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    a00 = v0.fma(v, a00); a01 = v1.fma(v, a01);
-                    v = FloatVector.fromArray(F, x, i + n + l);
-                    a10 = v0.fma(v, a10); a11 = v1.fma(v, a11);
-                }
-            }
-            for (int h = 0; h < 16; h += L) {
-                FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + 16 + h), m1 = FloatVector.fromArray(F, lanes, k1 + 16 + h);
-                int xm = mo + 16 * blk + h;
-                FloatVector m = FloatVector.fromArray(F, xs, xm);
-                a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
-                m = FloatVector.fromArray(F, xs, xm + groups);
-                a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
-            }
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        storeTile(out, lanes, 4, r * d + j, d, q);
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+3: each two-bit value decoded once for four rows, {@link #x1}'s chains. */
-    @Override
-    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
-        int blocks = n / 256, groups = n / 16, mo = r * groups;
-        int k0 = 8 * L, k1 = k0 + STRIDE * blocks;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int blk = 0; blk < blocks; blk++, k0 += STRIDE, k1 += STRIDE) {
-            long o0 = w0 + 84L * blk, o1 = w1 + 84L * blk;
-            for (int g = 0; g < 16; g++) {
-                float c0 = lanes[k0 + g], c1 = lanes[k1 + g];
-                int i = r * n + 256 * blk + 16 * g;
-                for (int l = 0; l < 16; l += L) {
-                    FloatVector v0 = values(w, o0, g, l).mul(c0), v1 = values(w, o1, g, l).mul(c1);
-                    FloatVector v = FloatVector.fromArray(F, x, i + l);
-                    a00 = v0.fma(v, a00); a01 = v1.fma(v, a01);
-                    v = FloatVector.fromArray(F, x, i + n + l);
-                    a10 = v0.fma(v, a10); a11 = v1.fma(v, a11);
-                    v = FloatVector.fromArray(F, x, i + 2 * n + l);
-                    a20 = v0.fma(v, a20); a21 = v1.fma(v, a21);
-                    v = FloatVector.fromArray(F, x, i + 3 * n + l);
-                    a30 = v0.fma(v, a30); a31 = v1.fma(v, a31);
-                }
-            }
-            for (int h = 0; h < 16; h += L) {
-                FloatVector m0 = FloatVector.fromArray(F, lanes, k0 + 16 + h), m1 = FloatVector.fromArray(F, lanes, k1 + 16 + h);
-                int xm = mo + 16 * blk + h;
-                FloatVector m = FloatVector.fromArray(F, xs, xm);
-                a00 = m0.fma(m, a00); a01 = m1.fma(m, a01);
-                m = FloatVector.fromArray(F, xs, xm + groups);
-                a10 = m0.fma(m, a10); a11 = m1.fma(m, a11);
-                m = FloatVector.fromArray(F, xs, xm + 2 * groups);
-                a20 = m0.fma(m, a20); a21 = m1.fma(m, a21);
-                m = FloatVector.fromArray(F, xs, xm + 3 * groups);
-                a30 = m0.fma(m, a30); a31 = m1.fma(m, a31);
-            }
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        storeTile(out, lanes, 8, r * d + j, d, q);
-    }
-
     /** Group g's scale byte (low nibble: scale, high: min) of the super-block at o. */
     private static int scaleByte(MemorySegment w, long o, int g) {
         return w.get(ValueLayout.JAVA_BYTE, o + g) & 0xFF;
@@ -197,9 +120,4 @@ final class Q2_KKernels extends GroupScaledKernels {
         return (FloatVector) BlockLoads.twoBits(w, o + 16, g, l).convert(VectorOperators.I2F, 0);
     }
 
-    /** Q2_K weights multiply int8 activations where the backend allows them ({@link Q2_KLaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return int8Activations ? Q2_KLaneKernels.of(w, this, pool) : this;
-    }
 }

@@ -83,9 +83,4 @@ final class Q3_KKernels extends UnpackedInt8Kernels {
         }
     }
 
-    /** Q3_K weights multiply int8 activations where the backend allows them ({@link Q3_KLaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return int8Activations ? Q3_KLaneKernels.of(w, this, pool) : this;
-    }
 }

@@ -17,16 +17,14 @@ import jdk.incubator.vector.VectorOperators;
  * Q5_K weights (most of a Q5_K_M file): 176-byte super-blocks of d, dmin, 12 bytes of 6-bit scales and mins,
  * 32 bytes of fifth bits (bit g of byte l for value l of group g) and 128 bytes of nibbles (group 2c in the low
  * nibbles of quarter c's 32 bytes, group 2c + 1 in the high ones). The arithmetic every path shares is
- * {@link GroupScaledKernels}'. The one-row tile ({@link #x1}) takes a weight row pair's integers cut out first
+ * {@link GroupScaledKernels}'. The kernel ({@link #x1}) takes a weight row pair's integers cut out first
  * ({@link #unpack}: 64 at a time with 512-bit vectors); cutting them out beside the products took two
- * loads, a shift, a rotation, two masks and an or for every L values. The tiles of two to four batch rows cut them
- * out beside the products, once for all their rows ({@link BlockLoads#q5KBytes}): read back from bytes they ran
- * slower there.
+ * loads, a shift, a rotation, two masks and an or for every L values.
  */
 final class Q5_KKernels extends SuperBlockScales {
     /**
-     * Scratch for {@link #x1}'s integers, per thread: row j's n bytes, then row j + q's. The tiles' signatures are every
-     * group-scaled type's, so the one tile that takes bytes keeps its array beside them.
+     * Scratch for {@link #x1}'s integers, per thread: row j's n bytes, then row j + q's ({@link #x1}'s signature is every
+     * group-scaled type's, so the array is kept beside it).
      */
     private static final ThreadLocal<byte[]> UNPACKED = ThreadLocal.withInitial(() -> new byte[0]);
     /** Shifts that bring a quarter's low nibbles (first half) and high nibbles (second half) down. */
@@ -39,25 +37,17 @@ final class Q5_KKernels extends SuperBlockScales {
         super(DType.Q5_K);
     }
 
-    /** With int8 activations, a repacked copy's integer kernels ({@link Q5_KLaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return int8Activations ? Q5_KLaneKernels.of(w, this, pool) : this;
-    }
-
     /** The scales and mins ({@link SuperBlockScales}); for {@link #x1}, both rows' integers into this thread's {@link #UNPACKED}. */
     @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {
-        super.prepare(w, rowBytes, n, j, q, lanes, oneRow);
-        if (oneRow) {
-            byte[] q8 = UNPACKED.get();
-            if (q8.length < 2 * n) {
-                q8 = new byte[2 * n];
-                UNPACKED.set(q8);
-            }
-            unpack(w, j * rowBytes, n / 256, q8, 0);
-            unpack(w, (j + q) * rowBytes, n / 256, q8, n);
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
+        super.prepare(w, rowBytes, n, j, q, lanes);
+        byte[] q8 = UNPACKED.get();
+        if (q8.length < 2 * n) {
+            q8 = new byte[2 * n];
+            UNPACKED.set(q8);
         }
+        unpack(w, j * rowBytes, n / 256, q8, 0);
+        unpack(w, (j + q) * rowBytes, n / 256, q8, n);
     }
 
     /** The integers (0..31) of {@code blocks} super-blocks from byte {@code row}, in value order, into {@code q8[at..]}. */
@@ -138,138 +128,4 @@ final class Q5_KKernels extends SuperBlockScales {
         storeTile(out, lanes, 2, r * d + j, d, q);
     }
 
-    /** Weight rows j and j + q against batch rows r and r + 1, each row's bits cut out once for the two. */
-    @Override
-    void x2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
-            row2(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
-        }
-    }
-
-    /** One weight row (at byte w0, feature j) against batch rows r and r + 1: {@link #x1}'s chains, two at once. */
-    private static void row2(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
-                             float[] lanes, int k) {
-        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
-            long o = w0 + 176L * blk;
-            for (int g = 0; g < 8; g++) {
-                long at = o + 48 + 32L * (g >> 1);
-                int i = r * n + 256 * blk + 32 * g;
-                FloatVector p0 = FloatVector.zero(F), p1 = p0;
-                for (int l = 0; l < 32; l += L) {
-                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
-                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
-                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
-                }
-                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
-                a0 = p0.fma(s, a0);
-                a1 = p1.fma(s, a1);
-            }
-            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
-            int xm = mo + STRIDE * blk;
-            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
-            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
-        }
-        a0.intoArray(lanes, 0); a1.intoArray(lanes, L);
-        VectorMath.laneSums(lanes, 2);
-        out[r * d + j] = lanes[0];
-        out[(r + 1) * d + j] = lanes[1];
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+2, each row's bits cut out once for the three. */
-    @Override
-    void x3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
-            row3(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
-        }
-    }
-
-    /** One weight row (at byte w0, feature j) against batch rows r..r+2: {@link #x1}'s chains, three at once. */
-    private static void row3(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
-                             float[] lanes, int k) {
-        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0;
-        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
-            long o = w0 + 176L * blk;
-            for (int g = 0; g < 8; g++) {
-                long at = o + 48 + 32L * (g >> 1);
-                int i = r * n + 256 * blk + 32 * g;
-                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0;
-                for (int l = 0; l < 32; l += L) {
-                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
-                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
-                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
-                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n + l), p2);
-                }
-                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
-                a0 = p0.fma(s, a0);
-                a1 = p1.fma(s, a1);
-                a2 = p2.fma(s, a2);
-            }
-            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
-            int xm = mo + STRIDE * blk;
-            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
-            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
-            a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);
-        }
-        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L);
-        VectorMath.laneSums(lanes, 3);
-        out[r * d + j] = lanes[0];
-        out[(r + 1) * d + j] = lanes[1];
-        out[(r + 2) * d + j] = lanes[2];
-    }
-
-    /** Weight rows j and j + q against batch rows r..r+3, each row's bits cut out once for the four. */
-    @Override
-    void x4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
-            float[] lanes) {
-        int k = 8 * L;
-        for (int f = j; f <= j + q; f += Math.max(q, 1), k += STRIDE * (n / 256)) {
-            row4(out, x, xs, r, w, f * rowBytes, n, d, f, lanes, k);
-        }
-    }
-
-    /** One weight row (at byte w0, feature j) against batch rows r..r+3: {@link #x1}'s chains, four at once. */
-    private static void row4(float[] out, float[] x, float[] xs, int r, MemorySegment w, long w0, int n, int d, int j,
-                             float[] lanes, int k) {
-        int blocks = n / 256, mr = blocks * STRIDE, mo = r * mr + MINS_AT;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        for (int blk = 0; blk < blocks; blk++, k += STRIDE) {
-            long o = w0 + 176L * blk;
-            for (int g = 0; g < 8; g++) {
-                long at = o + 48 + 32L * (g >> 1);
-                int i = r * n + 256 * blk + 32 * g;
-                FloatVector p0 = FloatVector.zero(F), p1 = p0, p2 = p0, p3 = p0;
-                for (int l = 0; l < 32; l += L) {
-                    FloatVector v = BlockLoads.bytesToFloats(BlockLoads.q5KBytes(w, at + l, o + 16 + l, g));
-                    p0 = v.fma(FloatVector.fromArray(F, x, i + l), p0);
-                    p1 = v.fma(FloatVector.fromArray(F, x, i + n + l), p1);
-                    p2 = v.fma(FloatVector.fromArray(F, x, i + 2 * n + l), p2);
-                    p3 = v.fma(FloatVector.fromArray(F, x, i + 3 * n + l), p3);
-                }
-                FloatVector s = FloatVector.broadcast(F, lanes[k + g]);
-                a0 = p0.fma(s, a0);
-                a1 = p1.fma(s, a1);
-                a2 = p2.fma(s, a2);
-                a3 = p3.fma(s, a3);
-            }
-            FloatVector m = FloatVector.fromArray(F, lanes, k + MINS_AT);
-            int xm = mo + STRIDE * blk;
-            a0 = m.fma(FloatVector.fromArray(F, xs, xm), a0);
-            a1 = m.fma(FloatVector.fromArray(F, xs, xm + mr), a1);
-            a2 = m.fma(FloatVector.fromArray(F, xs, xm + 2 * mr), a2);
-            a3 = m.fma(FloatVector.fromArray(F, xs, xm + 3 * mr), a3);
-        }
-        a0.intoArray(lanes, 0); a1.intoArray(lanes, L); a2.intoArray(lanes, 2 * L); a3.intoArray(lanes, 3 * L);
-        VectorMath.laneSums(lanes, 4);
-        out[r * d + j] = lanes[0];
-        out[(r + 1) * d + j] = lanes[1];
-        out[(r + 2) * d + j] = lanes[2];
-        out[(r + 3) * d + j] = lanes[3];
-    }
 }

@@ -69,9 +69,4 @@ final class Q6_KKernels extends UnpackedInt8Kernels {
     /** Rotations that bring bits 2k, 2k + 1 to bits 4, 5: quarters 0 and 1 (values 0..63), then 2 and 3 (64..127). */
     private static final IntVector ROT_01 = halves(4, 2), ROT_23 = halves(0, 30);
 
-    /** Q6_K weights multiply int8 activations where the backend allows them ({@link Q6_KLaneKernels}). */
-    @Override
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return int8Activations ? Q6_KLaneKernels.of(w, this, pool) : this;
-    }
 }

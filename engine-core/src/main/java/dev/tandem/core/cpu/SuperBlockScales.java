@@ -51,7 +51,7 @@ abstract class SuperBlockScales extends GroupScaledKernels {
 
     /** Rows j and j + q's scales and mins into {@code lanes[8 L ..]}, then {@code lanes[8 L + 16 n / 256 ..]}. */
     @Override
-    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes, boolean oneRow) {
+    void prepare(MemorySegment w, long rowBytes, int n, int j, int q, float[] lanes) {
         int blocks = n / 256;
         decode(w, j * rowBytes, blocks, blockBytes, lanes, 8 * L);
         decode(w, (j + q) * rowBytes, blocks, blockBytes, lanes, 8 * L + STRIDE * blocks);

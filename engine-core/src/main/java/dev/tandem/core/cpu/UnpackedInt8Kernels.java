@@ -18,8 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * loop (Q3_K: about 70 instructions per two groups of two rows); from the scratch array every index is linear in
  * the group, so C2 checks the arrays' bounds once and unrolls.
  *
- * <p>Every batch row runs one chain per (row, feature), the products {@code q·scale} in value order, in the tiles of
- * four, three, two and one rows alike and in {@link #decodeVector}'s path (a feature left over, or vectors too narrow for
+ * <p>Every batch row runs one chain per (row, feature), the products {@code q·scale} in value order, in {@link #pair}
+ * and in {@link #decodeVector}'s path (a feature left over, or vectors too narrow for
  * byte lanes), so a row's result does not depend on the batch.
  */
 abstract class UnpackedInt8Kernels extends WeightKernels {
@@ -51,8 +51,8 @@ abstract class UnpackedInt8Kernels extends WeightKernels {
     }
 
     /**
-     * Each weight row pair unpacked once ({@link #unpack}), then {@link #pair4} for each four batch rows and
-     * {@link #pair3}, {@link #pair2} or {@link #pair} for those left over.
+     * Each weight row pair unpacked once ({@link #unpack}), then {@link #pair} for every batch row (the float-activation
+     * kernels; by default these types run their lanes, {@link LaneTiles}).
      */
     @Override
     final void range(float[] out, float[] x, int rows, MemorySegment w, int n, int d, int j0, int j1) {
@@ -69,18 +69,7 @@ abstract class UnpackedInt8Kernels extends WeightKernels {
             for (int t = 0; t < 2; t++) { // one call site, so C2 inlines the unpacking once
                 unpack(w, (j + t * q) * rowBytes, n / 256, q8, t * n, scales, t * (n / 16));
             }
-            int r = 0;
-            for (; r + 4 <= rows; r += 4) {
-                pair4(out, x, r, n, d, j, q, q8, scales, lanes);
-            }
-            if (rows - r == 3) {
-                pair3(out, x, r, n, d, j, q, q8, scales, lanes);
-                r += 3;
-            } else if (rows - r == 2) {
-                pair2(out, x, r, n, d, j, q, q8, scales, lanes);
-                r += 2;
-            }
-            for (; r < rows; r++) {
+            for (int r = 0; r < rows; r++) {
                 pair(out, x, r, n, d, j, q, q8, scales, lanes);
             }
         }
@@ -114,74 +103,4 @@ abstract class UnpackedInt8Kernels extends WeightKernels {
         out[r * d + j + q] = lanes[1];
     }
 
-    /**
-     * {@link #pair} for batch rows r and r + 1 at once: each scaled weight vector made once for both (a weight's
-     * conversion and scaling cost what its two FMAs do), the same chains.
-     */
-    private static void pair2(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
-                              float[] lanes) {
-        int s1 = n / 16, xo = r * n;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00;
-        for (int g = 0; g < n / 16; g++) {
-            float sc0 = scales[g], sc1 = scales[s1 + g];
-            for (int e = 0; e < 16; e += L) {
-                int c = 16 * g + e;
-                FloatVector w0 = BlockLoads.int8s(q8, c).mul(sc0), w1 = BlockLoads.int8s(q8, n + c).mul(sc1);
-                FloatVector v = FloatVector.fromArray(F, x, xo + c);
-                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
-                v = FloatVector.fromArray(F, x, xo + n + c);
-                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
-            }
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        GroupScaledKernels.storeTile(out, lanes, 4, r * d + j, d, q);
-    }
-
-    /** {@link #pair} for batch rows r..r+2 at once (where {@link #pair2} and {@link #pair} cost more than {@link #pair4}). */
-    private static void pair3(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
-                              float[] lanes) {
-        int s1 = n / 16, xo = r * n;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00;
-        for (int g = 0; g < n / 16; g++) {
-            float sc0 = scales[g], sc1 = scales[s1 + g];
-            for (int e = 0; e < 16; e += L) {
-                int c = 16 * g + e;
-                FloatVector w0 = BlockLoads.int8s(q8, c).mul(sc0), w1 = BlockLoads.int8s(q8, n + c).mul(sc1);
-                FloatVector v = FloatVector.fromArray(F, x, xo + c);
-                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
-                v = FloatVector.fromArray(F, x, xo + n + c);
-                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
-                v = FloatVector.fromArray(F, x, xo + 2 * n + c);
-                a20 = w0.fma(v, a20); a21 = w1.fma(v, a21);
-            }
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L);
-        GroupScaledKernels.storeTile(out, lanes, 6, r * d + j, d, q);
-    }
-
-    /** {@link #pair} for batch rows r..r+3 at once: each scaled weight vector made once for four rows, the same chains. */
-    private static void pair4(float[] out, float[] x, int r, int n, int d, int j, int q, byte[] q8, float[] scales,
-                              float[] lanes) {
-        int s1 = n / 16, xo = r * n;
-        FloatVector a00 = FloatVector.zero(F), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (int g = 0; g < n / 16; g++) {
-            float sc0 = scales[g], sc1 = scales[s1 + g];
-            for (int e = 0; e < 16; e += L) {
-                int c = 16 * g + e;
-                FloatVector w0 = BlockLoads.int8s(q8, c).mul(sc0), w1 = BlockLoads.int8s(q8, n + c).mul(sc1);
-                FloatVector v = FloatVector.fromArray(F, x, xo + c);
-                a00 = w0.fma(v, a00); a01 = w1.fma(v, a01);
-                v = FloatVector.fromArray(F, x, xo + n + c);
-                a10 = w0.fma(v, a10); a11 = w1.fma(v, a11);
-                v = FloatVector.fromArray(F, x, xo + 2 * n + c);
-                a20 = w0.fma(v, a20); a21 = w1.fma(v, a21);
-                v = FloatVector.fromArray(F, x, xo + 3 * n + c);
-                a30 = w0.fma(v, a30); a31 = w1.fma(v, a31);
-            }
-        }
-        a00.intoArray(lanes, 0); a01.intoArray(lanes, L); a10.intoArray(lanes, 2 * L); a11.intoArray(lanes, 3 * L);
-        a20.intoArray(lanes, 4 * L); a21.intoArray(lanes, 5 * L); a30.intoArray(lanes, 6 * L); a31.intoArray(lanes, 7 * L);
-        GroupScaledKernels.storeTile(out, lanes, 8, r * d + j, d, q);
-    }
 }

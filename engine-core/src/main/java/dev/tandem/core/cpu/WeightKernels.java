@@ -29,20 +29,38 @@ abstract class WeightKernels {
     }
 
     /**
-     * The kernels for the weights {@code w}: its type's, or a faster variant its values allow ({@link #forWeights});
-     * {@code int8Activations}: variants that round x to int8 may be chosen; {@code pool} runs the one-time work a
-     * variant does first (a repacked copy's rows split over its threads).
+     * The kernels for the weights {@code w}: with {@code int8Activations}, its type's integer kernels where it has them
+     * ({@link #lanes}), else its type's, or a faster variant its values allow ({@link #forWeights}); {@code pool} runs
+     * the one-time work a variant does first (a repacked copy's rows split over its threads).
      */
     static WeightKernels of(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return of(w.dtype()).forWeights(w, int8Activations, pool);
+        WeightKernels file = of(w.dtype());
+        LaneTiles lanes = int8Activations ? lanes(w, file, pool) : null;
+        return lanes != null ? lanes : file.forWeights(w);
+    }
+
+    /** These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves}). */
+    WeightKernels forWeights(dev.tandem.core.Tensor w) {
+        return this;
     }
 
     /**
-     * These kernels, or a variant for weights like {@code w} (F16 whose halves are all finite: {@link FiniteHalves};
-     * with {@code int8Activations}, Q4_0, Q4_1, Q5_0, Q5_1, IQ4_NL and Q2_K..Q6_K over a repacked copy: {@link LaneTiles}).
+     * The integer kernels of {@code w} for int8 activations, over a copy repacked on first use over {@code pool}'s
+     * threads ({@link LaneTiles}); {@code file}: the kernels of the file's layout, for decoding rows. Null for the types
+     * that keep float activations. Exhaustive, without a default, as {@link #create}.
      */
-    WeightKernels forWeights(dev.tandem.core.Tensor w, boolean int8Activations, WorkerPool pool) {
-        return this;
+    private static LaneTiles lanes(dev.tandem.core.Tensor w, WeightKernels file, WorkerPool pool) {
+        return switch (w.dtype()) {
+            case Q4_0, Q4_K -> Q8LaneKernels.of(w, file, pool);
+            case Q4_1 -> Q4_1LaneKernels.of(w, file, pool);
+            case Q5_0, Q5_1 -> LegacyQ5LaneKernels.of(w, file, pool);
+            case IQ4_NL -> IQ4_NLLaneKernels.of(w, file, pool);
+            case Q2_K -> Q2_KLaneKernels.of(w, file, pool);
+            case Q3_K -> Q3_KLaneKernels.of(w, file, pool);
+            case Q5_K -> Q5_KLaneKernels.of(w, file, pool);
+            case Q6_K -> Q6_KLaneKernels.of(w, file, pool);
+            case F32, F16, BF16, Q8_0 -> null;
+        };
     }
 
     // Exhaustive, without a default: a DType constant added without its kernels does not compile.
