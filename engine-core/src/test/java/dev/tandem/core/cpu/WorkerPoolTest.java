@@ -87,9 +87,38 @@ class WorkerPoolTest {
             for (int i = n / 2; i < n; i++) {
                 callerInWorkerShare += caller.equals(ranBy[i]) ? 1 : 0;
             }
-            // the worker holds at most the one chunk it stalled on; the caller took the rest of its share
-            assertTrue(callerInWorkerShare >= n / 2 - n / (2 * split),
+            // the worker holds at most the one chunk it stalled on, its first (half its share); the caller took the rest
+            assertTrue(callerInWorkerShare >= n / 2 - WorkerPool.cut(n / 2, 1, split),
                     "the caller ran " + callerInWorkerShare + " of the worker's " + n / 2 + " indices");
+        }
+    }
+
+    /** A share's chunks halve (1/2, 1/4, ..., the last two equal) and cover it once, whatever its size and split. */
+    @Test
+    void chunksHalveAndCoverTheShare() {
+        assertEquals(java.util.List.of(0L, 400L, 600L, 700L, 800L),
+                java.util.stream.IntStream.rangeClosed(0, 4).mapToObj(k -> WorkerPool.cut(800, k, 4)).toList());
+        for (int size = 0; size < 70; size++) {
+            for (int split = 1; split <= 8; split++) {
+                assertEquals(0, WorkerPool.cut(size, 0, split));
+                assertEquals(size, WorkerPool.cut(size, split, split));
+                for (int k = 0; k < split; k++) {
+                    assertTrue(WorkerPool.cut(size, k, split) <= WorkerPool.cut(size, k + 1, split), "size " + size + ", split " + split);
+                }
+            }
+        }
+        try (WorkerPool pool = new WorkerPool(2)) {
+            for (int n : new int[] {1, 7, 64, 1000, 1023}) {
+                int[] seen = new int[n];
+                pool.parallelFor(n, 4, 4, (start, end) -> {
+                    for (int i = start; i < end; i++) {
+                        seen[i]++;
+                    }
+                });
+                for (int i = 0; i < n; i++) {
+                    assertEquals(1, seen[i], "index " + i + " of " + n);
+                }
+            }
         }
     }
 
