@@ -31,6 +31,11 @@ import jdk.incubator.vector.ShortVector;
 final class IQ4_NLLaneKernels extends LaneTiles {
     /** Vectors of sums per part: per batch row of a two-row tile, the nibbles' sums of both weight rows, then each one's two residue chains. */
     private static final int SLOTS = 12, UNIT = 6;
+    /**
+     * Whether a vector of shorts holds the 16 residues (256-bit vectors and wider); with 128-bit ones IQ4_NL keeps
+     * float activations ({@link WeightKernels#of(dev.tandem.core.Tensor, boolean, WorkerPool)}).
+     */
+    static final boolean APPLIES = S.length() >= 16;
     /** {@code r(i) = level(i) - 16·(i - 8)} in lane i (and i + 16, ...): the table {@code selectFrom} reads with a nibble. */
     private static final ShortVector RESIDUES;
 

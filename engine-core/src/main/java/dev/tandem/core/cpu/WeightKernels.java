@@ -47,14 +47,14 @@ abstract class WeightKernels {
     /**
      * The integer kernels of {@code w} for int8 activations, over a copy repacked on first use over {@code pool}'s
      * threads ({@link LaneTiles}); {@code file}: the kernels of the file's layout, for decoding rows. Null for the types
-     * that keep float activations. Exhaustive, without a default, as {@link #create}.
+     * that keep float activations (IQ4_NL too where vectors are 128 bits: {@link IQ4_NLLaneKernels#APPLIES}). Exhaustive, without a default, as {@link #create}.
      */
     private static LaneTiles lanes(dev.tandem.core.Tensor w, WeightKernels file, WorkerPool pool) {
         return switch (w.dtype()) {
             case Q4_0, Q4_K -> Q8LaneKernels.of(w, file, pool);
             case Q4_1 -> Q4_1LaneKernels.of(w, file, pool);
             case Q5_0, Q5_1 -> LegacyQ5LaneKernels.of(w, file, pool);
-            case IQ4_NL -> IQ4_NLLaneKernels.of(w, file, pool);
+            case IQ4_NL -> IQ4_NLLaneKernels.APPLIES ? IQ4_NLLaneKernels.of(w, file, pool) : null;
             case Q2_K -> Q2_KLaneKernels.of(w, file, pool);
             case Q3_K -> Q3_KLaneKernels.of(w, file, pool);
             case Q5_K -> Q5_KLaneKernels.of(w, file, pool);
