@@ -18,8 +18,8 @@ import jdk.incubator.vector.FloatVector;
  * subtracted, each value), and an output's accumulator advances once per group instead of once per vector, so
  * the partials no longer form one FMA latency chain (docs/MEASUREMENTS.md#k-quants).
  *
- * <p>Each batch row runs one kernel, {@link #x1}, per pair of weight rows: for each group in order {@code p = fma(q_c, x_c, p)}
- * over its chunks c from zero, then {@code acc = fma(p, scale, acc)}, and the type's mins the same way; the result is
+ * <p>Each batch row runs one kernel, {@link #x1}, per pair of weight rows: for each group in order
+ * {@code p = fma(q_c, x_c, p)} over its chunks c from zero, then {@code acc = fma(p, scale, acc)}, and the type's mins the same way; the result is
  * the butterfly's lane sum of acc ({@link VectorMath#laneSums}), less any separate mins chain. So a row's result does
  * not depend on the batch. These are the float-activation kernels (the CUDA backend's arithmetic, and
  * {@code -Dtandem.activations=float}); by default every one of these types multiplies int8 activations over its lanes

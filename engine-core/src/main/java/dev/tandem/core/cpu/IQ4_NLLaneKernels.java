@@ -29,14 +29,17 @@ import jdk.incubator.vector.ShortVector;
  * Each batch row's integer sums are exact whatever the tile, so a row's result does not depend on the batch.
  */
 final class IQ4_NLLaneKernels extends LaneTiles {
-    /** Vectors of sums per part: per batch row of a two-row tile, the nibbles' sums of both weight rows, then each one's two residue chains. */
+    /**
+     * Vectors of sums per part: per batch row of a two-row tile (a unit), the nibbles' sums of both weight rows, then
+     * each one's two residue chains.
+     */
     private static final int SLOTS = 12, UNIT = 6;
     /**
      * Whether a vector of shorts holds the 16 residues (256-bit vectors and wider); with 128-bit ones IQ4_NL keeps
      * float activations ({@link WeightKernels#of(dev.tandem.core.Tensor, boolean, WorkerPool)}).
      */
     static final boolean APPLIES = S.length() >= 16;
-    /** {@code r(i) = level(i) - 16·(i - 8)} in lane i (and i + 16, ...): the table {@code selectFrom} reads with a nibble. */
+    /** {@code r(i) = level(i) - 16·(i - 8)} in lane i (and i + 16, ...): the table {@code selectFrom} reads by nibble. */
     private static final ShortVector RESIDUES;
 
     static {
@@ -52,7 +55,10 @@ final class IQ4_NLLaneKernels extends LaneTiles {
         super(DType.IQ4_NL, repacked, file, Q4_0Lanes.GROUP_BYTES, SLOTS, Q8Activations.Layout.Q4_0);
     }
 
-    /** The kernels of the IQ4_NL tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the kernels of the file's layout, for decoding rows. */
+    /**
+     * The kernels of the IQ4_NL tensor {@code w}, repacked on first use over {@code pool}'s threads; {@code file}: the
+     * kernels of the file's layout, for decoding rows.
+     */
     static LaneTiles of(Tensor w, WeightKernels file, WorkerPool pool) {
         return LaneTiles.of(w, t -> new IQ4_NLLaneKernels(Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file));
     }

@@ -47,7 +47,8 @@ abstract class WeightKernels {
     /**
      * The integer kernels of {@code w} for int8 activations, over a copy repacked on first use over {@code pool}'s
      * threads ({@link LaneTiles}); {@code file}: the kernels of the file's layout, for decoding rows. Null for the types
-     * that keep float activations (IQ4_NL too where vectors are 128 bits: {@link IQ4_NLLaneKernels#APPLIES}). Exhaustive, without a default, as {@link #create}.
+     * that keep float activations (IQ4_NL too where vectors are 128 bits: {@link IQ4_NLLaneKernels#APPLIES}).
+     * Exhaustive, without a default, as {@link #create}.
      */
     private static LaneTiles lanes(dev.tandem.core.Tensor w, WeightKernels file, WorkerPool pool) {
         return switch (w.dtype()) {
