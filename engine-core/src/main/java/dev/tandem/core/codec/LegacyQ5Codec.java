@@ -69,14 +69,7 @@ public final class LegacyQ5Codec extends BlockCodec {
                 q[j] = (int) ((x[k + j] - min) * id + 0.5f);
             }
         } else {
-            float amax = 0, max = 0; // the value of largest magnitude, with its sign: it maps to -16 exactly
-            for (int j = 0; j < 32; j++) {
-                if (amax < Math.abs(x[k + j])) {
-                    amax = Math.abs(x[k + j]);
-                    max = x[k + j];
-                }
-            }
-            float d = max / -16;
+            float d = KQuantRounding.signedMax(x, k, 32) / -16; // the value of largest magnitude maps to -16 exactly
             float id = d != 0 ? 1f / d : 0f;
             dst.set(I16, o, Float.floatToFloat16(d));
             for (int j = 0; j < 32; j++) {

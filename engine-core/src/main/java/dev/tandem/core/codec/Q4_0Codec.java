@@ -23,16 +23,7 @@ public final class Q4_0Codec extends BlockCodec {
 
     @Override
     protected void encodeBlock(float[] x, int k, MemorySegment dst, long o) {
-        float amax = 0;
-        float max = 0; // the value of largest magnitude, with its sign: it maps to -8 exactly
-        for (int i = 0; i < 32; i++) {
-            float v = x[k + i];
-            if (Math.abs(v) > amax) {
-                amax = Math.abs(v);
-                max = v;
-            }
-        }
-        float d = max / -8;
+        float d = KQuantRounding.signedMax(x, k, 32) / -8; // the value of largest magnitude maps to -8 exactly
         float id = d != 0 ? 1 / d : 0;
         dst.set(I16, o, Float.floatToFloat16(d));
         for (int i = 0; i < 16; i++) {

@@ -73,7 +73,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         long w0 = j * rowBytes, w1 = w0 + q * rowBytes;
         if (table != null) { // the same products and chains as below, looked up instead of converted
             table.oneRow(x, r, w, w0, w1, n, blockBytes, qs, lanes);
-            store(out, lanes, 2, r, d, j, q, w, w0, w1, xs, n / 32);
+            store(out, lanes, r, d, j, q, w, w0, w1, xs, n / 32);
             return;
         }
         int xo = r * n;
@@ -97,7 +97,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        store(out, lanes, 2, r, d, j, q, w, w0, w1, xs, n / 32);
+        store(out, lanes, r, d, j, q, w, w0, w1, xs, n / 32);
     }
 
     /**
@@ -123,18 +123,18 @@ final class FourBitBlockKernels extends GroupScaledKernels {
     }
 
     /**
-     * A tile's results (as {@link GroupScaledKernels#storeTile}: accumulator a is batch row r + a / 2, feature
-     * j + (a % 2) q), plus for Q4_1 the mins of the accumulator's weight row (w0 or w1) against its batch row.
+     * The kernel's two results, as {@link GroupScaledKernels#storePair}, plus for Q4_1 the mins of each weight row (w0,
+     * w1) against batch row r.
      */
-    private void store(float[] out, float[] lanes, int accumulators, int r, int d, int j, int q, MemorySegment w,
-                       long w0, long w1, float[] xs, int groups) {
-        VectorMath.laneSums(lanes, accumulators);
-        for (int a = 0; a < accumulators; a++) {
-            float sum = lanes[a];
-            if (mins) {
-                sum += mins(w, (a & 1) == 0 ? w0 : w1, xs, (r + a / 2) * groups, groups);
-            }
-            out[(r + a / 2) * d + j + (a & 1) * q] = sum;
+    private void store(float[] out, float[] lanes, int r, int d, int j, int q, MemorySegment w, long w0, long w1, float[] xs,
+                       int groups) {
+        VectorMath.laneSums(lanes, 2);
+        float s0 = lanes[0], s1 = lanes[1];
+        if (mins) {
+            s0 += mins(w, w0, xs, r * groups, groups);
+            s1 += mins(w, w1, xs, r * groups, groups);
         }
+        out[r * d + j] = s0;
+        out[r * d + j + q] = s1;
     }
 }

@@ -95,14 +95,13 @@ abstract class GroupScaledKernels extends WeightKernels {
     }
 
     /**
-     * A tile's results: accumulator a, stored at {@code lanes[a L ..]}, is batch row {@code a / 2} after the one at
-     * {@code o = r d + j} and feature {@code j + (a % 2) q}.
+     * A kernel's two results: the lane sums of weight row j's accumulator, at {@code lanes[0 ..]}, into {@code out[o]}
+     * ({@code o = r d + j}), then weight row j + q's, at {@code lanes[L ..]}, into {@code out[o + q]}.
      */
-    static void storeTile(float[] out, float[] lanes, int accumulators, int o, int d, int q) {
-        VectorMath.laneSums(lanes, accumulators);
-        for (int a = 0; a < accumulators; a++) {
-            out[o + (a / 2) * d + (a % 2) * q] = lanes[a];
-        }
+    static void storePair(float[] out, float[] lanes, int o, int q) {
+        VectorMath.laneSums(lanes, 2);
+        out[o] = lanes[0];
+        out[o + q] = lanes[1];
     }
 
     /** Scale or min number g (0..7) of {@link dev.tandem.core.codec.KQuantScales#packedScales}/{@code packedMins}. */

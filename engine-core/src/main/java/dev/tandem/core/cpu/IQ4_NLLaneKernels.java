@@ -70,8 +70,9 @@ final class IQ4_NLLaneKernels extends LaneTiles {
     }
 
     /**
-     * Batch rows r (unit 0) and r + 1 (unit 1), one after the other: the two rows' twelve chains beside the weights, x
-     * and the nibbles would not fit the 32 vector registers; the second row reads the weights from L1.
+     * Batch rows r (unit 0) and r + 1 (unit 1), one after the other, the second reading the weights from L1: two rows
+     * cost about two one-row passes (docs/PERFORMANCE.md). A loop sharing the nibbles and lookups between the rows
+     * (twelve chains) is not written yet.
      */
     @Override
     void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {

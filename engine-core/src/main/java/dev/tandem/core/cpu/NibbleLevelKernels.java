@@ -103,7 +103,7 @@ final class NibbleLevelKernels extends GroupScaledKernels {
     void x1(float[] out, float[] x, float[] xs, int r, MemorySegment w, long rowBytes, int n, int d, int j, int q,
             float[] lanes) {
         oneRow(x, r, w, j * rowBytes, (j + q) * rowBytes, n, 18, 2, lanes);
-        storeTile(out, lanes, 2, r * d + j, d, q);
+        storePair(out, lanes, r * d + j, q);
     }
 
     /**

@@ -105,9 +105,7 @@ final class Q2_KKernels extends GroupScaledKernels {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        VectorMath.laneSums(lanes, 2);
-        out[r * d + j] = lanes[0];
-        out[r * d + j + q] = lanes[1];
+        storePair(out, lanes, r * d + j, q);
     }
 
     /** Group g's scale byte (low nibble: scale, high: min) of the super-block at o. */

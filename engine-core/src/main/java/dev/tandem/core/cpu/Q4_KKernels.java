@@ -78,9 +78,7 @@ final class Q4_KKernels extends SuperBlockScales {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        VectorMath.laneSums(lanes, 2);
-        out[r * d + j] = lanes[0];
-        out[r * d + j + q] = lanes[1];
+        storePair(out, lanes, r * d + j, q);
     }
 
 }

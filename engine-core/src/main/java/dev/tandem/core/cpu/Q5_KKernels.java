@@ -125,7 +125,7 @@ final class Q5_KKernels extends SuperBlockScales {
         }
         a0.intoArray(lanes, 0);
         a1.intoArray(lanes, L);
-        storeTile(out, lanes, 2, r * d + j, d, q);
+        storePair(out, lanes, r * d + j, q);
     }
 
 }
