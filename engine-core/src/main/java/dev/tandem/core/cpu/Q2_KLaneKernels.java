@@ -24,8 +24,8 @@ import jdk.incubator.vector.VectorShuffle;
  * {@code d·d_x·sc·Σ q·q_x - dmin·d_x·m·Σq_x}, d and dmin those of the lane's super-block.
  */
 final class Q2_KLaneKernels extends LaneTiles {
-    /** Vectors of sums per part of a two-row tile, and values per group (32 sub-blocks of 16): Q6_K's. */
-    private static final int SLOTS = Q6_KLaneKernels.SLOTS, GROUP_VALUES = Q6_KLaneKernels.GROUP_VALUES;
+    /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain); values per group (32 sub-blocks of 16): Q6_K's. */
+    private static final int SLOTS = 8, GROUP_VALUES = Q6_KLaneKernels.GROUP_VALUES;
     /** Float lane m of a part (sub-blocks 2m, 2m + 1) takes the d and dmin of the part's super-block m / 8. */
     private static final VectorShuffle<Float> SUPER_BLOCK16 = VectorShuffle.fromOp(F, m -> m / 8);
 

@@ -25,8 +25,8 @@ import jdk.incubator.vector.ShortVector;
  * then go to a float times {@code d·d_x}.
  */
 class Q6_KLaneKernels extends LaneTiles {
-    /** Vectors of sums per part of a two-row tile: (batch row, weight row, chain). */
-    static final int SLOTS = 8;
+    /** Vectors of sums per part of a four-row tile: (batch row, weight row, chain). */
+    static final int SLOTS = 16;
     /** Values per group: 32 sub-blocks of 16. */
     static final int GROUP_VALUES = 16 * GROUP_LANES;
     /**
@@ -37,6 +37,13 @@ class Q6_KLaneKernels extends LaneTiles {
     final int positions;
     /** Q6_K's runs of 8 values per sub-block: 2, a field for the same reason. */
     final int chains;
+    /**
+     * Q6_K's positions per chain whose two values are their bytes' low 6 bits: 3, a field for the same reason. Written
+     * out, the four-row tile ran at 0.84x the speed of two two-row tiles (C2 scheduled its 32 loads of x early); as a
+     * loop it is 1.06x faster than them, and the one- and two-row kernels, written out before, are 1.02-1.05x and
+     * 1.08-1.10x faster as the same loop (the 1.1B Q6_K file's passes, alternated in one JVM; docs/PERFORMANCE.md).
+     */
+    final int triples;
 
     /**
      * What a header's F16 d, its bits moved into a float's, is multiplied by: 2^112, or 2^102 where the repacking
@@ -48,6 +55,7 @@ class Q6_KLaneKernels extends LaneTiles {
         super(type, repacked, file, groupBytes, SLOTS, layout);
         positions = 2;
         chains = 2;
+        triples = 3;
         dFactor = dShifted ? 0x1p102f : P112;
     }
 
@@ -64,7 +72,8 @@ class Q6_KLaneKernels extends LaneTiles {
     /**
      * Slots per part: unit 0's chains 0 and 1 of row a, then of row b. A chain's three positions hold its 8 values: six
      * in bytes (a mask, or a shift and a mask), the last two in the three shorts' top bits (put together in ten
-     * operations, then one or two each): 2.4 operations a value where nibbles and high-bit pairs took 4.4.
+     * operations, then one or two each): 2.4 operations a value where nibbles and high-bit pairs took 4.4. The six in
+     * bytes are a loop over the three positions ({@link #triples}); the two in top bits follow it.
      */
     @Override
     void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
@@ -73,41 +82,44 @@ class Q6_KLaneKernels extends LaneTiles {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
                 int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
-                for (int c = 0; c < chains; c++) { // chain c: values 8c .. 8c + 7 of every sub-block, positions 3c .. 3c + 2
+                for (int c = 0; c < chains; c++) {
+                    ShortVector sa = ShortVector.zero(S), sb = sa;
                     long p0 = 64L * (3 * c + 1);
+                    ShortVector qa, qb, u;
+                    for (int k = 0; k < triples; k++) {
+                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + p0 + 64 * k, BlockLoads.LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + p0 + 64 * k, BlockLoads.LE);
+                        int xv = xi + 32 * (8 * c + 2 * k);
+                        qa = va.and(LOW);
+                        qb = vb.and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        qa = va.lanewise(LSHR, 8).and(LOW);
+                        qb = vb.lanewise(LSHR, 8).and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv + 32);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                    }
                     ShortVector a0 = ShortVector.fromMemorySegment(S, w, oa + p0, BlockLoads.LE);
                     ShortVector a1 = ShortVector.fromMemorySegment(S, w, oa + p0 + 64, BlockLoads.LE);
                     ShortVector a2 = ShortVector.fromMemorySegment(S, w, oa + p0 + 128, BlockLoads.LE);
                     ShortVector b0 = ShortVector.fromMemorySegment(S, w, ob + p0, BlockLoads.LE);
                     ShortVector b1 = ShortVector.fromMemorySegment(S, w, ob + p0 + 64, BlockLoads.LE);
                     ShortVector b2 = ShortVector.fromMemorySegment(S, w, ob + p0 + 128, BlockLoads.LE);
-                    // values 8c + 6 and 8c + 7 into bits 0-5 and 8-13: bits 6-7 and 14-15 of position 3c + k are their bits 2k, 2k + 1
                     ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
                     ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
-                    int xv = xi + 32 * 8 * c;
-                    ShortVector u = ShortVector.fromArray(S, a.q, xv);
-                    ShortVector sa = a0.and(LOW).mul(u), sb = b0.and(LOW).mul(u);
+                    int xv = xi + 32 * (8 * c + 6);
+                    qa = ea.and(LOW);
+                    qb = eb.and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv);
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
+                    qa = ea.lanewise(LSHR, 8);
+                    qb = eb.lanewise(LSHR, 8);
                     u = ShortVector.fromArray(S, a.q, xv + 32);
-                    sa = sa.add(a0.lanewise(LSHR, 8).and(LOW).mul(u));
-                    sb = sb.add(b0.lanewise(LSHR, 8).and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 64);
-                    sa = sa.add(a1.and(LOW).mul(u));
-                    sb = sb.add(b1.and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 96);
-                    sa = sa.add(a1.lanewise(LSHR, 8).and(LOW).mul(u));
-                    sb = sb.add(b1.lanewise(LSHR, 8).and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 128);
-                    sa = sa.add(a2.and(LOW).mul(u));
-                    sb = sb.add(b2.and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 160);
-                    sa = sa.add(a2.lanewise(LSHR, 8).and(LOW).mul(u));
-                    sb = sb.add(b2.lanewise(LSHR, 8).and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 192);
-                    sa = sa.add(ea.and(LOW).mul(u));
-                    sb = sb.add(eb.and(LOW).mul(u));
-                    u = ShortVector.fromArray(S, a.q, xv + 224);
-                    sa = sa.add(ea.lanewise(LSHR, 8).mul(u));
-                    sb = sb.add(eb.lanewise(LSHR, 8).mul(u));
+                    sa = sa.add(qa.mul(u));
+                    sb = sb.add(qb.mul(u));
                     sa.intoArray(sums, at + c * LS);
                     sb.intoArray(sums, at + (2 + c) * LS);
                 }
@@ -115,6 +127,7 @@ class Q6_KLaneKernels extends LaneTiles {
         }
     }
 
+    /** Slots per part: (a, r) chains 0 and 1, (b, r), (a, r + 1), (b, r + 1); each weight short's values cut out once for both rows. */
     @Override
     void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
@@ -123,87 +136,165 @@ class Q6_KLaneKernels extends LaneTiles {
             for (int part = 0; part < PARTS; part++) {
                 long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
                 int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
-                for (int c = 0; c < chains; c++) { // chain c: values 8c .. 8c + 7, positions 3c .. 3c + 2
-                    ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, se = sa; // (a, r), (b, r), (a, r + 1), (b, r + 1)
+                for (int c = 0; c < chains; c++) {
+                    ShortVector sa = ShortVector.zero(S), sb = sa, sc = sa, se = sa;
                     long p0 = 64L * (3 * c + 1);
+                    ShortVector qa, qb, u;
+                    for (int k = 0; k < triples; k++) {
+                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + p0 + 64 * k, BlockLoads.LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + p0 + 64 * k, BlockLoads.LE);
+                        int xv = xi + 32 * (8 * c + 2 * k);
+                        qa = va.and(LOW);
+                        qb = vb.and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + next);
+                        sc = sc.add(qa.mul(u));
+                        se = se.add(qb.mul(u));
+                        qa = va.lanewise(LSHR, 8).and(LOW);
+                        qb = vb.lanewise(LSHR, 8).and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv + 32);
+                        sa = sa.add(qa.mul(u));
+                        sb = sb.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                        sc = sc.add(qa.mul(u));
+                        se = se.add(qb.mul(u));
+                    }
                     ShortVector a0 = ShortVector.fromMemorySegment(S, w, oa + p0, BlockLoads.LE);
                     ShortVector a1 = ShortVector.fromMemorySegment(S, w, oa + p0 + 64, BlockLoads.LE);
                     ShortVector a2 = ShortVector.fromMemorySegment(S, w, oa + p0 + 128, BlockLoads.LE);
                     ShortVector b0 = ShortVector.fromMemorySegment(S, w, ob + p0, BlockLoads.LE);
                     ShortVector b1 = ShortVector.fromMemorySegment(S, w, ob + p0 + 64, BlockLoads.LE);
                     ShortVector b2 = ShortVector.fromMemorySegment(S, w, ob + p0 + 128, BlockLoads.LE);
-                    // values 8c + 6 and 8c + 7 into bits 0-5 and 8-13: bits 6-7 and 14-15 of position 3c + k are their bits 2k, 2k + 1
                     ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
                     ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
-                    int xv = xi + 32 * 8 * c;
-                    ShortVector qa = a0.and(LOW);
-                    ShortVector qb = b0.and(LOW);
-                    ShortVector u = ShortVector.fromArray(S, a.q, xv);
-                    ShortVector x2 = ShortVector.fromArray(S, a.q, xv + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
-                    qa = a0.lanewise(LSHR, 8).and(LOW);
-                    qb = b0.lanewise(LSHR, 8).and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 32);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 32 + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
-                    qa = a1.and(LOW);
-                    qb = b1.and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 64);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 64 + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
-                    qa = a1.lanewise(LSHR, 8).and(LOW);
-                    qb = b1.lanewise(LSHR, 8).and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 96);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 96 + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
-                    qa = a2.and(LOW);
-                    qb = b2.and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 128);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 128 + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
-                    qa = a2.lanewise(LSHR, 8).and(LOW);
-                    qb = b2.lanewise(LSHR, 8).and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 160);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 160 + next);
-                    sa = sa.add(qa.mul(u));
-                    sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
+                    int xv = xi + 32 * (8 * c + 6);
                     qa = ea.and(LOW);
                     qb = eb.and(LOW);
-                    u = ShortVector.fromArray(S, a.q, xv + 192);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 192 + next);
+                    u = ShortVector.fromArray(S, a.q, xv);
                     sa = sa.add(qa.mul(u));
                     sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
+                    u = ShortVector.fromArray(S, a.q, xv + next);
+                    sc = sc.add(qa.mul(u));
+                    se = se.add(qb.mul(u));
                     qa = ea.lanewise(LSHR, 8);
                     qb = eb.lanewise(LSHR, 8);
-                    u = ShortVector.fromArray(S, a.q, xv + 224);
-                    x2 = ShortVector.fromArray(S, a.q, xv + 224 + next);
+                    u = ShortVector.fromArray(S, a.q, xv + 32);
                     sa = sa.add(qa.mul(u));
                     sb = sb.add(qb.mul(u));
-                    sc = sc.add(qa.mul(x2));
-                    se = se.add(qb.mul(x2));
+                    u = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                    sc = sc.add(qa.mul(u));
+                    se = se.add(qb.mul(u));
                     sa.intoArray(sums, at + c * LS);
                     sb.intoArray(sums, at + (2 + c) * LS);
                     sc.intoArray(sums, at + (4 + c) * LS);
                     se.intoArray(sums, at + (6 + c) * LS);
+                }
+            }
+        }
+    }
+
+    /** Q6_K has {@link #ints4}; Q3_K, whose kernels these are too, has not. */
+    @Override
+    boolean quads() {
+        return type == DType.Q6_K;
+    }
+
+    /**
+     * {@link #ints2} for batch rows r .. r + 3 (units 0-3; unit u's chains at slots 4u .. 4u + 3): each weight short's
+     * 6-bit values cut out once for the four rows.
+     */
+    @Override
+    void ints4(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        MemorySegment w = repacked;
+        int next = a.groups * GROUP_VALUES; // batch row r + 1's values, after r's
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
+                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part, at = (g * PARTS + part) * SLOTS * LS;
+                for (int c = 0; c < chains; c++) { // chain c: values 8c .. 8c + 7, positions 3c .. 3c + 2
+                    ShortVector s0 = ShortVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0; // (a, r), (b, r), (a, r + 1), ...
+                    long p0 = 64L * (3 * c + 1);
+                    ShortVector qa, qb, u;
+                    for (int k = 0; k < triples; k++) { // position 3c + k: values 8c + 2k and 8c + 2k + 1 in its bytes' low 6 bits
+                        ShortVector va = ShortVector.fromMemorySegment(S, w, oa + p0 + 64 * k, BlockLoads.LE);
+                        ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + p0 + 64 * k, BlockLoads.LE);
+                        int xv = xi + 32 * (8 * c + 2 * k);
+                        qa = va.and(LOW);
+                        qb = vb.and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv);
+                        s0 = s0.add(qa.mul(u));
+                        s1 = s1.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + next);
+                        s2 = s2.add(qa.mul(u));
+                        s3 = s3.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 2 * next);
+                        s4 = s4.add(qa.mul(u));
+                        s5 = s5.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 3 * next);
+                        s6 = s6.add(qa.mul(u));
+                        s7 = s7.add(qb.mul(u));
+                        qa = va.lanewise(LSHR, 8).and(LOW);
+                        qb = vb.lanewise(LSHR, 8).and(LOW);
+                        u = ShortVector.fromArray(S, a.q, xv + 32);
+                        s0 = s0.add(qa.mul(u));
+                        s1 = s1.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                        s2 = s2.add(qa.mul(u));
+                        s3 = s3.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 32 + 2 * next);
+                        s4 = s4.add(qa.mul(u));
+                        s5 = s5.add(qb.mul(u));
+                        u = ShortVector.fromArray(S, a.q, xv + 32 + 3 * next);
+                        s6 = s6.add(qa.mul(u));
+                        s7 = s7.add(qb.mul(u));
+                    }
+                    ShortVector a0 = ShortVector.fromMemorySegment(S, w, oa + p0, BlockLoads.LE);
+                    ShortVector a1 = ShortVector.fromMemorySegment(S, w, oa + p0 + 64, BlockLoads.LE);
+                    ShortVector a2 = ShortVector.fromMemorySegment(S, w, oa + p0 + 128, BlockLoads.LE);
+                    ShortVector b0 = ShortVector.fromMemorySegment(S, w, ob + p0, BlockLoads.LE);
+                    ShortVector b1 = ShortVector.fromMemorySegment(S, w, ob + p0 + 64, BlockLoads.LE);
+                    ShortVector b2 = ShortVector.fromMemorySegment(S, w, ob + p0 + 128, BlockLoads.LE);
+                    ShortVector ea = a0.lanewise(LSHR, 6).and((short) 0x0303).or(a1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(a2.lanewise(LSHR, 2).and((short) 0x3030));
+                    ShortVector eb = b0.lanewise(LSHR, 6).and((short) 0x0303).or(b1.lanewise(LSHR, 4).and((short) 0x0C0C)).or(b2.lanewise(LSHR, 2).and((short) 0x3030));
+                    int xv = xi + 32 * (8 * c + 6);
+                    qa = ea.and(LOW);
+                    qb = eb.and(LOW);
+                    u = ShortVector.fromArray(S, a.q, xv);
+                    s0 = s0.add(qa.mul(u));
+                    s1 = s1.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + next);
+                    s2 = s2.add(qa.mul(u));
+                    s3 = s3.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 2 * next);
+                    s4 = s4.add(qa.mul(u));
+                    s5 = s5.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 3 * next);
+                    s6 = s6.add(qa.mul(u));
+                    s7 = s7.add(qb.mul(u));
+                    qa = ea.lanewise(LSHR, 8);
+                    qb = eb.lanewise(LSHR, 8);
+                    u = ShortVector.fromArray(S, a.q, xv + 32);
+                    s0 = s0.add(qa.mul(u));
+                    s1 = s1.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 32 + next);
+                    s2 = s2.add(qa.mul(u));
+                    s3 = s3.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 32 + 2 * next);
+                    s4 = s4.add(qa.mul(u));
+                    s5 = s5.add(qb.mul(u));
+                    u = ShortVector.fromArray(S, a.q, xv + 32 + 3 * next);
+                    s6 = s6.add(qa.mul(u));
+                    s7 = s7.add(qb.mul(u));
+                    s0.intoArray(sums, at + c * LS);
+                    s1.intoArray(sums, at + (2 + c) * LS);
+                    s2.intoArray(sums, at + (4 + c) * LS);
+                    s3.intoArray(sums, at + (6 + c) * LS);
+                    s4.intoArray(sums, at + (8 + c) * LS);
+                    s5.intoArray(sums, at + (10 + c) * LS);
+                    s6.intoArray(sums, at + (12 + c) * LS);
+                    s7.intoArray(sums, at + (14 + c) * LS);
                 }
             }
         }
