@@ -42,8 +42,8 @@ public final class ArThroughput implements Callable<Integer> {
     @Option(names = "--runs", paramLabel = "N", description = "Measured runs per thread count (default: ${DEFAULT-VALUE}).")
     int runs = 21;
 
-    @Option(names = "--warmup-seconds", paramLabel = "S", description = "JIT warm-up before measuring (default: ${DEFAULT-VALUE}).")
-    double warmup = 5;
+    @Mixin
+    WarmupOption warmup = new WarmupOption(5);
 
     public record Figure(int threads, double medianTokensPerSecond, double minTokensPerSecond, double maxTokensPerSecond, int runs) {}
 
@@ -95,7 +95,7 @@ public final class ArThroughput implements Callable<Integer> {
     @Override
     public Integer call() {
         try (Model m = model.load()) {
-            Tokenizer tokenizer = dev.tandem.models.tokenizer.Tokenizers.forModel(m, this.tokenizer.path);
+            Tokenizer tokenizer = this.tokenizer.forModel(m);
             int context = m.config().contextLength();
             if (tokens < 1 || tokens + 1 > context) {
                 throw new TandemException("--tokens " + tokens + " does not fit " + model.path.getFileName() + ": BOS and the tokens "
@@ -103,11 +103,11 @@ public final class ArThroughput implements Callable<Integer> {
             }
             double gb = m.weights().bytesPerToken(m.config().layers()) / 1e9;
             System.out.printf(Locale.ROOT, "AR greedy decode, %s, %d tokens from BOS, %d runs after %.0f s warm-up; %.3f GB of weights read per token%n",
-                    m.name(), tokens, runs, warmup, gb);
+                    m.name(), tokens, runs, warmup.seconds, gb);
             System.out.println("machine: " + MachineInfo.describe());
             System.out.println("| threads | tokens/s (median) | min | max | weight GB/s |");
             System.out.println("|---:|---:|---:|---:|---:|");
-            for (Figure f : measure(m, tokenizer, threads, tokens, warmup, runs)) {
+            for (Figure f : measure(m, tokenizer, threads, tokens, warmup.seconds, runs)) {
                 System.out.printf(Locale.ROOT, "| %d | %.2f | %.2f | %.2f | %.1f |%n", f.threads(), f.medianTokensPerSecond(),
                         f.minTokensPerSecond(), f.maxTokensPerSecond(), f.medianTokensPerSecond() * gb);
             }

@@ -55,11 +55,12 @@ public final class LoadBench implements Callable<Integer> {
     @Mixin
     dev.tandem.options.MethodFlags methodFlags;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: ${DEFAULT-VALUE}).")
-    int threads = 2;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Rounds, interleaving modes and client counts (default: ${DEFAULT-VALUE}).")
-    int rounds = 3;
+    /** A round interleaves the batching modes, methods and client counts. */
+    @Mixin
+    RoundsOption rounds = new RoundsOption(3);
 
     @Option(names = "--requests", paramLabel = "N", description = "Requests per cell and round at least (default: ${DEFAULT-VALUE}).")
     int minRequests = 32;
@@ -77,9 +78,9 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--deadline-seconds", paramLabel = "S", description = "Longest a cell may run (default: ${DEFAULT-VALUE}).")
     long deadlineSeconds = 120;
 
-    @Option(names = "--warmup-seconds", paramLabel = "S",
-            description = "Engine warm-up, then at least this long of each method under load before the rounds (default: ${DEFAULT-VALUE}).")
-    double warmup = 3;
+    /** The engine's warm-up, then at least this long of each method under load before the rounds. */
+    @Mixin
+    WarmupOption warmup = new WarmupOption(3);
 
     @Mixin
     ReportDirOption reportDir;
@@ -202,26 +203,23 @@ public final class LoadBench implements Callable<Integer> {
         List<dev.tandem.models.Model> drafts = methodFlags.loadDraftModels();
         try {
             for (String mode : modes.split(",")) {
-                Engine.Builder eb = model.engine().threads(threads).batching(mode.equals("on"))
+                Engine.Builder eb = model.engine().threads(threads.count).batching(mode.equals("on"))
                         .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).prefillChunk(prefillChunk)
                         .methodOptions(methodFlags.options(drafts));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);
                 }
-                if (tokenizer.path != null) {
-                    eb.tokenizer(tokenizer.path);
-                }
-                Engine engine = eb.build();
+                Engine engine = tokenizer.applyTo(eb).build();
                 TandemServer server = TandemServer.start(engine, ServerConfig.defaults().withPort(0)
                         .withLimits(most, 4 * most, Duration.ofSeconds(120)));
                 setups.add(new Setup(mode, engine, server, URI.create("http://127.0.0.1:" + server.port())));
             }
             for (Setup s : setups) {
-                s.engine().warmUp(Duration.ofMillis((long) (warmup * 1000)), 8);
+                s.engine().warmUp(warmup.duration(), 8);
                 for (String m : methods) {
                     // warms the HTTP path up, and each method's generators, one per concurrent request: the router's
                     // first steps of each try every option, which a server pays once per generator
-                    long end = System.nanoTime() + (long) (warmup * 1e9);
+                    long end = warmup.endFromNow();
                     do {
                         LoadGenerator.run(s.base(), null, bodies(m), Math.min(8, most), 2, deadline);
                     } while (System.nanoTime() < end);
@@ -233,11 +231,11 @@ public final class LoadBench implements Callable<Integer> {
             for (Setup s : setups) {
                 for (String m : methods) {
                     for (int c : clients) {
-                        cells.put(s.mode() + "|" + m + "|" + c, new Cell(s, m, c, new ArrayList<>(), new double[rounds], new double[rounds]));
+                        cells.put(s.mode() + "|" + m + "|" + c, new Cell(s, m, c, new ArrayList<>(), new double[rounds.count], new double[rounds.count]));
                     }
                 }
             }
-            for (int round = 0; round < rounds; round++) {
+            for (int round = 0; round < rounds.count; round++) {
                 for (int c : clients) {
                     for (Cell cell : cells.values()) {
                         if (cell.clients() == c) {
@@ -248,10 +246,10 @@ public final class LoadBench implements Callable<Integer> {
             }
             List<Row> rows = cells.values().stream().map(c -> new Row(c.setup().mode(), c.method(), c.clients(), c.outcomes(),
                     MethodTable.median(c.tokensPerSecond()), MethodTable.median(c.sequencesPerPass()))).toList();
-            print(rows, breakdown, maxTokens, threads, method, model.path, rounds);
+            print(rows, breakdown, maxTokens, threads.count, method, model.path, rounds.count);
             if (reportDir.orNull() != null) {
-                LoadReport.write(reportDir.orNull(), reportName, modelName(), rows, breakdown, maxTokens, threads,
-                        method, rounds);
+                LoadReport.write(reportDir.orNull(), reportName, modelName(), rows, breakdown, maxTokens, threads.count,
+                        method, rounds.count);
             }
         } finally {
             for (Setup s : setups) {

@@ -46,17 +46,19 @@ public final class MethodTable implements Callable<Integer> {
             + NGRAM_TABLE + " (default: trained drafters are skipped).")
     String headsDir = "";
 
-    @Option(names = "--threads", paramLabel = "N", description = "Threads (default: ${DEFAULT-VALUE}).")
-    int threads = 2;
+    @Mixin
+    ThreadsOption threads;
 
     @Option(names = "--tokens", paramLabel = "N", description = "Tokens per prompt (default: ${DEFAULT-VALUE}).")
     int tokens = 300;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Round-robin rounds (default: ${DEFAULT-VALUE}).")
-    int rounds = 5;
+    /** A round runs every configuration on every prompt, round-robin. */
+    @Mixin
+    RoundsOption rounds = new RoundsOption(5);
 
-    @Option(names = "--warmup-seconds", paramLabel = "S", description = "JIT warm-up (default: ${DEFAULT-VALUE}).")
-    double warmup = 5;
+    /** Every configuration runs the prompts in turn until it is over (with --simulate-costs, one round instead). */
+    @Mixin
+    WarmupOption warmup = new WarmupOption(5);
 
     @Option(names = "--temperatures", split = ",", paramLabel = "T[,T...]", description = "Temperatures (default: 0,0.8).")
     float[] temperatures = {0f, 0.8f};
@@ -186,7 +188,7 @@ public final class MethodTable implements Callable<Integer> {
             throw new TandemException("--simulate-layers applies with --simulate-costs only");
         }
         SimulatedCosts simulated = simulateCosts.isBlank() ? null : new SimulatedCosts(simulateCosts);
-        try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads)) {
+        try (Model model = this.model.load(); CpuBackend cpu = new CpuBackend(threads.count)) {
             // a simulation's tables and charts say so: their tokens/s are the simulated model's, not this one's
             String modelLabel = simulated == null ? model.name()
                     : model.name() + " with simulated pass costs (" + simulated.describe() + ")";
@@ -215,7 +217,7 @@ public final class MethodTable implements Callable<Integer> {
                 configs.removeIf(c -> !c.method().equals("ar") && c.label().contains(part.trim()));
             }
             System.out.printf(Locale.ROOT, "%s, %d prompts x %d new tokens, %d rounds after %.0f s warm-up, %d thread(s)%n%n",
-                    model.name(), PROMPTS.size(), tokens, rounds, warmup, threads);
+                    model.name(), PROMPTS.size(), tokens, rounds.count, warmup.seconds, threads.count);
             if (simulated != null) {
                 System.out.println("simulated: every pass charged as on the larger model (" + simulated.describe()
                         + "); tokens/s are that model's\n");
@@ -229,7 +231,7 @@ public final class MethodTable implements Callable<Integer> {
                 if (simulated != null) { // one round, so that every run starts its rounds in the same state
                     warmUpRound.run();
                 } else {
-                    long warmEnd = System.nanoTime() + (long) (warmup * 1e9);
+                    long warmEnd = warmup.endFromNow();
                     while (System.nanoTime() - warmEnd < 0) {
                         warmUpRound.run();
                     }
@@ -237,10 +239,10 @@ public final class MethodTable implements Callable<Integer> {
                 Map<Config, Totals> totals = new LinkedHashMap<>();
                 for (Config c : configs) {
                     Totals t = new Totals();
-                    t.tps = new double[rounds];
+                    t.tps = new double[rounds.count];
                     totals.put(c, t);
                 }
-                for (int round = 0; round < rounds; round++) {
+                for (int round = 0; round < rounds.count; round++) {
                     for (Config c : configs) {
                         Totals t = totals.get(c);
                         long before = t.tokens;
@@ -276,13 +278,13 @@ public final class MethodTable implements Callable<Integer> {
                     double[] accepted = configs.stream().mapToDouble(c -> (double) totals.get(c).tokens / totals.get(c).steps).toArray();
                     Path file = Path.of(png.replace(".png", String.format(Locale.ROOT, "-t%.1f.png", temperature)));
                     BarChart.write(file, String.format(Locale.ROOT, "%s, temperature %.1f, %d thread(s): every method against plain decoding",
-                            modelLabel, temperature, threads), labels, List.of(
+                            modelLabel, temperature, threads.count), labels, List.of(
                             new BarChart.Series("speedup over ar (tokens/s)", speedup, new java.awt.Color(0x3b75af), 1.0),
                             new BarChart.Series("mean accepted length (tokens / step)", accepted, new java.awt.Color(0xef8636), 1.0)));
                     System.out.println("chart: " + file);
                 }
                 if (reportDir.orNull() != null) {
-                    MethodReport.write(reportDir.orNull(), modelLabel, temperature, threads, tokens, rounds, configs, totals, arTps);
+                    MethodReport.write(reportDir.orNull(), modelLabel, temperature, threads.count, tokens, rounds.count, configs, totals, arTps);
                 }
                 System.out.printf(Locale.ROOT, "temperature %.1f%n", temperature);
                 System.out.println("(mean accepted length: tokens per verification step; target forwards include Hidden Transfer's drafting pass)");

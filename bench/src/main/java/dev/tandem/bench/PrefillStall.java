@@ -3,7 +3,6 @@ package dev.tandem.bench;
 import dev.tandem.api.Engine;
 import dev.tandem.decoding.GenerationRequest;
 import dev.tandem.decoding.SamplingParams;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -46,40 +45,38 @@ public final class PrefillStall implements Callable<Integer> {
     @Option(names = "--decode-tokens", paramLabel = "N", description = "Tokens each decoder generates (default: ${DEFAULT-VALUE}).")
     int decodeTokens = 120;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Engine threads (default: ${DEFAULT-VALUE}).")
-    int threads = 2;
+    @Mixin
+    ThreadsOption threads;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Rounds, alternating the chunk sizes (default: ${DEFAULT-VALUE}).")
-    int rounds = 3;
+    /** A round alternates the chunk sizes. */
+    @Mixin
+    RoundsOption rounds = new RoundsOption(3);
 
-    @Option(names = "--warmup-seconds", paramLabel = "S", description = "Engine warm-up, 8 generations at once (default: ${DEFAULT-VALUE}).")
-    double warmup = 5;
+    /** Each engine's warm-up, as many generations at once as there are decoders and the prompt. */
+    @Mixin
+    WarmupOption warmup = new WarmupOption(5);
 
     /** One round of one chunk size. */
     record Outcome(double firstTokenSeconds, double medianGapDuring, double maxGapDuring, double medianGapOtherwise) {}
 
     @Override
     public Integer call() throws Exception {
-        if (chunks.length == 0 || Arrays.stream(chunks).anyMatch(c -> c < 1) || decoders < 1 || promptTokens < 1 || rounds < 1) {
+        if (chunks.length == 0 || Arrays.stream(chunks).anyMatch(c -> c < 1) || decoders < 1 || promptTokens < 1 || rounds.count < 1) {
             throw new dev.tandem.core.TandemException("--prefill-chunks must be >= 1 each, --decoders, --prompt-tokens and --rounds >= 1");
         }
         List<Engine> engines = new ArrayList<>();
         try {
             for (int c : chunks) {
-                Engine.Builder b = model.engine().threads(threads).batching(true).prefillChunk(c);
-                if (tokenizer.path != null) {
-                    b.tokenizer(tokenizer.path);
-                }
-                Engine e = b.build();
+                Engine e = tokenizer.applyTo(model.engine().threads(threads.count).batching(true).prefillChunk(c)).build();
                 engines.add(e);
-                e.warmUp(Duration.ofMillis((long) (warmup * 1000)), decoders + 1);
+                e.warmUp(warmup.duration(), decoders + 1);
             }
             int[] prompt = longPrompt(engines.get(0));
             List<List<Outcome>> outcomes = new ArrayList<>();
             for (int c = 0; c < chunks.length; c++) {
                 outcomes.add(new ArrayList<>());
             }
-            for (int r = 0; r < rounds; r++) {
+            for (int r = 0; r < rounds.count; r++) {
                 for (int c = 0; c < chunks.length; c++) {
                     Outcome o = round(engines.get(c), prompt);
                     outcomes.get(c).add(o);
@@ -88,7 +85,7 @@ public final class PrefillStall implements Callable<Integer> {
                 }
             }
             System.out.printf(Locale.ROOT, "%s: %d decoders, a %d-token prompt arriving, %d threads, %d rounds (ranges over rounds)%n%n",
-                    model.path.getFileName(), decoders, prompt.length, threads, rounds);
+                    model.path.getFileName(), decoders, prompt.length, threads.count, rounds.count);
             System.out.println("| prefill chunk | first token s | decoders' gaps while it prefills: median / max ms | their gaps otherwise ms |");
             System.out.println("|---:|---:|---:|---:|");
             for (int c = 0; c < chunks.length; c++) {

@@ -25,8 +25,9 @@ public final class Report implements Callable<Integer> {
     @Mixin
     ModelOption model;
 
-    @Option(names = "--rounds", paramLabel = "N", description = "Rounds of each benchmark (default: ${DEFAULT-VALUE}).")
-    String rounds = "3";
+    /** Passed on as each benchmark's own --rounds. */
+    @Mixin
+    RoundsOption rounds = new RoundsOption(3);
 
     @Option(names = "--heads-dir", paramLabel = "DIR", description = "Trained heads for the method table.")
     String heads = "";
@@ -41,7 +42,7 @@ public final class Report implements Callable<Integer> {
     public Integer call() throws Exception {
         Files.createDirectories(out);
         if (only.contains("decode")) {
-            DecodeReport.write(out, model, llama2c == null ? null : Path.of(llama2c), Integer.parseInt(rounds));
+            DecodeReport.write(out, model, llama2c == null ? null : Path.of(llama2c), rounds.count);
         }
         if (only.contains("verify-cost")) {
             List<String> v = new ArrayList<>(model.args());
@@ -50,7 +51,7 @@ public final class Report implements Callable<Integer> {
         }
         if (only.contains("methods")) {
             List<String> a = new ArrayList<>(model.args());
-            a.addAll(List.of("--rounds", rounds, "--report-dir", out.toString()));
+            a.addAll(List.of("--rounds", Integer.toString(rounds.count), "--report-dir", out.toString()));
             if (!heads.isEmpty()) {
                 a.addAll(List.of("--heads-dir", heads));
             }
@@ -58,7 +59,7 @@ public final class Report implements Callable<Integer> {
         }
         if (only.contains("load")) {
             List<String> l = new ArrayList<>(model.args());
-            l.addAll(List.of("--rounds", rounds, "--report-dir", out.toString()));
+            l.addAll(List.of("--rounds", Integer.toString(rounds.count), "--report-dir", out.toString()));
             LoadBench.main(l.toArray(String[]::new));
         }
         writeIndex(out);
