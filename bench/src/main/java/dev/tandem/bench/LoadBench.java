@@ -68,12 +68,9 @@ public final class LoadBench implements Callable<Integer> {
     @Option(names = "--lanes", paramLabel = "N", description = "Batch lanes, 0 for the engine's choice (default: ${DEFAULT-VALUE}).")
     int lanes = 0;
 
-    @Option(names = "--batch-wait-us", paramLabel = "US", description = "Longest wait for a pass to fill (default: ${DEFAULT-VALUE}).")
-    long batchWaitMicros = 2000;
-
-    @Option(names = "--prefill-chunk", paramLabel = "N",
-            description = "Most prompt tokens a pass takes from a request while others decode (default: ${DEFAULT-VALUE}).")
-    int prefillChunk = dev.tandem.models.ForwardBatcher.DEFAULT_PREFILL_ROWS;
+    /** --batch-wait-us and --prefill-chunk, as serve takes them. */
+    @Mixin
+    dev.tandem.options.BatchFlags batchFlags;
 
     @Option(names = "--deadline-seconds", paramLabel = "S", description = "Longest a cell may run (default: ${DEFAULT-VALUE}).")
     long deadlineSeconds = 120;
@@ -194,6 +191,7 @@ public final class LoadBench implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         methodFlags.check(false);
+        batchFlags.check();
         Duration deadline = Duration.ofSeconds(deadlineSeconds);
         int most = Arrays.stream(clients).max().orElse(1);
         String method = methodFlags.method();
@@ -203,8 +201,7 @@ public final class LoadBench implements Callable<Integer> {
         List<dev.tandem.models.Model> drafts = methodFlags.loadDraftModels();
         try {
             for (String mode : modes.split(",")) {
-                Engine.Builder eb = model.engine().threads(threads.count).batching(mode.equals("on"))
-                        .batchWait(Duration.ofNanos(batchWaitMicros * 1000)).prefillChunk(prefillChunk)
+                Engine.Builder eb = batchFlags.applyTo(model.engine()).threads(threads.count).batching(mode.equals("on"))
                         .methodOptions(methodFlags.options(drafts));
                 if (lanes > 0) {
                     eb.batchLanes(lanes);

@@ -1,5 +1,6 @@
 package dev.tandem.cli;
 
+import dev.tandem.options.BatchFlags;
 import dev.tandem.options.MethodFlags;
 import dev.tandem.api.Engine;
 import dev.tandem.core.TandemException;
@@ -64,14 +65,8 @@ final class ServeCommand extends TandemCommand {
                     + "whose passes are bound by reading weights (default: ${DEFAULT-VALUE}).")
     String batching;
 
-    @Option(names = "--batch-wait-us", paramLabel = "US", defaultValue = "2000",
-            description = "Longest a step waits for the other running requests to join its pass (default: ${DEFAULT-VALUE}).")
-    long batchWaitMicros;
-
-    @Option(names = "--prefill-chunk", paramLabel = "N", defaultValue = "" + dev.tandem.models.ForwardBatcher.DEFAULT_PREFILL_ROWS,
-            description = "With batching, the most prompt tokens a pass takes from a request while others decode, so an "
-                    + "arriving prompt does not stall their next tokens (default: ${DEFAULT-VALUE}).")
-    int prefillChunk;
+    @Mixin
+    BatchFlags batchFlags;
 
     @Option(names = "--batch-lanes", paramLabel = "N", defaultValue = "0",
             description = "Batched passes running at once, one thread each; 0 = one per thread for models up to 32 MB, else 1 (default: ${DEFAULT-VALUE}).")
@@ -91,14 +86,12 @@ final class ServeCommand extends TandemCommand {
         require(maxQueue >= 0, "--max-queue must be >= 0", maxQueue);
         require(queueTimeout > 0, "--queue-timeout must be > 0", queueTimeout);
         require(maxBodyBytes >= 1, "--max-body-bytes must be >= 1", maxBodyBytes);
-        require(batchWaitMicros >= 0, "--batch-wait-us must be >= 0", batchWaitMicros);
-        require(prefillChunk >= 1, "--prefill-chunk must be >= 1", prefillChunk);
+        batchFlags.check();
         require(idleTimeout > 0, "--idle-timeout must be > 0", idleTimeout);
         require(shutdownTimeout >= 0, "--shutdown-timeout must be >= 0", shutdownTimeout);
         require(port >= 0 && port <= 65535, "--port must be between 0 and 65535", port);
         String key = apiKey != null ? apiKey : System.getenv("TANDEM_API_KEY");
-        Engine.Builder b = Engine.builder(modelOptions.modelPath()).batchWait(Duration.ofNanos(batchWaitMicros * 1000))
-                .prefillChunk(prefillChunk);
+        Engine.Builder b = batchFlags.applyTo(Engine.builder(modelOptions.modelPath()));
         if (!batching.equals("auto")) {
             b.batching(batching.equals("on"));
         }
