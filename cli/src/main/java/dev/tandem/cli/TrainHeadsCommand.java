@@ -35,8 +35,8 @@ final class TrainHeadsCommand extends TandemCommand {
     @Option(names = "--heads", paramLabel = "N", defaultValue = "5", description = "Number of heads (default: ${DEFAULT-VALUE}).")
     int heads;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "200000", description = "Corpus positions to generate (default: ${DEFAULT-VALUE}).")
-    int tokens;
+    @Mixin
+    CorpusOptions corpusOptions = new CorpusOptions(200_000);
 
     @Option(names = "--epochs", paramLabel = "N", defaultValue = "8", description = "Passes over the corpus (default: ${DEFAULT-VALUE}).")
     int epochs;
@@ -47,9 +47,6 @@ final class TrainHeadsCommand extends TandemCommand {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "64", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the corpus and the batch order (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Option(names = "--layer", paramLabel = "L", description = "hidden-transfer: the transfer layer (default: a quarter of the model's layers, at least 1).")
     Integer layer;
 
@@ -58,9 +55,7 @@ final class TrainHeadsCommand extends TandemCommand {
 
     @Override
     Integer run() throws Exception {
-        if (tokens < 100) {
-            throw new TandemException("--tokens must be at least 100, got " + tokens);
-        }
+        corpusOptions.check();
         if (kind.equals("hidden-transfer")) {
             return trainTransfers();
         }
@@ -69,7 +64,7 @@ final class TrainHeadsCommand extends TandemCommand {
             case "cerberus" -> HeadKind.CERBERUS;
             default -> throw new TandemException("unknown --kind '" + kind + "'; use medusa, cerberus or hidden-transfer");
         };
-        HeadsTrainer.Settings settings = new HeadsTrainer.Settings(headKind, heads, epochs, batch, learningRate, seed);
+        HeadsTrainer.Settings settings = new HeadsTrainer.Settings(headKind, heads, epochs, batch, learningRate, corpusOptions.seed);
         Path checkpoint = out.resolveSibling(out.getFileName() + ".ckpt");
         if (fresh) {
             Files.deleteIfExists(checkpoint);
@@ -79,7 +74,7 @@ final class TrainHeadsCommand extends TandemCommand {
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
-            DistillationCorpus corpus = corpus(new Transformer(model, backend), tokenizer);
+            DistillationCorpus corpus = corpusOptions.distillation(new Transformer(model, backend), tokenizer, stderr);
             ProgressBar trainBar = new ProgressBar(stderr, "train ");
             HeadsTrainer.Result r = new HeadsTrainer(model, backend, settings).train(corpus, checkpoint,
                     (epoch, allEpochs, step, steps, loss, pps) -> trainBar.show(step / (double) steps,
@@ -89,7 +84,7 @@ final class TrainHeadsCommand extends TandemCommand {
             notes.put("corpus_positions", Integer.toString(corpus.positions()));
             notes.put("epochs", Integer.toString(epochs));
             notes.put("learning_rate", Float.toString(learningRate));
-            notes.put("seed", Long.toString(seed));
+            notes.put("seed", Long.toString(corpusOptions.seed));
             notes.put("final_loss", String.format(Locale.ROOT, "%.4f", r.finalLoss()));
             HeadsFile.save(out, r.heads(), notes);
             Files.deleteIfExists(checkpoint);
@@ -97,14 +92,6 @@ final class TrainHeadsCommand extends TandemCommand {
                     r.finalLoss(), r.examples(), (System.nanoTime() - t0) / 1e9);
         }
         return 0;
-    }
-
-    /** The model's own text, --tokens positions of it from --seed, with a progress bar on stderr. */
-    private DistillationCorpus corpus(Transformer t, Tokenizer tokenizer) {
-        ProgressBar bar = new ProgressBar(stderr, "corpus");
-        DistillationCorpus corpus = DistillationCorpus.generate(t, tokenizer, tokens, 256, seed, made -> bar.positions(made, tokens));
-        bar.done();
-        return corpus;
     }
 
     /** Hidden Transfer: fits the linear transfers in closed form (no epochs, nothing to resume). */
@@ -121,12 +108,12 @@ final class TrainHeadsCommand extends TandemCommand {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
             Transformer t = new Transformer(model, backend);
-            DistillationCorpus corpus = corpus(t, tokenizer);
+            DistillationCorpus corpus = corpusOptions.distillation(t, tokenizer, stderr);
             double[] mse = new double[heads];
             TransferMaps maps = TransferMaps.fit(corpus.layerStates(t, l), l, heads, model.name(), mse);
             Map<String, String> notes = new LinkedHashMap<>();
             notes.put("corpus_positions", Integer.toString(corpus.positions()));
-            notes.put("seed", Long.toString(seed));
+            notes.put("seed", Long.toString(corpusOptions.seed));
             notes.put("mse", java.util.Arrays.toString(mse));
             maps.save(out, notes);
             stdout.printf(Locale.ROOT, "wrote %d hidden transfers at layer %d to %s (mean squared error per offset %s, %.1f s)%n", heads, l,

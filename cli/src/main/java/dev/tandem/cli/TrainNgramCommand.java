@@ -2,7 +2,6 @@ package dev.tandem.cli;
 
 import dev.tandem.core.Backend;
 import dev.tandem.core.TandemException;
-import dev.tandem.decoding.heads.DistillationCorpus;
 import dev.tandem.decoding.speculative.NgramTable;
 import dev.tandem.models.Model;
 import dev.tandem.models.Tokenizer;
@@ -24,9 +23,9 @@ final class TrainNgramCommand extends TandemCommand {
     @Option(names = "--out", required = true, paramLabel = "PATH", description = "Table file to write.")
     Path out;
 
-    @Option(names = "--tokens", paramLabel = "N", defaultValue = "1000000",
-            description = "Corpus positions to generate; more positions, more contexts known (default: ${DEFAULT-VALUE}).")
-    int tokens;
+    /** More positions, more contexts known. */
+    @Mixin
+    CorpusOptions corpusOptions = new CorpusOptions(1_000_000);
 
     @Option(names = "--order", paramLabel = "N", defaultValue = "8", description = "Longest context counted, in tokens (default: ${DEFAULT-VALUE}).")
     int order;
@@ -36,14 +35,9 @@ final class TrainNgramCommand extends TandemCommand {
                     "For sampled decoding count text sampled at that temperature: its drafts are drawn from the counts."})
     float temperature;
 
-    @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "Seed of the openings (default: ${DEFAULT-VALUE}).")
-    long seed;
-
     @Override
     Integer run() {
-        if (tokens < 100) {
-            throw new TandemException("--tokens must be at least 100, got " + tokens);
-        }
+        corpusOptions.check();
         if (order < 1 || order > NgramTable.MAX_ORDER) {
             throw new TandemException("--order must be between 1 and " + NgramTable.MAX_ORDER + ", got " + order);
         }
@@ -53,11 +47,7 @@ final class TrainNgramCommand extends TandemCommand {
         try (Model model = modelOptions.loadModel(); Backend backend = modelOptions.backend()) {
             Tokenizer tokenizer = modelOptions.loadTokenizer(model);
             long t0 = System.nanoTime();
-            ProgressBar corpusBar = new ProgressBar(stderr, "corpus");
-            List<int[]> texts = DistillationCorpus.texts(new Transformer(model, backend), tokenizer, tokens, 256, seed,
-                    new float[] {temperature},
-                    made -> corpusBar.positions(made, tokens));
-            corpusBar.done();
+            List<int[]> texts = corpusOptions.texts(new Transformer(model, backend), tokenizer, new float[] {temperature}, stderr);
             NgramTable table = NgramTable.build(texts, model.config().vocabSize(), order);
             table.save(out);
             stdout.printf(Locale.ROOT, "wrote an order-%d n-gram table of %,d contexts (%,d corpus positions) to %s (%.1f s)%n", order,
