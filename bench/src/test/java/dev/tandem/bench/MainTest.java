@@ -110,6 +110,28 @@ class MainTest {
     }
 
     @Test
+    void sharedOptionsKeepEachBenchmarksOwnDefault() {
+        // --threads, --rounds and --warmup-seconds are declared once (ThreadsOption, RoundsOption, WarmupOption), and
+        // --batch-wait-us and --prefill-chunk with serve (BatchFlags): picocli takes the instance a command constructs
+        assertEquals(5.0, defaultOf("ar", "--warmup-seconds"));
+        assertEquals(List.of(2, 3, 3.0, 2000L, 16), List.of(defaultOf("load", "--threads"), defaultOf("load", "--rounds"),
+                defaultOf("load", "--warmup-seconds"), defaultOf("load", "--batch-wait-us"), defaultOf("load", "--prefill-chunk")));
+        assertEquals(List.of(2, 3, 5.0), List.of(defaultOf("prefill-stall", "--threads"), defaultOf("prefill-stall", "--rounds"),
+                defaultOf("prefill-stall", "--warmup-seconds")));
+        assertEquals(List.of(2, 5, 5.0), List.of(defaultOf("methods", "--threads"), defaultOf("methods", "--rounds"),
+                defaultOf("methods", "--warmup-seconds")));
+        assertEquals(3, defaultOf("report", "--rounds"));
+        String help = run("methods", "--help").out().replaceAll("\\s+", " "); // the help shows the command's own defaults
+        assertTrue(help.contains("so that noise falls on all of them alike (default: 5).")
+                && help.contains("JIT warm-up before measuring (default: 5.0)."), help);
+    }
+
+    /** {@code option}'s value when {@code command} is given no arguments. */
+    private static Object defaultOf(String command, String option) {
+        return Main.commandLine().parseArgs(command).subcommand().commandSpec().findOption(option).getValue();
+    }
+
+    @Test
     void matmulRefusesColumnsThatAreNotWholeBlocks() {
         Run bad = run("matmul", "--dtypes", "Q8_0,Q4_K", "--cols", "2080");
         assertEquals(2, bad.code());

@@ -109,6 +109,26 @@ class CliTest {
     }
 
     @Test
+    void sharedOptionsKeepEachCommandsOwnDefault() {
+        // --tokens and --seed are declared once for the train commands (CorpusOptions), each constructing it with its
+        // own corpus size; --batch-wait-us and --prefill-chunk once for serve and bench load (BatchFlags)
+        assertEquals(200_000, defaultOf("train-heads", "--tokens", "--kind", "medusa", "--out", "h"));
+        assertEquals(1L, defaultOf("train-heads", "--seed", "--kind", "medusa", "--out", "h"));
+        assertEquals(1_000_000, defaultOf("train-ngram", "--tokens", "--out", "t"));
+        assertEquals(1L, defaultOf("train-ngram", "--seed", "--out", "t"));
+        assertEquals(2000L, defaultOf("serve", "--batch-wait-us"));
+        assertEquals(16, defaultOf("serve", "--prefill-chunk"));
+    }
+
+    /** {@code option}'s value when {@code command} is given only {@code args}. */
+    private static Object defaultOf(String command, String option, String... args) {
+        String[] line = new String[args.length + 1];
+        line[0] = command;
+        System.arraycopy(args, 0, line, 1, args.length);
+        return new picocli.CommandLine(new Main()).parseArgs(line).subcommand().commandSpec().findOption(option).getValue();
+    }
+
+    @Test
     void missingModelFile() {
         assertCleanError(run("generate", "hi", "--model", "/nonexistent/model.bin"), "not found");
     }
@@ -396,6 +416,8 @@ class CliTest {
         assertCleanError(run("serve", "--model", MODEL.toString(), "--max-concurrent", "0"), "--max-concurrent");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--max-queue", "-1"), "--max-queue must be >= 0, got -1");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--idle-timeout", "NaN"), "--idle-timeout must be > 0, got NaN");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--batch-wait-us", "-1"), "--batch-wait-us must be >= 0, got -1");
+        assertCleanError(run("serve", "--model", MODEL.toString(), "--prefill-chunk", "0"), "--prefill-chunk must be >= 1, got 0");
         assertCleanError(run("serve", "--model", MODEL.toString(), "--device", "cuda"), "CUDA");
         try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             assertCleanError(run("serve", "--model", MODEL.toString(), "--port", Integer.toString(taken.getLocalPort()),
