@@ -89,6 +89,18 @@ final class BlockLoads {
     }
 
     /**
+     * Decoded values {@code v}, plus {@code m} where the type has mins, into {@code buf} at {@code at}: two stores, not a
+     * vector chosen by a branch (see {@link #q5KBytes}).
+     */
+    static void store(FloatVector v, boolean mins, float m, float[] buf, int at) {
+        if (mins) {
+            v.add(m).intoArray(buf, at);
+        } else {
+            v.intoArray(buf, at);
+        }
+    }
+
+    /**
      * L Q5_K values of group g before scaling, as bytes: the nibbles (low for even g, high for odd) of the bytes at
      * {@code q} plus 16 where bit g of the bytes at {@code qh} is set. The bits move within 32-bit lanes (a rotation
      * by 4 - g brings bit g of every byte to bit 4 of the same byte, and nothing else there), so the fifth bit

@@ -55,12 +55,7 @@ final class FourBitBlockKernels extends GroupScaledKernels {
             float m = mins ? BlockLoads.leadingScale(w, o + 2) : 0;
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) { // the codec's arithmetic: (q - bias)·d, then Q4_1's + m
-                    FloatVector v = BlockLoads.q4Half(BlockLoads.q4Bytes(w, o + qs + e), h, bias).mul(dv);
-                    if (mins) { // two stores, not a vector chosen by a branch (see BlockLoads.q5KBytes)
-                        v.add(m).intoArray(buf, b + 32 * blk + h + e);
-                    } else {
-                        v.intoArray(buf, b + 32 * blk + h + e);
-                    }
+                    BlockLoads.store(BlockLoads.q4Half(BlockLoads.q4Bytes(w, o + qs + e), h, bias).mul(dv), mins, m, buf, b + 32 * blk + h + e);
                 }
             }
         }

@@ -104,6 +104,13 @@ abstract class GroupScaledKernels extends WeightKernels {
         out[o + q] = lanes[1];
     }
 
+    /** {@link #storePair} of the accumulators {@code a0} (weight row j) and {@code a1} (row j + q), through {@code lanes}. */
+    static void storePair(float[] out, float[] lanes, FloatVector a0, FloatVector a1, int o, int q) {
+        a0.intoArray(lanes, 0);
+        a1.intoArray(lanes, L);
+        storePair(out, lanes, o, q);
+    }
+
     /** Scale or min number g (0..7) of {@link dev.tandem.core.codec.KQuantScales#packedScales}/{@code packedMins}. */
     static int six(long packed, int g) {
         return (int) (packed >>> (8 * g)) & 0xFF;

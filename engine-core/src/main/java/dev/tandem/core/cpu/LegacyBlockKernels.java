@@ -42,12 +42,7 @@ final class LegacyBlockKernels extends GroupScaledKernels {
             float d = BlockLoads.scale(w, o), m = mins ? BlockLoads.scale(w, o + 2) : 0;
             for (int h = 0; h < 32; h += 16) {
                 for (int e = 0; e < 16; e += L) { // the codec's arithmetic: q·d, then + m (Q5_0: (q - 16)·d)
-                    FloatVector v = BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).mul(d);
-                    if (mins) { // two stores, not a vector chosen by a branch (see BlockLoads.q5KBytes)
-                        v.add(m).intoArray(buf, b + 32 * blk + h + e);
-                    } else {
-                        v.intoArray(buf, b + 32 * blk + h + e);
-                    }
+                    BlockLoads.store(BlockLoads.q5Block(w, o + qh, o + qs, h, e, bias).mul(d), mins, m, buf, b + 32 * blk + h + e);
                 }
             }
         }

@@ -103,9 +103,7 @@ final class Q2_KKernels extends GroupScaledKernels {
                 a1 = FloatVector.fromArray(F, lanes, k1 + 16 + h).fma(m, a1);
             }
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        storePair(out, lanes, r * d + j, q);
+        storePair(out, lanes, a0, a1, r * d + j, q);
     }
 
     /** Group g's scale byte (low nibble: scale, high: min) of the super-block at o. */

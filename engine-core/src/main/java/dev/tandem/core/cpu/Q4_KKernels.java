@@ -76,9 +76,7 @@ final class Q4_KKernels extends SuperBlockScales {
             a0 = FloatVector.fromArray(F, lanes, k0 + MINS_AT).fma(m, a0);
             a1 = FloatVector.fromArray(F, lanes, k1 + MINS_AT).fma(m, a1);
         }
-        a0.intoArray(lanes, 0);
-        a1.intoArray(lanes, L);
-        storePair(out, lanes, r * d + j, q);
+        storePair(out, lanes, a0, a1, r * d + j, q);
     }
 
 }
