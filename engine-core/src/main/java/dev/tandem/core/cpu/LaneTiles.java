@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link Q5_KLaneKernels} and {@link LegacyQ5LaneKernels}: Q5_K, Q5_0 and Q5_1; {@link Q6_KLaneKernels} and
  * {@link Q3_KLaneKernels}; {@link Q2_KLaneKernels}):
  * features in pairs (j, j + q), two streams per thread as {@link GroupScaledKernels}; batch rows four at a time where a
- * type has {@link #ints4} (Q4_0, Q4_1, Q4_K), else two ({@link #ints2}), each cutting a weight short's values out once
+ * type has {@link #ints4} (Q4_0, Q4_1, Q4_K, Q6_K), else two ({@link #ints2}), each cutting a weight short's values out once
  * for all its rows, and an odd last one (in a one-row pass, every one) alone ({@link #single}).
  * A tile's 16-bit sums go through a small array to {@link #floats}: each is one method that C2 compiles with its own
  * budget (inlining into one stops at a node count, and a vector passed to a method not inlined is boxed). Each batch
