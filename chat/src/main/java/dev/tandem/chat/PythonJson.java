@@ -2,7 +2,9 @@ package dev.tandem.chat;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.PrettyPrinter;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
@@ -25,7 +27,7 @@ final class PythonJson {
     static String dumps(Object value, Integer indent) {
         StringWriter out = new StringWriter();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
-            g.setPrettyPrinter(new Layout(indent));
+            g.setPrettyPrinter(layout(indent));
             write(g, value);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -61,86 +63,25 @@ final class PythonJson {
         }
     }
 
-    /** Python's separators and indentation; Jackson's default pretty printer puts a space before colons. */
-    private static final class Layout implements PrettyPrinter {
-        private final Integer indent;
-        private int depth;
-
-        Layout(Integer indent) {
-            this.indent = indent;
-        }
-
-        private void newline(JsonGenerator g) throws IOException {
-            if (indent != null) {
-                g.writeRaw('\n');
-                g.writeRaw(" ".repeat(indent * depth));
-            }
-        }
-
-        @Override
-        public void writeRootValueSeparator(JsonGenerator g) {}
-
-        private void open(JsonGenerator g, char bracket) throws IOException {
-            g.writeRaw(bracket);
-            depth++;
-        }
-
-        private void separate(JsonGenerator g) throws IOException {
-            g.writeRaw(indent == null ? ", " : ",");
-            newline(g);
-        }
-
-        private void close(JsonGenerator g, char bracket, int items) throws IOException {
-            depth--;
-            if (items > 0) {
-                newline(g);
-            }
-            g.writeRaw(bracket);
-        }
-
-        @Override
-        public void writeStartObject(JsonGenerator g) throws IOException {
-            open(g, '{');
-        }
-
-        @Override
-        public void beforeObjectEntries(JsonGenerator g) throws IOException {
-            newline(g);
-        }
-
-        @Override
-        public void writeObjectFieldValueSeparator(JsonGenerator g) throws IOException {
-            g.writeRaw(": ");
-        }
-
-        @Override
-        public void writeObjectEntrySeparator(JsonGenerator g) throws IOException {
-            separate(g);
-        }
-
-        @Override
-        public void writeEndObject(JsonGenerator g, int entries) throws IOException {
-            close(g, '}', entries);
-        }
-
-        @Override
-        public void writeStartArray(JsonGenerator g) throws IOException {
-            open(g, '[');
-        }
-
-        @Override
-        public void beforeArrayValues(JsonGenerator g) throws IOException {
-            newline(g);
-        }
-
-        @Override
-        public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
-            separate(g);
-        }
-
-        @Override
-        public void writeEndArray(JsonGenerator g, int values) throws IOException {
-            close(g, ']', values);
-        }
+    /**
+     * Python's separators and indentation from Jackson's own pretty printer: {@code ": "} after keys (its default puts a
+     * space before the colon too), {@code ", "} between items on one line and {@code ","} before a line break, nothing
+     * inside an empty container (its default writes one space), each level {@code indent} spaces deeper.
+     */
+    private static DefaultPrettyPrinter layout(Integer indent) {
+        Separators.Spacing between = indent == null ? Separators.Spacing.AFTER : Separators.Spacing.NONE;
+        Separators separators = Separators.createDefaultInstance()
+                .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                .withObjectEntrySpacing(between)
+                .withArrayValueSpacing(between)
+                .withObjectEmptySeparator("")
+                .withArrayEmptySeparator("");
+        DefaultPrettyPrinter.Indenter lines = indent == null
+                ? new DefaultPrettyPrinter.NopIndenter()
+                : new DefaultIndenter(" ".repeat(indent), "\n");
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter(separators);
+        printer.indentObjectsWith(lines);
+        printer.indentArraysWith(lines);
+        return printer;
     }
 }

@@ -85,6 +85,26 @@ class JinjaChatTemplateTest {
         assertEquals("\"a\"", render("{{ 'a' | tojson }}", Map.of()));
     }
 
+    /** Empty containers at any depth, and indent=0, as Python 3's {@code json.dumps} writes them (strings from python3). */
+    @Test
+    void toJsonEmptyContainersAndIndentZeroAsPython() {
+        Map<String, Object> nested = new LinkedHashMap<>();
+        nested.put("a", List.of());
+        nested.put("b", new LinkedHashMap<>());
+        nested.put("c", List.of(1, Map.of("d", List.of())));
+        Map<String, Object> v = Map.of("x", nested, "y", List.of(List.of(), Map.of(), List.of(List.of())),
+                "z", new LinkedHashMap<>(Map.of("a", List.of(1))));
+        // json.dumps({"a": [], "b": {}, "c": [1, {"d": []}]}, indent=2)
+        assertEquals("{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    1,\n    {\n      \"d\": []\n    }\n  ]\n}",
+                render("{{ x | tojson(indent=2) }}", v));
+        // json.dumps([[], {}, [[]]])
+        assertEquals("[[], {}, [[]]]", render("{{ y | tojson }}", v));
+        // json.dumps({"a": [1]}, indent=0)
+        assertEquals("{\n\"a\": [\n1\n]\n}", render("{{ z | tojson(indent=0) }}", v));
+        // json.dumps([], indent=2)
+        assertEquals("[]", render("{{ [] | tojson(indent=2) }}", v));
+    }
+
     @Test
     void raiseExceptionIsACleanErrorCarryingTheTemplatesMessage() {
         JinjaChatTemplate t = JinjaChatTemplate.of("{% if messages[0].role == 'system' %}{{ raise_exception('no system role') }}{% endif %}ok",
