@@ -77,90 +77,91 @@ final class IQ4_NLLaneKernels extends LaneTiles {
      */
     @Override
     void ints2(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        ints2ByPart(a, r, wa, wb, sums);
+    }
+
+    /** {@link #ints2}'s sums of one part of group g, whose weight rows' shorts are at {@code oa} and {@code ob}. */
+    @Override
+    void ints2Part(Q8Activations a, int r, long oa, long ob, int g, int part, short[] sums) {
         MemorySegment w = repacked;
         int next = a.groups * GROUP_VALUES; // batch row r + 1's values, after r's
-        for (int g = 0; g < a.groups; g++) {
-            for (int part = 0; part < PARTS; part++) {
-                long oa = wa + (long) g * groupBytes + 2L * LS * part, ob = wb + (long) g * groupBytes + 2L * LS * part;
-                int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
-                ShortVector sa = ShortVector.zero(S), sb = sa, ra = sa, ta = sa, rb = sa, tb = sa; // row r
-                ShortVector sc = sa, se = sa, rc = sa, tc = sa, re = sa, te = sa; // row r + 1
-                for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) {
-                    ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
-                    ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
-                    ShortVector na, nb, la, lb, u, v;
-                    na = va.and((short) 0xF);
-                    nb = vb.and((short) 0xF);
-                    la = na.selectFrom(RESIDUES);
-                    lb = nb.selectFrom(RESIDUES);
-                    u = ShortVector.fromArray(S, a.q, xi);
-                    v = ShortVector.fromArray(S, a.q, xi + next);
-                    sa = sa.add(na.mul(u));
-                    sb = sb.add(nb.mul(u));
-                    ra = ra.add(la.mul(u));
-                    rb = rb.add(lb.mul(u));
-                    sc = sc.add(na.mul(v));
-                    se = se.add(nb.mul(v));
-                    rc = rc.add(la.mul(v));
-                    re = re.add(lb.mul(v));
-                    na = va.lanewise(LSHR, 4).and((short) 0xF);
-                    nb = vb.lanewise(LSHR, 4).and((short) 0xF);
-                    la = na.selectFrom(RESIDUES);
-                    lb = nb.selectFrom(RESIDUES);
-                    u = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS);
-                    v = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS + next);
-                    sa = sa.add(na.mul(u));
-                    sb = sb.add(nb.mul(u));
-                    ta = ta.add(la.mul(u));
-                    tb = tb.add(lb.mul(u));
-                    sc = sc.add(na.mul(v));
-                    se = se.add(nb.mul(v));
-                    tc = tc.add(la.mul(v));
-                    te = te.add(lb.mul(v));
-                    na = va.lanewise(LSHR, 8).and((short) 0xF);
-                    nb = vb.lanewise(LSHR, 8).and((short) 0xF);
-                    la = na.selectFrom(RESIDUES);
-                    lb = nb.selectFrom(RESIDUES);
-                    u = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS);
-                    v = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS + next);
-                    sa = sa.add(na.mul(u));
-                    sb = sb.add(nb.mul(u));
-                    ra = ra.add(la.mul(u));
-                    rb = rb.add(lb.mul(u));
-                    sc = sc.add(na.mul(v));
-                    se = se.add(nb.mul(v));
-                    rc = rc.add(la.mul(v));
-                    re = re.add(lb.mul(v));
-                    na = va.lanewise(LSHR, 12);
-                    nb = vb.lanewise(LSHR, 12);
-                    la = na.selectFrom(RESIDUES);
-                    lb = nb.selectFrom(RESIDUES);
-                    u = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS);
-                    v = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS + next);
-                    sa = sa.add(na.mul(u));
-                    sb = sb.add(nb.mul(u));
-                    ta = ta.add(la.mul(u));
-                    tb = tb.add(lb.mul(u));
-                    sc = sc.add(na.mul(v));
-                    se = se.add(nb.mul(v));
-                    tc = tc.add(la.mul(v));
-                    te = te.add(lb.mul(v));
-                }
-                int at = (g * PARTS + part) * SLOTS * LS;
-                sa.intoArray(sums, at);
-                sb.intoArray(sums, at + LS);
-                ra.intoArray(sums, at + 2 * LS);
-                ta.intoArray(sums, at + 3 * LS);
-                rb.intoArray(sums, at + 4 * LS);
-                tb.intoArray(sums, at + 5 * LS);
-                sc.intoArray(sums, at + UNIT * LS);
-                se.intoArray(sums, at + (UNIT + 1) * LS);
-                rc.intoArray(sums, at + (UNIT + 2) * LS);
-                tc.intoArray(sums, at + (UNIT + 3) * LS);
-                re.intoArray(sums, at + (UNIT + 4) * LS);
-                te.intoArray(sums, at + (UNIT + 5) * LS);
-            }
+        int xi = (r * a.groups + g) * GROUP_VALUES + LS * part;
+        ShortVector sa = ShortVector.zero(S), sb = sa, ra = sa, ta = sa, rb = sa, tb = sa; // row r
+        ShortVector sc = sa, se = sa, rc = sa, tc = sa, re = sa, te = sa; // row r + 1
+        for (int t = 1; t <= 8; t++, xi += 4 * GROUP_BLOCKS) {
+            ShortVector va = ShortVector.fromMemorySegment(S, w, oa + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+            ShortVector vb = ShortVector.fromMemorySegment(S, w, ob + 2L * GROUP_BLOCKS * t, BlockLoads.LE);
+            ShortVector na, nb, la, lb, u, v;
+            na = va.and((short) 0xF);
+            nb = vb.and((short) 0xF);
+            la = na.selectFrom(RESIDUES);
+            lb = nb.selectFrom(RESIDUES);
+            u = ShortVector.fromArray(S, a.q, xi);
+            v = ShortVector.fromArray(S, a.q, xi + next);
+            sa = sa.add(na.mul(u));
+            sb = sb.add(nb.mul(u));
+            ra = ra.add(la.mul(u));
+            rb = rb.add(lb.mul(u));
+            sc = sc.add(na.mul(v));
+            se = se.add(nb.mul(v));
+            rc = rc.add(la.mul(v));
+            re = re.add(lb.mul(v));
+            na = va.lanewise(LSHR, 4).and((short) 0xF);
+            nb = vb.lanewise(LSHR, 4).and((short) 0xF);
+            la = na.selectFrom(RESIDUES);
+            lb = nb.selectFrom(RESIDUES);
+            u = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS);
+            v = ShortVector.fromArray(S, a.q, xi + GROUP_BLOCKS + next);
+            sa = sa.add(na.mul(u));
+            sb = sb.add(nb.mul(u));
+            ta = ta.add(la.mul(u));
+            tb = tb.add(lb.mul(u));
+            sc = sc.add(na.mul(v));
+            se = se.add(nb.mul(v));
+            tc = tc.add(la.mul(v));
+            te = te.add(lb.mul(v));
+            na = va.lanewise(LSHR, 8).and((short) 0xF);
+            nb = vb.lanewise(LSHR, 8).and((short) 0xF);
+            la = na.selectFrom(RESIDUES);
+            lb = nb.selectFrom(RESIDUES);
+            u = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS);
+            v = ShortVector.fromArray(S, a.q, xi + 2 * GROUP_BLOCKS + next);
+            sa = sa.add(na.mul(u));
+            sb = sb.add(nb.mul(u));
+            ra = ra.add(la.mul(u));
+            rb = rb.add(lb.mul(u));
+            sc = sc.add(na.mul(v));
+            se = se.add(nb.mul(v));
+            rc = rc.add(la.mul(v));
+            re = re.add(lb.mul(v));
+            na = va.lanewise(LSHR, 12);
+            nb = vb.lanewise(LSHR, 12);
+            la = na.selectFrom(RESIDUES);
+            lb = nb.selectFrom(RESIDUES);
+            u = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS);
+            v = ShortVector.fromArray(S, a.q, xi + 3 * GROUP_BLOCKS + next);
+            sa = sa.add(na.mul(u));
+            sb = sb.add(nb.mul(u));
+            ta = ta.add(la.mul(u));
+            tb = tb.add(lb.mul(u));
+            sc = sc.add(na.mul(v));
+            se = se.add(nb.mul(v));
+            tc = tc.add(la.mul(v));
+            te = te.add(lb.mul(v));
         }
+        int at = (g * PARTS + part) * SLOTS * LS;
+        sa.intoArray(sums, at);
+        sb.intoArray(sums, at + LS);
+        ra.intoArray(sums, at + 2 * LS);
+        ta.intoArray(sums, at + 3 * LS);
+        rb.intoArray(sums, at + 4 * LS);
+        tb.intoArray(sums, at + 5 * LS);
+        sc.intoArray(sums, at + UNIT * LS);
+        se.intoArray(sums, at + (UNIT + 1) * LS);
+        rc.intoArray(sums, at + (UNIT + 2) * LS);
+        tc.intoArray(sums, at + (UNIT + 3) * LS);
+        re.intoArray(sums, at + (UNIT + 4) * LS);
+        te.intoArray(sums, at + (UNIT + 5) * LS);
     }
 
     /**

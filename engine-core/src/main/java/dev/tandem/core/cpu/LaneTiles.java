@@ -191,6 +191,25 @@ abstract class LaneTiles extends WeightKernels {
     abstract void ints2(Q8Activations a, int r, long wa, long wb, short[] sums);
 
     /**
+     * {@link #ints2} as the loop over a row's groups and their parts, calling {@link #ints2Part} for each: for kernels
+     * whose part is long enough that a call per part costs nothing measurable (IQ4_NL: its twelve chains over 32 lanes
+     * and 8 positions), the loop written once. No vector crosses the call: the sums go through {@code sums}.
+     */
+    final void ints2ByPart(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        for (int g = 0; g < a.groups; g++) {
+            for (int part = 0; part < PARTS; part++) {
+                long at = (long) g * groupBytes + 2L * LS * part;
+                ints2Part(a, r, wa + at, wb + at, g, part, sums);
+            }
+        }
+    }
+
+    /** The part of {@link #ints2ByPart}: part {@code part} of group g, the weight rows' shorts at {@code oa} and {@code ob}. */
+    void ints2Part(Q8Activations a, int r, long oa, long ob, int g, int part, short[] sums) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " writes its own ints2");
+    }
+
+    /**
      * Batch row r's floats for weight rows at {@code wa} and {@code wb} from unit {@code unit}'s sums; their
      * accumulators into {@code lanes[acc·L, (acc + 1)·L)} and the next L.
      */
