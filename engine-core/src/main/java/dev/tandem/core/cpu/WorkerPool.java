@@ -26,11 +26,7 @@ public final class WorkerPool implements AutoCloseable {
 
     /** One parallel section, published to the workers through a single volatile write. */
     private record Job(long id, RangeBody body, int n, int shares, int split, int align, AtomicLongArray bounds,
-                       AtomicInteger remaining) {
-        int chunks() {
-            return shares * split;
-        }
-    }
+                       AtomicInteger remaining) {}
 
     private static final int SPINS_BEFORE_PARK = 20_000;
 
