@@ -63,9 +63,14 @@ final class IQ4_NLLaneKernels extends LaneTiles {
         return LaneTiles.of(w, t -> new IQ4_NLLaneKernels(Q4_0Lanes.repack(t.segment(), t.rows(), t.cols(), pool), file));
     }
 
+    /** Unit 0's sums: {@link #rowSums} of batch row r. */
+    @Override
+    void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+        rowSums(a, r, wa, wb, sums);
+    }
 
     /**
-     * Batch rows r (unit 0) and r + 1 (unit 1) against weight rows at {@code wa} and {@code wb}: {@link #ints1}'s chains
+     * Batch rows r (unit 0) and r + 1 (unit 1) against weight rows at {@code wa} and {@code wb}: {@link #rowSums}'s chains
      * for both rows (twelve), each weight short's nibbles cut out and looked up once for the two. Against the two rows one
      * after the other (the second reading the weights from L1), toggled in one JVM on the IQ4_NL file: 2 rows 1.186x,
      * 3 rows 1.114x, 4 rows 1.206x, 16 rows 1.169x (docs/PERFORMANCE.md).
@@ -160,12 +165,11 @@ final class IQ4_NLLaneKernels extends LaneTiles {
     }
 
     /**
-     * Unit 0's sums, batch row r against weight rows at {@code wa} and {@code wb}: per part, {@code Σ i·q} of each weight
-     * row (one chain over the block's 32 values: exact once x's offsets come off) and its residues' two chains (the
+     * Batch row r against weight rows at {@code wa} and {@code wb}, into unit 0's slots: per part, {@code Σ i·q} of each
+     * weight row (one chain over the block's 32 values: exact once x's offsets come off) and its residues' two chains (the
      * values of nibbles 0 and 2 of a short, and of nibbles 1 and 3: 16 each).
      */
-    @Override
-    void ints1(Q8Activations a, int r, long wa, long wb, short[] sums) {
+    private void rowSums(Q8Activations a, int r, long wa, long wb, short[] sums) {
         MemorySegment w = repacked;
         for (int g = 0; g < a.groups; g++) {
             for (int part = 0; part < PARTS; part++) {
